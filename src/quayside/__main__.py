@@ -1,0 +1,3 @@
+from quayside.cli import main
+
+main()

@@ -1,0 +1,251 @@
+"""The command line. Core modules raise typed errors; this is the only layer that prints and exits.
+
+Exit codes: 0 success; 1 a verify check failed; 2 bad input or a file conflict; 3 Docker engine/CLI problem.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from quayside import __version__
+from quayside.build import BuildResult, Step, build_image, default_tag
+from quayside.errors import ConflictError, QuaysideError, UserInputError
+from quayside.files import Change, apply_writes, plan_writes
+from quayside.plan import InitOptions, Style, build_plan
+from quayside.project import inspect_project
+from quayside.render import render_files
+from quayside.verify import Expectation, VerifyOptions, VerifyReport, check_cache_reuse, style_of_dockerfile, verify_image
+
+app = typer.Typer(
+    name="quayside",
+    help="Containerise a FastAPI project the way the FastAPI Docker guide says, and prove it on a real engine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+PathArg = Annotated[Path, typer.Argument(help="The project directory.", show_default=True)]
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except ConflictError as exc:
+        for diff in exc.diffs:
+            out.print(diff, markup=False, end="")
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except QuaysideError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"quayside {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = None,
+) -> None:
+    """quayside: inspect → init → build → verify."""
+
+
+def _table(title: str, rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> None:
+    """A rich table on a terminal; plain aligned lines otherwise (logs, CI, pipes)."""
+    if out.is_terminal:
+        table = Table(title=title, show_lines=False)
+        for h in headers:
+            table.add_column(h, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        return
+    out.print(title, markup=False)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    for row in [headers, *rows]:
+        out.print("  ".join(cell.ljust(widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)).rstrip(), markup=False)
+
+
+@app.command("inspect")
+def inspect_cmd(
+    path: PathArg = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the facts as JSON.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain each decision.")] = False,
+) -> None:
+    """Find the app, its dependencies, Python version and server, without importing any user code."""
+    with _user_errors():
+        info = inspect_project(path)
+    if as_json:
+        out.print_json(json.dumps(info.to_json())) if out.is_terminal else print(json.dumps(info.to_json(), indent=2))
+        return
+    data = info.to_json()
+    rows = [(name, str(data[name] if name != "entrypoint" else data["entrypoint"]), data["sources"][name]) for name in data["sources"]]
+    rows.insert(1, ("app_path", data["app_path"], data["sources"]["entrypoint"]))
+    rows.append(("dependency_files", ", ".join(data["dependency_files"]), data["sources"]["installer"]))
+    _table(f"quayside inspect {info.root}", rows, ("fact", "value", "source"))
+    if verbose:
+        for name, decided in info.decisions().items():
+            out.print(f"- {decided.explain(name)}", markup=False)
+        for route in info.routes:
+            out.print(f"  route {route.method} {route.path}  ({route.file}:{route.line})", markup=False)
+        for local in info.dependencies.local_paths:
+            out.print(f"  note: {local} installs from the project itself: the dependency layer needs that path", markup=False)
+
+
+@app.command("init")
+def init_cmd(
+    path: PathArg = Path("."),
+    style: Annotated[Style, typer.Option(help="production (default): everything the guide recommends; guide: the guide's Dockerfile; multistage; uv.")] = Style.PRODUCTION,
+    python: Annotated[Optional[str], typer.Option(help="Python version X.Y (default: from the project).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port the server listens on (default 8000; 80 for --style guide).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Server processes in the container (one host only; replicas elsewhere).")] = None,
+    proxy: Annotated[bool, typer.Option("--proxy", help="Served behind a TLS proxy: --proxy-headers and trust private networks.")] = False,
+    forwarded_allow_ips: Annotated[Optional[str], typer.Option(help="Addresses/networks trusted for X-Forwarded-* (implies --proxy).")] = None,
+    base_image: Annotated[Optional[str], typer.Option(help="Runtime base image (default python:X.Y-slim; python:X.Y for guide).")] = None,
+    builder_image: Annotated[Optional[str], typer.Option(help="Build-stage image (default: the runtime base).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the diff; write nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing files that differ.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain each decision.")] = False,
+) -> None:
+    """Render Dockerfile and .dockerignore from the project's plan. Never overwrites without --force."""
+    with _user_errors():
+        info = inspect_project(path)
+        plan = build_plan(info, InitOptions(style, python, port, workers, proxy, forwarded_allow_ips, base_image, builder_image))
+        planned = plan_writes(info.root, render_files(plan), force=force)
+        if verbose:
+            for name, decided in plan.decisions.items():
+                out.print(f"- {decided.explain(name)}", markup=False)
+        if dry_run:
+            for p in planned:
+                if p.diff:
+                    out.print(p.diff, markup=False, end="")
+            for p in planned:
+                out.print(f"{p.change.value:>9}  {p.name}  (dry run: nothing written)", markup=False)
+            return
+        apply_writes(planned)
+    for p in planned:
+        out.print(f"{p.change.value:>9}  {p.path}", markup=False)
+    if any(p.change in (Change.CREATE, Change.OVERWRITE) for p in planned):
+        out.print(f"next: quayside build {path}  (or quayside verify {path})", markup=False)
+
+
+def _step_printer() -> tuple[Callable[[Step, str], None], Callable[[], None]]:
+    """Live status on a terminal; one plain line per step otherwise."""
+    if out.is_terminal:
+        status = out.status("building…")
+        status.start()
+
+        def on_tty(step: Step, event: str) -> None:
+            label = f"[{step.stage + ' ' if step.stage else ''}{step.index}/{step.total}] {step.name[:90]}"
+            if event == "start":
+                status.update(f"building {label}")
+            elif event in ("cached", "done"):
+                suffix = "CACHED" if step.cached else f"{step.seconds:.1f}s"
+                out.print(f"  {label}  {suffix}", markup=False)
+
+        return on_tty, status.stop
+
+    def on_plain(step: Step, event: str) -> None:
+        if event in ("cached", "done"):
+            suffix = "CACHED" if step.cached else f"{step.seconds:.1f}s"
+            out.print(f"step {step.id}: [{step.stage + ' ' if step.stage else ''}{step.index}/{step.total}] {step.name[:120]}  {suffix}", markup=False)
+
+    return on_plain, lambda: None
+
+
+def _build(path: Path, tag: Optional[str], no_cache: bool = False) -> BuildResult:
+    root = path.resolve()
+    if not root.is_dir():
+        raise UserInputError("is not a directory", path=path, hint="pass the project directory")
+    on_step, stop = _step_printer()
+    try:
+        result = build_image(root, tag=tag or default_tag(root), on_step=on_step, no_cache=no_cache)
+    finally:
+        stop()
+    cached = sum(1 for s in result.steps if s.cached)
+    out.print(f"built {result.tag} ({result.image_id[:19]}) in {result.seconds:.1f}s: "
+              f"{result.size_bytes / 1e6:.1f} MB, {cached}/{len(result.steps)} steps cached", markup=False)
+    return result
+
+
+@app.command("build")
+def build_cmd(
+    path: PathArg = Path("."),
+    tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Image tag (default: <dir>:quayside).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Build without the layer cache.")] = False,
+) -> None:
+    """Build the image with BuildKit (docker buildx); report size and build time."""
+    with _user_errors():
+        _build(path, tag, no_cache)
+
+
+def _print_report(report: VerifyReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2, default=str))
+        return
+    marks = {"pass": "PASS", "fail": "FAIL", "skip": "skip"}
+    rows = [(c.name, marks[c.status], "" if c.value is None else str(c.value), c.detail) for c in report.checks]
+    _table(f"quayside verify {report.image}", rows, ("check", "result", "value", "detail"))
+    failed = [c.name for c in report.checks if c.status == "fail"]
+    out.print("all checks passed" if not failed else f"FAILED: {', '.join(failed)}", markup=False)
+
+
+@app.command("verify")
+def verify_cmd(
+    path: Annotated[Optional[Path], typer.Argument(help="Project directory: build it, then verify (and prove cache reuse).")] = None,
+    image: Annotated[Optional[str], typer.Option(help="Verify this existing image instead of building.")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Container port (default: from EXPOSE or the command's --port).")] = None,
+    expect: Annotated[Optional[list[str]], typer.Option(help="PATH=JSON: GET PATH must answer 200 with exactly this JSON. Repeatable.")] = None,
+    style: Annotated[Optional[Style], typer.Option(help="What to demand (default: from the Dockerfile header; production for --image).")] = None,
+    tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Tag for the image built from PATH.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Run the image on 127.0.0.1 and prove: healthy, non-root, smoke requests, graceful stop with a request
+    in flight, lifespan shutdown, start time, size, and dependency-layer cache reuse."""
+    progress = (lambda msg: err.print(msg, markup=False)) if not as_json else None
+    with _user_errors():
+        if (path is None) == (image is None):
+            raise UserInputError("pass a project PATH or --image IMAGE (one of them)")
+        expectations = [Expectation.parse(e) for e in expect or []]
+        options = VerifyOptions(port=port, expectations=expectations)
+        if image is not None:
+            options.style = (style or Style.PRODUCTION).value
+            report = verify_image(image, options, progress)
+        else:
+            assert path is not None
+            info = inspect_project(path)
+            app_info = info.app.value
+            options.smoke_paths = tuple(p for p in (app_info.openapi_url, app_info.docs_url) if p) or ("/",)
+            options.style = (style.value if style else style_of_dockerfile(info.root / "Dockerfile")) or "production"
+            built = _build(path, tag) if not as_json else build_image(info.root, tag=tag or default_tag(info.root))
+            report = verify_image(built.tag, options, progress)
+            if progress:
+                progress("rebuilding a copy with a touched source file (cache reuse)")
+            cache, _ = check_cache_reuse(info.root, app_info.file)
+            report.checks.append(cache)
+    _print_report(report, as_json)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def main() -> Any:
+    try:
+        return app()
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)

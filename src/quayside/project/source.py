@@ -1,0 +1,64 @@
+"""Reading user files safely: one clear error naming the file instead of a traceback."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from quayside.errors import UserInputError
+
+# Bigger than any hand-written module or config; stops a stray data file from eating memory.
+MAX_SOURCE_BYTES = 5 * 1024 * 1024
+
+
+def read_text(path: Path, *, what: str) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_SOURCE_BYTES:
+            raise UserInputError(
+                f"{what} is {size} bytes; quayside reads files up to {MAX_SOURCE_BYTES} bytes",
+                path=path,
+                hint="point quayside at the project directory, not a data file",
+            )
+        data = path.read_bytes()
+    except PermissionError:
+        raise UserInputError(f"cannot read {what}: permission denied", path=path, hint="make it readable") from None
+    except IsADirectoryError:
+        raise UserInputError(f"{what} is a directory, expected a file", path=path) from None
+    except OSError as exc:
+        raise UserInputError(f"cannot read {what}: {exc.strerror}", path=path) from None
+    if b"\x00" in data:
+        raise UserInputError(f"{what} contains NUL bytes: it is not a text file", path=path)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserInputError(
+            f"{what} is not valid UTF-8 (byte {exc.start})", path=path, hint="save it as UTF-8"
+        ) from None
+
+
+def parse_python(path: Path, *, display: str) -> ast.Module:
+    source = read_text(path, what="Python file")
+    try:
+        return ast.parse(source, filename=display)
+    except SyntaxError as exc:
+        running = f"{sys.version_info.major}.{sys.version_info.minor}"
+        raise UserInputError(
+            f"syntax error at line {exc.lineno}, column {exc.offset}: {exc.msg}",
+            path=display,
+            hint=(
+                "fix the syntax. quayside reads your code without importing it, with the Python "
+                f"{running} grammar; code written for a newer Python needs quayside run by that Python"
+            ),
+        ) from None
+
+
+def load_toml(path: Path, *, display: str) -> dict[str, Any]:
+    text = read_text(path, what="TOML file")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserInputError(f"invalid TOML: {exc}", path=display, hint="fix the TOML syntax at the position shown") from None

@@ -1,0 +1,45 @@
+"""Render the plan into files with jinja2 (StrictUndefined: a missing value is a bug, never an empty string)."""
+
+from __future__ import annotations
+
+import json
+
+import jinja2
+
+from quayside.plan import DockerfilePlan
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("quayside", "templates"),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    autoescape=False,
+)
+_env.filters["exec_form"] = lambda argv: json.dumps(list(argv), ensure_ascii=False)
+# BuildKit bind mounts (relative targets land in WORKDIR): the files never become a layer
+_env.filters["bind_mounts"] = lambda files: "\n".join(f"    --mount=type=bind,source={f},target={f} \\" for f in files)
+
+
+def _tidy(text: str) -> str:
+    # templates branch a lot; collapse the blank runs they leave so output is stable and readable
+    lines: list[str] = []
+    for line in text.splitlines():
+        if line.strip() == "" and (not lines or lines[-1] == ""):
+            continue
+        lines.append(line.rstrip())
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def render_dockerfile(plan: DockerfilePlan) -> str:
+    return _tidy(_env.get_template(f"Dockerfile.{plan.style.value}.j2").render(plan=plan))
+
+
+def render_dockerignore() -> str:
+    return _tidy(_env.get_template("dockerignore.j2").render())
+
+
+def render_files(plan: DockerfilePlan) -> dict[str, str]:
+    return {"Dockerfile": render_dockerfile(plan), ".dockerignore": render_dockerignore()}

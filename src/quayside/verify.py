@@ -1,0 +1,347 @@
+"""`verify`: run the image and prove it behaves as a production FastAPI container should.
+
+Ports are published on 127.0.0.1 only. Each check is pass / fail / skip with the reason; the report is the
+product, so a skip always says why and a fail says what was seen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from quayside import docker
+from quayside.build import BuildResult, build_image
+from quayside.errors import DockerError, QuaysideError, UserInputError
+
+PROBE_DIR = "/quayside-probe"
+SLOW_SECONDS = 1.0
+SHUTDOWN_MARKER = "Application shutdown complete"
+SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
+_COPY_SKIP = {".git", ".venv", "venv", "__pycache__", "node_modules", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # pass | fail | skip
+    value: Any
+    detail: str
+
+
+@dataclass
+class VerifyReport:
+    image: str
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    def add(self, name: str, status: str, value: Any, detail: str) -> None:
+        self.checks.append(Check(name, status, value, detail))
+
+    def value(self, name: str) -> Any:
+        return next((c.value for c in self.checks if c.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"image": self.image, "ok": self.ok}
+        data.update({c.name: c.value for c in self.checks})
+        data["checks"] = [asdict(c) for c in self.checks]
+        return data
+
+
+@dataclass(frozen=True)
+class Expectation:
+    path: str
+    body: Any
+
+    @classmethod
+    def parse(cls, text: str) -> Expectation:
+        # the path may contain "=" itself (a query string): split where the rest is JSON
+        example = """e.g. --expect '/items/5?q=test={"item_id":5,"q":"test"}'"""
+        if not text.startswith("/"):
+            raise UserInputError(f"--expect {text!r} is not PATH=JSON (the path starts with /)", hint=example)
+        index = text.find("=")
+        while index != -1:
+            try:
+                return cls(text[:index], json.loads(text[index + 1 :]))
+            except json.JSONDecodeError:
+                index = text.find("=", index + 1)
+        raise UserInputError(f"--expect {text!r}: no JSON after any '='", hint=example)
+
+
+@dataclass
+class VerifyOptions:
+    port: int | None = None
+    style: str = "production"  # what to demand: production demands non-root and a healthy HEALTHCHECK
+    expectations: list[Expectation] = field(default_factory=list)
+    smoke_paths: tuple[str, ...] = ("/openapi.json", "/docs")
+    start_timeout: float = 60.0
+    health_timeout: float = 90.0
+
+
+def _http_get(url: str, timeout: float) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def port_from_image(config: dict[str, Any]) -> int | None:
+    exposed = sorted((config.get("ExposedPorts") or {}).keys())
+    if len(exposed) == 1:
+        return int(exposed[0].split("/")[0])
+    argv = (config.get("Entrypoint") or []) + (config.get("Cmd") or [])
+    for i, arg in enumerate(argv):
+        if arg == "--port" and i + 1 < len(argv) and argv[i + 1].isdigit():
+            return int(argv[i + 1])
+        if m := re.fullmatch(r"--port=(\d+)", arg):
+            return int(m[1])
+    return None
+
+
+def _probe_source() -> str:
+    return resources.files("quayside").joinpath("probe/sitecustomize.py").read_text(encoding="utf-8")
+
+
+class _Container:
+    """One verify container: created with the probe copied in, published on 127.0.0.1, always removed."""
+
+    def __init__(self, image: str, port: int, env: list[str]):
+        self.image = image
+        self.port = port
+        self.name = f"quayside-verify-{uuid.uuid4().hex[:10]}"
+        self.env = env
+        self.host_port: int | None = None
+
+    def create(self, image_env: list[str]) -> None:
+        pythonpath = next((e.split("=", 1)[1] for e in image_env if e.startswith("PYTHONPATH=")), "")
+        env = ["QUAYSIDE_PROBE=1", f"PYTHONPATH={PROBE_DIR}" + (f":{pythonpath}" if pythonpath else ""), *self.env]
+        args = ["create", "--name", self.name, "--label", "io.quayside.verify=1", "-p", f"127.0.0.1::{self.port}"]
+        for e in env:
+            args += ["-e", e]
+        docker.run([*args, self.image], timeout=60)
+        with tempfile.TemporaryDirectory(prefix="quayside-probe-") as tmp:
+            probe = Path(tmp) / "probe"
+            probe.mkdir(mode=0o755)
+            (probe / "sitecustomize.py").write_text(_probe_source(), encoding="utf-8")
+            (probe / "sitecustomize.py").chmod(0o644)
+            probe.chmod(0o755)
+            docker.run(["cp", str(probe), f"{self.name}:{PROBE_DIR}"], timeout=60)
+
+    def start(self) -> None:
+        docker.run(["start", self.name], timeout=60)
+        out = docker.run(["port", self.name, f"{self.port}/tcp"], timeout=20).stdout
+        m = re.search(r"127\.0\.0\.1:(\d+)", out)
+        if not m:
+            raise DockerError(["docker", "port", self.name], 0, f"no 127.0.0.1 mapping in {out!r}")
+        self.host_port = int(m[1])
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.host_port}{path}"
+
+    def state(self) -> dict[str, Any]:
+        return docker.inspect_container(self.name)["State"]
+
+    def logs(self) -> str:
+        result = docker.run(["logs", self.name], timeout=30, check=False)
+        return result.stdout + result.stderr
+
+    def remove(self) -> None:
+        docker.run(["rm", "-f", "-v", self.name], timeout=60, check=False)
+
+
+def _wait_first_response(container: _Container, path: str, timeout: float) -> float | None:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            status, _ = _http_get(container.url(path), timeout=2)
+            if status == 200:
+                return time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        if not container.state().get("Running"):
+            return None
+        time.sleep(0.05)
+    return None
+
+
+def _wait_healthy(container: _Container, timeout: float) -> tuple[str, float]:
+    started = time.monotonic()
+    status = "starting"
+    while time.monotonic() - started < timeout:
+        health = container.state().get("Health") or {}
+        status = health.get("Status", "none")
+        if status in ("healthy", "unhealthy") or not container.state().get("Running"):
+            break
+        time.sleep(0.25)
+    return status, time.monotonic() - started
+
+
+def _pid1(container: _Container) -> tuple[int | None, list[str]]:
+    code = (
+        "import json; s=open('/proc/1/status').read(); "
+        "uid=int([l for l in s.splitlines() if l.startswith('Uid:')][0].split()[1]); "
+        "argv=open('/proc/1/cmdline','rb').read().split(b'\\0'); "
+        "print(json.dumps([uid,[a.decode() for a in argv if a]]))"
+    )
+    result = docker.run(["exec", "-e", "QUAYSIDE_PROBE=0", container.name, "python", "-c", code], timeout=30, check=False)
+    if result.returncode != 0:
+        return None, []
+    uid, argv = json.loads(result.stdout.strip().splitlines()[-1])
+    return uid, argv
+
+
+def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str], None] | None = None) -> VerifyReport:
+    say = on_progress or (lambda _msg: None)
+    docker.engine_version()
+    info = docker.inspect_image(image)
+    config = info.get("Config") or {}
+    report = VerifyReport(image)
+    port = options.port or port_from_image(config) or 8000
+    production = options.style == "production"
+    report.add("size_bytes", "pass", int(info.get("Size", 0)), f"{int(info.get('Size', 0)) / 1e6:.1f} MB")
+
+    container = _Container(image, port, [])
+    try:
+        say(f"starting {image} (port {port} on 127.0.0.1)")
+        container.create(config.get("Env") or [])
+        container.start()
+        ready_path = options.smoke_paths[0] if options.smoke_paths else "/"
+        start_seconds = _wait_first_response(container, ready_path, options.start_timeout)
+        if start_seconds is None:
+            tail = "\n".join(container.logs().splitlines()[-15:])
+            report.add("start_seconds", "fail", None, f"no 200 from {ready_path} within {options.start_timeout:g}s; last logs:\n{tail}")
+            return report
+        report.add("start_seconds", "pass", round(start_seconds, 3), f"start → first 200 from {ready_path}")
+
+        for path in options.smoke_paths:
+            status, body = _http_get(container.url(path), timeout=5)
+            ok = status == 200 and (path != "/openapi.json" or body.lstrip().startswith(b"{"))
+            report.add(f"smoke {path}", "pass" if ok else "fail", status, f"GET {path} → {status}")
+        for expectation in options.expectations:
+            status, body = _http_get(container.url(expectation.path), timeout=5)
+            try:
+                got: Any = json.loads(body)
+            except json.JSONDecodeError:
+                got = body.decode("utf-8", "replace")[:200]
+            ok = status == 200 and got == expectation.body
+            shown = repr(got) if isinstance(got, str) else json.dumps(got)
+            report.add(f"expect {expectation.path}", "pass" if ok else "fail", got, f"GET {expectation.path} → {status} {shown}")
+
+        uid, argv = _pid1(container)
+        if uid is None:
+            report.add("user_uid", "fail" if production else "skip", None, "could not read /proc/1 with the image's python")
+        elif uid == 0:
+            report.add("user_uid", "fail" if production else "skip", 0,
+                       "the server runs as root" + ("" if production else f" (accepted for style {options.style})"))
+        else:
+            report.add("user_uid", "pass", uid, "the server runs as a non-root user")
+        if argv:
+            program = Path(argv[0]).name
+            if len(argv) > 1 and program.startswith("python"):
+                program = Path(argv[1]).name
+            shell = program in SHELLS
+            report.add("pid1", "fail" if shell else "pass", " ".join(argv)[:120],
+                       "a shell is PID 1: SIGTERM does not reach the server" if shell else "the server itself is PID 1")
+
+        healthcheck = (config.get("Healthcheck") or {}).get("Test") or []
+        if healthcheck and healthcheck[0] != "NONE":
+            status, waited = _wait_healthy(container, options.health_timeout)
+            report.add("healthy", "pass" if status == "healthy" else "fail", status == "healthy",
+                       f"HEALTHCHECK reached {status} after {waited:.1f}s")
+        else:
+            report.add("healthy", "fail" if production else "skip", None,
+                       "the image has no HEALTHCHECK" + ("" if production else f" (accepted for style {options.style})"))
+
+        _stop_with_request_in_flight(container, report, say)
+    finally:
+        container.remove()
+    return report
+
+
+def _stop_with_request_in_flight(container: _Container, report: VerifyReport, say: Callable[[str], None]) -> None:
+    outcome: dict[str, Any] = {}
+
+    def slow_request() -> None:
+        try:
+            outcome["status"], outcome["body"] = _http_get(container.url(f"/__quayside/slow?seconds={SLOW_SECONDS}"), timeout=20)
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            outcome["error"] = repr(exc)
+
+    say("stopping with a request in flight (SIGTERM)")
+    thread = threading.Thread(target=slow_request, daemon=True)
+    thread.start()
+    time.sleep(0.3)  # let the request reach the app before SIGTERM
+    started = time.monotonic()
+    docker.run(["stop", "--time", "10", container.name], timeout=60)
+    stop_seconds = time.monotonic() - started
+    thread.join(timeout=20)
+    state = container.state()
+    exit_code = state.get("ExitCode")
+    graceful = exit_code == 0 and stop_seconds < 10
+    report.add("stop_seconds", "pass" if graceful else "fail", round(stop_seconds, 3),
+               f"SIGTERM → exit {exit_code} in {stop_seconds:.2f}s" + ("" if graceful else " (killed, or not a clean exit)"))
+    completed = outcome.get("status") == 200
+    detail = ("the in-flight request finished with 200" if completed
+              else f"the in-flight request did not complete: {outcome.get('error') or outcome.get('status')}")
+    report.add("inflight_completed", "pass" if completed else "fail", completed, detail)
+    logs = container.logs()
+    seen = SHUTDOWN_MARKER in logs
+    report.add("lifespan_shutdown", "pass" if seen else "fail", seen,
+               f"{SHUTDOWN_MARKER!r} " + ("in the logs" if seen else "missing from the logs"))
+
+
+def _copy_context(root: Path, dest: Path) -> None:
+    shutil.copytree(root, dest, symlinks=True, ignore=lambda _d, names: [n for n in names if n in _COPY_SKIP])
+
+
+def check_cache_reuse(root: Path, app_file: str, dockerfile: str = "Dockerfile") -> tuple[Check, BuildResult]:
+    """Rebuild a copy of the project with one source file touched; the dependency layer must come from cache."""
+    with tempfile.TemporaryDirectory(prefix="quayside-cache-") as tmp:
+        copy = Path(tmp) / root.name
+        _copy_context(root, copy)
+        with (copy / app_file).open("a", encoding="utf-8") as handle:
+            handle.write(f"\n# quayside verify: cache probe {uuid.uuid4().hex}\n")
+        tag = f"quayside-cache-probe:{uuid.uuid4().hex[:10]}"
+        result = build_image(copy, tag=tag, dockerfile=dockerfile)
+    try:
+        deps = result.dependency_steps
+        rebuilt = [s for s in result.steps if s.name.startswith("COPY") and not s.cached]
+        if not deps:
+            return Check("cache_reused", "fail", False, "no dependency install step (pip/uv/poetry/pdm) found in the build"), result
+        reused = all(s.cached for s in deps)
+        detail = (f"after touching {app_file}: dependency step{'s' if len(deps) > 1 else ''} "
+                  f"{'CACHED' if reused else 'rebuilt'}; {len(rebuilt)} COPY step(s) rebuilt; rebuild took {result.seconds:.1f}s")
+        if reused and not rebuilt:
+            return Check("cache_reused", "fail", False, detail + " (the change was not seen: is the app copied?)"), result
+        return Check("cache_reused", "pass" if reused else "fail", reused, detail), result
+    finally:
+        docker.run(["rmi", "-f", tag], timeout=60, check=False)
+
+
+def style_of_dockerfile(path: Path) -> str | None:
+    try:
+        first = path.read_text(encoding="utf-8").splitlines()[:3]
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in first:
+        if m := re.match(r"# Generated by quayside \(style: (\w+)\)", line):
+            return m[1]
+    return None
+
+
+__all__ = ["Check", "Expectation", "QuaysideError", "VerifyOptions", "VerifyReport", "check_cache_reuse", "verify_image"]
