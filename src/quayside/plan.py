@@ -173,6 +173,12 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         python = project.python_version
     v = python.value
     decisions["python_version"] = python
+    if installer == "pip" and deps.source_kind == "pyproject" and tuple(map(int, v.split("."))) < (3, 11):
+        raise UserInputError(
+            f"installing [project] dependencies without a lock file reads pyproject.toml with tomllib, new in Python 3.11; "
+            f"the image would use Python {v}",
+            hint="pass --python 3.11 or newer, or add requirements.txt or a lock file (uv lock)",
+        )
 
     if options.port is not None:
         if not 1 <= options.port <= 65535:

@@ -116,15 +116,25 @@ def _app_from_call(call: ast.Call, variable: str, line: int) -> AppInstance:
     )
 
 
-def _factories(tree: ast.Module, names: _Names) -> dict[str, ast.Call]:
+@dataclass(frozen=True)
+class _Factory:
+    call: ast.Call
+    inner_variable: str | None  # the app's name inside the factory, whose routes become the module app's
+
+
+def _factories(tree: ast.Module, names: _Names) -> dict[str, _Factory]:
     """Module-level functions that build and return a FastAPI app: `def create_app(): app = FastAPI(...); return app`."""
-    found: dict[str, ast.Call] = {}
+    found: dict[str, _Factory] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for inner in ast.walk(node):
                 if isinstance(inner, ast.Call) and names.is_fastapi_ref(inner.func):
-                    found[node.name] = inner
+                    found[node.name] = _Factory(inner, None)
                     break
+            for inner in ast.walk(node):
+                targets, value = _assigned_names(inner) if isinstance(inner, ast.stmt) else ([], None)
+                if targets and node.name in found and value is found[node.name].call:
+                    found[node.name] = _Factory(value, targets[0])
     return found
 
 
@@ -168,6 +178,7 @@ def analyse_module(tree: ast.Module) -> ModuleFacts:
     routers: dict[str, RouterDecl] = {}
     imports: dict[str, tuple[str, int, str | None]] = {}
     on_event_apps: set[str] = set()
+    aliases: dict[str, str] = {}  # a factory's local app name -> the module-level app it becomes
 
     for node in tree.body:
         if isinstance(node, ast.ImportFrom):
@@ -184,8 +195,11 @@ def analyse_module(tree: ast.Module) -> ModuleFacts:
                 apps.append(_app_from_call(value, target, node.lineno))
                 routers[target] = RouterDecl(prefix="")
             elif isinstance(value.func, ast.Name) and value.func.id in factories:
-                apps.append(_app_from_call(factories[value.func.id], target, node.lineno))
+                factory = factories[value.func.id]
+                apps.append(_app_from_call(factory.call, target, node.lineno))
                 routers[target] = RouterDecl(prefix="")
+                if factory.inner_variable and factory.inner_variable not in routers:
+                    aliases[factory.inner_variable] = target
             elif names.is_router_ref(value.func):
                 prefix = ""
                 for kw in value.keywords:
@@ -193,31 +207,34 @@ def analyse_module(tree: ast.Module) -> ModuleFacts:
                         prefix = _const_str(kw.value) or ""
                 routers[target] = RouterDecl(prefix=prefix)
 
+    def owner(name: str) -> str:
+        return aliases.get(name, name) if name not in routers else name
+
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
                 route = _route_of(decorator)
-                if route and route[0] in routers:
-                    routers[route[0]].routes.append(RouteDecl(route[1], route[2], node.lineno))
+                if route and owner(route[0]) in routers:
+                    routers[owner(route[0])].routes.append(RouteDecl(route[1], route[2], node.lineno))
                 if (
                     isinstance(decorator, ast.Call)
                     and isinstance(decorator.func, ast.Attribute)
                     and decorator.func.attr == "on_event"
                     and isinstance(decorator.func.value, ast.Name)
                 ):
-                    on_event_apps.add(decorator.func.value.id)
+                    on_event_apps.add(owner(decorator.func.value.id))
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr == "include_router"
             and isinstance(node.func.value, ast.Name)
-            and node.func.value.id in routers
+            and owner(node.func.value.id) in routers
             and node.args
         ):
             prefix = ""
             for kw in node.keywords:
                 if kw.arg == "prefix":
                     prefix = _const_str(kw.value) or ""
-            routers[node.func.value.id].includes.append((node.args[0], prefix))
+            routers[owner(node.func.value.id)].includes.append((node.args[0], prefix))
 
     return ModuleFacts(apps=apps, routers=routers, imports=imports, on_event_apps=on_event_apps)

@@ -27,7 +27,10 @@ def _pick(specifier: SpecifierSet) -> str | None:
 
     if allows(DEFAULT_PYTHON):
         return DEFAULT_PYTHON
-    return next((c for c in reversed(KNOWN_PYTHONS) if allows(c)), None)
+    # the floor the project declares is what it surely supports; else the newest below the default
+    newer = [c for c in KNOWN_PYTHONS if Version(c) > Version(DEFAULT_PYTHON) and allows(c)]
+    older = [c for c in KNOWN_PYTHONS if Version(c) < Version(DEFAULT_PYTHON) and allows(c)]
+    return newer[0] if newer else (older[-1] if older else None)
 
 
 def _poetry_range(text: str) -> str:
@@ -59,7 +62,7 @@ def _from_range(raw: str, source: str, what: str) -> Decided[str]:
             path=source.split(" ")[0],
             hint="widen the range, or pass --python X.Y",
         )
-    how = "the default" if chosen == DEFAULT_PYTHON else "the newest version it allows"
+    how = "the default" if chosen == DEFAULT_PYTHON else "the version nearest the default that it allows"
     return Decided(chosen, source, f"{what} is {raw!r}; {chosen} is {how}")
 
 

@@ -1,0 +1,150 @@
+"""inspect on fixture projects: one row per layout, and one per bad input."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, FIXTURES
+from quayside.errors import UserInputError
+from quayside.project import inspect_project
+
+LAYOUTS = [
+    # (project, entrypoint, app_path, installer, python, server, health_path, lifespan, entrypoint source)
+    (EXAMPLES / "guide-app", "app.main:app", "app/main.py", "pip", "3.12", "fastapi", None, False, "auto-discovery app/main.py"),
+    (EXAMPLES / "guide-single-file", "main:app", "main.py", "pip", "3.12", "fastapi", None, False, "auto-discovery main.py"),
+    (FIXTURES / "src-entrypoint", "myservice.main:app", "src/myservice/main.py", "pip", "3.12", "fastapi", "/healthz", True, "pyproject [tool.fastapi]"),
+    (FIXTURES / "api-variable", "main:api", "main.py", "pip", "3.12", "fastapi", None, False, "auto-discovery main.py"),
+    (FIXTURES / "other-variable", "app:service", "app.py", "pip", "3.12", "uvicorn", "/ping", False, "auto-discovery app.py"),
+    (FIXTURES / "includes", "app.main:app", "app/main.py", "pip", "3.12", "fastapi", "/health/live", True, "auto-discovery app/main.py"),
+    (FIXTURES / "uv-project", "app.main:app", "app/main.py", "uv", "3.12", "fastapi", None, False, "auto-discovery app/main.py"),
+    (FIXTURES / "poetry-project", "app.main:app", "app/main.py", "poetry", "3.12", "fastapi", None, False, "auto-discovery app/main.py"),
+    (FIXTURES / "pdm-project", "main:app", "main.py", "pdm", "3.13", "fastapi", None, False, "auto-discovery main.py"),
+    (FIXTURES / "plain-pyproject", "api:app", "api.py", "pip", "3.11", "fastapi", None, False, "auto-discovery api.py"),
+]
+
+
+@pytest.mark.parametrize(
+    "project,entrypoint,app_path,installer,python,server,health,lifespan,source", LAYOUTS, ids=[row[0].name for row in LAYOUTS]
+)
+def test_layouts(project, entrypoint, app_path, installer, python, server, health, lifespan, source):
+    data = inspect_project(project).to_json()
+    assert data["entrypoint"] == entrypoint
+    assert data["app_path"] == app_path
+    assert data["installer"] == installer
+    assert data["python_version"] == python
+    assert data["server"] == server
+    assert data["health_path"] == health
+    assert data["lifespan"] is lifespan
+    assert data["sources"]["entrypoint"] == source
+    assert set(data["sources"]) >= {"entrypoint", "installer", "python_version", "server", "health_path", "lifespan"}
+
+
+def test_src_layout_import_root():
+    data = inspect_project(FIXTURES / "src-entrypoint").to_json()
+    assert (data["import_root"], data["layout"]) == ("src", "src")
+
+
+def test_requirements_includes_are_followed():
+    data = inspect_project(FIXTURES / "includes").to_json()
+    assert data["dependency_files"] == ["requirements.txt", "requirements/base.txt", "constraints.txt"]
+    assert data["ready_path"] == "/health/ready"
+    assert {r["path"] for r in data["routes"]} == {"/health/live", "/health/ready", "/items/{item_id}"}
+
+
+def test_sources_explain_python_and_docs_url():
+    data = inspect_project(FIXTURES / "plain-pyproject").to_json()
+    assert data["sources"]["python_version"] == ".python-version"
+    other = inspect_project(FIXTURES / "other-variable").to_json()
+    assert other["docs_url"] is None and other["openapi_url"] == "/openapi.json"
+    pdm = inspect_project(FIXTURES / "pdm-project").to_json()
+    assert pdm["sources"]["python_version"] == "pyproject.toml requires-python"
+
+
+def _write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return root
+
+
+APP = "from fastapi import FastAPI\napp = FastAPI()\n"
+REQ = {"requirements.txt": "fastapi[standard]\n"}
+
+BAD = [
+    ("no-app", {**REQ, "main.py": "print('hello')\n"}, "no FastAPI app found", None),
+    ("two-src-apps", {**REQ, "src/a/__init__.py": "", "src/a/main.py": APP, "src/b/__init__.py": "", "src/b/main.py": APP},
+     "two equally good app candidates", None),
+    ("two-instances", {**REQ, "main.py": "from fastapi import FastAPI\npublic = FastAPI()\nadmin = FastAPI()\n"},
+     "2 FastAPI instances and none is named", "main.py"),
+    ("syntax-error", {**REQ, "main.py": "from fastapi import FastAPI\napp = FastAPI(\n"}, "syntax error at line", "main.py"),
+    ("binary-app", {**REQ, "main.py": b"\x00\x01\x02"}, "NUL bytes", "main.py"),
+    ("latin1-app", {**REQ, "main.py": "x = 'caf\xe9'\n".encode("latin-1")}, "not valid UTF-8", "main.py"),
+    ("broken-pyproject", {**REQ, "main.py": APP, "pyproject.toml": "[project\nname = 1"}, "invalid TOML", "pyproject.toml"),
+    ("bad-entrypoint", {**REQ, "main.py": APP, "pyproject.toml": '[tool.fastapi]\nentrypoint = "nope.main:app"\n'},
+     "no module nope.main", "pyproject.toml"),
+    ("entrypoint-variable", {**REQ, "main.py": APP, "pyproject.toml": '[tool.fastapi]\nentrypoint = "main:api"\n'},
+     "defines no FastAPI instance `api`", "pyproject.toml"),
+    ("missing-include", {"requirements.txt": "-r base.txt\n", "main.py": APP}, "includes base.txt, which does not exist", "requirements.txt"),
+    ("include-cycle", {"requirements.txt": "-r a.txt\n", "a.txt": "-r requirements.txt\n", "main.py": APP}, "include cycle", "requirements.txt"),
+    ("bad-requirement", {"requirements.txt": "fastapi[standard\n", "main.py": APP}, "not a valid requirement", "requirements.txt"),
+    ("no-dependencies", {"main.py": APP}, "no dependency file", None),
+    ("no-server", {"requirements.txt": "fastapi\n", "main.py": APP}, "no server in the dependencies", "requirements.txt"),
+    ("poetry-no-lock", {"main.py": APP, "pyproject.toml": "[tool.poetry]\nname='x'\n"}, "without poetry.lock", "pyproject.toml"),
+    ("bad-python-version", {**REQ, "main.py": APP, ".python-version": "system\n"}, "names no CPython", ".python-version"),
+    ("impossible-python", {"main.py": APP, "pyproject.toml": '[project]\nrequires-python = "<3.0"\ndependencies = ["fastapi[standard]"]\n'},
+     "allows none of Python", "pyproject.toml"),
+]
+
+
+@pytest.mark.parametrize("name,files,message,where", BAD, ids=[b[0] for b in BAD])
+def test_bad_input(tmp_path, name, files, message, where):
+    root = _write(tmp_path / name, files)
+    with pytest.raises(UserInputError) as caught:
+        inspect_project(root)
+    assert message in caught.value.message
+    if where is not None:
+        assert caught.value.path is not None and caught.value.path.endswith(where)
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="PEP 758 syntax parses on Python 3.14+")
+def test_newer_python_syntax_is_named(tmp_path):
+    root = _write(tmp_path / "p", {**REQ, "main.py": APP + "try:\n    pass\nexcept ValueError, TypeError:\n    pass\n"})
+    with pytest.raises(UserInputError) as caught:
+        inspect_project(root)
+    assert "syntax error" in caught.value.message and "grammar" in (caught.value.hint or "")
+
+
+def test_path_is_a_file(tmp_path):
+    f = tmp_path / "main.py"
+    f.write_text(APP)
+    with pytest.raises(UserInputError, match="is not a directory"):
+        inspect_project(f)
+
+
+def test_path_missing(tmp_path):
+    with pytest.raises(UserInputError, match="no such directory"):
+        inspect_project(tmp_path / "nope")
+
+
+def test_user_code_is_never_imported(tmp_path):
+    marker = tmp_path / "imported"
+    root = _write(tmp_path / "p", {**REQ, "main.py": f"open({str(marker)!r}, 'w').write('x')\n" + APP})
+    assert inspect_project(root).to_json()["entrypoint"] == "main:app"
+    assert not marker.exists()
+
+
+def test_first_default_path_without_app_is_skipped(tmp_path):
+    root = _write(tmp_path / "p", {**REQ, "main.py": "import os\n", "app/__init__.py": "", "app/main.py": APP})
+    info = inspect_project(root)
+    assert info.app.value.entrypoint == "app.main:app"
+    assert "skipped main.py" in info.app.reason
+
+
+def test_scan_finds_an_unusual_file_name(tmp_path):
+    root = _write(tmp_path / "p", {**REQ, "server.py": APP, "tests/test_x.py": APP})
+    info = inspect_project(root)
+    assert info.app.value.entrypoint == "server:app" and info.app.source == "scan server.py"

@@ -1,0 +1,151 @@
+"""Live: build and run real images on the Docker engine (the lab in CI). Nothing here is mocked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from conftest import EXAMPLES, FIXTURES, copy_project
+from quayside import docker
+from quayside.build import build_image
+from quayside.files import apply_writes, plan_writes
+from quayside.plan import InitOptions, Style, build_plan
+from quayside.project import inspect_project
+from quayside.render import render_files
+from quayside.verify import Expectation, VerifyOptions, verify_image
+
+pytestmark = pytest.mark.docker
+
+GUIDE_EXPECTATIONS = [
+    Expectation("/items/5?q=test", {"item_id": 5, "q": "test"}),
+    Expectation("/", {"Hello": "World"}),
+]
+
+
+@pytest.fixture
+def images():
+    tags: list[str] = []
+    yield tags
+    for tag in tags:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def _init_and_build(source, tmp_path, images, **options):
+    project = copy_project(source, tmp_path)
+    info = inspect_project(project)
+    apply_writes(plan_writes(project, render_files(build_plan(info, InitOptions(**options))), force=False))
+    tag = f"quayside-test/{source.name}:{uuid.uuid4().hex[:8]}"
+    images.append(tag)
+    return project, info, build_image(project, tag=tag)
+
+
+def _checks(report):
+    return {c.name: c for c in report.checks}
+
+
+@pytest.mark.parametrize("style", list(Style), ids=[s.value for s in Style])
+@pytest.mark.parametrize("example", ["guide-app", "guide-single-file"])
+def test_every_style_serves_the_guide_app(tmp_path, images, example, style):
+    _, _, built = _init_and_build(EXAMPLES / example, tmp_path, images, style=style)
+    report = verify_image(built.tag, VerifyOptions(style=style.value, expectations=GUIDE_EXPECTATIONS))
+    checks = _checks(report)
+    assert report.ok, [c for c in report.checks if c.status == "fail"]
+    assert checks["expect /items/5?q=test"].value == {"item_id": 5, "q": "test"}
+    assert checks["smoke /docs"].status == "pass"
+    assert checks["pid1"].status == "pass"  # exec form in every style: the server is PID 1
+    assert checks["stop_seconds"].value < 2
+    assert checks["inflight_completed"].value is True
+    assert checks["lifespan_shutdown"].value is True
+    if style is Style.PRODUCTION:
+        assert checks["user_uid"].value not in (None, 0)
+        assert checks["healthy"].value is True
+    else:
+        assert checks["healthy"].status == "skip"
+
+
+def test_guide_image_fails_production_demands(tmp_path, images):
+    _, _, built = _init_and_build(EXAMPLES / "guide-single-file", tmp_path, images, style=Style.GUIDE)
+    report = verify_image(built.tag, VerifyOptions(style="production"))
+    checks = _checks(report)
+    assert not report.ok
+    assert checks["user_uid"].status == "fail" and checks["user_uid"].value == 0
+    assert checks["healthy"].status == "fail"
+
+
+def test_production_image_is_smaller_than_the_guides(tmp_path, images):
+    _, _, production = _init_and_build(EXAMPLES / "guide-app", tmp_path / "p", images, style=Style.PRODUCTION)
+    _, _, guide = _init_and_build(EXAMPLES / "guide-app", tmp_path / "g", images, style=Style.GUIDE)
+    assert production.size_bytes < guide.size_bytes * 0.5
+
+
+@pytest.mark.parametrize(
+    "fixture,health,extra",
+    [
+        ("uv-project", "/openapi.json", {}),  # uv sync --locked against a real uv.lock
+        ("src-entrypoint", "/healthz", {}),  # src layout, [tool.fastapi], the project itself pip-installed
+        ("other-variable", "/ping", {}),  # uvicorn command, `service` variable, docs disabled
+        ("includes", "/health/live", {"workers": 2}),  # -r/-c includes, routers, two workers
+    ],
+)
+def test_production_on_real_layouts(tmp_path, images, fixture, health, extra):
+    _, info, built = _init_and_build(FIXTURES / fixture, tmp_path, images, style=Style.PRODUCTION, **extra)
+    config = docker.inspect_image(built.tag)["Config"]
+    assert health in config["Healthcheck"]["Test"][-1]
+    smoke = tuple(p for p in (info.app.value.openapi_url, info.app.value.docs_url) if p)
+    report = verify_image(built.tag, VerifyOptions(smoke_paths=smoke))
+    assert report.ok, [c for c in report.checks if c.status == "fail"]
+    assert report.value("healthy") is True and report.value("stop_seconds") < 2
+
+
+def test_cli_verify_path_proves_cache_reuse(tmp_path):
+    project = copy_project(EXAMPLES / "guide-app", tmp_path)
+    tag = f"quayside-test/cli:{uuid.uuid4().hex[:8]}"
+    try:
+        init = subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True, text=True)
+        assert init.returncode == 0, init.stderr
+        proc = subprocess.run(
+            [sys.executable, "-m", "quayside", "verify", str(project), "--json", "-t", tag,
+             "--expect", '/items/5?q=test={"item_id":5,"q":"test"}'],
+            capture_output=True, text=True, timeout=600,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        data = json.loads(proc.stdout)
+        assert data["ok"] is True and data["cache_reused"] is True
+        for key in ("healthy", "user_uid", "stop_seconds", "inflight_completed", "lifespan_shutdown", "start_seconds", "size_bytes"):
+            assert key in data
+        cache = next(c for c in data["checks"] if c["name"] == "cache_reused")
+        assert "CACHED" in cache["detail"]
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_cli_verify_exit_code_on_failure(tmp_path, images):
+    _, _, built = _init_and_build(EXAMPLES / "guide-single-file", tmp_path, images, style=Style.GUIDE)
+    proc = subprocess.run(
+        [sys.executable, "-m", "quayside", "verify", "--image", built.tag, "--style", "production"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 1
+    assert "FAIL" in proc.stdout and "user_uid" in proc.stdout
+
+
+def test_cli_build_reports_size_and_time(tmp_path):
+    project = copy_project(EXAMPLES / "guide-single-file", tmp_path)
+    tag = f"quayside-test/build:{uuid.uuid4().hex[:8]}"
+    try:
+        assert subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True).returncode == 0
+        proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project), "-t", tag], capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert f"built {tag}" in proc.stdout and " MB, " in proc.stdout and "steps cached" in proc.stdout
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_build_without_dockerfile_is_a_user_error(tmp_path):
+    project = copy_project(EXAMPLES / "guide-app", tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project)], capture_output=True, text=True)
+    assert proc.returncode == 2 and "run `quayside init` first" in proc.stderr
