@@ -92,6 +92,26 @@ def test_progress_parser():
 
 
 @pytest.mark.parametrize(
+    "name,installs",
+    [
+        ("RUN pip install --no-cache-dir --upgrade -r /code/requirements.txt", True),
+        ("RUN --mount=type=cache,target=/root/.cache/pip     pip --python /opt/venv/bin/python install -r requirements.txt", True),
+        ("RUN --mount=type=cache,target=/root/.cache/uv     uv sync --locked --no-install-project --no-dev", True),
+        ("RUN uv venv /opt/venv && uv pip install --python /opt/venv/bin/python -r requirements.txt", True),
+        ("RUN poetry install --only main --no-root", True),
+        ("RUN pdm export --prod -o /tmp/r.txt && pip install -r /tmp/r.txt", True),
+        ("RUN python -m venv --without-pip /opt/venv", False),
+        ("RUN groupadd --system app && useradd --system app", False),
+        ("COPY ./requirements.txt /code/requirements.txt", False),
+    ],
+)
+def test_dependency_step_detection(name, installs):
+    from quayside.build import Step
+
+    assert Step(1, None, 1, 1, name).installs_dependencies is installs
+
+
+@pytest.mark.parametrize(
     "text,path,body",
     [
         ('/items/5?q=test={"item_id":5,"q":"test"}', "/items/5?q=test", {"item_id": 5, "q": "test"}),

@@ -15,7 +15,10 @@ from quayside.errors import UserInputError
 _STEP = re.compile(r"^#(\d+) \[(?:(?P<stage>[^\]]+?) )?(?P<index>\d+)/(?P<total>\d+)\] (?P<name>.+)$")
 _CACHED = re.compile(r"^#(\d+) CACHED$")
 _DONE = re.compile(r"^#(\d+) DONE (\d+(?:\.\d+)?)s$")
-DEPENDENCY_MARKERS = ("pip install", "uv sync", "uv pip install", "poetry install", "pdm export")
+# A RUN that installs dependencies: pip (any options before `install`), uv, poetry, pdm.
+DEPENDENCY_COMMAND = re.compile(
+    r"\bpip3?\b[^&;|]*?\sinstall\b|\buv\s+(?:sync|pip\s+install)\b|\bpoetry\s+install\b|\bpdm\s+(?:export|sync|install)\b"
+)
 
 
 @dataclass
@@ -30,7 +33,7 @@ class Step:
 
     @property
     def installs_dependencies(self) -> bool:
-        return self.name.startswith("RUN") and any(m in self.name for m in DEPENDENCY_MARKERS)
+        return self.name.startswith("RUN") and DEPENDENCY_COMMAND.search(self.name) is not None
 
 
 @dataclass

@@ -6,16 +6,15 @@ FROM python:3.12-slim AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-RUN python -m venv /opt/venv
-ENV VIRTUAL_ENV=/opt/venv \
-    PATH="/opt/venv/bin:$PATH"
+# No pip inside the virtualenv: the runtime never installs, and the image is smaller.
+RUN python -m venv --without-pip /opt/venv
 
 WORKDIR /code
 
 # Dependencies before the source: this layer is reused until they change.
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=bind,source=requirements.txt,target=requirements.txt \
-    pip install --upgrade -r requirements.txt
+    pip --python /opt/venv/bin/python install --upgrade -r requirements.txt
 
 # Runtime stage: slim Python, the virtualenv, the app, and nothing else.
 FROM python:3.12-slim

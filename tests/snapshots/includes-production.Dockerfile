@@ -6,9 +6,8 @@ FROM python:3.12-slim AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-RUN python -m venv /opt/venv
-ENV VIRTUAL_ENV=/opt/venv \
-    PATH="/opt/venv/bin:$PATH"
+# No pip inside the virtualenv: the runtime never installs, and the image is smaller.
+RUN python -m venv --without-pip /opt/venv
 
 WORKDIR /code
 
@@ -17,7 +16,7 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=bind,source=requirements.txt,target=requirements.txt \
     --mount=type=bind,source=requirements/base.txt,target=requirements/base.txt \
     --mount=type=bind,source=constraints.txt,target=constraints.txt \
-    pip install --upgrade -r requirements.txt
+    pip --python /opt/venv/bin/python install --upgrade -r requirements.txt
 
 # Runtime stage: slim Python, the virtualenv, the app, and nothing else.
 FROM python:3.12-slim

@@ -6,9 +6,8 @@ FROM python:3.11-slim AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore
 
-RUN python -m venv /opt/venv
-ENV VIRTUAL_ENV=/opt/venv \
-    PATH="/opt/venv/bin:$PATH"
+# No pip inside the virtualenv: the runtime never installs, and the image is smaller.
+RUN python -m venv --without-pip /opt/venv
 
 WORKDIR /code
 
@@ -16,7 +15,7 @@ WORKDIR /code
 RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
     python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt
+    && pip --python /opt/venv/bin/python install -r /tmp/requirements.txt
 
 # Runtime stage: slim Python, the virtualenv, the app, and nothing else.
 FROM python:3.11-slim

@@ -9,15 +9,15 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install "poetry==2.5.1"
 
-RUN python -m venv /opt/venv
-ENV VIRTUAL_ENV=/opt/venv \
-    PATH="/opt/venv/bin:$PATH"
+# No pip inside the virtualenv: the runtime never installs, and the image is smaller.
+RUN python -m venv --without-pip /opt/venv
 
 WORKDIR /code
 
 # Dependencies before the source: this layer is reused until they change.
 ENV POETRY_NO_INTERACTION=1 \
-    POETRY_VIRTUALENVS_CREATE=false
+    POETRY_VIRTUALENVS_CREATE=false \
+    VIRTUAL_ENV=/opt/venv
 RUN --mount=type=cache,target=/root/.cache/pypoetry \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
     --mount=type=bind,source=poetry.lock,target=poetry.lock \

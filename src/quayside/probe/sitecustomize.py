@@ -6,8 +6,18 @@ Any failure leaves the app untouched.
 """
 
 import os
+import sys
 
-if os.environ.get("QUAYSIDE_PROBE") == "1":
+
+def _is_server_process() -> bool:
+    # `python -c` is the health check (skip it: no need to import FastAPI there), except for
+    # multiprocessing's spawned children, which are the server's workers
+    if sys.argv[:1] == ["-c"]:
+        return "multiprocessing" in " ".join(getattr(sys, "orig_argv", []))
+    return True
+
+
+if os.environ.get("QUAYSIDE_PROBE") == "1" and _is_server_process():
     try:
         import asyncio
         from urllib.parse import parse_qs

@@ -1,0 +1,120 @@
+"""Spine benchmark: every init style on the guide app, measured in one run on this machine's engine.
+
+Prints, per style: image size and its ratio to the guide's basic Dockerfile, cold build (no layer cache and no
+BuildKit cache mounts), warm rebuild after a code-only change and its ratio to cold, start → first 200, and stop
+time idle and with a request in flight. Writes the figures to bench/results-spine.json.
+
+    python bench/spine.py [--example examples/guide-app] [--styles production,guide,multistage,uv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from quayside import docker
+from quayside.build import build_image
+from quayside.files import apply_writes, plan_writes
+from quayside.plan import InitOptions, Style, build_plan
+from quayside.project import inspect_project
+from quayside.render import render_files
+from quayside.verify import VerifyOptions, verify_image
+
+HERE = Path(__file__).resolve().parent
+
+
+def idle_stop_seconds(tag: str, port: int) -> float:
+    name = f"quayside-bench-{uuid.uuid4().hex[:8]}"
+    docker.run(["run", "-d", "--name", name, "-p", f"127.0.0.1::{port}", tag])
+    try:
+        host_port = docker.run(["port", name, f"{port}/tcp"]).stdout.strip().splitlines()[0].rsplit(":", 1)[1]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{host_port}/openapi.json", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+        started = time.monotonic()
+        docker.run(["stop", "--time", "10", name])
+        return time.monotonic() - started
+    finally:
+        docker.run(["rm", "-f", name], check=False)
+
+
+def measure(example: Path, style: Style, workdir: Path) -> dict[str, float | int | str]:
+    project = workdir / style.value
+    shutil.copytree(example, project, ignore=shutil.ignore_patterns("Dockerfile", ".dockerignore", "__pycache__"))
+    info = inspect_project(project)
+    plan = build_plan(info, InitOptions(style=style))
+    apply_writes(plan_writes(project, render_files(plan), force=False))
+    tag = f"quayside-bench/{style.value}:{uuid.uuid4().hex[:8]}"
+    try:
+        # cold: no layer cache, and no pip/uv download cache left in BuildKit cache mounts
+        docker.run(["builder", "prune", "--force", "--filter", "type=exec.cachemount"], timeout=300)
+        cold = build_image(project, tag=tag, no_cache=True)
+        with (project / info.app.value.file).open("a", encoding="utf-8") as handle:
+            handle.write("\n# bench: code-only change\n")
+        warm = build_image(project, tag=tag)
+        report = verify_image(tag, VerifyOptions(style=style.value))
+        if not report.ok:
+            failed = [f"{c.name}: {c.detail}" for c in report.checks if c.status == "fail"]
+            raise SystemExit(f"verify failed for {style.value}: {failed}")
+        return {
+            "style": style.value,
+            "size_bytes": cold.size_bytes,
+            "cold_build_s": round(cold.seconds, 2),
+            "warm_rebuild_s": round(warm.seconds, 2),
+            "dependency_layer_cached_on_warm": all(s.cached for s in warm.dependency_steps),
+            "start_s": report.value("start_seconds"),
+            "stop_inflight_s": report.value("stop_seconds"),
+            "stop_idle_s": round(idle_stop_seconds(tag, plan.port), 3),
+        }
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--example", type=Path, default=HERE.parent / "examples" / "guide-app")
+    parser.add_argument("--styles", default="production,guide,multistage,uv")
+    args = parser.parse_args()
+    styles = [Style(s) for s in args.styles.split(",")]
+    if Style.GUIDE not in styles:
+        styles.append(Style.GUIDE)  # the baseline every ratio is against
+    print(f"engine {docker.engine_version()}; example {args.example.name}", flush=True)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="quayside-bench-") as tmp:
+        for style in styles:
+            print(f"measuring {style.value} ...", flush=True)
+            rows.append(measure(args.example, style, Path(tmp)))
+    guide = next(r for r in rows if r["style"] == "guide")
+    for r in rows:
+        r["size_vs_guide"] = round(r["size_bytes"] / guide["size_bytes"], 3)
+        r["warm_vs_cold"] = round(r["warm_rebuild_s"] / r["cold_build_s"], 3)
+    header = ("style", "size MB", "size/guide", "cold s", "warm s", "warm/cold", "dep cached", "start s", "stop idle s", "stop in-flight s")
+    table = [header] + [
+        (r["style"], f"{r['size_bytes'] / 1e6:.1f}", f"{r['size_vs_guide']:.3f}", f"{r['cold_build_s']:.1f}",
+         f"{r['warm_rebuild_s']:.1f}", f"{r['warm_vs_cold']:.3f}", str(r["dependency_layer_cached_on_warm"]),
+         f"{r['start_s']:.2f}", f"{r['stop_idle_s']:.2f}", f"{r['stop_inflight_s']:.2f}")
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(cell.rjust(widths[i]) if i else cell.ljust(widths[i]) for i, cell in enumerate(row)))
+    out = HERE / "results-spine.json"
+    out.write_text(json.dumps({"example": args.example.name, "rows": rows}, indent=2) + "\n")
+    print(f"wrote {out.relative_to(HERE.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
