@@ -10,6 +10,7 @@ COPY ./requirements.txt /code/requirements.txt
 
 RUN pip install --no-cache-dir --upgrade -r /code/requirements.txt
 
+# quayside: ignore=QS006,QS007 -- as in the guide: root, no HEALTHCHECK (--style production adds both)
 FROM python:3.12-slim
 
 ENV PATH="/opt/venv/bin:$PATH"

@@ -14,6 +14,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=requirements.txt,target=requirements.txt \
     uv venv /opt/venv && uv pip install --python /opt/venv/bin/python -r requirements.txt
 
+# quayside: ignore=QS006,QS007 -- as in the guide: root, no HEALTHCHECK (--style production adds both)
 FROM python:3.12-slim
 
 ENV PATH="/opt/venv/bin:$PATH"

@@ -15,6 +15,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     uv sync --locked --no-install-project --no-dev
 
+# quayside: ignore=QS006,QS007 -- as in the guide: root, no HEALTHCHECK (--style production adds both)
 FROM python:3.12-slim
 
 ENV PATH="/opt/venv/bin:$PATH"

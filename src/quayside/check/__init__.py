@@ -1,0 +1,106 @@
+"""`quayside check`: a FastAPI-aware linter for Dockerfiles, .dockerignore, compose and Kubernetes files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from quayside.check import rules as _rules  # noqa: F401 - registers every rule
+from quayside.check.context import CheckContext, load_context
+from quayside.check.model import RULES, Finding, Severity
+from quayside.errors import UserInputError
+from quayside.project.source import load_toml
+
+_IGNORE = re.compile(r"#\s*quayside:\s*ignore\s*=\s*([A-Za-z0-9_, ]+)")
+
+
+@dataclass
+class CheckConfig:
+    select: set[str] | None = None
+    ignore: set[str] = field(default_factory=set)
+    severity: dict[str, Severity] = field(default_factory=dict)
+
+    @classmethod
+    def from_pyproject(cls, root: Path) -> CheckConfig:
+        path = root / "pyproject.toml"
+        if not path.is_file():
+            return cls()
+        table = load_toml(path, display="pyproject.toml").get("tool", {}).get("quayside", {}).get("check", {})
+        if not isinstance(table, dict):
+            raise UserInputError("[tool.quayside.check] must be a table", path="pyproject.toml")
+        config = cls()
+        for key in ("select", "ignore"):
+            if key in table:
+                ids = table[key]
+                if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                    raise UserInputError(f"[tool.quayside.check] {key} must be a list of rule ids", path="pyproject.toml")
+                _known(ids, f"[tool.quayside.check] {key}")
+                if key == "select":
+                    config.select = set(ids)
+                else:
+                    config.ignore = set(ids)
+        severities = table.get("severity", {})
+        if not isinstance(severities, dict):
+            raise UserInputError("[tool.quayside.check] severity must be a table of id = level", path="pyproject.toml")
+        _known(list(severities), "[tool.quayside.check] severity")
+        for rule_id, level in severities.items():
+            try:
+                config.severity[rule_id] = Severity.parse(str(level))
+            except ValueError as exc:
+                raise UserInputError(f"[tool.quayside.check] severity {rule_id}: {exc}", path="pyproject.toml") from None
+        return config
+
+
+def _known(ids: list[str], where: str) -> None:
+    unknown = [i for i in ids if i not in RULES]
+    if unknown:
+        raise UserInputError(f"{where}: unknown rule id {', '.join(unknown)}", path="pyproject.toml",
+                             hint="`quayside check --list-rules` lists them")
+
+
+def ignored_on_line(text: str, line: int) -> set[str]:
+    """Rule ids from `# quayside: ignore=...` comments in the comment block right above `line`."""
+    lines = text.splitlines()
+    ids: set[str] = set()
+    index = line - 2
+    while 0 <= index < len(lines):
+        stripped = lines[index].strip()
+        if not stripped.startswith("#"):
+            break
+        m = _IGNORE.search(stripped)
+        if m:
+            ids |= {i.strip() for i in m.group(1).split(",") if i.strip()}
+        index -= 1
+    return ids
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    suppressed: int
+    context: CheckContext
+
+
+def run_check(root: Path, *, only: list[str] | None = None, config: CheckConfig | None = None) -> CheckResult:
+    if not root.is_dir():
+        raise UserInputError("is not a directory", path=root, hint="pass the project directory, or a Dockerfile path")
+    config = config or CheckConfig.from_pyproject(root)
+    ctx = load_context(root, only=only)
+    findings: list[Finding] = []
+    suppressed = 0
+    for rule_id, rule in sorted(RULES.items()):
+        if (config.select is not None and rule_id not in config.select and rule_id != "QS000") or rule_id in config.ignore:
+            continue
+        for finding in rule.check(ctx):
+            if finding.rule != rule_id:
+                raise AssertionError(f"{rule_id} produced a finding for {finding.rule}")
+            text = ctx.texts.get(finding.path, "")
+            if rule_id in ignored_on_line(text, finding.line):
+                suppressed += 1
+                continue
+            if rule_id in config.severity:
+                finding = Finding(**{**finding.__dict__, "severity": config.severity[rule_id]})
+            findings.append(finding)
+    unique = sorted(set(findings), key=lambda f: (f.path, f.line, f.column, f.rule, f.message))
+    return CheckResult(unique, suppressed, ctx)

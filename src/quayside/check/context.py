@@ -1,0 +1,239 @@
+"""What `check` reads: Dockerfiles, .dockerignore, compose and Kubernetes YAML (with line numbers), and the
+project facts from `inspect`, so rules can cross files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from quayside.check.dockerfile import Dockerfile, parse
+from quayside.errors import QuaysideError
+from quayside.project import ProjectInfo, inspect_project
+
+COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+K8S_DIRS = ("k8s", "kubernetes", "deploy", "manifests", "kustomize", "helm", "charts")
+MAX_YAML_BYTES = 2 * 1024 * 1024
+MAX_YAML_NODES = 200_000  # more than any real manifest; a YAML bomb stops here
+DB_IMAGES = ("postgres", "mysql", "mariadb", "mongo", "postgis/postgis", "timescale/timescaledb", "bitnami/postgresql")
+PROXY_IMAGES = ("traefik", "nginx", "caddy", "haproxy", "envoyproxy/envoy")
+
+
+@dataclass
+class YamlDoc:
+    path: str
+    text: str
+    data: Any  # ruamel CommentedMap: .lc.line is 0-based
+
+    def line_of(self, node: Any, key: Any = None) -> int:
+        try:
+            if key is not None:
+                return node.lc.key(key)[0] + 1
+            return node.lc.line + 1
+        except (AttributeError, KeyError, TypeError):
+            return 1
+
+
+@dataclass
+class DockerIgnore:
+    path: str
+    text: str
+    patterns: list[tuple[bool, re.Pattern[str], str]]  # (negated, regex, pattern as written)
+
+    def excludes(self, rel: str) -> bool:
+        """Docker's rule: the last matching pattern wins; a parent directory's exclusion covers its children."""
+        parts = rel.strip("/").split("/")
+        excluded = False
+        for i in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:i])
+            for negated, regex, _ in self.patterns:
+                if regex.fullmatch(prefix):
+                    excluded = not negated
+        return excluded
+
+
+def _dockerignore_regex(pattern: str) -> re.Pattern[str]:
+    out = ""
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out += "(?:.*/)?"
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out += ".*"
+            i += 2
+            continue
+        out += {"*": "[^/]*", "?": "[^/]"}.get(c, re.escape(c))
+        i += 1
+    return re.compile(out)
+
+
+def parse_dockerignore(path: str, text: str) -> DockerIgnore:
+    patterns = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        pattern = line[1:].strip() if negated else line
+        pattern = re.sub(r"/+", "/", pattern).strip("/").removeprefix("./")
+        if pattern:
+            patterns.append((negated, _dockerignore_regex(pattern), line))
+    return DockerIgnore(path, text, patterns)
+
+
+def _count_nodes(data: Any, budget: list[int], seen: set[int]) -> None:
+    if id(data) in seen:
+        return
+    seen.add(id(data))
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ValueError("too many YAML nodes")
+    if isinstance(data, dict):
+        for k, v in data.items():
+            _count_nodes(k, budget, seen)
+            _count_nodes(v, budget, seen)
+    elif isinstance(data, list):
+        for v in data:
+            _count_nodes(v, budget, seen)
+
+
+@dataclass
+class CheckContext:
+    root: Path
+    dockerfiles: list[Dockerfile] = field(default_factory=list)
+    dockerignore: DockerIgnore | None = None
+    compose: list[YamlDoc] = field(default_factory=list)
+    k8s: list[YamlDoc] = field(default_factory=list)
+    project: ProjectInfo | None = None
+    project_problem: str | None = None
+    load_errors: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message) → QS000
+    texts: dict[str, str] = field(default_factory=dict)
+
+    # -- cross-file helpers ------------------------------------------------------------------
+    def compose_services(self) -> list[tuple[YamlDoc, str, Any]]:
+        out = []
+        for doc in self.compose:
+            services = doc.data.get("services") if isinstance(doc.data, dict) else None
+            if isinstance(services, dict):
+                for name, service in services.items():
+                    if isinstance(service, dict):
+                        out.append((doc, str(name), service))
+        return out
+
+    def k8s_objects(self, *kinds: str) -> list[tuple[YamlDoc, Any]]:
+        return [(doc, doc.data) for doc in self.k8s if isinstance(doc.data, dict) and (not kinds or doc.data.get("kind") in kinds)]
+
+    def k8s_containers(self) -> list[tuple[YamlDoc, Any, Any]]:
+        """(doc, workload object, container) for Deployments, StatefulSets, DaemonSets, Jobs, Pods."""
+        out = []
+        for doc, obj in self.k8s_objects("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"):
+            spec = obj.get("spec") or {}
+            if obj.get("kind") == "CronJob":
+                spec = ((spec.get("jobTemplate") or {}).get("spec") or {})
+            pod = spec if obj.get("kind") == "Pod" else ((spec.get("template") or {}).get("spec") or {})
+            for container in pod.get("containers") or []:
+                if isinstance(container, dict):
+                    out.append((doc, obj, container))
+        return out
+
+    def behind_proxy(self) -> str | None:
+        for _, name, service in self.compose_services():
+            image = str(service.get("image", "")).split("@")[0].split(":")[0]
+            if any(image == p or image.endswith("/" + p) for p in PROXY_IMAGES):
+                return f"compose service {name} ({image})"
+        if self.k8s_objects("Ingress"):
+            return "a Kubernetes Ingress"
+        return None
+
+    def replicated_by(self) -> str | None:
+        for _, obj in self.k8s_objects("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"):
+            return f"Kubernetes {obj.get('kind')} {((obj.get('metadata') or {}).get('name'))}"
+        for _, name, service in self.compose_services():
+            replicas = (service.get("deploy") or {}).get("replicas")
+            if isinstance(replicas, int) and replicas > 1:
+                return f"compose/swarm service {name} (replicas: {replicas})"
+        return None
+
+
+def _read(root: Path, rel: str, ctx: CheckContext, limit: int = MAX_YAML_BYTES) -> str | None:
+    path = root / rel
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        ctx.load_errors.append((rel, 1, f"cannot read: {exc.strerror}"))
+        return None
+    if len(data) > limit:
+        ctx.load_errors.append((rel, 1, f"{len(data)} bytes: larger than quayside reads ({limit})"))
+        return None
+    if b"\x00" in data:
+        ctx.load_errors.append((rel, 1, "contains NUL bytes: not a text file"))
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        ctx.load_errors.append((rel, 1, f"not UTF-8 (byte {exc.start})"))
+        return None
+    ctx.texts[rel] = text
+    return text
+
+
+def _load_yaml(root: Path, rel: str, ctx: CheckContext) -> list[YamlDoc]:
+    text = _read(root, rel, ctx)
+    if text is None:
+        return []
+    yaml = YAML(typ="rt")
+    try:
+        docs = [d for d in yaml.load_all(text) if d is not None]
+        for d in docs:
+            _count_nodes(d, [MAX_YAML_NODES], set())
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        ctx.load_errors.append((rel, (mark.line + 1) if mark else 1, f"invalid YAML: {getattr(exc, 'problem', None) or exc}"))
+        return []
+    except (ValueError, RecursionError) as exc:
+        ctx.load_errors.append((rel, 1, f"YAML refused: {exc}"))
+        return []
+    return [YamlDoc(rel, text, d) for d in docs]
+
+
+def dockerfile_names(root: Path) -> list[str]:
+    names = []
+    for path in sorted(root.iterdir()):
+        if path.is_file() and (path.name == "Dockerfile" or path.name.startswith("Dockerfile.") or path.name.endswith(".Dockerfile")):
+            names.append(path.name)
+    return names
+
+
+def load_context(root: Path, *, only: list[str] | None = None) -> CheckContext:
+    """Read the project at root; `only` restricts Dockerfiles to these project-relative paths."""
+    ctx = CheckContext(root=root)
+    for rel in only if only is not None else dockerfile_names(root):
+        text = _read(root, rel, ctx, limit=MAX_YAML_BYTES)
+        if text is not None:
+            ctx.dockerfiles.append(parse(text, rel))
+    if (root / ".dockerignore").is_file():
+        text = _read(root, ".dockerignore", ctx)
+        if text is not None:
+            ctx.dockerignore = parse_dockerignore(".dockerignore", text)
+    for name in COMPOSE_NAMES:
+        if (root / name).is_file():
+            ctx.compose.extend(_load_yaml(root, name, ctx))
+    for directory in K8S_DIRS:
+        base = root / directory
+        if base.is_dir():
+            for path in sorted(base.rglob("*.y*ml")):
+                if path.is_file() and path.suffix in (".yaml", ".yml"):
+                    docs = _load_yaml(root, path.relative_to(root).as_posix(), ctx)
+                    ctx.k8s.extend(d for d in docs if isinstance(d.data, dict) and "apiVersion" in d.data and "kind" in d.data)
+    try:
+        ctx.project = inspect_project(root)
+    except QuaysideError as exc:
+        ctx.project_problem = str(exc)
+    return ctx

@@ -1,0 +1,340 @@
+"""A Dockerfile parser with BuildKit's semantics, keeping 1-based line/column spans and text offsets.
+
+Written here rather than taken from a library: the Python Dockerfile parsers on PyPI either wrap Go
+(no spans, no offsets to edit with) or predate heredocs. Semantics follow BuildKit's frontend:
+parser directives only at the very top (`syntax`, `escape`, `check`); a line ending in the escape character
+continues (the lines are concatenated as they are); `#` lines are comments even inside a continuation;
+empty continuation lines are skipped; heredocs (`<<EOF`, `<<-EOF`, quoted) for RUN, COPY and ADD;
+JSON (exec) form when the arguments are a JSON array of strings; ARG substitution in FROM.
+Never raises on bad input: problems become ParseError entries (rule QS000).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+
+KNOWN_INSTRUCTIONS = {
+    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
+    "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+}
+HEREDOC_INSTRUCTIONS = {"RUN", "COPY", "ADD"}
+FLAG_INSTRUCTIONS = {"FROM", "COPY", "ADD", "RUN", "HEALTHCHECK"}
+_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.*?)\s*$")
+_KNOWN_DIRECTIVES = {"syntax", "escape", "check"}
+_HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+@dataclass(frozen=True)
+class ParseError:
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Heredoc:
+    name: str
+    body: str
+    strip_tabs: bool
+    line: int  # line of the first body line
+
+
+@dataclass
+class Instruction:
+    keyword: str  # upper case
+    args: str  # the logical arguments: continuations joined, comments dropped, heredoc bodies excluded
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int  # text offset of the keyword
+    end: int  # text offset just past the last character (heredoc bodies included; newline excluded)
+    args_start: int  # text offset of the first argument character
+    flags: list[tuple[str, str | None]] = field(default_factory=list)
+    rest: str = ""  # arguments after the flags
+    heredocs: list[Heredoc] = field(default_factory=list)
+    comments_before: list[str] = field(default_factory=list)  # contiguous comment lines right above
+    stage: int = -1  # index of the stage it belongs to; -1 before the first FROM
+
+    @property
+    def exec_form(self) -> list[str] | None:
+        return parse_exec_form(self.rest)
+
+    def flag(self, name: str) -> str | None:
+        return next((value for key, value in self.flags if key == name), None)
+
+    def has_flag(self, name: str) -> bool:
+        return any(key == name for key, _ in self.flags)
+
+    def flag_values(self, name: str) -> list[str]:
+        return [value or "" for key, value in self.flags if key == name]
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str | None
+    base: str  # as written
+    base_resolved: str  # after ARG substitution
+    from_instruction: Instruction
+    instructions: list[Instruction] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        """ENV values set in this stage, in order (later wins)."""
+        values: dict[str, str] = {}
+        for ins in self.instructions:
+            if ins.keyword == "ENV":
+                values.update(parse_key_values(ins.rest))
+        return values
+
+    def find(self, keyword: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.keyword == keyword]
+
+    def last(self, keyword: str) -> Instruction | None:
+        found = self.find(keyword)
+        return found[-1] if found else None
+
+
+@dataclass
+class Dockerfile:
+    path: str
+    text: str
+    escape: str
+    directives: dict[str, str]
+    instructions: list[Instruction]
+    stages: list[Stage]
+    global_args: dict[str, str]
+    errors: list[ParseError]
+
+    @property
+    def final_stage(self) -> Stage | None:
+        return self.stages[-1] if self.stages else None
+
+    def stage_named(self, ref: str) -> Stage | None:
+        ref = ref.lower()
+        for stage in self.stages:
+            if (stage.name and stage.name.lower() == ref) or str(stage.index) == ref:
+                return stage
+        return None
+
+    def stage_chain(self, stage: Stage) -> list[Stage]:
+        """The stage and the stages it is built FROM, nearest first."""
+        chain = [stage]
+        seen = {stage.index}
+        current = stage
+        while (parent := self.stage_named(current.base_resolved)) is not None and parent.index not in seen and parent.index < current.index:
+            chain.append(parent)
+            seen.add(parent.index)
+            current = parent
+        return chain
+
+    def external_base(self, stage: Stage) -> str:
+        return self.stage_chain(stage)[-1].base_resolved
+
+
+def parse_exec_form(text: str) -> list[str] | None:
+    stripped = text.strip()
+    if not stripped.startswith("["):
+        return None
+    try:
+        value = json.loads(stripped)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
+def parse_key_values(text: str) -> dict[str, str]:
+    """ENV/LABEL/ARG arguments: `k=v k2="v 2"` or the legacy `k v w`."""
+    text = text.strip()
+    if not text:
+        return {}
+    first = text.split(None, 1)
+    if "=" not in first[0]:
+        # legacy form: ENV key the rest is the value
+        return {first[0]: first[1].strip() if len(first) > 1 else ""}
+    try:
+        tokens = shlex.split(text, posix=True)
+    except ValueError:
+        tokens = text.split()
+    values = {}
+    for token in tokens:
+        key, _, value = token.partition("=")
+        values[key] = value
+    return values
+
+
+def substitute(text: str, variables: dict[str, str]) -> str:
+    def replace(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(4)
+        value = variables.get(name)
+        op, word = m.group(2), m.group(3)
+        if op in (":-", "-"):
+            return value if value else (word or "")
+        if op in (":+", "+"):
+            return (word or "") if value else ""
+        return value or ""
+
+    return _VAR.sub(replace, text)
+
+
+def _split_flags(args: str) -> tuple[list[tuple[str, str | None]], str]:
+    flags: list[tuple[str, str | None]] = []
+    rest = args
+    while True:
+        m = re.match(r"\s*--([A-Za-z][A-Za-z0-9-]*)(?:=((?:\"[^\"]*\"|'[^']*'|[^\s])*))?(?=\s|$)", rest)
+        if not m:
+            break
+        value = m.group(2)
+        if value is not None and len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        flags.append((m.group(1).lower(), value))
+        rest = rest[m.end():]
+    return flags, rest.strip()
+
+
+class _Lines:
+    def __init__(self, text: str):
+        self.items: list[tuple[str, int]] = []  # (line without newline or \r, start offset)
+        offset = 0
+        for raw in text.split("\n"):
+            self.items.append((raw[:-1] if raw.endswith("\r") else raw, offset))
+            offset += len(raw) + 1
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> tuple[str, int]:
+        return self.items[index]
+
+
+def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
+    errors: list[ParseError] = []
+    if "\x00" in text:
+        return Dockerfile(path, text, "\\", {}, [], [], {}, [ParseError(1, 1, "the file contains NUL bytes: not a Dockerfile")])
+    lines = _Lines(text)
+    directives: dict[str, str] = {}
+    index = 0
+    while index < len(lines):
+        m = _DIRECTIVE.match(lines[index][0])
+        if not m or m.group(1).lower() not in _KNOWN_DIRECTIVES or m.group(1).lower() in directives:
+            break
+        directives[m.group(1).lower()] = m.group(2)
+        index += 1
+    escape = directives.get("escape", "\\")
+    if escape not in ("\\", "`"):
+        errors.append(ParseError(1, 1, f"invalid escape directive {escape!r}: only \\ and ` are allowed"))
+        escape = "\\"
+    continuation = re.compile(re.escape(escape) + r"[ \t]*$")
+
+    instructions: list[Instruction] = []
+    comments: list[str] = []
+    while index < len(lines):
+        line, offset = lines[index]
+        stripped = line.strip()
+        if not stripped:
+            comments = []
+            index += 1
+            continue
+        if stripped.startswith("#"):
+            comments.append(stripped)
+            index += 1
+            continue
+        start_index = index
+        column = len(line) - len(line.lstrip()) + 1
+        logical = ""
+        end_line_index = index
+        while True:
+            content, _ = lines[index]
+            m = continuation.search(content)
+            if m and index + 1 < len(lines):
+                logical += content[: m.start()]
+                index += 1
+                # comment and empty lines inside a continuation are dropped, as BuildKit does
+                while index < len(lines) and (not lines[index][0].strip() or lines[index][0].strip().startswith("#")):
+                    index += 1
+                if index >= len(lines):
+                    end_line_index = index - 1
+                    break
+                continue
+            logical += content[: m.start()] if m else content
+            end_line_index = index
+            index += 1
+            break
+        logical = logical.strip()
+        keyword_text, args = (logical.split(None, 1) + [""])[:2]
+        keyword = keyword_text.upper()
+        args = args.strip()
+        start = offset + column - 1
+        heredocs: list[Heredoc] = []
+        if keyword in HEREDOC_INSTRUCTIONS:
+            for m in _HEREDOC.finditer(args):
+                strip_tabs, name = m.group(1) == "-", m.group(3)
+                body_lines: list[str] = []
+                body_start = index + 1
+                terminated = False
+                while index < len(lines):
+                    body_line = lines[index][0]
+                    index += 1
+                    if (body_line.lstrip("\t") if strip_tabs else body_line) == name:
+                        terminated = True
+                        break
+                    body_lines.append(body_line)
+                if not terminated:
+                    errors.append(ParseError(start_index + 1, column, f"heredoc <<{name} is never closed by a line `{name}`"))
+                end_line_index = index - 1
+                heredocs.append(Heredoc(name, "\n".join(body_lines), strip_tabs, body_start))
+        end_line_text, end_offset = lines[end_line_index]
+        first_line = lines[start_index][0]
+        args_column = column - 1 + len(keyword_text)
+        while args_column < len(first_line) and first_line[args_column] in " \t":
+            args_column += 1
+        ins = Instruction(
+            keyword=keyword, args=args, line=start_index + 1, column=column,
+            end_line=end_line_index + 1, end_column=max(len(end_line_text), 1),
+            start=start, end=end_offset + len(end_line_text), args_start=offset + args_column,
+            heredocs=heredocs, comments_before=comments,
+        )
+        comments = []
+        if keyword in FLAG_INSTRUCTIONS:
+            ins.flags, ins.rest = _split_flags(args)
+        else:
+            ins.rest = args
+        if keyword not in KNOWN_INSTRUCTIONS:
+            errors.append(ParseError(ins.line, column, f"unknown instruction {keyword_text!r}"))
+        instructions.append(ins)
+
+    global_args: dict[str, str] = {}
+    stages: list[Stage] = []
+    for ins in instructions:
+        if ins.keyword == "FROM":
+            tokens = ins.rest.split()
+            if not tokens:
+                errors.append(ParseError(ins.line, ins.column, "FROM needs an image"))
+                continue
+            name = None
+            if len(tokens) >= 3 and tokens[1].lower() == "as":
+                name = tokens[2]
+            elif len(tokens) > 1:
+                errors.append(ParseError(ins.line, ins.column, f"FROM takes `image [AS name]`, got {ins.rest!r}"))
+            stages.append(Stage(len(stages), name, tokens[0], substitute(tokens[0], global_args), ins))
+            ins.stage = len(stages) - 1
+        elif not stages:
+            if ins.keyword == "ARG":
+                for key, value in parse_key_values(ins.rest).items():
+                    global_args[key] = value
+            elif ins.keyword in KNOWN_INSTRUCTIONS:
+                errors.append(ParseError(ins.line, ins.column, f"{ins.keyword} before the first FROM (only ARG may come first)"))
+        else:
+            ins.stage = stages[-1].index
+            stages[-1].instructions.append(ins)
+    if not stages and not errors and instructions:
+        errors.append(ParseError(instructions[0].line, 1, "no FROM instruction"))
+    if not instructions and not errors:
+        errors.append(ParseError(1, 1, "the Dockerfile is empty"))
+    return Dockerfile(path, text, escape, directives, instructions, stages, global_args, errors)

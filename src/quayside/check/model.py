@@ -1,0 +1,111 @@
+"""Findings, fixes and the rule registry (a rule is id + name + severity + check, and a docstring that is its doc page)."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from quayside.check.context import CheckContext
+    from quayside.check.dockerfile import Instruction
+
+
+class Severity(IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"{text!r} is not a severity (info, warning, error)") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    path: str  # project-relative; a file that does not exist yet is created (start = end = 0)
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    description: str
+    edits: tuple[TextEdit, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    name: str
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    fix: Fix | None = None
+
+    @property
+    def fixable(self) -> bool:
+        return self.fix is not None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.rule, "name": self.name, "severity": self.severity.label, "file": self.path,
+            "line": self.line, "column": self.column, "end_line": self.end_line, "end_column": self.end_column,
+            "message": self.message, "fixable": self.fixable,
+        }
+
+
+class Rule:
+    """Subclasses set the class attributes and implement `check`; the docstring is the rule's documentation."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    # A minimal project that triggers the rule and its corrected form: rendered into the docs and
+    # run by the tests, so the documentation cannot drift from the behaviour.
+    bad: ClassVar[dict[str, str]]
+    good: ClassVar[dict[str, str]]
+    fixable: ClassVar[bool] = False
+
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def doc(cls) -> str:
+        return textwrap.dedent(inspect.getdoc(cls) or "").strip()
+
+    def at(self, path: str, ins: Instruction, message: str, fix: Fix | None = None) -> Finding:
+        first_line_end = ins.end_column if ins.end_line == ins.line else None
+        return Finding(
+            self.id, self.name, self.severity, path, ins.line, ins.column,
+            ins.line, first_line_end or ins.column + len(ins.keyword), message, fix,
+        )
+
+    def at_line(self, path: str, line: int, column: int, message: str, *, length: int = 1, fix: Fix | None = None) -> Finding:
+        return Finding(self.id, self.name, self.severity, path, line, column, line, column + max(length, 1), message, fix)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    if cls.id in RULES:
+        raise RuntimeError(f"rule {cls.id} registered twice")
+    RULES[cls.id] = cls()
+    return cls

@@ -1,0 +1,60 @@
+"""Helpers shared by rules: final-stage lookups and the edits fixes are made of."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from quayside.check.command import Command, effective_command
+from quayside.check.context import CheckContext
+from quayside.check.dockerfile import Dockerfile, Instruction, Stage
+from quayside.check.model import TextEdit
+
+PIP_INSTALL = re.compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
+DEPENDENCY_FILES = re.compile(r"(^|/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|pyproject\.toml|[^/]*\.lock|setup\.(py|cfg)|Pipfile(\.lock)?|requirements)$")
+BROAD_SOURCES = {".", "./", "*", "/", "./*"}
+
+
+def final_stages(ctx: CheckContext) -> Iterator[tuple[Dockerfile, Stage]]:
+    for df in ctx.dockerfiles:
+        if df.final_stage is not None and not df.errors:
+            yield df, df.final_stage
+
+
+def final_commands(ctx: CheckContext) -> Iterator[tuple[Dockerfile, Stage, Command]]:
+    for df, stage in final_stages(ctx):
+        command = effective_command(df, stage)
+        if command is not None:
+            yield df, stage, command
+
+
+def chain_instructions(df: Dockerfile, stage: Stage, keyword: str) -> list[Instruction]:
+    """Instructions of this keyword in the stage and the stages it is built FROM, nearest stage last."""
+    out: list[Instruction] = []
+    for st in reversed(df.stage_chain(stage)):
+        out.extend(st.find(keyword))
+    return out
+
+
+def copy_sources(ins: Instruction) -> list[str]:
+    if ins.heredocs:
+        return []
+    argv = ins.exec_form
+    if argv is None:
+        argv = ins.rest.split()
+    return argv[:-1] if len(argv) > 1 else []
+
+
+def replace_exec_form(df: Dockerfile, ins: Instruction, argv: list[str]) -> TextEdit:
+    return TextEdit(df.path, ins.args_start, ins.end, json.dumps(argv, ensure_ascii=False))
+
+
+def fixable_cmd(command: Command) -> bool:
+    """Exec-form CMD in the final stage itself, no ENTRYPOINT: the argv maps one to one onto the text."""
+    return command.entrypoint is None and command.cmd is not None and command.cmd.exec_form is not None
+
+
+def insert_after(df: Dockerfile, ins: Instruction, pattern: re.Pattern[str], text: str) -> list[TextEdit]:
+    raw = df.text[ins.start:ins.end]
+    return [TextEdit(df.path, ins.start + m.end(), ins.start + m.end(), text) for m in pattern.finditer(raw)]

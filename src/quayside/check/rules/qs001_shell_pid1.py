@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from quayside.check.model import Fix, Rule, Severity, register
+from quayside.check.rules._util import final_commands, replace_exec_form
+
+INITS = {"tini", "tini-static", "dumb-init", "docker-init", "catatonit"}
+SHELL_SYNTAX = re.compile(r"[$`|&;<>*?(){}\[\]~\\]")
+EXEC_AT_END = re.compile(r"(^|&&|;|\n)\s*exec\s")
+
+
+@register
+class ShellPid1(Rule):
+    """The server is not PID 1: a shell stands between Docker and the server.
+
+    ## Why
+    Docker sends SIGTERM to PID 1. With a shell-form `CMD`, or `sh -c "..."` in exec form, or an entrypoint
+    script that does not `exec` the server, PID 1 is a shell that does not forward the signal. Uvicorn never
+    hears it: in-flight requests are not drained, the lifespan shutdown never runs, and `docker stop` waits
+    10 seconds before it kills everything. The FastAPI guide uses the exec form for this reason.
+
+    ## Fix
+    Use the exec form (`CMD ["fastapi", "run", ...]`). In a shell command or script, start the server with
+    `exec`. `--fix` rewrites a shell-form command that uses no shell syntax into the exec form.
+    """
+
+    id = "QS001"
+    name = "shell-pid1"
+    severity = Severity.ERROR
+    summary = "the server is not PID 1, so SIGTERM does not reach it"
+    fixable = True
+    bad = {"Dockerfile": "FROM python:3.12-slim\nCMD fastapi run app/main.py --port 8000\n"}
+    good = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "app/main.py", "--port", "8000"]\n'}
+
+    def check(self, ctx):
+        for df, _stage, command in final_commands(ctx):
+            ep = command.entrypoint.exec_form if command.entrypoint else None
+            if ep and Path(ep[0]).name in INITS:
+                continue  # an init process forwards signals
+            if command.shell_form or (command.entrypoint is not None and ep is None):
+                ins = command.entrypoint if (command.entrypoint is not None and ep is None) else command.cmd
+                fix = None
+                if not SHELL_SYNTAX.search(ins.rest):
+                    try:
+                        argv = shlex.split(ins.rest)
+                    except ValueError:
+                        argv = []
+                    if argv:
+                        fix = Fix(f"{ins.keyword} in exec form", (replace_exec_form(df, ins, argv),))
+                yield self.at(df.path, ins, f"{ins.keyword} in shell form runs under /bin/sh -c: SIGTERM stops at the shell, "
+                              "lifespan shutdown never runs and `docker stop` waits 10 s", fix)
+                continue
+            script = command.script
+            if script is not None:
+                if not EXEC_AT_END.search(script):
+                    yield self.at(df.path, command.instruction, "`sh -c` without `exec` before the server: the shell stays PID 1 "
+                                  "and SIGTERM does not reach the server")
+                continue
+            argv = command.argv
+            target = argv[1] if argv and Path(argv[0]).name in ("sh", "bash", "dash") and len(argv) > 1 else (argv[0] if argv else "")
+            if target.endswith(".sh"):
+                for candidate in (ctx.root / target.lstrip("/"), ctx.root / Path(target).name):
+                    if candidate.is_file():
+                        text = candidate.read_text(encoding="utf-8", errors="replace")
+                        if not re.search(r"^\s*exec\s", text, re.MULTILINE):
+                            yield self.at(df.path, command.instruction, f"{target} starts the server without `exec`: the script "
+                                          "stays PID 1 and SIGTERM does not reach the server")
+                        break

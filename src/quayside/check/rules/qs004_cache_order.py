@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from quayside.build import DEPENDENCY_COMMAND
+from quayside.check.model import Rule, Severity, register
+from quayside.check.rules._util import BROAD_SOURCES, DEPENDENCY_FILES, copy_sources
+
+
+def _is_source(ctx, source: str) -> bool:
+    if source in BROAD_SOURCES:
+        return True
+    if DEPENDENCY_FILES.search(source.rstrip("/")):
+        return False
+    path = ctx.root / source.lstrip("/")
+    if path.is_file():
+        return path.suffix == ".py"
+    if path.is_dir():
+        return any(path.rglob("*.py"))
+    return source.endswith(".py")
+
+
+@register
+class CacheOrder(Rule):
+    """The source is copied before the dependencies are installed, in the same stage.
+
+    ## Why
+    Docker reuses a layer only while everything before it is unchanged. When the code is copied before
+    `pip install`, every code change reinstalls every dependency: minutes instead of seconds per build. The
+    FastAPI guide copies `requirements.txt` alone, installs, and only then copies the app.
+
+    ## Fix
+    Copy only the dependency files (`requirements.txt`, or `pyproject.toml` + `uv.lock`) first, install, then
+    copy the source.
+    """
+
+    id = "QS004"
+    name = "cache-order"
+    severity = Severity.WARNING
+    summary = "the source is copied before the dependency install"
+    bad = {"Dockerfile": "FROM python:3.12-slim\nWORKDIR /code\nCOPY . /code\nRUN pip install --no-cache-dir -r requirements.txt\n"}
+    good = {"Dockerfile": "FROM python:3.12-slim\nWORKDIR /code\nCOPY requirements.txt /code/\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . /code\n"}
+
+    def check(self, ctx):
+        for df in ctx.dockerfiles:
+            for stage in df.stages:
+                early_copies = []
+                for ins in stage.instructions:
+                    if ins.keyword in ("COPY", "ADD") and ins.flag("from") is None:
+                        sources = [s for s in copy_sources(ins) if _is_source(ctx, s)]
+                        if sources:
+                            early_copies.append((ins, sources))
+                    elif ins.keyword == "RUN" and DEPENDENCY_COMMAND.search(ins.args):
+                        for copy, sources in early_copies:
+                            yield self.at(df.path, copy, f"{', '.join(sources)} copied before the dependency install on line {ins.line}: "
+                                          "every code change reinstalls every dependency")
+                        break

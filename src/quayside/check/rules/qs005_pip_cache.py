@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import re
+
+from quayside.check.command import stage_env
+from quayside.check.model import Fix, Rule, Severity, register
+from quayside.check.rules._util import PIP_INSTALL, insert_after
+
+_PIP_INSTALL_WORD = re.compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
+
+
+def _has_pip_cache_mount(ins) -> bool:
+    return any("type=cache" in v and re.search(r"target=[^,]*(\.cache/pip|\.cache)(,|$|/)", v) for v in ins.flag_values("mount"))
+
+
+@register
+class PipCache(Rule):
+    """`pip install` keeps its download cache in the image.
+
+    ## Why
+    pip caches every wheel it downloads in `~/.cache/pip`. In a Docker layer that cache is dead weight,
+    often tens of megabytes, shipped with every pull. The FastAPI guide uses `--no-cache-dir`.
+
+    ## Fix
+    Add `--no-cache-dir`, set `PIP_NO_CACHE_DIR=1`, or use a BuildKit cache mount
+    (`RUN --mount=type=cache,target=/root/.cache/pip pip install ...`), which also speeds up rebuilds.
+    `--fix` adds `--no-cache-dir`.
+    """
+
+    id = "QS005"
+    name = "pip-cache"
+    severity = Severity.WARNING
+    summary = "pip's download cache ends up in the image"
+    fixable = True
+    bad = {"Dockerfile": "FROM python:3.12-slim\nRUN pip install fastapi\n"}
+    good = {"Dockerfile": "FROM python:3.12-slim\nRUN pip install --no-cache-dir fastapi\n"}
+
+    def check(self, ctx):
+        for df in ctx.dockerfiles:
+            final = df.final_stage
+            if final is None:
+                continue
+            shipped = {st.index for st in df.stage_chain(final)}
+            for stage in df.stages:
+                if stage.index not in shipped:
+                    continue  # a build stage's cache is not copied out with the virtualenv
+                env = stage_env(df, stage)
+                if "PIP_NO_CACHE_DIR" in env and env["PIP_NO_CACHE_DIR"].lower() not in ("", "0", "false", "no", "off"):
+                    continue
+                for ins in stage.find("RUN"):
+                    segments = [m.group(0) for m in PIP_INSTALL.finditer(ins.args)]
+                    if not segments or _has_pip_cache_mount(ins):
+                        continue
+                    text = ins.args + "".join(h.body for h in ins.heredocs)
+                    if "--no-cache-dir" in text:
+                        continue
+                    edits = tuple(insert_after(df, ins, _PIP_INSTALL_WORD, " --no-cache-dir"))
+                    fix = Fix("add --no-cache-dir", edits) if edits else None
+                    yield self.at(df.path, ins, "pip install without --no-cache-dir, PIP_NO_CACHE_DIR or a cache mount: "
+                                  "its download cache stays in the image", fix)

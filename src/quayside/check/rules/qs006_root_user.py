@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from quayside.check.model import Rule, Severity, register
+from quayside.check.rules._util import chain_instructions, final_stages
+
+
+@register
+class RootUser(Rule):
+    """The final stage runs as root: no `USER`, or `USER root`/`USER 0`.
+
+    ## Why
+    A process running as root in a container is one kernel bug or mount mistake away from root on the host,
+    and it can rewrite its own code and dependencies at run time. Kubernetes' `runAsNonRoot` refuses such
+    images.
+
+    ## Fix
+    Create a user with a home, then switch to it before `CMD`:
+    `RUN useradd --system --uid 10001 --create-home app` and `USER app`.
+    """
+
+    id = "QS006"
+    name = "root-user"
+    severity = Severity.WARNING
+    summary = "the container runs as root"
+    bad = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py"]\n'}
+    good = {"Dockerfile": 'FROM python:3.12-slim\nRUN useradd --system --create-home app\nUSER app\nCMD ["fastapi", "run", "main.py"]\n'}
+
+    def check(self, ctx):
+        for df, stage in final_stages(ctx):
+            users = chain_instructions(df, stage, "USER")
+            if not users:
+                if "nonroot" in df.external_base(stage):
+                    continue
+                yield self.at(df.path, stage.from_instruction, "no USER in the final stage: the container runs as root")
+                continue
+            user = users[-1].rest.strip().split(":", 1)[0]
+            if user in ("root", "0"):
+                yield self.at(df.path, users[-1], f"USER {user}: the container runs as root")

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from quayside.check.model import Rule, Severity, register
+from quayside.check.rules._util import chain_instructions, final_stages
+
+
+def builds_from(service, dockerfile: str) -> bool:
+    build = service.get("build")
+    if isinstance(build, str):
+        return build.rstrip("/") in (".", "") and dockerfile == "Dockerfile"
+    if isinstance(build, dict):
+        context = str(build.get("context", ".")).rstrip("/") or "."
+        return context == "." and str(build.get("dockerfile", "Dockerfile")) == dockerfile
+    return False
+
+
+def app_services(ctx, dockerfile: str):
+    return [(doc, name, svc) for doc, name, svc in ctx.compose_services() if builds_from(svc, dockerfile)]
+
+
+@register
+class NoHealthcheck(Rule):
+    """No health check for the app: no `HEALTHCHECK`, and none in compose or Kubernetes probes.
+
+    ## Why
+    Without a health check, Docker, compose (`depends_on: condition: service_healthy`), Swarm and
+    load balancers treat a container as ready as soon as the process starts. That can be before the app
+    imports, and stays so after it deadlocks. Rolling updates then send traffic to containers that cannot
+    answer.
+
+    ## Fix
+    Add a `HEALTHCHECK` that asks the app itself, in the image's own Python (slim images have no curl):
+    `HEALTHCHECK CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health')"]`.
+    """
+
+    id = "QS007"
+    name = "no-healthcheck"
+    severity = Severity.WARNING
+    summary = "nothing checks the app's health"
+    bad = {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nCMD ["fastapi", "run", "main.py"]\n'}
+    good = {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nHEALTHCHECK CMD ["python", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/docs\')"]\nCMD ["fastapi", "run", "main.py"]\n'}
+
+    def check(self, ctx):
+        for df, stage in final_stages(ctx):
+            checks = chain_instructions(df, stage, "HEALTHCHECK")
+            if checks and checks[-1].rest.strip().upper() != "NONE":
+                continue
+            if any("healthcheck" in svc for _, _, svc in app_services(ctx, df.path)):
+                continue
+            if any(c.get("livenessProbe") or c.get("readinessProbe") for _, _, c in ctx.k8s_containers()):
+                continue
+            where = checks[-1] if checks else stage.from_instruction
+            yield self.at(df.path, where, "no HEALTHCHECK, and no compose health check or Kubernetes probe for this image")

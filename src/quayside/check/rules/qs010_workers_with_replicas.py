@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from quayside.check.command import find_server, server_workers, split_words, stage_env
+from quayside.check.model import Rule, Severity, register
+from quayside.check.rules._util import final_commands
+from quayside.check.rules.qs007_no_healthcheck import app_services
+
+
+def _cpus(service) -> float | None:
+    value = service.get("cpus") or (((service.get("deploy") or {}).get("resources") or {}).get("limits") or {}).get("cpus")
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+@register
+class WorkersWithReplicas(Rule):
+    """Several server processes per container where an orchestrator already replicates containers, or more
+    workers than the CPU limit allows.
+
+    ## Why
+    The FastAPI guide: with Kubernetes, Swarm or another orchestrator, run one process per container and let
+    the orchestrator replicate and load-balance. Several workers per replica hide crashes from health checks,
+    multiply memory, and make the autoscaler's numbers wrong. More workers than CPUs only adds context
+    switches.
+
+    ## Fix
+    Drop `--workers` (and `WEB_CONCURRENCY`) and set `replicas` instead. On a single host without an
+    orchestrator, use at most one worker per CPU.
+    """
+
+    id = "QS010"
+    name = "workers-with-replicas"
+    severity = Severity.WARNING
+    summary = "several workers per container under an orchestrator"
+    bad = {
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py", "--workers", "4"]\n',
+        "k8s/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 3\n",
+    }
+    good = {
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py"]\n',
+        "k8s/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 3\n",
+    }
+
+    def check(self, ctx):
+        orchestrator = ctx.replicated_by()
+        for df, stage, command in final_commands(ctx):
+            server = find_server(command.words())
+            if server is None:
+                continue
+            workers = server_workers(server, stage_env(df, stage))
+            if workers > 1 and orchestrator:
+                yield self.at(df.path, command.instruction, f"{workers} workers per container while {orchestrator} replicates it: "
+                              "run one process per container")
+            for doc, name, svc in app_services(ctx, df.path):
+                cpus = _cpus(svc)
+                if cpus is not None and workers > max(cpus, 1):
+                    yield self.at(df.path, command.instruction, f"{workers} workers but service {name} is limited to {cpus:g} CPUs")
+        for doc, obj, container in ctx.k8s_containers():
+            words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
+            if len(words) == 1:
+                words = split_words(words[0])
+            server = find_server(words)
+            if server is not None and server_workers(server, {}) > 1:
+                yield self.at_line(doc.path, doc.line_of(container), 1, f"container {container.get('name')}: "
+                                   f"{server_workers(server, {})} workers in a {obj.get('kind')}: replicate pods instead")

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from quayside.check.command import find_server, stage_env
+from quayside.check.model import Rule, Severity, register
+from quayside.check.rules._util import final_commands
+from quayside.check.rules.qs007_no_healthcheck import app_services
+
+
+def _service_env(svc) -> dict[str, str]:
+    env = svc.get("environment")
+    if isinstance(env, dict):
+        return {str(k): str(v) for k, v in env.items()}
+    if isinstance(env, list):
+        return dict(str(e).split("=", 1) if "=" in str(e) else (str(e), "") for e in env)
+    return {}
+
+
+@register
+class ProxyTrust(Rule):
+    """Served behind a proxy (Traefik, Nginx, Caddy in compose, or a Kubernetes Ingress) without trusting it:
+    no `--forwarded-allow-ips` / `FORWARDED_ALLOW_IPS`.
+
+    ## Why
+    Uvicorn honours `X-Forwarded-For` and `X-Forwarded-Proto` only from addresses it trusts, by default
+    127.0.0.1. A proxy in another container has another address, so the headers are ignored: redirects
+    (trailing slash, OAuth callbacks) say `http://` behind HTTPS, and `request.client.host` is the proxy's
+    address for every user. `--proxy-headers` alone does not help.
+
+    ## Fix
+    Add `--forwarded-allow-ips` with the proxy network (e.g. `172.16.0.0/12` for Docker networks), or set
+    `FORWARDED_ALLOW_IPS`. Use `*` only when the app port is reachable by the proxy alone.
+    """
+
+    id = "QS011"
+    name = "proxy-trust"
+    severity = Severity.WARNING
+    summary = "behind a proxy that the server does not trust"
+    bad = {
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py", "--proxy-headers"]\n',
+        "compose.yaml": "services:\n  app:\n    build: .\n  proxy:\n    image: traefik:v3.1\n",
+    }
+    good = {
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py", "--proxy-headers", "--forwarded-allow-ips", "172.16.0.0/12"]\n',
+        "compose.yaml": "services:\n  app:\n    build: .\n  proxy:\n    image: traefik:v3.1\n",
+    }
+
+    def check(self, ctx):
+        proxy = ctx.behind_proxy()
+        if proxy is None:
+            return
+        for df, stage, command in final_commands(ctx):
+            server = find_server(command.words())
+            if server is None:
+                continue
+            if server.has("--no-proxy-headers"):
+                yield self.at(df.path, command.instruction, f"--no-proxy-headers while served behind {proxy}")
+                continue
+            trusted = server.has("--forwarded-allow-ips") or "FORWARDED_ALLOW_IPS" in stage_env(df, stage)
+            trusted = trusted or any("FORWARDED_ALLOW_IPS" in _service_env(svc) for _, _, svc in app_services(ctx, df.path))
+            if not trusted:
+                yield self.at(df.path, command.instruction, f"behind {proxy}, but the server trusts X-Forwarded-* only from 127.0.0.1: "
+                              "add --forwarded-allow-ips with the proxy's network")

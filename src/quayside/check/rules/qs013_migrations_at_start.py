@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from quayside.check.model import Rule, Severity, register
+from quayside.check.rules._util import final_commands
+
+MIGRATIONS = re.compile(r"\b(alembic\s+upgrade|manage\.py\s+migrate|aerich\s+upgrade|prisma\s+migrate\s+deploy|yoyo\s+apply|flask\s+db\s+upgrade)\b")
+
+
+@register
+class MigrationsAtStart(Rule):
+    """Database migrations run in the container command (`alembic upgrade head && fastapi run ...`).
+
+    ## Why
+    Every replica and every restart runs the migration, concurrently: two replicas that start together race
+    on the schema. A failed migration crash-loops the app instead of stopping the deploy. The shell needed to
+    chain the commands also often ends up as PID 1.
+
+    ## Fix
+    Run migrations once, before the app starts: a one-off compose service the app waits for
+    (`condition: service_completed_successfully`), a Kubernetes Job or init container, or your deploy
+    pipeline.
+    """
+
+    id = "QS013"
+    name = "migrations-at-start"
+    severity = Severity.WARNING
+    summary = "migrations run at every container start"
+    bad = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["sh", "-c", "alembic upgrade head && exec fastapi run main.py"]\n'}
+    good = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py"]\n'}
+
+    def check(self, ctx):
+        for df, _stage, command in final_commands(ctx):
+            text = " ".join(command.words())
+            m = MIGRATIONS.search(text)
+            if m:
+                yield self.at(df.path, command.instruction, f"`{m.group(1)}` runs at every start of every replica: make it a pre-start step")
+                continue
+            for word in command.argv[:2]:
+                if word.endswith(".sh"):
+                    for candidate in (ctx.root / word.lstrip("/"), ctx.root / Path(word).name):
+                        if candidate.is_file():
+                            m = MIGRATIONS.search(candidate.read_text(encoding="utf-8", errors="replace"))
+                            if m:
+                                yield self.at(df.path, command.instruction, f"{word} runs `{m.group(1)}` at every start: make it a pre-start step")
+                            break

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import re
+from urllib.parse import urlparse
+
+from quayside.check.command import split_words
+from quayside.check.model import Rule, Severity, register
+from quayside.check.rules._util import chain_instructions, final_stages
+from quayside.check.rules.qs007_no_healthcheck import app_services
+from quayside.check.rules.qs014_port_drift import is_third_party
+
+_URL = re.compile(r"https?://[^\s'\"\\)]+")
+
+
+def served(project, path: str) -> bool:
+    app = project.app.value
+    fixed = {p for p in (app.openapi_url, app.docs_url, "/redoc" if app.docs_url else None) if p}
+    if app.docs_url:
+        fixed.add(app.docs_url.rstrip("/") + "/oauth2-redirect")
+    if path in fixed:
+        return True
+    for route in project.routes:
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(route.path)) + "/?$"
+        if re.match(pattern, path):
+            return True
+    return False
+
+
+@register
+class ProbePath(Rule):
+    """A health check or probe asks for a path the app does not serve.
+
+    ## Why
+    A check of `/health` on an app without that route gets 404 every time. Docker marks the container
+    unhealthy, Kubernetes restarts it or never sends it traffic. quayside knows the app's routes from
+    `inspect`, so it can tell before you deploy.
+
+    ## Fix
+    Point the check at a route the app has (quayside's own health check uses the app's health route, else
+    `/openapi.json`), or add the route.
+    """
+
+    id = "QS015"
+    name = "probe-path"
+    severity = Severity.WARNING
+    summary = "the health check asks for a path the app does not serve"
+    bad = {
+        "main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/')\ndef root():\n    return {}\n",
+        "requirements.txt": "fastapi[standard]\n",
+        "Dockerfile": 'FROM python:3.12-slim\nHEALTHCHECK CMD ["python", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/health\')"]\nCMD ["fastapi", "run", "main.py"]\n',
+    }
+    good = {
+        "main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/health')\ndef health():\n    return {}\n",
+        "requirements.txt": "fastapi[standard]\n",
+        "Dockerfile": 'FROM python:3.12-slim\nHEALTHCHECK CMD ["python", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/health\')"]\nCMD ["fastapi", "run", "main.py"]\n',
+    }
+
+    def check(self, ctx):
+        project = ctx.project
+        if project is None:
+            return
+        for df, stage in final_stages(ctx):
+            for ins in chain_instructions(df, stage, "HEALTHCHECK"):
+                for url in _URL.findall(ins.rest):
+                    path = urlparse(url).path or "/"
+                    if not served(project, path):
+                        yield self.at(df.path, ins, f"the health check asks {path}, which the app does not serve ({len(project.routes)} routes found)")
+            for doc, name, svc in app_services(ctx, df.path):
+                test = (svc.get("healthcheck") or {}).get("test") if isinstance(svc.get("healthcheck"), dict) else None
+                for url in _URL.findall(" ".join(map(str, test)) if isinstance(test, list) else str(test or "")):
+                    path = urlparse(url).path or "/"
+                    if not served(project, path):
+                        yield self.at_line(doc.path, doc.line_of(svc["healthcheck"], "test"), 1, f"service {name} checks {path}, which the app does not serve")
+        for doc, _obj, container in ctx.k8s_containers():
+            if is_third_party(str(container.get("image", ""))):
+                continue
+            for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
+                path = ((container.get(probe_name) or {}).get("httpGet") or {}).get("path")
+                if isinstance(path, str) and not served(project, path.split("?")[0]):
+                    yield self.at_line(doc.path, doc.line_of(container, probe_name), 1, f"{probe_name} asks {path}, which the app does not serve")

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import re
+
+from quayside.check.context import parse_dockerignore
+from quayside.check.dockerfile import parse_key_values
+from quayside.check.model import Rule, Severity, register
+from quayside.check.rules._util import BROAD_SOURCES, copy_sources
+
+SECRET_NAME = re.compile(r"(?i)(secret|passw(or)?d|passwd|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)")
+SECRET_VALUE = re.compile(r"(AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|sk-[A-Za-z0-9_-]{20,}|xox[abp]-[A-Za-z0-9-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY-----)")
+URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@\s/]+)@")
+PLACEHOLDER = re.compile(r"^(\$.*|<.*>|changeme|change-me|example|dummy|xxx+|\*+)$", re.IGNORECASE)
+
+
+@register
+class BakedSecret(Rule):
+    """A secret in the image: a secret-looking `ENV`/`ARG` value, credentials in a URL, or `.env` copied in.
+
+    ## Why
+    Every `ENV` and `ARG` value is stored in the image's config and history (`docker history`,
+    `docker inspect`), and every copied file stays in its layer even if a later step deletes it. Anyone
+    who can pull the image can read them.
+
+    ## Fix
+    Pass secrets at run time (environment, compose `env_file`, Docker/Kubernetes secrets), or at build
+    time with `RUN --mount=type=secret`. Keep `.env` in `.dockerignore`.
+    """
+
+    id = "QS017"
+    name = "baked-secret"
+    severity = Severity.ERROR
+    summary = "a secret is baked into the image"
+    bad = {"Dockerfile": "FROM python:3.12-slim\nENV DATABASE_URL=postgresql://app:hunter2@db:5432/app\n"}
+    good = {"Dockerfile": "FROM python:3.12-slim\nENV DATABASE_URL=postgresql://app@db:5432/app\n"}
+
+    def check(self, ctx):
+        ignore = ctx.dockerignore or parse_dockerignore(".dockerignore", "")
+        env_exists = (ctx.root / ".env").is_file()
+        for df in ctx.dockerfiles:
+            for ins in df.instructions:
+                if ins.keyword in ("ENV", "ARG"):
+                    for key, value in parse_key_values(ins.rest).items():
+                        problem = self._secret(key, value)
+                        if problem:
+                            yield self.at(df.path, ins, f"{ins.keyword} {key}: {problem}; it is readable by anyone with the image")
+                elif ins.keyword in ("COPY", "ADD") and ins.flag("from") is None:
+                    sources = copy_sources(ins)
+                    named = [s for s in sources if s.rsplit("/", 1)[-1] == ".env" or s.endswith(".env")]
+                    if named:
+                        yield self.at(df.path, ins, f"{', '.join(named)} copied into the image: its secrets ship with every pull")
+                    elif env_exists and any(s in BROAD_SOURCES for s in sources) and not ignore.excludes(".env"):
+                        yield self.at(df.path, ins, "the context is copied whole, .env exists and .dockerignore lets it in")
+
+    @staticmethod
+    def _secret(key: str, value: str) -> str | None:
+        value = value.strip().strip("\"'")
+        if SECRET_VALUE.search(value):
+            return "the value looks like a real credential"
+        m = URL_CREDENTIALS.search(value)
+        if m and not PLACEHOLDER.match(m.group(1)) and not m.group(1).startswith("$"):
+            return "the URL carries a password"
+        if value and SECRET_NAME.search(key) and not PLACEHOLDER.match(value) and "FILE" not in key.upper():
+            return "a secret-looking name with a literal value"
+        return None

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import re
+
+from quayside.check.model import Fix, Rule, Severity, TextEdit, register
+from quayside.check.rules._util import insert_after
+
+APT_INSTALL = re.compile(r"\bapt(-get)?\s+(?:-\S+\s+)*install\b")
+
+
+@register
+class AptHygiene(Rule):
+    """`apt-get install` without `--no-install-recommends`, or without removing the package lists.
+
+    ## Why
+    Recommended packages roughly double what apt installs (documentation, X11 libraries, extra tools), and
+    the package lists in `/var/lib/apt/lists` add tens of megabytes. Both stay in the layer unless removed
+    in the same `RUN`.
+
+    ## Fix
+    `apt-get install -y --no-install-recommends ... && rm -rf /var/lib/apt/lists/*`, or a cache mount on
+    `/var/lib/apt`. `--fix` adds both.
+    """
+
+    id = "QS020"
+    name = "apt-hygiene"
+    severity = Severity.WARNING
+    summary = "apt leaves recommended packages or lists in the image"
+    fixable = True
+    bad = {"Dockerfile": "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y libpq5\n"}
+    good = {"Dockerfile": "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5 \\\n    && rm -rf /var/lib/apt/lists/*\n"}
+
+    def check(self, ctx):
+        for df in ctx.dockerfiles:
+            for ins in df.instructions:
+                if ins.keyword != "RUN" or not APT_INSTALL.search(ins.args):
+                    continue
+                text = ins.args + "\n".join(h.body for h in ins.heredocs)
+                problems, edits = [], []
+                if "--no-install-recommends" not in text and "Install-Recommends" not in text:
+                    problems.append("without --no-install-recommends")
+                    edits += insert_after(df, ins, APT_INSTALL, " --no-install-recommends")
+                cached = any("type=cache" in v and "/var/lib/apt" in v for v in ins.flag_values("mount"))
+                if "/var/lib/apt/lists" not in text and not cached:
+                    problems.append("without removing /var/lib/apt/lists")
+                    if not ins.heredocs and ins.exec_form is None:
+                        edits.append(TextEdit(df.path, ins.end, ins.end, " \\\n    && rm -rf /var/lib/apt/lists/*"))
+                if problems:
+                    fix = Fix("slim apt install", tuple(edits)) if edits else None
+                    yield self.at(df.path, ins, "apt-get install " + " and ".join(problems) + ": extra megabytes in the layer", fix)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from quayside.check.model import Rule, Severity, register
+
+
+@register
+class NoMemoryLimit(Rule):
+    """A compose, Swarm or Kubernetes service with no memory limit.
+
+    ## Why
+    Without a limit, one leaking worker grows until the host's OOM killer picks a victim: maybe your
+    database, maybe the Docker daemon. With a limit, only that container is killed and restarted, and
+    schedulers can place containers knowing what they need.
+
+    ## Fix
+    compose: `mem_limit: 512m` or `deploy.resources.limits.memory`. Kubernetes:
+    `resources.limits.memory` (with matching requests).
+    """
+
+    id = "QS022"
+    name = "no-memory-limit"
+    severity = Severity.WARNING
+    summary = "a service without a memory limit"
+    bad = {"compose.yaml": "services:\n  app:\n    build: .\n"}
+    good = {"compose.yaml": "services:\n  app:\n    build: .\n    deploy:\n      resources:\n        limits:\n          memory: 512m\n"}
+
+    def check(self, ctx):
+        for doc, name, svc in ctx.compose_services():
+            limits = ((svc.get("deploy") or {}).get("resources") or {}).get("limits") or {}
+            if not svc.get("mem_limit") and not limits.get("memory"):
+                yield self.at_line(doc.path, doc.line_of(doc.data["services"], name), 1, f"service {name} has no memory limit")
+        for doc, obj, container in ctx.k8s_containers():
+            if not ((container.get("resources") or {}).get("limits") or {}).get("memory"):
+                yield self.at_line(doc.path, doc.line_of(container), 1,
+                                   f"{obj.get('kind')} container {container.get('name')} has no resources.limits.memory")

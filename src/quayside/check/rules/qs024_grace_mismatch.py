@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import re
+
+from quayside.check.command import find_server
+from quayside.check.model import Rule, Severity, register
+from quayside.check.rules._util import final_commands
+from quayside.check.rules.qs007_no_healthcheck import app_services
+
+MIN_GRACE_SECONDS = 3.0  # less than this cuts ordinary requests off mid-flight
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us)")
+
+
+def seconds(value) -> float | None:
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    if not text:
+        return None
+    total, pos = 0.0, 0
+    for m in _DURATION.finditer(text):
+        if m.start() != pos:
+            return None
+        total += float(m.group(1)) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 0.000001}[m.group(2)]
+        pos = m.end()
+    return total if pos == len(text) else None
+
+
+@register
+class GraceMismatch(Rule):
+    """The stop grace period is shorter than the server's graceful shutdown needs, or pods behind an Ingress
+    have no preStop delay.
+
+    ## Why
+    On SIGTERM, Uvicorn stops accepting and finishes in-flight requests, for up to
+    `--timeout-graceful-shutdown` seconds. If compose's `stop_grace_period` or Kubernetes'
+    `terminationGracePeriodSeconds` ends first, the container is killed mid-request. Behind an Ingress,
+    endpoints are removed concurrently with SIGTERM: without a short `preStop` sleep, new requests still
+    arrive at a server that is closing and fail.
+
+    ## Fix
+    Make the grace period longer than the server's shutdown timeout (and at least a few seconds). Under an
+    Ingress, add `lifecycle.preStop` with a short sleep.
+    """
+
+    id = "QS024"
+    name = "grace-mismatch"
+    severity = Severity.WARNING
+    summary = "the stop grace period cuts requests off"
+    bad = {"compose.yaml": "services:\n  app:\n    build: .\n    stop_grace_period: 1s\n"}
+    good = {"compose.yaml": "services:\n  app:\n    build: .\n    stop_grace_period: 20s\n"}
+
+    def check(self, ctx):
+        needed = MIN_GRACE_SECONDS
+        for _df, _stage, command in final_commands(ctx):
+            server = find_server(command.words())
+            timeout = server.option("--timeout-graceful-shutdown") if server else None
+            if timeout and timeout.replace(".", "", 1).isdigit():
+                needed = max(needed, float(timeout) + 1)
+        for doc, name, svc in ctx.compose_services():
+            if "stop_grace_period" in svc:
+                grace = seconds(svc["stop_grace_period"])
+                if grace is not None and grace < needed:
+                    yield self.at_line(doc.path, doc.line_of(svc, "stop_grace_period"), 1,
+                                       f"service {name}: stop_grace_period {svc['stop_grace_period']} is shorter than the {needed:g}s the server needs to finish requests")
+        ingress = bool(ctx.k8s_objects("Ingress"))
+        for doc, obj, container in ctx.k8s_containers():
+            if obj.get("kind") not in ("Deployment", "StatefulSet"):
+                continue
+            pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+            grace = pod.get("terminationGracePeriodSeconds")
+            if isinstance(grace, (int, float)) and grace < needed:
+                yield self.at_line(doc.path, doc.line_of(pod, "terminationGracePeriodSeconds"), 1,
+                                   f"terminationGracePeriodSeconds {grace} is shorter than the {needed:g}s the server needs")
+            if ingress and not ((container.get("lifecycle") or {}).get("preStop")):
+                yield self.at_line(doc.path, doc.line_of(container), 1,
+                                   f"container {container.get('name')} behind an Ingress has no preStop delay: requests arrive while it shuts down")
