@@ -23,6 +23,12 @@ from quayside.files import Change, apply_writes, plan_writes
 from quayside.plan import InitOptions, Style, build_plan
 from quayside.project import inspect_project
 from quayside.render import render_files
+from quayside.check import CheckConfig, run_check
+from quayside.check.docs import rule_markdown
+from quayside.check.fixes import plan_fixes
+from quayside.check.model import RULES, Severity
+from quayside.check.output import DEFAULT_DOCS_URL, format_json, format_sarif, format_text
+from quayside.files import apply_writes as _apply
 from quayside.verify import Expectation, VerifyOptions, VerifyReport, check_cache_reuse, style_of_dockerfile, verify_image
 
 app = typer.Typer(
@@ -241,6 +247,95 @@ def verify_cmd(
     _print_report(report, as_json)
     if not report.ok:
         raise typer.Exit(1)
+
+
+class OutputFormat(str, __import__("enum").Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class FailOn(str, __import__("enum").Enum):
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+def _rule_ids(values: Optional[list[str]], option: str) -> set[str]:
+    ids = {i.strip() for v in values or [] for i in v.split(",") if i.strip()}
+    unknown = sorted(ids - set(RULES))
+    if unknown:
+        raise UserInputError(f"{option}: unknown rule id {', '.join(unknown)}", hint="`quayside check --list-rules` lists them")
+    return ids
+
+
+@app.command("check")
+def check_cmd(
+    path: Annotated[Path, typer.Argument(help="Project directory, or one Dockerfile.")] = Path("."),
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="text, json (one object per finding) or sarif (2.1.0).")] = OutputFormat.text,
+    fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding is at or above this severity.")] = FailOn.warning,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the safe fixes (all of a file's fixes or none).")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show what --fix would change; write nothing.")] = False,
+    select: Annotated[Optional[list[str]], typer.Option(help="Only these rule ids (comma-separated or repeated).")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option(help="Skip these rule ids.")] = None,
+    list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")] = False,
+    explain: Annotated[Optional[str], typer.Option(help="Print one rule's documentation and exit.")] = None,
+) -> None:
+    """Lint Dockerfile, .dockerignore, compose and Kubernetes files against what FastAPI in containers needs."""
+    with _user_errors():
+        if list_rules:
+            rows = [(r.id, r.name, r.severity.label, "yes" if r.fixable else "", r.summary) for _, r in sorted(RULES.items())]
+            _table("quayside check rules", rows, ("id", "name", "severity", "fix", "what"))
+            return
+        if explain is not None:
+            rule = RULES.get(explain.upper())
+            if rule is None:
+                raise UserInputError(f"--explain {explain}: no such rule", hint="`quayside check --list-rules` lists them")
+            out.print(rule_markdown(rule), markup=False)
+            return
+        if fix and diff:
+            raise UserInputError("--fix and --diff together: choose one (--diff only shows, --fix writes)")
+        only = None
+        root = path
+        if path.is_file():
+            root, only = path.parent, [path.name]
+        elif not path.exists():
+            raise UserInputError("no such file or directory", path=path)
+        config = CheckConfig.from_pyproject(root)
+        if select:
+            config.select = _rule_ids(select, "--select")
+        config.ignore |= _rule_ids(ignore, "--ignore")
+        result = run_check(root, only=only, config=config)
+        if fix or diff:
+            plan = plan_fixes(root, result.findings, result.context.texts)
+            if diff:
+                for w in plan.writes:
+                    out.print(w.diff, markup=False, end="")
+            else:
+                # a fix can make another one possible (shell form → exec form → --reload removable): a few passes
+                fixed = 0
+                for _ in range(5):
+                    if not plan.writes:
+                        break
+                    _apply(plan.writes)
+                    fixed += len(plan.applied)
+                    result = run_check(root, only=only, config=config)
+                    plan = plan_fixes(root, result.findings, result.context.texts)
+                err.print(f"fixed {fixed} finding(s)", markup=False)
+    threshold = Severity.parse(fail_on.value)
+    failing = any(f.severity >= threshold for f in result.findings)
+    code = 1 if failing else 0
+    if output_format is OutputFormat.json:
+        print(format_json(result.findings))
+    elif output_format is OutputFormat.sarif:
+        print(format_sarif(result.findings, result.context.texts, docs_url=config.docs_url or DEFAULT_DOCS_URL, exit_code=code))
+    elif not diff:
+        for line, style in format_text(result.findings, result.context.texts, suppressed=result.suppressed):
+            if out.is_terminal and style:
+                out.print(line, style=style, markup=False, highlight=False)
+            else:
+                out.print(line, markup=False, highlight=False)
+    raise typer.Exit(code)
 
 
 def main() -> Any:

@@ -20,6 +20,7 @@ class CheckConfig:
     select: set[str] | None = None
     ignore: set[str] = field(default_factory=set)
     severity: dict[str, Severity] = field(default_factory=dict)
+    docs_url: str | None = None
 
     @classmethod
     def from_pyproject(cls, root: Path) -> CheckConfig:
@@ -40,6 +41,8 @@ class CheckConfig:
                     config.select = set(ids)
                 else:
                     config.ignore = set(ids)
+        if "docs-url" in table:
+            config.docs_url = str(table["docs-url"])
         severities = table.get("severity", {})
         if not isinstance(severities, dict):
             raise UserInputError("[tool.quayside.check] severity must be a table of id = level", path="pyproject.toml")

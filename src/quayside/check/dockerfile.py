@@ -267,6 +267,9 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
             index += 1
             break
         logical = logical.strip()
+        if not logical:  # only escape characters and blanks: nothing to run
+            comments = []
+            continue
         keyword_text, args = (logical.split(None, 1) + [""])[:2]
         keyword = keyword_text.upper()
         args = args.strip()

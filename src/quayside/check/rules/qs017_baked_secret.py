@@ -10,6 +10,7 @@ from quayside.check.rules._util import BROAD_SOURCES, copy_sources
 SECRET_NAME = re.compile(r"(?i)(secret|passw(or)?d|passwd|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)")
 SECRET_VALUE = re.compile(r"(AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|sk-[A-Za-z0-9_-]{20,}|xox[abp]-[A-Za-z0-9-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY-----)")
 URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@\s/]+)@")
+NOT_A_SECRET_NAME = re.compile(r"(?i)_(file|path|url|uri|endpoint|host|port|name|header|ttl|expires?\w*|length|algorithm|type|dir)$")
 PLACEHOLDER = re.compile(r"^(\$.*|<.*>|changeme|change-me|example|dummy|xxx+|\*+)$", re.IGNORECASE)
 
 
@@ -60,6 +61,6 @@ class BakedSecret(Rule):
         m = URL_CREDENTIALS.search(value)
         if m and not PLACEHOLDER.match(m.group(1)) and not m.group(1).startswith("$"):
             return "the URL carries a password"
-        if value and SECRET_NAME.search(key) and not PLACEHOLDER.match(value) and "FILE" not in key.upper():
+        if value and SECRET_NAME.search(key) and not NOT_A_SECRET_NAME.search(key) and not PLACEHOLDER.match(value):
             return "a secret-looking name with a literal value"
         return None

@@ -54,5 +54,5 @@ class StagePythonMismatch(Rule):
                         built, run = python_of(df.external_base(source)), python_of(df.external_base(stage))
                         if built and run and built != run:
                             yield self.at(df.path, ins, f"{src} was made with Python {built} and runs on Python {run}")
-                        elif dest.rstrip("/") not in (src.rstrip("/"), "") and not dest.endswith("/" + src.rstrip("/").rsplit("/", 1)[-1]):
+                        elif dest.rstrip("/") != src.rstrip("/"):  # COPY puts a directory's contents at dest
                             yield self.at(df.path, ins, f"{src} copied to {dest}: its scripts still point at {src}")

@@ -1,0 +1,96 @@
+"""--fix: before → after for every fixable rule; fixes are atomic and their result is clean for that rule."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import tree_digest
+from quayside.check import run_check
+from quayside.check.model import RULES
+from quayside.cli import app
+from test_check_rules import write
+
+runner = CliRunner()
+
+FIXES = [
+    ("QS001", "FROM python:3.12\nUSER app\nCMD fastapi run main.py --port 8000\n",
+     'FROM python:3.12\nUSER app\nCMD ["fastapi", "run", "main.py", "--port", "8000"]\n'),
+    ("QS001", "FROM python:3.12\nENTRYPOINT uvicorn main:app --host 0.0.0.0\n",
+     'FROM python:3.12\nENTRYPOINT ["uvicorn", "main:app", "--host", "0.0.0.0"]\n'),
+    ("QS005", "FROM python:3.12\nRUN pip install -r requirements.txt\n",
+     "FROM python:3.12\nRUN pip install --no-cache-dir -r requirements.txt\n"),
+    ("QS005", "FROM python:3.12\nRUN pip install -U pip \\\n    && pip3 install fastapi\n",
+     "FROM python:3.12\nRUN pip install --no-cache-dir -U pip \\\n    && pip3 install --no-cache-dir fastapi\n"),
+    ("QS008", 'FROM python:3.12-slim\nHEALTHCHECK --interval=5s CMD curl -f http://127.0.0.1:8000/health || exit 1\nCMD ["fastapi", "run", "main.py"]\n',
+     'FROM python:3.12-slim\nHEALTHCHECK --interval=5s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/health\', timeout=3)"]\nCMD ["fastapi", "run", "main.py"]\n'),
+    ("QS009", 'FROM python:3.12\nCMD ["fastapi", "dev", "main.py", "--reload"]\n',
+     'FROM python:3.12\nCMD ["fastapi", "run", "main.py"]\n'),
+    ("QS009", 'FROM python:3.12\nCMD ["uvicorn", "main:app", "--port", "80"]\n',
+     'FROM python:3.12\nCMD ["uvicorn", "main:app", "--port", "80", "--host", "0.0.0.0"]\n'),
+    ("QS012", 'FROM python:3.12\nENV PATH="/opt/venv/bin:$PATH"\nCMD ["uv", "run", "fastapi", "run", "main.py"]\n',
+     'FROM python:3.12\nENV PATH="/opt/venv/bin:$PATH"\nCMD ["fastapi", "run", "main.py"]\n'),
+    ("QS018", "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --no-install-project\n",
+     "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-install-project\n"),
+    ("QS020", "FROM python:3.12\nRUN apt-get update && apt-get install -y gcc\n",
+     "FROM python:3.12\nRUN apt-get update && apt-get install --no-install-recommends -y gcc \\\n    && rm -rf /var/lib/apt/lists/*\n"),
+]
+
+
+@pytest.mark.parametrize("rule_id,before,after", FIXES, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(FIXES)])
+def test_fix(tmp_path, rule_id, before, after):
+    root = write(tmp_path, {"Dockerfile": before})
+    result = runner.invoke(app, ["check", str(root), "--select", rule_id, "--fix"])
+    assert (root / "Dockerfile").read_text() == after
+    assert result.exit_code == 0, result.output
+    assert not [f for f in run_check(root).findings if f.rule == rule_id]
+
+
+def test_every_fixable_rule_has_a_fix_case():
+    assert {r for r, _, _ in FIXES} | {"QS016"} == {rid for rid, rule in RULES.items() if rule.fixable}
+
+
+def test_dockerignore_fix_creates_and_extends(tmp_path):
+    root = write(tmp_path, {"Dockerfile": "FROM python:3.12\nCOPY . /code\n"})
+    runner.invoke(app, ["check", str(root), "--select", "QS016", "--fix"])
+    created = (root / ".dockerignore").read_text().splitlines()
+    assert {"**/.venv", "**/.env", "**/.git", "**/__pycache__"} <= set(created)
+    (root / ".dockerignore").write_text("**/.venv\nnode_modules")
+    runner.invoke(app, ["check", str(root), "--select", "QS016", "--fix"])
+    assert (root / ".dockerignore").read_text() == "**/.venv\nnode_modules\n**/.env\n**/.git\n**/__pycache__\n"
+
+
+def test_diff_writes_nothing(tmp_path):
+    root = write(tmp_path, {"Dockerfile": "FROM python:3.12\nRUN pip install fastapi\nCOPY . /code\n"})
+    before = tree_digest(root)
+    result = runner.invoke(app, ["check", str(root), "--diff"])
+    assert "+RUN pip install --no-cache-dir fastapi" in result.output and "+++ b/.dockerignore" in result.output
+    assert tree_digest(root) == before
+    assert result.exit_code == 1
+
+
+def test_fix_is_all_or_nothing(tmp_path, monkeypatch):
+    import os
+
+    import quayside.files as files
+
+    root = write(tmp_path, {"Dockerfile": "FROM python:3.12\nRUN pip install fastapi\nCOPY . /code\n"})
+    before = tree_digest(root)
+    real = os.replace
+    calls = {"n": 0}
+
+    def fail_second(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", fail_second)
+    result = runner.invoke(app, ["check", str(root), "--fix"])
+    assert result.exit_code == 2 and "rolled back" in result.output
+    assert tree_digest(root) == before
+
+
+def test_fix_and_diff_together_is_a_usage_error(tmp_path):
+    root = write(tmp_path, {"Dockerfile": "FROM python:3.12\n"})
+    assert runner.invoke(app, ["check", str(root), "--fix", "--diff"]).exit_code == 2
