@@ -92,6 +92,7 @@ FLAG = [
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n"
         "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: app\n")}, [9]),
     ("QS025", {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nCMD ["uv", "run", "fastapi", "run", "main.py"]\n'}, [2]),
+    ("QS026", {"Dockerfile": "FROM python:3.12-slim\nUSER nobody:nogroup\n", "k8s/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          securityContext: {runAsNonRoot: true}\n"}, [2]),
 ]
 
 
@@ -150,6 +151,8 @@ NOOP = [
     ("QS024", {"compose.yaml": "services:\n  app:\n    build: .\n    stop_grace_period: 1m30s\n"}),
     ("QS025", {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nCMD ["fastapi", "run", "main.py"]\n'}),
     ("QS025", {"Dockerfile": 'FROM python:3.12-slim\nRUN useradd --system app\nENV HOME=/tmp\nUSER app\nCMD ["uv", "run", "fastapi", "run", "main.py"]\n'}),
+    ("QS026", {"Dockerfile": "FROM python:3.12-slim\nUSER app\n", "k8s/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          securityContext: {runAsNonRoot: true, runAsUser: 10001}\n"}),
+    ("QS026", {"Dockerfile": "FROM python:3.12-slim\nUSER app\n"}),
 ]
 
 

@@ -1,6 +1,7 @@
 """The command line. Core modules raise typed errors; this is the only layer that prints and exits.
 
-Exit codes: 0 success; 1 a verify check failed; 2 bad input or a file conflict; 3 Docker engine/CLI problem.
+Exit codes: 0 success; 1 a verify check failed, or check found something at --fail-on; 2 bad input or a
+file conflict; 3 Docker engine/CLI problem.
 """
 
 from __future__ import annotations
@@ -9,27 +10,24 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from quayside import __version__
-from quayside.build import BuildResult, Step, build_image, default_tag
 from quayside.errors import ConflictError, QuaysideError, UserInputError
-from quayside.files import Change, apply_writes, plan_writes
-from quayside.plan import InitOptions, Style, build_plan
-from quayside.project import inspect_project
-from quayside.render import render_files
-from quayside.check import CheckConfig, run_check
-from quayside.check.docs import rule_markdown
-from quayside.check.fixes import plan_fixes
-from quayside.check.model import RULES, Severity
-from quayside.check.output import DEFAULT_DOCS_URL, format_json, format_sarif, format_text
-from quayside.files import apply_writes as _apply
-from quayside.verify import Expectation, VerifyOptions, VerifyReport, check_cache_reuse, style_of_dockerfile, verify_image
+from quayside.plan import Style
+
+if TYPE_CHECKING:
+    from quayside.build import BuildResult, Step
+    from quayside.verify import VerifyReport
+
+# Commands import what they use inside their bodies: `quayside check` in a pre-commit hook should not
+# pay for jinja2 or the verify machinery at start.
 
 app = typer.Typer(
     name="quayside",
@@ -94,6 +92,8 @@ def inspect_cmd(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain each decision.")] = False,
 ) -> None:
     """Find the app, its dependencies, Python version and server, without importing any user code."""
+    from quayside.project import inspect_project
+
     with _user_errors():
         info = inspect_project(path)
     if as_json:
@@ -129,6 +129,11 @@ def init_cmd(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain each decision.")] = False,
 ) -> None:
     """Render Dockerfile and .dockerignore from the project's plan. Never overwrites without --force."""
+    from quayside.files import Change, apply_writes, plan_writes
+    from quayside.plan import InitOptions, build_plan
+    from quayside.project import inspect_project
+    from quayside.render import render_files
+
     with _user_errors():
         info = inspect_project(path)
         plan = build_plan(info, InitOptions(style, python, port, workers, proxy, forwarded_allow_ips, base_image, builder_image))
@@ -150,7 +155,7 @@ def init_cmd(
         out.print(f"next: quayside build {path}  (or quayside verify {path})", markup=False)
 
 
-def _step_printer() -> tuple[Callable[[Step, str], None], Callable[[], None]]:
+def _step_printer() -> tuple[Callable[[Step, str], None], Callable[[], None]]:  # noqa: F821
     """Live status on a terminal; one plain line per step otherwise."""
     if out.is_terminal:
         status = out.status("building…")
@@ -175,6 +180,8 @@ def _step_printer() -> tuple[Callable[[Step, str], None], Callable[[], None]]:
 
 
 def _build(path: Path, tag: Optional[str], no_cache: bool = False) -> BuildResult:
+    from quayside.build import build_image, default_tag
+
     root = path.resolve()
     if not root.is_dir():
         raise UserInputError("is not a directory", path=path, hint="pass the project directory")
@@ -223,6 +230,10 @@ def verify_cmd(
 ) -> None:
     """Run the image on 127.0.0.1 and prove: healthy, non-root, smoke requests, graceful stop with a request
     in flight, lifespan shutdown, start time, size, and dependency-layer cache reuse."""
+    from quayside.build import build_image, default_tag
+    from quayside.project import inspect_project
+    from quayside.verify import Expectation, VerifyOptions, check_cache_reuse, style_of_dockerfile, verify_image
+
     progress = (lambda msg: err.print(msg, markup=False)) if not as_json else None
     with _user_errors():
         if (path is None) == (image is None):
@@ -249,19 +260,21 @@ def verify_cmd(
         raise typer.Exit(1)
 
 
-class OutputFormat(str, __import__("enum").Enum):
+class OutputFormat(str, Enum):
     text = "text"
     json = "json"
     sarif = "sarif"
 
 
-class FailOn(str, __import__("enum").Enum):
+class FailOn(str, Enum):
     info = "info"
     warning = "warning"
     error = "error"
 
 
 def _rule_ids(values: Optional[list[str]], option: str) -> set[str]:
+    from quayside.check.model import RULES
+
     ids = {i.strip() for v in values or [] for i in v.split(",") if i.strip()}
     unknown = sorted(ids - set(RULES))
     if unknown:
@@ -282,6 +295,13 @@ def check_cmd(
     explain: Annotated[Optional[str], typer.Option(help="Print one rule's documentation and exit.")] = None,
 ) -> None:
     """Lint Dockerfile, .dockerignore, compose and Kubernetes files against what FastAPI in containers needs."""
+    from quayside.check import CheckConfig, run_check
+    from quayside.check.docs import rule_markdown
+    from quayside.check.fixes import plan_fixes
+    from quayside.check.model import RULES, Severity
+    from quayside.check.output import DEFAULT_DOCS_URL, format_json, format_sarif, format_text
+    from quayside.files import apply_writes
+
     with _user_errors():
         if list_rules:
             rows = [(r.id, r.name, r.severity.label, "yes" if r.fixable else "", r.summary) for _, r in sorted(RULES.items())]
@@ -317,7 +337,7 @@ def check_cmd(
                 for _ in range(5):
                     if not plan.writes:
                         break
-                    _apply(plan.writes)
+                    apply_writes(plan.writes)
                     fixed += len(plan.applied)
                     result = run_check(root, only=only, config=config)
                     plan = plan_fixes(root, result.findings, result.context.texts)

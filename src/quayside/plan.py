@@ -8,11 +8,13 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
-from quayside.project import ProjectInfo
 from quayside.provenance import Decided
+
+if TYPE_CHECKING:
+    from quayside.project import ProjectInfo
 
 UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
 POETRY_VERSION = "2.5.1"

@@ -36,7 +36,8 @@ WORKDIR /code
 
 COPY ./app /code/app
 
-USER app
+# Numeric, so Kubernetes' runAsNonRoot can verify it (a user name cannot be checked from outside the image).
+USER 10001:10001
 
 EXPOSE 8000
 

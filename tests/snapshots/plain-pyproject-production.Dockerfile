@@ -35,7 +35,8 @@ WORKDIR /code
 
 COPY ./api.py /code/
 
-USER app
+# Numeric, so Kubernetes' runAsNonRoot can verify it (a user name cannot be checked from outside the image).
+USER 10001:10001
 
 EXPOSE 8000
 
