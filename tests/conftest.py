@@ -65,3 +65,23 @@ def tree_digest(root: Path) -> dict[str, str]:
             except PermissionError:
                 digest[rel] = "unreadable"
     return digest
+
+
+@pytest.fixture
+def fail_nth_replace(monkeypatch):
+    """Make the n-th os.replace in quayside.files fail like a full disk: proves writes roll back."""
+    import quayside.files as files
+
+    def arm(n: int) -> None:
+        real = os.replace
+        calls = {"n": 0}
+
+        def flaky(src, dst):
+            calls["n"] += 1
+            if calls["n"] == n:
+                raise OSError(28, "No space left on device")
+            return real(src, dst)
+
+        monkeypatch.setattr(files.os, "replace", flaky)
+
+    return arm

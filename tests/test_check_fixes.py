@@ -69,23 +69,10 @@ def test_diff_writes_nothing(tmp_path):
     assert result.exit_code == 1
 
 
-def test_fix_is_all_or_nothing(tmp_path, monkeypatch):
-    import os
-
-    import quayside.files as files
-
+def test_fix_is_all_or_nothing(tmp_path, fail_nth_replace):
     root = write(tmp_path, {"Dockerfile": "FROM python:3.12\nRUN pip install fastapi\nCOPY . /code\n"})
     before = tree_digest(root)
-    real = os.replace
-    calls = {"n": 0}
-
-    def fail_second(src, dst):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError(28, "No space left on device")
-        return real(src, dst)
-
-    monkeypatch.setattr(files.os, "replace", fail_second)
+    fail_nth_replace(2)
     result = runner.invoke(app, ["check", str(root), "--fix"])
     assert result.exit_code == 2 and "rolled back" in result.output
     assert tree_digest(root) == before

@@ -135,22 +135,11 @@ def test_read_only_directory(tmp_path, monkeypatch):
     assert tree_digest(project) == before
 
 
-def test_failed_rename_rolls_back(tmp_path, monkeypatch):
-    import quayside.files as files
-
+def test_failed_rename_rolls_back(tmp_path, fail_nth_replace):
     project = copy_project(EXAMPLES / "guide-app", tmp_path)
     (project / ".dockerignore").write_text("old\n")
     before = tree_digest(project)
-    real_replace = os.replace
-    calls = {"n": 0}
-
-    def flaky(src, dst):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise OSError(28, "No space left on device")
-        return real_replace(src, dst)
-
-    monkeypatch.setattr(files.os, "replace", flaky)
+    fail_nth_replace(2)
     result = runner.invoke(app, ["init", str(project), "--force"])
     assert result.exit_code == 2 and "rolled back" in result.output
     assert tree_digest(project) == before

@@ -6,7 +6,9 @@ import json
 import re
 from collections.abc import Iterator
 
-from quayside.check.command import Command, effective_command
+from pathlib import Path
+
+from quayside.check.command import Command, Server, effective_command, find_server, split_words
 from quayside.check.context import CheckContext
 from quayside.check.dockerfile import Dockerfile, Instruction, Stage
 from quayside.check.model import TextEdit
@@ -58,3 +60,28 @@ def fixable_cmd(command: Command) -> bool:
 def insert_after(df: Dockerfile, ins: Instruction, pattern: re.Pattern[str], text: str) -> list[TextEdit]:
     raw = df.text[ins.start:ins.end]
     return [TextEdit(df.path, ins.start + m.end(), ins.start + m.end(), text) for m in pattern.finditer(raw)]
+
+
+def final_servers(ctx: CheckContext) -> Iterator[tuple[Dockerfile, Stage, Command, Server]]:
+    """Final-stage commands that start a known ASGI/WSGI server."""
+    for df, stage, command in final_commands(ctx):
+        server = find_server(command.words())
+        if server is not None:
+            yield df, stage, command, server
+
+
+def script_text(ctx: CheckContext, path: str) -> str | None:
+    """An entrypoint script named in CMD/ENTRYPOINT, found in the build context (at its path, or by name)."""
+    for candidate in (ctx.root / path.lstrip("/"), ctx.root / Path(path).name):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8", errors="replace")
+    return None
+
+
+def compose_health_test(svc) -> list[str] | None:
+    """A compose service's healthcheck test as words, or None."""
+    check = svc.get("healthcheck")
+    test = check.get("test") if isinstance(check, dict) else None
+    if test is None:
+        return None
+    return [str(t) for t in test] if isinstance(test, list) else split_words(str(test))

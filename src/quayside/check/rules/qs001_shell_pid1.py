@@ -5,7 +5,7 @@ import shlex
 from pathlib import Path
 
 from quayside.check.model import Fix, Rule, Severity, register
-from quayside.check.rules._util import final_commands, replace_exec_form
+from quayside.check.rules._util import final_commands, replace_exec_form, script_text
 
 INITS = {"tini", "tini-static", "dumb-init", "docker-init", "catatonit"}
 SHELL_SYNTAX = re.compile(r"[$`|&;<>*?(){}\[\]~\\]")
@@ -61,11 +61,7 @@ class ShellPid1(Rule):
                 continue
             argv = command.argv
             target = argv[1] if argv and Path(argv[0]).name in ("sh", "bash", "dash") and len(argv) > 1 else (argv[0] if argv else "")
-            if target.endswith(".sh"):
-                for candidate in (ctx.root / target.lstrip("/"), ctx.root / Path(target).name):
-                    if candidate.is_file():
-                        text = candidate.read_text(encoding="utf-8", errors="replace")
-                        if not re.search(r"^\s*exec\s", text, re.MULTILINE):
-                            yield self.at(df.path, command.instruction, f"{target} starts the server without `exec`: the script "
-                                          "stays PID 1 and SIGTERM does not reach the server")
-                        break
+            text = script_text(ctx, target) if target.endswith(".sh") else None
+            if text is not None and not re.search(r"^\s*exec\s", text, re.MULTILINE):
+                yield self.at(df.path, command.instruction, f"{target} starts the server without `exec`: the script "
+                              "stays PID 1 and SIGTERM does not reach the server")

@@ -5,7 +5,7 @@ import re
 
 from quayside.check.command import split_words
 from quayside.check.model import Fix, Rule, Severity, TextEdit, register
-from quayside.check.rules._util import chain_instructions, final_stages
+from quayside.check.rules._util import chain_instructions, compose_health_test, final_stages
 from quayside.check.rules.qs007_no_healthcheck import app_services
 
 INSTALL = re.compile(r"\b(apt-get|apt|apk|microdnf|dnf|yum)\b[^&;|]*\b(install|add)\b([^&;|]*)")
@@ -95,12 +95,9 @@ class HealthcheckToolMissing(Rule):
                         start = ins.start + len("HEALTHCHECK") + m.start()
                         fix = Fix("check with the image's Python", (TextEdit(df.path, start, ins.end, "CMD " + json.dumps(python_check(urls[0]))),))
                     yield self.at(df.path, ins, f"HEALTHCHECK calls {tool}, which {base} does not have: the check always fails", fix)
-            for doc, name, svc in (app_services(ctx, df.path) if len(ctx.dockerfiles) else []):
-                test = (svc.get("healthcheck") or {}).get("test") if isinstance(svc.get("healthcheck"), dict) else None
-                if test is None:
-                    continue
-                words = [str(t) for t in test] if isinstance(test, list) else split_words(str(test))
-                tool = used_tool(words)
+            for doc, name, svc in app_services(ctx, df.path):
+                words = compose_health_test(svc)
+                tool = used_tool(words) if words is not None else None
                 if tool and tool not in available:
                     line = doc.line_of(svc["healthcheck"], "test")
                     yield self.at_line(doc.path, line, 1, f"service {name}: the health check calls {tool}, which {base} does not have")

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from quayside.check.command import find_server
 from quayside.check.model import Fix, Rule, Severity, register
-from quayside.check.rules._util import final_commands, fixable_cmd, replace_exec_form
+from quayside.check.rules._util import final_servers, fixable_cmd, replace_exec_form
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
@@ -31,10 +30,7 @@ class DevServer(Rule):
     good = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "main:app", "--host", "0.0.0.0"]\n'}
 
     def check(self, ctx):
-        for df, _stage, command in final_commands(ctx):
-            server = find_server(command.words())
-            if server is None:
-                continue
+        for df, _stage, command, server in final_servers(ctx):
             problems = []
             argv = list(command.argv)
             if server.kind == "fastapi-dev":

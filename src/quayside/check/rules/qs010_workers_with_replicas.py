@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from quayside.check.command import find_server, server_workers, split_words, stage_env
 from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import final_commands
+from quayside.check.rules._util import final_servers
 from quayside.check.rules.qs007_no_healthcheck import app_services
 
 
@@ -45,10 +45,7 @@ class WorkersWithReplicas(Rule):
 
     def check(self, ctx):
         orchestrator = ctx.replicated_by()
-        for df, stage, command in final_commands(ctx):
-            server = find_server(command.words())
-            if server is None:
-                continue
+        for df, stage, command, server in final_servers(ctx):
             workers = server_workers(server, stage_env(df, stage))
             if workers > 1 and orchestrator:
                 yield self.at(df.path, command.instruction, f"{workers} workers per container while {orchestrator} replicates it: "

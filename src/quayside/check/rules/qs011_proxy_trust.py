@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from quayside.check.command import find_server, stage_env
+from quayside.check.command import stage_env
 from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import final_commands
+from quayside.check.rules._util import final_servers
 from quayside.check.rules.qs007_no_healthcheck import app_services
 
 
@@ -48,10 +48,7 @@ class ProxyTrust(Rule):
         proxy = ctx.behind_proxy()
         if proxy is None:
             return
-        for df, stage, command in final_commands(ctx):
-            server = find_server(command.words())
-            if server is None:
-                continue
+        for df, stage, command, server in final_servers(ctx):
             if server.has("--no-proxy-headers"):
                 yield self.at(df.path, command.instruction, f"--no-proxy-headers while served behind {proxy}")
                 continue

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import final_commands
+from quayside.check.rules._util import final_commands, script_text
 
 MIGRATIONS = re.compile(r"\b(alembic\s+upgrade|manage\.py\s+migrate|aerich\s+upgrade|prisma\s+migrate\s+deploy|yoyo\s+apply|flask\s+db\s+upgrade)\b")
 
@@ -39,10 +37,7 @@ class MigrationsAtStart(Rule):
                 yield self.at(df.path, command.instruction, f"`{m.group(1)}` runs at every start of every replica: make it a pre-start step")
                 continue
             for word in command.argv[:2]:
-                if word.endswith(".sh"):
-                    for candidate in (ctx.root / word.lstrip("/"), ctx.root / Path(word).name):
-                        if candidate.is_file():
-                            m = MIGRATIONS.search(candidate.read_text(encoding="utf-8", errors="replace"))
-                            if m:
-                                yield self.at(df.path, command.instruction, f"{word} runs `{m.group(1)}` at every start: make it a pre-start step")
-                            break
+                text = script_text(ctx, word) if word.endswith(".sh") else None
+                m = MIGRATIONS.search(text) if text else None
+                if m:
+                    yield self.at(df.path, command.instruction, f"{word} runs `{m.group(1)}` at every start: make it a pre-start step")

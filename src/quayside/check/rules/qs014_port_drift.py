@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import re
 
-from quayside.check.command import find_server, server_port, split_words, stage_env, url_ports
+from quayside.check.command import server_port, stage_env, url_ports
 from quayside.check.context import DB_IMAGES, PROXY_IMAGES
 from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import chain_instructions, final_commands
+from quayside.check.rules._util import chain_instructions, compose_health_test, final_servers
 from quayside.check.rules.qs007_no_healthcheck import app_services
 
 
@@ -56,10 +56,7 @@ class PortDrift(Rule):
     good = {"Dockerfile": 'FROM python:3.12-slim\nEXPOSE 8000\nCMD ["fastapi", "run", "main.py", "--port", "8000"]\n'}
 
     def check(self, ctx):
-        for df, stage, command in final_commands(ctx):
-            server = find_server(command.words())
-            if server is None:
-                continue
+        for df, stage, _command, server in final_servers(ctx):
             port = server_port(server, stage_env(df, stage))
             if port is None:
                 continue
@@ -76,9 +73,9 @@ class PortDrift(Rule):
                     if p != port:
                         key = "ports" if "ports" in svc else "expose"
                         yield self.at_line(doc.path, doc.line_of(svc, key), 1, f"service {name} maps container port {p}, but the server listens on {port}")
-                test = (svc.get("healthcheck") or {}).get("test") if isinstance(svc.get("healthcheck"), dict) else None
+                test = compose_health_test(svc)
                 if test is not None:
-                    for p in url_ports(" ".join(map(str, test)) if isinstance(test, list) else str(test)):
+                    for p in url_ports(" ".join(test)):
                         if p != port:
                             yield self.at_line(doc.path, doc.line_of(svc["healthcheck"], "test"), 1,
                                                f"service {name}: the health check asks port {p}, the server listens on {port}")

@@ -3,9 +3,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
-from quayside.check.command import split_words
 from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import chain_instructions, final_stages
+from quayside.check.rules._util import chain_instructions, compose_health_test, final_stages
 from quayside.check.rules.qs007_no_healthcheck import app_services
 from quayside.check.rules.qs014_port_drift import is_third_party
 
@@ -66,8 +65,7 @@ class ProbePath(Rule):
                     if not served(project, path):
                         yield self.at(df.path, ins, f"the health check asks {path}, which the app does not serve ({len(project.routes)} routes found)")
             for doc, name, svc in app_services(ctx, df.path):
-                test = (svc.get("healthcheck") or {}).get("test") if isinstance(svc.get("healthcheck"), dict) else None
-                for url in _URL.findall(" ".join(map(str, test)) if isinstance(test, list) else str(test or "")):
+                for url in _URL.findall(" ".join(compose_health_test(svc) or [])):
                     path = urlparse(url).path or "/"
                     if not served(project, path):
                         yield self.at_line(doc.path, doc.line_of(svc["healthcheck"], "test"), 1, f"service {name} checks {path}, which the app does not serve")

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import re
 
-from quayside.check.command import find_server
 from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import final_commands
+from quayside.check.rules._util import final_servers
 from quayside.check.rules.qs007_no_healthcheck import app_services
 
 MIN_GRACE_SECONDS = 3.0  # less than this cuts ordinary requests off mid-flight
@@ -52,9 +51,8 @@ class GraceMismatch(Rule):
 
     def check(self, ctx):
         needed = MIN_GRACE_SECONDS
-        for _df, _stage, command in final_commands(ctx):
-            server = find_server(command.words())
-            timeout = server.option("--timeout-graceful-shutdown") if server else None
+        for _df, _stage, _command, server in final_servers(ctx):
+            timeout = server.option("--timeout-graceful-shutdown")
             if timeout and timeout.replace(".", "", 1).isdigit():
                 needed = max(needed, float(timeout) + 1)
         for doc, name, svc in ctx.compose_services():
