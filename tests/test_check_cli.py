@@ -16,7 +16,7 @@ from quayside.check.docs import pages
 from quayside.check.model import RULES
 from quayside.cli import app
 from quayside.errors import UserInputError
-from quayside.plan import InitOptions, Style, build_plan
+from quayside.plan import InitOptions, Proxy, Style, build_plan
 from quayside.project import inspect_project
 from quayside.render import render_files
 from test_check_rules import write
@@ -129,7 +129,7 @@ def _generated_projects():
     for project in projects:
         info = inspect_project(project)
         for style in Style:
-            for extra in ({}, {"proxy": True, "workers": 2}, {"port": 9000}):
+            for extra in ({}, {"proxy": Proxy.EXTERNAL, "workers": 2}, {"port": 9000}):
                 try:
                     build_plan(info, InitOptions(style=style, **extra))
                 except UserInputError:

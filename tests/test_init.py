@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLES, FIXTURES, copy_project, tree_digest
 from quayside.cli import app
-from quayside.plan import InitOptions, Style, build_plan
+from quayside.plan import InitOptions, Proxy, Style, build_plan
 from quayside.project import inspect_project
 from quayside.render import render_dockerignore, render_files
 
@@ -20,7 +20,7 @@ UPDATE = os.environ.get("QUAYSIDE_UPDATE_SNAPSHOTS") == "1"
 CASES = [
     *[(EXAMPLES / "guide-app", style, {}) for style in Style],
     *[(EXAMPLES / "guide-single-file", style, {}) for style in Style],
-    (EXAMPLES / "guide-app", Style.PRODUCTION, {"proxy": True, "workers": 2}),
+    (EXAMPLES / "guide-app", Style.PRODUCTION, {"proxy": Proxy.EXTERNAL, "workers": 2}),
     (FIXTURES / "src-entrypoint", Style.PRODUCTION, {}),
     (FIXTURES / "uv-project", Style.PRODUCTION, {}),
     (FIXTURES / "uv-project", Style.UV, {}),
@@ -175,6 +175,6 @@ def test_bad_project_via_cli_is_one_message(tmp_path):
 
 
 def test_proxy_and_workers_reach_the_command():
-    plan = build_plan(inspect_project(EXAMPLES / "guide-app"), InitOptions(proxy=True, workers=2))
+    plan = build_plan(inspect_project(EXAMPLES / "guide-app"), InitOptions(proxy=Proxy.EXTERNAL, workers=2))
     assert plan.command[-5:] == ("--workers", "2", "--proxy-headers", "--forwarded-allow-ips", plan.decisions["forwarded_allow_ips"].value)
     assert "*" not in plan.command

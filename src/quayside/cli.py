@@ -20,7 +20,8 @@ from rich.table import Table
 
 from quayside import __version__
 from quayside.errors import ConflictError, QuaysideError, UserInputError
-from quayside.plan import Style
+from quayside.composeplan import Database
+from quayside.plan import Proxy, Style, Target
 
 if TYPE_CHECKING:
     from quayside.build import BuildResult, Step
@@ -117,29 +118,49 @@ def inspect_cmd(
 def init_cmd(
     path: PathArg = Path("."),
     style: Annotated[Style, typer.Option(help="production (default): everything the guide recommends; guide: the guide's Dockerfile; multistage; uv.")] = Style.PRODUCTION,
+    target: Annotated[Target, typer.Option(help="docker: Dockerfile + .dockerignore; compose: also compose.yaml and .env.example.")] = Target.DOCKER,
+    proxy: Annotated[Proxy, typer.Option(help="none; external: behind a TLS proxy you run (--proxy-headers, trust private networks).")] = Proxy.NONE,
+    db: Annotated[Database, typer.Option(help="compose: a Postgres service (auto: when a driver or ORM is declared).")] = Database.AUTO,
     python: Annotated[Optional[str], typer.Option(help="Python version X.Y (default: from the project).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port the server listens on (default 8000; 80 for --style guide).")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Server processes in the container (one host only; replicas elsewhere).")] = None,
-    proxy: Annotated[bool, typer.Option("--proxy", help="Served behind a TLS proxy: --proxy-headers and trust private networks.")] = False,
-    forwarded_allow_ips: Annotated[Optional[str], typer.Option(help="Addresses/networks trusted for X-Forwarded-* (implies --proxy).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Server processes per container (default 1; 2 in compose, one host).")] = None,
+    forwarded_allow_ips: Annotated[Optional[str], typer.Option(help="Addresses/networks trusted for X-Forwarded-* (implies --proxy external).")] = None,
     base_image: Annotated[Optional[str], typer.Option(help="Runtime base image (default python:X.Y-slim; python:X.Y for guide).")] = None,
     builder_image: Annotated[Optional[str], typer.Option(help="Build-stage image (default: the runtime base).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the diff; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace existing files that differ.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain each decision.")] = False,
 ) -> None:
-    """Render Dockerfile and .dockerignore from the project's plan. Never overwrites without --force."""
+    """Render Dockerfile and .dockerignore (and compose.yaml) from the project's plan. Never overwrites without --force."""
+    from quayside.composemerge import is_ours, merge_into
+    from quayside.composeplan import build_compose_plan, env_file
     from quayside.files import Change, apply_writes, plan_writes
     from quayside.plan import InitOptions, build_plan
     from quayside.project import inspect_project
-    from quayside.render import render_files
+    from quayside.render import render_compose, render_files
 
     with _user_errors():
         info = inspect_project(path)
-        plan = build_plan(info, InitOptions(style, python, port, workers, proxy, forwarded_allow_ips, base_image, builder_image))
-        planned = plan_writes(info.root, render_files(plan), force=force)
+        options = InitOptions(style, python, port, workers if target is Target.DOCKER else None, proxy,
+                              forwarded_allow_ips, base_image, builder_image)
+        plan = build_plan(info, options)
+        files = render_files(plan)
+        decisions = dict(plan.decisions)
+        secret_env: str | None = None
+        if target is Target.COMPOSE:
+            compose = build_compose_plan(info, plan, InitOptions(style, python, port, workers, proxy), db)
+            decisions.update(compose.decisions)
+            text = render_compose(compose)
+            existing = info.root / "compose.yaml"
+            if existing.is_file() and not is_ours(existing.read_text(encoding="utf-8")):
+                text = merge_into(existing.read_text(encoding="utf-8"), text)  # theirs, plus our missing services
+            files["compose.yaml"] = text
+            files[".env.example"] = env_file(compose, example=True)
+            if not (info.root / ".env").exists():
+                secret_env = env_file(compose, example=False)
+        planned = plan_writes(info.root, files, force=force)
         if verbose:
-            for name, decided in plan.decisions.items():
+            for name, decided in decisions.items():
                 out.print(f"- {decided.explain(name)}", markup=False)
         if dry_run:
             for p in planned:
@@ -147,12 +168,18 @@ def init_cmd(
                     out.print(p.diff, markup=False, end="")
             for p in planned:
                 out.print(f"{p.change.value:>9}  {p.name}  (dry run: nothing written)", markup=False)
+            if secret_env is not None:
+                out.print("   create  .env  (dry run; random secrets, not shown)", markup=False)
             return
+        if secret_env is not None:
+            # created only when missing, never overwritten: it holds the user's secrets
+            planned += plan_writes(info.root, {".env": secret_env}, force=False)
         apply_writes(planned)
     for p in planned:
         out.print(f"{p.change.value:>9}  {p.path}", markup=False)
     if any(p.change in (Change.CREATE, Change.OVERWRITE) for p in planned):
-        out.print(f"next: quayside build {path}  (or quayside verify {path})", markup=False)
+        nxt = "quayside up" if target is Target.COMPOSE else "quayside build"
+        out.print(f"next: {nxt} {path}  (or quayside verify {path})", markup=False)
 
 
 def _step_printer() -> tuple[Callable[[Step, str], None], Callable[[], None]]:  # noqa: F821
@@ -258,6 +285,40 @@ def verify_cmd(
     _print_report(report, as_json)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("up")
+def up_cmd(
+    path: PathArg = Path("."),
+    project_name: Annotated[Optional[str], typer.Option("--project-name", "-p", help="Compose project name (default: from compose.yaml).")] = None,
+    wait_timeout: Annotated[int, typer.Option(help="Seconds to wait for every service to be healthy.")] = 180,
+) -> None:
+    """Build and start the compose project, wait until every service is healthy, print its URLs."""
+    from quayside.compose import up
+
+    printer = (lambda line: out.print(line, markup=False, highlight=False)) if not out.is_terminal else None
+    with _user_errors():
+        if out.is_terminal:
+            with out.status("docker compose up --wait ..."):
+                states = up(path.resolve(), project_name, wait_timeout=wait_timeout)
+        else:
+            states = up(path.resolve(), project_name, on_line=printer, wait_timeout=wait_timeout)
+    rows = [(s.name, s.state, s.health or "-", " ".join(s.urls) or "-") for s in states]
+    _table("quayside up", rows, ("service", "state", "health", "urls"))
+
+
+@app.command("down")
+def down_cmd(
+    path: PathArg = Path("."),
+    project_name: Annotated[Optional[str], typer.Option("--project-name", "-p", help="Compose project name.")] = None,
+    volumes: Annotated[bool, typer.Option("--volumes", help="Also delete the named volumes (the database's data).")] = False,
+) -> None:
+    """Stop and remove the compose project's containers. Volumes (data) are kept unless --volumes."""
+    from quayside.compose import down
+
+    with _user_errors():
+        down(path.resolve(), project_name, volumes=volumes)
+    out.print("stopped" + (" and removed the volumes" if volumes else "; volumes kept (--volumes removes them)"), markup=False)
 
 
 class OutputFormat(str, Enum):

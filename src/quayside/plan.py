@@ -30,6 +30,18 @@ PRIVATE_NETWORKS = "127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::
 RUNTIME_EXTRAS = ("alembic.ini", "alembic", "migrations", "templates", "static")
 
 
+class Proxy(StrEnum):
+    NONE = "none"
+    EXTERNAL = "external"  # some TLS proxy in front (a load balancer, an Ingress): trust its headers
+    TRAEFIK = "traefik"
+    NGINX = "nginx"
+
+
+class Target(StrEnum):
+    DOCKER = "docker"  # Dockerfile + .dockerignore
+    COMPOSE = "compose"  # ... + compose.yaml, .env.example (and .env when missing)
+
+
 class Style(StrEnum):
     PRODUCTION = "production"
     GUIDE = "guide"
@@ -43,7 +55,7 @@ class InitOptions:
     python: str | None = None
     port: int | None = None
     workers: int | None = None
-    proxy: bool = False
+    proxy: Proxy = Proxy.NONE
     forwarded_allow_ips: str | None = None
     base_image: str | None = None
     builder_image: str | None = None
@@ -96,7 +108,7 @@ def _validate_ips(value: str) -> str:
     return value
 
 
-def _command(project: ProjectInfo, port: int, workers: int, allow_ips: str | None) -> tuple[str, ...]:
+def build_command(project: ProjectInfo, port: int, workers: int, allow_ips: str | None) -> tuple[str, ...]:
     app = project.app.value
     if project.server.value == "fastapi":
         cmd = ["fastapi", "run", app.file, "--port", str(port)]
@@ -201,14 +213,14 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
     decisions["workers"] = workers
 
     allow_ips: str | None = None
-    if options.proxy or options.forwarded_allow_ips:
+    if options.proxy is not Proxy.NONE or options.forwarded_allow_ips:
         if options.forwarded_allow_ips:
             allow_ips = _validate_ips(options.forwarded_allow_ips)
             decisions["forwarded_allow_ips"] = Decided(allow_ips, "--forwarded-allow-ips", "given on the command line")
         else:
             allow_ips = PRIVATE_NETWORKS
             decisions["forwarded_allow_ips"] = Decided(
-                allow_ips, "--proxy", "trust proxy headers from private networks only, where a reverse proxy lives"
+                allow_ips, f"--proxy {options.proxy}", "trust proxy headers from private networks only, where a reverse proxy lives"
             )
 
     if options.base_image:
@@ -233,7 +245,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         decisions["builder_image"] = Decided(builder, "--builder-image" if options.builder_image else "default",
                                              "the stage that installs dependencies into the virtualenv")
 
-    command = _command(project, port.value, workers.value, allow_ips)
+    command = build_command(project, port.value, workers.value, allow_ips)
     healthcheck: tuple[str, ...] | None = None
     health_target = "none"
     if style is Style.PRODUCTION:

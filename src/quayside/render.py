@@ -6,6 +6,7 @@ import json
 
 import jinja2
 
+from quayside.composeplan import ComposePlan
 from quayside.plan import DockerfilePlan
 
 _env = jinja2.Environment(
@@ -43,3 +44,7 @@ def render_dockerignore() -> str:
 
 def render_files(plan: DockerfilePlan) -> dict[str, str]:
     return {"Dockerfile": render_dockerfile(plan), ".dockerignore": render_dockerignore()}
+
+
+def render_compose(compose: ComposePlan) -> str:
+    return _tidy(_env.get_template("compose.yaml.j2").render(c=compose))

@@ -1,0 +1,140 @@
+"""Live: the items service on Postgres through compose, as `quayside init --target compose` writes it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+from conftest import EXAMPLES, copy_project
+from quayside import docker
+from quayside.check import run_check
+from quayside.verify import VerifyOptions, verify_image
+
+pytestmark = pytest.mark.docker
+
+
+def quayside(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=900,
+                          env={**os.environ, **(env or {})})
+
+
+def http(method: str, url: str, body: dict | None = None) -> tuple[int, object]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        return exc.code, json.loads(raw) if raw else None
+
+
+def wait_for(url: str, status: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = http("GET", url)[0]
+            if last == status:
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"{url} did not answer {status} within {timeout}s (last: {last})")
+
+
+@pytest.fixture
+def stack(tmp_path):
+    project = copy_project(EXAMPLES / "items-service", tmp_path, "items")
+    name = f"qstest-{uuid.uuid4().hex[:8]}"
+    init = quayside("init", str(project), "--target", "compose")
+    assert init.returncode == 0, init.stderr
+    env = {"APP_PORT": ""}  # empty: a free port on 127.0.0.1
+    up = quayside("up", str(project), "-p", name, env=env)
+    assert up.returncode == 0, up.stdout + up.stderr
+    try:
+        yield project, name, env, up.stdout
+    finally:
+        quayside("down", str(project), "-p", name, "--volumes")
+        docker.run(["rmi", "-f", "items:latest"], check=False)
+
+
+def app_url(project, name) -> str:
+    out = docker.run(["compose", "-f", str(project / "compose.yaml"), "-p", name, "port", "app", "8000"]).stdout.strip()
+    return "http://127.0.0.1:" + out.rsplit(":", 1)[1]
+
+
+def compose(project, name, *args):
+    return docker.run(["compose", "-f", str(project / "compose.yaml"), "--project-directory", str(project), "-p", name, *args], timeout=120)
+
+
+def test_items_service_on_postgres_through_compose(stack):
+    project, name, env, up_output = stack
+    assert "app" in up_output and "healthy" in up_output
+    url = app_url(project, name)
+    assert [f.rule for f in run_check(project).findings] == []
+
+    # migrations ran in the one-off service, before the app
+    migrate = json.loads(compose(project, name, "ps", "--all", "--format", "json", "migrate").stdout.strip().splitlines()[0])
+    assert migrate["State"] == "exited" and migrate["ExitCode"] == 0
+    assert "Running upgrade" in compose(project, name, "logs", "migrate").stdout + compose(project, name, "logs", "migrate").stderr
+
+    # CRUD over HTTP
+    status, created = http("POST", f"{url}/items", {"name": "hammer", "description": "steel", "price": 12.5})
+    assert status == 201
+    item_id = created["id"]
+    for i in range(3):
+        assert http("POST", f"{url}/items", {"name": f"nail {i}", "price": 0.1})[0] == 201
+    status, page = http("GET", f"{url}/items?offset=1&limit=2")
+    assert status == 200 and page["total"] == 4 and [i["name"] for i in page["items"]] == ["nail 0", "nail 1"]
+    assert http("PATCH", f"{url}/items/{item_id}", {"price": 10})[1]["price"] == 10
+    doomed = page["items"][0]["id"]
+    assert http("DELETE", f"{url}/items/{doomed}")[0] == 204
+    assert http("GET", f"{url}/items/{doomed}")[0] == 404
+
+    # readiness follows the database; liveness does not; recovery needs no app restart
+    started = docker.inspect_container(f"{name}-app-1")["State"]["StartedAt"]
+    compose(project, name, "stop", "db")
+    assert http("GET", f"{url}/ready")[0] == 503
+    assert http("GET", f"{url}/health")[0] == 200
+    compose(project, name, "start", "db")
+    wait_for(f"{url}/ready", 200, timeout=60)
+    assert docker.inspect_container(f"{name}-app-1")["State"]["StartedAt"] == started
+
+    # data survives down + up (the named volume)
+    down = quayside("down", str(project), "-p", name)
+    assert down.returncode == 0 and "volumes kept" in down.stdout
+    up = quayside("up", str(project), "-p", name, env=env)
+    assert up.returncode == 0, up.stdout + up.stderr
+    url = app_url(project, name)
+    status, survivor = http("GET", f"{url}/items/{item_id}")
+    assert status == 200 and survivor == {**created, "price": 10.0}
+    assert http("GET", f"{url}/items")[1]["total"] == 3
+
+    # the image compose built passes verify on its own (no database needed for liveness and docs)
+    report = verify_image("items:latest", VerifyOptions())
+    assert report.ok, [c for c in report.checks if c.status == "fail"]
+
+
+def test_up_failure_shows_the_failing_service_logs(tmp_path):
+    project = copy_project(EXAMPLES / "items-service", tmp_path, "broken")
+    assert quayside("init", str(project), "--target", "compose").returncode == 0
+    (project / "alembic" / "versions" / "0002_broken.py").write_text(
+        'revision = "0002"\ndown_revision = "0001"\n\n\ndef upgrade():\n    raise RuntimeError("migration exploded on purpose")\n')
+    name = f"qstest-{uuid.uuid4().hex[:8]}"
+    try:
+        up = quayside("up", str(project), "-p", name, "--wait-timeout", "120", env={"APP_PORT": ""})
+        assert up.returncode == 3
+        assert "migrate" in up.stderr and "migration exploded on purpose" in up.stderr
+    finally:
+        quayside("down", str(project), "-p", name, "--volumes")
+        docker.run(["rmi", "-f", "broken:latest"], check=False)
