@@ -15,7 +15,7 @@ from quayside.cli import app
 from quayside.composeplan import Database, build_compose_plan, env_file
 from quayside.plan import InitOptions, Proxy, build_plan
 from quayside.project import inspect_project
-from quayside.render import render_compose
+from quayside.render import render_compose, render_compose_files
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 UPDATE = os.environ.get("QUAYSIDE_UPDATE_SNAPSHOTS") == "1"
@@ -27,15 +27,23 @@ def _compose(project: Path, db: Database = Database.AUTO, **options):
     return build_compose_plan(info, build_plan(info, InitOptions(**options)), InitOptions(**options), db)
 
 
-@pytest.mark.parametrize("example,db", [("items-service", Database.AUTO), ("guide-app", Database.AUTO), ("guide-app", Database.POSTGRES)])
-def test_compose_snapshot(example, db):
-    plan = _compose(EXAMPLES / example, db)
-    text = render_compose(plan)
-    snapshot = SNAPSHOTS / f"compose-{example}-{db.value}.yaml"
-    if UPDATE:
-        snapshot.write_text(text)
-    assert text == snapshot.read_text()
-    assert YAML(typ="safe").load(text)["services"]["app"]["ports"] == ["${APP_BIND:-127.0.0.1}:${APP_PORT-8000}:8000"]
+COMPOSE_CASES = [("items-service", Database.AUTO, Proxy.NONE), ("guide-app", Database.AUTO, Proxy.NONE),
+                 ("guide-app", Database.POSTGRES, Proxy.NONE), ("items-service", Database.AUTO, Proxy.TRAEFIK),
+                 ("items-service", Database.AUTO, Proxy.NGINX)]
+
+
+@pytest.mark.parametrize("example,db,proxy", COMPOSE_CASES, ids=[f"{e}-{d.value}-{p.value}" for e, d, p in COMPOSE_CASES])
+def test_compose_snapshot(example, db, proxy):
+    plan = _compose(EXAMPLES / example, db, proxy=proxy)
+    for name, text in render_compose_files(plan).items():
+        snapshot = SNAPSHOTS / f"compose-{example}-{db.value}-{proxy.value}" / name
+        if UPDATE:
+            snapshot.parent.mkdir(parents=True, exist_ok=True)
+            snapshot.write_text(text)
+        assert text == snapshot.read_text(), name
+    if proxy is Proxy.NONE:
+        ports = YAML(typ="safe").load(render_compose(plan))["services"]["app"]["ports"]
+        assert ports == ["${APP_BIND:-127.0.0.1}:${APP_PORT-8000}:8000"]
 
 
 def test_items_service_plan():
@@ -56,9 +64,14 @@ def test_env_files_never_carry_the_example_password():
 
 
 @pytest.mark.parametrize("proxy", [Proxy.TRAEFIK, Proxy.NGINX])
-def test_proxy_services_are_refused_until_built(proxy):
-    with pytest.raises(Exception, match="not built yet"):
-        _compose(EXAMPLES / "guide-app", proxy=proxy)
+def test_fronted_app_is_not_published_and_trusts_the_proxy_network(proxy):
+    plan = _compose(EXAMPLES / "items-service", proxy=proxy)
+    data = YAML(typ="safe").load(render_compose(plan))
+    app_service = data["services"]["app"]
+    assert "ports" not in app_service and app_service["expose"] == ["8000"]
+    assert "--forwarded-allow-ips" in app_service["command"] and "*" not in app_service["command"]
+    assert data["services"]["proxy"]["image"] == plan.proxy_image
+    assert "APP_DOMAIN=" in env_file(plan, example=True) and "APP_PORT" not in env_file(plan, example=True)
 
 
 def test_init_compose_writes_env_once_and_is_clean(tmp_path):
@@ -126,7 +139,7 @@ def test_broken_user_compose_is_one_error(tmp_path):
 
 @pytest.mark.parametrize("example", ["guide-app", "guide-single-file", "items-service"])
 @pytest.mark.parametrize("db", ["auto", "postgres", "none"])
-@pytest.mark.parametrize("extra", [[], ["--proxy", "external"], ["--workers", "3", "--port", "9000"]])
+@pytest.mark.parametrize("extra", [[], ["--proxy", "external"], ["--proxy", "traefik"], ["--proxy", "nginx"], ["--workers", "3", "--port", "9000"]])
 def test_every_compose_output_has_zero_findings(tmp_path, example, db, extra):
     project = copy_project(EXAMPLES / example, tmp_path)
     result = runner.invoke(app, ["init", str(project), "--target", "compose", "--db", db, *extra])

@@ -119,7 +119,7 @@ def init_cmd(
     path: PathArg = Path("."),
     style: Annotated[Style, typer.Option(help="production (default): everything the guide recommends; guide: the guide's Dockerfile; multistage; uv.")] = Style.PRODUCTION,
     target: Annotated[Target, typer.Option(help="docker: Dockerfile + .dockerignore; compose: also compose.yaml and .env.example.")] = Target.DOCKER,
-    proxy: Annotated[Proxy, typer.Option(help="none; external: behind a TLS proxy you run (--proxy-headers, trust private networks).")] = Proxy.NONE,
+    proxy: Annotated[Proxy, typer.Option(help="none; external: behind a TLS proxy you run; traefik or nginx: compose adds that proxy (HTTPS).")] = Proxy.NONE,
     db: Annotated[Database, typer.Option(help="compose: a Postgres service (auto: when a driver or ORM is declared).")] = Database.AUTO,
     python: Annotated[Optional[str], typer.Option(help="Python version X.Y (default: from the project).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port the server listens on (default 8000; 80 for --style guide).")] = None,
@@ -137,7 +137,7 @@ def init_cmd(
     from quayside.files import Change, apply_writes, plan_writes
     from quayside.plan import InitOptions, build_plan
     from quayside.project import inspect_project
-    from quayside.render import render_compose, render_files
+    from quayside.render import render_compose_files, render_files
 
     with _user_errors():
         info = inspect_project(path)
@@ -150,11 +150,12 @@ def init_cmd(
         if target is Target.COMPOSE:
             compose = build_compose_plan(info, plan, InitOptions(style, python, port, workers, proxy), db)
             decisions.update(compose.decisions)
-            text = render_compose(compose)
+            compose_files = render_compose_files(compose)
             existing = info.root / "compose.yaml"
             if existing.is_file() and not is_ours(existing.read_text(encoding="utf-8")):
-                text = merge_into(existing.read_text(encoding="utf-8"), text)  # theirs, plus our missing services
-            files["compose.yaml"] = text
+                # theirs, plus our missing services
+                compose_files["compose.yaml"] = merge_into(existing.read_text(encoding="utf-8"), compose_files["compose.yaml"])
+            files.update(compose_files)
             files[".env.example"] = env_file(compose, example=True)
             if not (info.root / ".env").exists():
                 secret_env = env_file(compose, example=False)

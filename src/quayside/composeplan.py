@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from quayside.project import ProjectInfo
 
 POSTGRES_IMAGE = "postgres:17"
+TRAEFIK_IMAGE = "traefik:v3.7"
+NGINX_IMAGE = "nginx:1.22"
+LETSENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory"
 COMPOSE_WORKERS = 2  # one host, no orchestrator: a couple of processes use its cores (the guide)
 POSTGRES_DRIVERS = {"psycopg": "postgresql+psycopg", "psycopg-binary": "postgresql+psycopg", "asyncpg": "postgresql+asyncpg",
                     "psycopg2": "postgresql", "psycopg2-binary": "postgresql"}
@@ -38,7 +41,14 @@ class ComposePlan:
     db_image: str
     database_url: str
     migrate: tuple[str, ...] | None
+    proxy: str = "none"  # none | external | traefik | nginx
+    proxy_image: str = ""
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
+
+    @property
+    def fronted(self) -> bool:
+        """A proxy service in this compose project: the app is reachable only through it."""
+        return self.proxy in ("traefik", "nginx")
 
 
 def project_name(project: ProjectInfo) -> str:
@@ -71,11 +81,6 @@ def _migrations(project: ProjectInfo) -> Decided[tuple[str, ...] | None]:
 
 
 def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options: InitOptions, db: Database) -> ComposePlan:
-    if options.proxy in (Proxy.TRAEFIK, Proxy.NGINX):
-        raise UserInputError(
-            f"--target compose --proxy {options.proxy} is not built yet: quayside cannot yet write and prove the proxy service",
-            hint="use --proxy none (the app published on 127.0.0.1), or --proxy external behind a proxy you run",
-        )
     decisions: dict[str, Decided[Any]] = {}
     name = project_name(project)
     has_db, scheme = _database(project, db)
@@ -97,6 +102,8 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         db_image=POSTGRES_IMAGE,
         database_url=f"{scheme}://${{POSTGRES_USER}}:${{POSTGRES_PASSWORD}}@db:5432/${{POSTGRES_DB}}" if has_db.value else "",
         migrate=migrate.value,
+        proxy=options.proxy.value,
+        proxy_image={Proxy.TRAEFIK: TRAEFIK_IMAGE, Proxy.NGINX: NGINX_IMAGE}.get(options.proxy, ""),
         decisions=decisions,
     )
 
@@ -107,6 +114,14 @@ def env_file(plan: ComposePlan, *, example: bool) -> str:
     lines = ["# Settings for compose.yaml. Keep .env out of version control and out of images (.dockerignore does)."]
     if plan.database:
         lines += [f"POSTGRES_USER={plan.project.replace('-', '_')}", f"POSTGRES_PASSWORD={password}", f"POSTGRES_DB={plan.project.replace('-', '_')}"]
-    lines += ["# Where the app is published on this host (an empty APP_PORT picks a free port).",
-              "APP_BIND=127.0.0.1", f"APP_PORT={plan.port}"]
+    if plan.fronted:
+        lines += ["# The public name of the app; DNS for it must point at this host.", "APP_DOMAIN=app.example.com",
+                  "# Where the proxy listens (80 and 443 on every address in production).",
+                  "PROXY_BIND=0.0.0.0", "HTTP_PORT=80", "HTTPS_PORT=443"]
+    if plan.proxy == "traefik":
+        lines += ["# Let's Encrypt account e-mail and directory (use the staging directory while testing).",
+                  "ACME_EMAIL=admin@example.com", f"ACME_CA_SERVER={LETSENCRYPT_DIRECTORY}"]
+    if not plan.fronted:
+        lines += ["# Where the app is published on this host (an empty APP_PORT picks a free port).",
+                  "APP_BIND=127.0.0.1", f"APP_PORT={plan.port}"]
     return "\n".join(lines) + "\n"

@@ -72,8 +72,13 @@ def apply_writes(planned: list[PlannedWrite]) -> None:
         )
     todo = [p for p in planned if p.change in (Change.CREATE, Change.OVERWRITE)]
     staged: list[tuple[PlannedWrite, Path]] = []
+    made_dirs: list[Path] = []
     try:
         for p in todo:
+            missing = [d for d in reversed(p.path.parents) if not d.exists()]
+            for d in missing:
+                d.mkdir()
+                made_dirs.append(d)
             fd, tmp = tempfile.mkstemp(prefix=f".{p.path.name}.", suffix=".quayside-tmp", dir=p.path.parent)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(p.content)
@@ -82,6 +87,7 @@ def apply_writes(planned: list[PlannedWrite]) -> None:
     except OSError as exc:
         for _, tmp in staged:
             tmp.unlink(missing_ok=True)
+        _remove_dirs(made_dirs)
         raise UserInputError(f"cannot write into {todo[0].path.parent}: {exc.strerror}", path=todo[0].path.parent,
                              hint="check that the directory is writable") from None
     done: list[tuple[PlannedWrite, bytes | None]] = []
@@ -98,4 +104,13 @@ def apply_writes(planned: list[PlannedWrite]) -> None:
                 p.path.write_bytes(previous)
         for _, tmp in staged:
             tmp.unlink(missing_ok=True)
+        _remove_dirs(made_dirs)
         raise UserInputError(f"writing failed and was rolled back: {exc}", path=exc.filename) from None
+
+
+def _remove_dirs(made: list[Path]) -> None:
+    for d in reversed(made):
+        try:
+            d.rmdir()
+        except OSError:
+            pass

@@ -46,5 +46,13 @@ def render_files(plan: DockerfilePlan) -> dict[str, str]:
     return {"Dockerfile": render_dockerfile(plan), ".dockerignore": render_dockerignore()}
 
 
+def render_compose_files(compose: ComposePlan) -> dict[str, str]:
+    files = {"compose.yaml": _tidy(_env.get_template("compose.yaml.j2").render(c=compose)),
+             "DEPLOY.md": _tidy(_env.get_template("DEPLOY.md.j2").render(c=compose))}
+    if compose.proxy == "nginx":
+        files["nginx/default.conf"] = _tidy(_env.get_template("nginx.conf.j2").render(c=compose))
+    return files
+
+
 def render_compose(compose: ComposePlan) -> str:
-    return _tidy(_env.get_template("compose.yaml.j2").render(c=compose))
+    return render_compose_files(compose)["compose.yaml"]

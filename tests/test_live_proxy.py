@@ -1,0 +1,198 @@
+"""Live: HTTPS at the proxy, as `init --target compose --proxy traefik|nginx` writes it.
+
+Traefik gets its certificate from a real ACME server (the lab's pebble, validating with TLS-ALPN-01 against
+the proxy); nginx serves a test certificate made here. Requests go to 127.0.0.1 only, with the app's
+domain as SNI and Host.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, copy_project
+from quayside import docker
+
+pytestmark = pytest.mark.docker
+
+DOMAIN = "app.quayside.test"
+PEBBLE = "ghcr.io/letsencrypt/pebble:2.6.0"
+
+
+class _LoopbackHTTPS(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1 with the app's domain as SNI and Host."""
+
+    def connect(self) -> None:
+        raw = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
+
+
+def https_get(port: int, path: str, cafile: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    conn = _LoopbackHTTPS(DOMAIN, port, context=ssl.create_default_context(cafile=cafile), timeout=10)
+    try:
+        # the Host a browser sends to port 443 (no port): what the proxy sees in production
+        conn.request("GET", path, headers={"Host": DOMAIN, **(headers or {})})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def http_get(port: int, path: str) -> tuple[int, dict[str, str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Host": DOMAIN})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        conn.close()
+
+
+def quayside(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=900, env={**os.environ, **env})
+
+
+def compose(files: list[Path], project: Path, name: str, *args: str, env: dict[str, str] | None = None, timeout: float = 600):
+    flags = [a for f in files for a in ("-f", str(f))]
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(["docker", "compose", *flags, "--project-directory", str(project), "-p", name, *args],
+                          capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def published(files, project, name, service, port) -> int:
+    out = compose(files, project, name, "port", service, str(port)).stdout.strip()
+    return int(out.rsplit(":", 1)[1])
+
+
+def proxy_ip_and_gateway(name: str) -> tuple[str, str]:
+    container = docker.inspect_container(f"{name}-proxy-1")
+    network = container["NetworkSettings"]["Networks"][f"{name}_default"]
+    info = json.loads(docker.run(["network", "inspect", f"{name}_default"]).stdout)[0]
+    return network["IPAddress"], info["IPAM"]["Config"][0]["Gateway"]
+
+
+def app_log_address(files, project, name, marker: str) -> str:
+    """The client address uvicorn logged for the request whose path carries `marker`."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        logs = compose(files, project, name, "logs", "--no-color", "app").stdout
+        for line in logs.splitlines():
+            if marker in line:
+                m = re.search(r"(\d+\.\d+\.\d+\.\d+):\d+ - \"GET", line)
+                assert m, f"no client address in the access log line: {line}"
+                return m.group(1)
+        time.sleep(0.25)
+    raise AssertionError(f"no access log line for {marker}")
+
+
+def assert_proxy_behaviour(files, project, name, https_port: int, http_port: int, cafile: str) -> None:
+    status, _, body = https_get(https_port, "/health", cafile)
+    assert (status, json.loads(body)) == (200, {"status": "ok"})
+    # HTTP is redirected to HTTPS
+    status, headers = http_get(http_port, "/items")
+    assert status in (301, 302, 307, 308) and headers["location"].startswith(f"https://{DOMAIN}")
+    # FastAPI's own redirect (trailing slash) says https://: X-Forwarded-Proto is trusted
+    status, headers, _ = https_get(https_port, "/items/", cafile)
+    assert status == 307 and headers["location"] == f"https://{DOMAIN}/items"
+    # the app logs the client's address (what the proxy saw), not the proxy's, nor what the client claims
+    marker = uuid.uuid4().hex
+    https_get(https_port, f"/health?probe={marker}", cafile, headers={"X-Forwarded-For": "203.0.113.66"})
+    proxy_ip, gateway = proxy_ip_and_gateway(name)
+    address = app_log_address(files, project, name, marker)
+    assert address not in (proxy_ip, "203.0.113.66")
+    assert address == gateway  # on this engine, clients on 127.0.0.1 reach the proxy from the network gateway
+
+
+@pytest.fixture
+def items(tmp_path):
+    project = copy_project(EXAMPLES / "items-service", tmp_path, "items")
+    name = f"qstest-{uuid.uuid4().hex[:8]}"
+    yield project, name
+    compose([project / "compose.yaml", *sorted(project.glob("compose.*.yaml"))], project, name, "down", "--volumes", "--remove-orphans")
+    docker.run(["rmi", "-f", "items:latest"], check=False)
+
+
+def test_traefik_https_with_acme_from_pebble(items, tmp_path):
+    project, name = items
+    env = {"APP_DOMAIN": DOMAIN, "ACME_EMAIL": "ops@quayside.test", "ACME_CA_SERVER": "https://pebble:14000/dir",
+           "PROXY_BIND": "127.0.0.1", "HTTP_PORT": "", "HTTPS_PORT": ""}
+    assert quayside("init", str(project), "--target", "compose", "--proxy", "traefik", env=env).returncode == 0
+    # test-only overlay: the ACME server, Traefik trusting its CA, and the domain resolving to the proxy
+    minica = docker.run(["run", "--rm", "--entrypoint", "cat", PEBBLE, "/test/certs/pebble.minica.pem"]).stdout
+    (project / "pebble").mkdir()
+    (project / "pebble" / "minica.pem").write_text(minica)
+    (project / "pebble" / "config.json").write_text(json.dumps({"pebble": {
+        "listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
+        "certificate": "/test/certs/localhost/cert.pem", "privateKey": "/test/certs/localhost/key.pem",
+        "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": False}}))
+    (project / "compose.pebble.yaml").write_text(
+        "services:\n"
+        "  pebble:\n"
+        f"    image: {PEBBLE}\n"
+        "    command: [\"pebble\", \"-config\", \"/quayside/config.json\"]\n"
+        "    environment: {PEBBLE_VA_NOSLEEP: \"1\"}\n"
+        "    volumes: [\"./pebble:/quayside:ro\"]\n"
+        "    ports: [\"127.0.0.1::15000\"]\n"
+        "  proxy:\n"
+        "    environment: {LEGO_CA_CERTIFICATES: /quayside/minica.pem}\n"
+        "    volumes: [\"./pebble:/quayside:ro\"]\n"
+        "    depends_on: [pebble]\n"
+        "    networks:\n"
+        "      default:\n"
+        f"        aliases: [\"{DOMAIN}\"]\n"
+    )
+    files = [project / "compose.yaml", project / "compose.pebble.yaml"]
+    up = compose(files, project, name, "up", "--detach", "--build", "--wait", "--wait-timeout", "180", env=env, timeout=900)
+    assert up.returncode == 0, up.stdout + up.stderr
+
+    # pebble's issuing root (made fresh at each start), fetched over its management API
+    mgmt = published(files, project, name, "pebble", 15000)
+    ctx = ssl.create_default_context(cafile=str(project / "pebble" / "minica.pem"))
+    conn = http.client.HTTPSConnection("127.0.0.1", mgmt, context=ctx, timeout=10)
+    conn.request("GET", "/roots/0")
+    root = conn.getresponse().read().decode()
+    conn.close()
+    (tmp_path / "pebble-root.pem").write_text(root)
+    cafile = str(tmp_path / "pebble-root.pem")
+
+    https_port = published(files, project, name, "proxy", 443)
+    http_port = published(files, project, name, "proxy", 80)
+    deadline = time.monotonic() + 120
+    while True:  # Traefik serves its default certificate until ACME has issued the real one
+        try:
+            https_get(https_port, "/health", cafile)
+            break
+        except (ssl.SSLError, ConnectionError, OSError) as exc:
+            if time.monotonic() > deadline:
+                logs = compose(files, project, name, "logs", "--no-color", "--tail", "40", "proxy").stdout
+                raise AssertionError(f"no pebble-issued certificate within 120 s: {exc}\n{logs}") from None
+            time.sleep(1)
+    assert_proxy_behaviour(files, project, name, https_port, http_port, cafile)
+
+
+def test_nginx_https_with_a_test_certificate(items, tmp_path):
+    project, name = items
+    env = {"APP_DOMAIN": DOMAIN, "PROXY_BIND": "127.0.0.1", "HTTP_PORT": "", "HTTPS_PORT": ""}
+    assert quayside("init", str(project), "--target", "compose", "--proxy", "nginx", env=env).returncode == 0
+    certs = project / "nginx" / "certs"
+    certs.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(certs / "privkey.pem"), "-out", str(certs / "fullchain.pem"),
+                    "-subj", f"/CN={DOMAIN}", "-addext", f"subjectAltName=DNS:{DOMAIN}"], check=True, capture_output=True)
+    (certs / "privkey.pem").chmod(0o644)  # nginx's master reads it as root; the container mounts it read-only
+    up = quayside("up", str(project), "-p", name, env=env)
+    assert up.returncode == 0, up.stdout + up.stderr
+    files = [project / "compose.yaml"]
+    assert_proxy_behaviour(files, project, name, published(files, project, name, "proxy", 443),
+                           published(files, project, name, "proxy", 80), str(certs / "fullchain.pem"))
