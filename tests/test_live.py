@@ -149,3 +149,30 @@ def test_build_without_dockerfile_is_a_user_error(tmp_path):
     project = copy_project(EXAMPLES / "guide-app", tmp_path)
     proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project)], capture_output=True, text=True)
     assert proc.returncode == 2 and "run `quayside init` first" in proc.stderr
+
+
+def test_verify_compare_side_by_side(tmp_path):
+    from quayside.plan import InitOptions, Style, build_plan
+    from quayside.render import render_dockerfile
+
+    project = copy_project(EXAMPLES / "guide-app", tmp_path)
+    assert subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True).returncode == 0
+    (project / "Dockerfile.guide").write_text(render_dockerfile(build_plan(inspect_project(project), InitOptions(style=Style.GUIDE))))
+    tag = f"quayside-test/compare:{uuid.uuid4().hex[:8]}"
+    try:
+        proc = subprocess.run([sys.executable, "-m", "quayside", "verify", str(project), "--compare", str(project / "Dockerfile.guide"),
+                               "--json", "-t", tag], capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        production, guide = json.loads(proc.stdout)
+        assert (production["dockerfile"], guide["dockerfile"]) == ("Dockerfile", "Dockerfile.guide")
+        assert production["size_bytes"] < guide["size_bytes"] * 0.5
+        assert production["cache_reused"] is True and guide["cache_reused"] is True
+        assert production["user_uid"] == 10001 and guide["user_uid"] == 0
+        assert production["findings"] == [] and guide["findings"] == []  # the guide file says why it runs as root
+        assert production["layers"] > 0 and guide["layers"] > 0
+        markdown = subprocess.run([sys.executable, "-m", "quayside", "verify", str(project), "--compare", "Dockerfile.guide",
+                                   "--markdown", "-t", tag], capture_output=True, text=True, timeout=900, cwd=project)
+        assert markdown.returncode == 0, markdown.stderr
+        assert markdown.stdout.startswith("|  | Dockerfile | Dockerfile.guide |") and "| size |" in markdown.stdout
+    finally:
+        docker.run(["rmi", "-f", tag, tag + "-compare"], check=False)

@@ -207,7 +207,7 @@ def _step_printer() -> tuple[Callable[[Step, str], None], Callable[[], None]]:  
     return on_plain, lambda: None
 
 
-def _build(path: Path, tag: Optional[str], no_cache: bool = False) -> BuildResult:
+def _build(path: Path, tag: Optional[str], no_cache: bool = False, dockerfile: str = "Dockerfile") -> BuildResult:
     from quayside.build import build_image, default_tag
 
     root = path.resolve()
@@ -215,13 +215,17 @@ def _build(path: Path, tag: Optional[str], no_cache: bool = False) -> BuildResul
         raise UserInputError("is not a directory", path=path, hint="pass the project directory")
     on_step, stop = _step_printer()
     try:
-        result = build_image(root, tag=tag or default_tag(root), on_step=on_step, no_cache=no_cache)
+        result = build_image(root, tag=tag or default_tag(root), dockerfile=dockerfile, on_step=on_step, no_cache=no_cache)
     finally:
         stop()
     cached = sum(1 for s in result.steps if s.cached)
     out.print(f"built {result.tag} ({result.image_id[:19]}) in {result.seconds:.1f}s: "
               f"{result.size_bytes / 1e6:.1f} MB, {cached}/{len(result.steps)} steps cached", markup=False)
     return result
+
+
+def _printing_build(root: Path, *, tag: str, dockerfile: str = "Dockerfile") -> BuildResult:
+    return _build(root, tag, dockerfile=dockerfile)
 
 
 @app.command("build")
@@ -254,18 +258,25 @@ def verify_cmd(
     expect: Annotated[Optional[list[str]], typer.Option(help="PATH=JSON: GET PATH must answer 200 with exactly this JSON. Repeatable.")] = None,
     style: Annotated[Optional[Style], typer.Option(help="What to demand (default: from the Dockerfile header; production for --image).")] = None,
     tag: Annotated[Optional[str], typer.Option("--tag", "-t", help="Tag for the image built from PATH.")] = None,
+    compare: Annotated[Optional[Path], typer.Option(help="Another Dockerfile for the same project: build and prove both, side by side.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="With --compare: print the table as Markdown (for a PR comment).")] = False,
 ) -> None:
     """Run the image on 127.0.0.1 and prove: healthy, non-root, smoke requests, graceful stop with a request
     in flight, lifespan shutdown, start time, size, and dependency-layer cache reuse."""
     from quayside.build import build_image, default_tag
     from quayside.project import inspect_project
-    from quayside.verify import Expectation, VerifyOptions, check_cache_reuse, style_of_dockerfile, verify_image
+    from quayside.verify import Expectation, VerifyOptions, style_of_dockerfile, verify_image, verify_project
 
-    progress = (lambda msg: err.print(msg, markup=False)) if not as_json else None
+    quiet = as_json or markdown
+    progress = (lambda msg: err.print(msg, markup=False)) if not quiet else None
     with _user_errors():
         if (path is None) == (image is None):
             raise UserInputError("pass a project PATH or --image IMAGE (one of them)")
+        if compare is not None and path is None:
+            raise UserInputError("--compare needs a project PATH (both Dockerfiles are built from it)")
+        if markdown and compare is None:
+            raise UserInputError("--markdown goes with --compare")
         expectations = [Expectation.parse(e) for e in expect or []]
         options = VerifyOptions(port=port, expectations=expectations)
         if image is not None:
@@ -276,15 +287,39 @@ def verify_cmd(
             info = inspect_project(path)
             app_info = info.app.value
             options.smoke_paths = tuple(p for p in (app_info.openapi_url, app_info.docs_url) if p) or ("/",)
+            image_tag = tag or default_tag(info.root)
+            build = _printing_build if not quiet else build_image
+            if compare is not None:
+                _verify_compare(info.root, compare, options, image_tag, app_info.file, progress, build, as_json, markdown)
+                return
             options.style = (style.value if style else style_of_dockerfile(info.root / "Dockerfile")) or "production"
-            built = _build(path, tag) if not as_json else build_image(info.root, tag=tag or default_tag(info.root))
-            report = verify_image(built.tag, options, progress)
-            if progress:
-                progress("rebuilding a copy with a touched source file (cache reuse)")
-            cache, _ = check_cache_reuse(info.root, app_info.file)
-            report.checks.append(cache)
+            report, _ = verify_project(info.root, options, tag=image_tag, app_file=app_info.file, on_progress=progress, build=build)
     _print_report(report, as_json)
     if not report.ok:
+        raise typer.Exit(1)
+
+
+def _verify_compare(root: Path, other: Path, options: Any, tag: str, app_file: str, progress: Any, build: Any,
+                    as_json: bool, markdown: bool) -> None:
+    from quayside.compare import compare, table, to_json, to_markdown
+
+    other_abs = (other if other.is_absolute() else Path.cwd() / other).resolve()
+    if not other_abs.is_file():
+        raise UserInputError("no such Dockerfile", path=other)
+    try:
+        rel = other_abs.relative_to(root).as_posix()
+    except ValueError:
+        raise UserInputError("the other Dockerfile must be inside the project: both are built from its directory",
+                             path=other) from None
+    columns = compare(root, rel, options, tag=tag, app_file=app_file, progress=progress, build=build)
+    if as_json:
+        print(to_json(columns))
+    elif markdown:
+        print(to_markdown(columns), end="")
+    else:
+        headers, rows = table(columns)
+        _table("quayside verify --compare", rows, headers)
+    if not columns[0].report.ok:
         raise typer.Exit(1)
 
 

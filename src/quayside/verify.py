@@ -333,6 +333,26 @@ def check_cache_reuse(root: Path, app_file: str, dockerfile: str = "Dockerfile")
         docker.run(["rmi", "-f", tag], timeout=60, check=False)
 
 
+def verify_project(
+    root: Path,
+    options: VerifyOptions,
+    *,
+    tag: str,
+    dockerfile: str = "Dockerfile",
+    app_file: str,
+    on_progress: Callable[[str], None] | None = None,
+    build: Callable[..., BuildResult] = build_image,
+) -> tuple[VerifyReport, BuildResult]:
+    """Build the project with this Dockerfile, verify the image, then prove the dependency layer is reused."""
+    built = build(root, tag=tag, dockerfile=dockerfile)
+    report = verify_image(built.tag, options, on_progress)
+    if on_progress:
+        on_progress("rebuilding a copy with a touched source file (cache reuse)")
+    cache, _ = check_cache_reuse(root, app_file, dockerfile)
+    report.checks.append(cache)
+    return report, built
+
+
 def style_of_dockerfile(path: Path) -> str | None:
     try:
         first = path.read_text(encoding="utf-8").splitlines()[:3]
