@@ -261,6 +261,7 @@ def verify_cmd(
     compare: Annotated[Optional[Path], typer.Option(help="Another Dockerfile for the same project: build and prove both, side by side.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="With --compare: print the table as Markdown (for a PR comment).")] = False,
+    read_only: Annotated[bool, typer.Option("--read-only", help="Run with a read-only root filesystem and a tmpfs /tmp.")] = False,
 ) -> None:
     """Run the image on 127.0.0.1 and prove: healthy, non-root, smoke requests, graceful stop with a request
     in flight, lifespan shutdown, start time, size, and dependency-layer cache reuse."""
@@ -278,7 +279,7 @@ def verify_cmd(
         if markdown and compare is None:
             raise UserInputError("--markdown goes with --compare")
         expectations = [Expectation.parse(e) for e in expect or []]
-        options = VerifyOptions(port=port, expectations=expectations)
+        options = VerifyOptions(port=port, expectations=expectations, read_only=read_only)
         if image is not None:
             options.style = (style or Style.PRODUCTION).value
             report = verify_image(image, options, progress)

@@ -90,6 +90,7 @@ class VerifyOptions:
     smoke_paths: tuple[str, ...] = ("/openapi.json", "/docs")
     start_timeout: float = 60.0
     health_timeout: float = 90.0
+    read_only: bool = False  # run with --read-only and a tmpfs /tmp, as compose and Kubernetes do
 
 
 def _http_get(url: str, timeout: float) -> tuple[int, bytes]:
@@ -125,22 +126,36 @@ class _Container:
         self.port = port
         self.name = f"quayside-verify-{uuid.uuid4().hex[:10]}"
         self.env = env
+        self.volume = f"{self.name}-probe"
         self.host_port: int | None = None
 
-    def create(self, image_env: list[str]) -> None:
+    def create(self, image_env: list[str], *, read_only: bool = False, extra: list[str] | None = None) -> None:
         pythonpath = next((e.split("=", 1)[1] for e in image_env if e.startswith("PYTHONPATH=")), "")
         env = ["QUAYSIDE_PROBE=1", f"PYTHONPATH={PROBE_DIR}" + (f":{pythonpath}" if pythonpath else ""), *self.env]
-        args = ["create", "--name", self.name, "--label", "io.quayside.verify=1", "-p", f"127.0.0.1::{self.port}"]
+        self._fill_probe_volume()
+        args = ["create", "--name", self.name, "--label", "io.quayside.verify=1", "-p", f"127.0.0.1::{self.port}",
+                "-v", f"{self.volume}:{PROBE_DIR}:ro"]
+        if read_only:
+            args += ["--read-only", "--tmpfs", "/tmp"]
         for e in env:
             args += ["-e", e]
-        docker.run([*args, self.image], timeout=60)
-        with tempfile.TemporaryDirectory(prefix="quayside-probe-") as tmp:
-            probe = Path(tmp) / "probe"
-            probe.mkdir(mode=0o755)
-            (probe / "sitecustomize.py").write_text(_probe_source(), encoding="utf-8")
-            (probe / "sitecustomize.py").chmod(0o644)
-            probe.chmod(0o755)
-            docker.run(["cp", str(probe), f"{self.name}:{PROBE_DIR}"], timeout=60)
+        docker.run([*args, *(extra or []), self.image], timeout=60)
+
+    def _fill_probe_volume(self) -> None:
+        # a volume, filled through a created (never started) helper: works on remote engines and with
+        # --read-only, where `docker cp` into the container itself is refused
+        docker.run(["volume", "create", "--label", "io.quayside.verify=1", self.volume], timeout=30)
+        helper = f"{self.name}-probe"
+        docker.run(["create", "--name", helper, "-v", f"{self.volume}:{PROBE_DIR}", "--entrypoint", "true", self.image], timeout=60)
+        try:
+            with tempfile.TemporaryDirectory(prefix="quayside-probe-") as tmp:
+                probe = Path(tmp) / "probe"
+                probe.mkdir(mode=0o755)
+                (probe / "sitecustomize.py").write_text(_probe_source(), encoding="utf-8")
+                (probe / "sitecustomize.py").chmod(0o644)
+                docker.run(["cp", f"{probe}/.", f"{helper}:{PROBE_DIR}"], timeout=60)
+        finally:
+            docker.run(["rm", "-f", helper], timeout=60, check=False)
 
     def start(self) -> None:
         docker.run(["start", self.name], timeout=60)
@@ -162,6 +177,7 @@ class _Container:
 
     def remove(self) -> None:
         docker.run(["rm", "-f", "-v", self.name], timeout=60, check=False)
+        docker.run(["volume", "rm", "-f", self.volume], timeout=60, check=False)
 
 
 def _wait_first_response(container: _Container, path: str, timeout: float) -> float | None:
@@ -218,7 +234,7 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
     container = _Container(image, port, [])
     try:
         say(f"starting {image} (port {port} on 127.0.0.1)")
-        container.create(config.get("Env") or [])
+        container.create(config.get("Env") or [], read_only=options.read_only)
         container.start()
         ready_path = options.smoke_paths[0] if options.smoke_paths else "/"
         start_seconds = _wait_first_response(container, ready_path, options.start_timeout)

@@ -1,0 +1,172 @@
+"""Live faults: crash and restart, SIGTERM under load, read-only root filesystem, slow start.
+
+(The database outage is proven in test_live_compose: readiness 503, liveness 200, recovery with no restart.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import uuid
+
+import pytest
+
+from conftest import EXAMPLES, FIXTURES, copy_project
+from quayside import docker
+from quayside.build import build_image
+from quayside.files import apply_writes, plan_writes
+from quayside.plan import InitOptions, build_plan
+from quayside.project import inspect_project
+from quayside.render import render_files
+from quayside.verify import VerifyOptions, verify_image
+
+pytestmark = pytest.mark.docker
+
+# A bounded HTTP client: a fresh connection per request, so the outcomes cannot be confused: "not_accepted"
+# (no connection), "closed_unprocessed" (closed before any response byte: uvicorn closes connections whose
+# request it has not started when shutdown begins, and HTTP lets a client retry those), "failed" (a partial
+# or wrong response). Runs in a container on the test's own network (no docker-proxy in between).
+LOAD_CLIENT = r'''
+import json, socket, sys, threading, time
+host, port, seconds, threads = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+counts = {"ok": 0, "not_accepted": 0, "closed_unprocessed": 0, "failed": 0}
+lock = threading.Lock()
+stop_at = time.monotonic() + seconds
+def one():
+    try:
+        s = socket.create_connection((host, port), timeout=1)
+    except OSError:
+        return "not_accepted"
+    data = b""
+    try:
+        s.settimeout(10)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: app\r\nConnection: close\r\n\r\n")
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        return "failed" if data else "closed_unprocessed"
+    finally:
+        s.close()
+    if not data:
+        return "closed_unprocessed"  # closed before any response byte: the app never started this request
+    return "ok" if data.startswith(b"HTTP/1.1 200") and data.endswith(b'{"Hello":"World"}') else "failed"
+def worker():
+    while time.monotonic() < stop_at:
+        result = one()
+        with lock:
+            counts[result] += 1
+        if result == "not_accepted":
+            time.sleep(0.02)
+ts = [threading.Thread(target=worker) for _ in range(threads)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(json.dumps(counts))
+'''
+
+
+@pytest.fixture(scope="module")
+def production_image(tmp_path_factory):
+    project = copy_project(EXAMPLES / "guide-app", tmp_path_factory.mktemp("faults"))
+    apply_writes(plan_writes(project, render_files(build_plan(inspect_project(project), InitOptions())), force=False))
+    tag = f"quayside-test/faults:{uuid.uuid4().hex[:8]}"
+    build_image(project, tag=tag)
+    yield tag
+    docker.run(["rmi", "-f", tag], check=False)
+
+
+def wait_health(name: str, wanted: str, timeout: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if (docker.inspect_container(name)["State"].get("Health") or {}).get("Status") == wanted:
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"{name} not {wanted} within {timeout}s")
+
+
+def test_crash_is_restarted_and_healthy_again(production_image):
+    if not os.environ.get("DOCKER_HOST", "unix://").startswith("unix://"):
+        pytest.skip("kills the server's host process: needs the engine on this machine")
+    name = f"quayside-crash-{uuid.uuid4().hex[:8]}"
+    docker.run(["run", "-d", "--name", name, "--restart", "unless-stopped", production_image])
+    try:
+        wait_health(name, "healthy", 60)
+        pid = docker.inspect_container(name)["State"]["Pid"]
+        killed = time.monotonic()
+        os.kill(pid, signal.SIGKILL)  # the server itself dies, as an OOM kill or a segfault would end it
+        while docker.inspect_container(name)["State"]["Pid"] in (pid, 0):  # wait for the restarted process
+            assert time.monotonic() - killed < 30, "not restarted within 30 s"
+            time.sleep(0.05)
+        wait_health(name, "healthy", 60)
+        recovered = time.monotonic() - killed
+        state = docker.inspect_container(name)
+        assert state["RestartCount"] == 1 and state["State"]["Pid"] != pid
+        print(f"crash → healthy again in {recovered:.2f}s")
+        assert recovered < 30
+    finally:
+        docker.run(["rm", "-f", name], check=False)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_under_load_loses_no_accepted_request(production_image, workers):
+    tag = uuid.uuid4().hex[:8]
+    network, app, client = f"quayside-load-{tag}", f"quayside-load-app-{tag}", f"quayside-load-client-{tag}"
+    docker.run(["network", "create", "--internal", network])
+    try:
+        command = ["fastapi", "run", "app/main.py", "--port", "8000", "--workers", str(workers)]
+        docker.run(["run", "-d", "--name", app, "--network", network, "--network-alias", "app", production_image, *command])
+        wait_health(app, "healthy", 60)
+        docker.run(["run", "-d", "--name", client, "--network", network, "python:3.12-slim",
+                    "python", "-c", LOAD_CLIENT, "app", "8000", "5", "8"])
+        time.sleep(2)  # load is flowing
+        started = time.monotonic()
+        docker.run(["stop", "--time", "10", app], timeout=60)
+        stop_seconds = time.monotonic() - started
+        docker.run(["wait", client], timeout=60)
+        counts = json.loads(docker.run(["logs", client]).stdout.strip().splitlines()[-1])
+        print(f"workers={workers}: {counts}, stop {stop_seconds:.2f}s")
+        assert docker.inspect_container(app)["State"]["ExitCode"] == 0
+        assert counts["ok"] > 50 and counts["not_accepted"] > 0  # load ran before and after the stop
+        assert counts["failed"] == 0
+        # every request the app processed (uvicorn logs it once the response is sent) reached its client whole:
+        # the connections closed without a response were never processed
+        processed = docker.run(["logs", app]).stdout.count('"GET / HTTP/1.1" 200')
+        assert processed == counts["ok"]
+    finally:
+        docker.run(["rm", "-f", app, client], check=False)
+        docker.run(["network", "rm", network], check=False)
+
+
+def test_read_only_root_filesystem(production_image):
+    report = verify_image(production_image, VerifyOptions(read_only=True))
+    assert report.ok, [c for c in report.checks if c.status == "fail"]
+
+
+def test_slow_start_is_covered_by_the_start_period(tmp_path):
+    project = copy_project(FIXTURES / "slow-start", tmp_path)
+    apply_writes(plan_writes(project, render_files(build_plan(inspect_project(project), InitOptions())), force=False))
+    tag = f"quayside-test/slow:{uuid.uuid4().hex[:8]}"
+    name = f"quayside-slow-{uuid.uuid4().hex[:8]}"
+    build_image(project, tag=tag)
+    docker.run(["run", "-d", "--name", name, "--restart", "unless-stopped", tag])
+    try:
+        seen = set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            health = docker.inspect_container(name)["State"]["Health"]
+            seen.add(health["Status"])
+            if health["Status"] == "healthy":
+                break
+            time.sleep(0.2)
+        state = docker.inspect_container(name)
+        log = state["State"]["Health"]["Log"]
+        assert "unhealthy" not in seen and state["State"]["Health"]["Status"] == "healthy"
+        assert state["RestartCount"] == 0
+        assert any(entry["ExitCode"] != 0 for entry in log)  # checks did run (and fail) while the app imported
+    finally:
+        docker.run(["rm", "-f", name], check=False)
+        docker.run(["rmi", "-f", tag], check=False)
