@@ -88,20 +88,19 @@ def parse_dockerignore(path: str, text: str) -> DockerIgnore:
     return DockerIgnore(path, text, patterns)
 
 
-def _count_nodes(data: Any, budget: list[int], seen: set[int]) -> None:
-    if id(data) in seen:
-        return
-    seen.add(id(data))
+def _count_nodes(data: Any, budget: list[int], stack: set[int]) -> None:
+    """Visit the document as consumers (compose, kubectl) would expand it: aliases count every time they are
+    used, so an alias bomb runs out of budget at once; an alias inside itself is refused."""
     budget[0] -= 1
     if budget[0] < 0:
-        raise ValueError("too many YAML nodes")
-    if isinstance(data, dict):
-        for k, v in data.items():
-            _count_nodes(k, budget, seen)
-            _count_nodes(v, budget, seen)
-    elif isinstance(data, list):
-        for v in data:
-            _count_nodes(v, budget, seen)
+        raise ValueError(f"more than {MAX_YAML_NODES} nodes once aliases are expanded (an alias bomb?)")
+    if isinstance(data, (dict, list)):
+        if id(data) in stack:
+            raise ValueError("an alias refers to itself (recursive YAML)")
+        stack.add(id(data))
+        for item in (data.items() if isinstance(data, dict) else enumerate(data)):
+            _count_nodes(item[1], budget, stack)
+        stack.discard(id(data))
 
 
 @dataclass
