@@ -16,12 +16,16 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from quayside import docker
@@ -29,7 +33,7 @@ from quayside.build import build_image
 from quayside.plan import InitOptions, Style, build_plan
 from quayside.project import inspect_project
 from quayside.render import render_dockerfile, render_dockerignore
-from quayside.verify import VerifyOptions, verify_image
+from quayside.verify import VerifyOptions, port_from_image, verify_image
 
 HERE = Path(__file__).resolve().parent
 
@@ -59,6 +63,18 @@ COPY . .
 EXPOSE 8000
 CMD uvicorn '{entrypoint}' --host=0.0.0.0 --port=8000
 """
+
+
+def wait_for_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def free_port() -> int:
@@ -97,7 +113,7 @@ def footprint(example: Path, label: str, text: str, style: str, workdir: Path) -
         "start_to_200_s": report.value("start_seconds"), "stop_inflight_s": report.value("stop_seconds"),
         "inflight_completed": report.value("inflight_completed"),
     }
-    row.update(idle_lifecycle(tag, 8000))
+    row.update(idle_lifecycle(tag, port_from_image(info["Config"]) or 8000))
     return row
 
 
@@ -130,22 +146,26 @@ def idle_lifecycle(tag: str, port: int) -> dict:
         docker.run(["rm", "-f", name], check=False)
 
 
-def wrk(url: str, seconds: int, connections: int = 64) -> dict:
+def wrk(url: str, seconds: int, connections: int = 64, during: Callable[[], None] | None = None) -> dict:
+    """One wrk run; `during` is called halfway through (to sample memory under load)."""
     started = os.times()
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-                         capture_output=True, text=True, timeout=seconds + 60).stdout
+    proc = subprocess.Popen(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if during is not None:
+        time.sleep(seconds / 2)
+        during()
+    out, _ = proc.communicate(timeout=seconds + 60)
     ended = os.times()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def percentile(p: str) -> float:
         m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
-        value, unit = float(m.group(1)), m.group(2)
-        return value * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+        return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
     client_cpu = (ended.children_user + ended.children_system) - (started.children_user + started.children_system)
-    return {"rps": round(rps, 1), "p50_ms": round(percentile("50"), 2), "p99_ms": round(percentile("99"), 2),
-            "client_cpu_s": round(client_cpu, 2), "errors": errors.group(0) if errors else None}
+    return {"rps": rps, "p50_ms": percentile("50"), "p99_ms": percentile("99"),
+            "client_cpu_s": client_cpu, "errors": errors.group(0) if errors else None}
 
 
 def rss_mb(container: str) -> list[float]:
@@ -161,39 +181,48 @@ def rss_mb(container: str) -> list[float]:
     return out
 
 
-def container_throughput(tag: str, workers: int, seconds: int, network: str) -> dict:
+@dataclass
+class Server:
+    url: str
+    container: str | None = None  # for memory per worker
+    workers: int = 1
+    samples: list[dict] = field(default_factory=list)
+    rss_idle: list[float] = field(default_factory=list)
+    rss_loaded: list[list[float]] = field(default_factory=list)
+
+    def per_worker(self, rss: list[float]) -> float:
+        workers = rss[1:] if self.workers > 1 else rss  # with several workers the first process is the supervisor
+        return round(statistics.mean(workers), 1)
+
+    def summary(self) -> dict:
+        rps = [x["rps"] for x in self.samples]
+        out = {"rps": round(statistics.median(rps), 1), "rps_min": round(min(rps), 1), "rps_max": round(max(rps), 1),
+               "p50_ms": round(statistics.median(x["p50_ms"] for x in self.samples), 2),
+               "p99_ms": round(statistics.median(x["p99_ms"] for x in self.samples), 2),
+               "client_cpu_s": round(statistics.median(x["client_cpu_s"] for x in self.samples), 2),
+               "errors": [x["errors"] for x in self.samples if x["errors"]], "rounds": len(self.samples)}
+        if self.container:
+            out["rss_idle_per_worker_mb"] = self.per_worker(self.rss_idle)
+            out["rss_loaded_per_worker_mb"] = round(statistics.mean(self.per_worker(r) for r in self.rss_loaded), 1)
+        return out
+
+
+@contextmanager
+def container_server(tag: str, workers: int, network: str) -> Iterator[Server]:
     name = f"quayside-bench-{uuid.uuid4().hex[:8]}"
-    command = list(docker.inspect_image(tag)["Config"]["Cmd"])
-    if "--workers" not in command:
-        command += ["--workers", str(workers)]
+    command = list(docker.inspect_image(tag)["Config"]["Cmd"]) + ["--workers", str(workers)]
     docker.run(["run", "-d", "--name", name, "--network", network, tag, *command])
     try:
         ip = docker.inspect_container(name)["NetworkSettings"]["Networks"][network]["IPAddress"]
         url = f"http://{ip}:8000/"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        idle = rss_mb(name)
-        wrk(url, 2)  # warm-up
-        result = wrk(url, seconds)
-        loaded = rss_mb(name)
-        workers_rss = idle[1:] if workers > 1 else idle
-        workers_loaded = loaded[1:] if workers > 1 else loaded
-        result.update({"rss_idle_per_worker_mb": round(sum(workers_rss) / len(workers_rss), 1),
-                       "rss_loaded_per_worker_mb": round(sum(workers_loaded) / len(workers_loaded), 1),
-                       "rss_total_idle_mb": round(sum(idle), 1)})
-        return result
+        wait_for_http(url, 60)
+        yield Server(url, name, workers)
     finally:
         docker.run(["rm", "-f", name], check=False)
 
 
-def container_throughput_host_network(tag: str, seconds: int) -> dict:
+@contextmanager
+def host_network_server(tag: str) -> Iterator[Server]:
     """The same image with --network host, bound to 127.0.0.1: the container without the bridge and veth path."""
     name = f"quayside-bench-{uuid.uuid4().hex[:8]}"
     port = free_port()
@@ -201,17 +230,8 @@ def container_throughput_host_network(tag: str, seconds: int) -> dict:
     docker.run(["run", "-d", "--name", name, "--network", "host", tag, *command])
     try:
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        wrk(url, 2)
-        return wrk(url, seconds)
+        wait_for_http(url, 60)
+        yield Server(url, name, 1)
     finally:
         docker.run(["rm", "-f", name], check=False)
 
@@ -226,7 +246,8 @@ def host_python(version: str) -> Path | None:
     return None
 
 
-def host_throughput(example: Path, seconds: int, version: str, workdir: Path) -> dict:
+@contextmanager
+def host_server(example: Path, version: str, workdir: Path) -> Iterator[Server]:
     info = inspect_project(example)
     interpreter = host_python(version)
     if interpreter is None:
@@ -240,34 +261,51 @@ def host_throughput(example: Path, seconds: int, version: str, workdir: Path) ->
                               cwd=example, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        wrk(url, 2)
-        result = wrk(url, seconds)
-        result["python"] = str(interpreter)
-        return result
+        wait_for_http(url, 30)
+        yield Server(url)
     finally:
         server.terminate()
         server.wait(timeout=20)
 
 
+def throughput(example: Path, tag: str, version: str, seconds: int, rounds: int) -> dict[str, dict]:
+    """All four servers up at once, measured in interleaved rounds; the median of each is reported."""
+    network = f"quayside-bench-{uuid.uuid4().hex[:8]}"
+    docker.run(["network", "create", network])
+    try:
+        with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="quayside-bench-host-") as tmp:
+            servers = {
+                "container_1_worker": stack.enter_context(container_server(tag, 1, network)),
+                "container_2_workers": stack.enter_context(container_server(tag, 2, network)),
+                "container_1_worker_host_network": stack.enter_context(host_network_server(tag)),
+                "host_1_worker": stack.enter_context(host_server(example, version, Path(tmp))),
+            }
+            for server in servers.values():
+                wrk(server.url, 2)  # warm-up
+                if server.container:
+                    server.rss_idle = rss_mb(server.container)
+            for round_number in range(1, rounds + 1):
+                print(f"throughput round {round_number}/{rounds} ...", flush=True)
+                for server in servers.values():
+                    sample = (lambda s=server: s.rss_loaded.append(rss_mb(s.container))) if server.container else None
+                    server.samples.append(wrk(server.url, seconds, during=sample))
+            return {key: server.summary() for key, server in servers.items()}
+    finally:
+        docker.run(["network", "rm", network], check=False)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--example", type=Path, default=HERE.parent / "examples" / "guide-app")
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=10, help="length of one wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per server (the median is reported)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench/run needs wrk (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
     example = args.example.resolve()
-    print(f"engine {docker.engine_version()}, {os.cpu_count()} CPUs; example {example.name}; wrk -t1 -c64 {args.seconds}s", flush=True)
+    print(f"engine {docker.engine_version()}, {os.cpu_count()} CPUs; example {example.name}; "
+          f"wrk -t1 -c64, {args.rounds} interleaved rounds of {args.seconds}s per server", flush=True)
     results: dict = {"example": example.name, "cpus": os.cpu_count()}
     rows = []
     with tempfile.TemporaryDirectory(prefix="quayside-bench-") as tmp:
@@ -276,25 +314,14 @@ def main() -> int:
             rows.append(footprint(example, label, text, style, Path(tmp)))
     results["footprint"] = rows
     production = next(r for r in rows if r["image"] == "production")
-    network = f"quayside-bench-{uuid.uuid4().hex[:8]}"
-    docker.run(["network", "create", network])
+    version = build_plan(inspect_project(example), InitOptions()).python_version
     try:
-        print("throughput: production image, 1 worker ...", flush=True)
-        one = container_throughput(production["tag"], 1, args.seconds, network)
-        print("throughput: production image, 2 workers ...", flush=True)
-        two = container_throughput(production["tag"], 2, args.seconds, network)
-        print("throughput: production image, 1 worker, host network ...", flush=True)
-        one_hostnet = container_throughput_host_network(production["tag"], args.seconds)
+        results["throughput"] = tp = throughput(example, production["tag"], version, args.seconds, args.rounds)
     finally:
-        docker.run(["network", "rm", network], check=False)
         for r in rows:
             docker.run(["rmi", "-f", r["tag"]], check=False)
-    version = build_plan(inspect_project(example), InitOptions()).python_version
-    print(f"throughput: the same app on the host (Python {version}, its own venv), 1 worker ...", flush=True)
-    with tempfile.TemporaryDirectory(prefix="quayside-bench-host-") as tmp:
-        host = host_throughput(example, args.seconds, version, Path(tmp))
-    results["throughput"] = {"container_1_worker": one, "container_2_workers": two,
-                             "container_1_worker_host_network": one_hostnet, "host_1_worker": host}
+    one, two = tp["container_1_worker"], tp["container_2_workers"]
+    one_hostnet, host = tp["container_1_worker_host_network"], tp["host_1_worker"]
 
     guide = next(r for r in rows if r["image"] == "guide")
     print()
@@ -312,8 +339,8 @@ def main() -> int:
     for label, r in (("container, 1 worker", one), ("container, 2 workers", two),
                      ("container, host network", one_hostnet), ("host, 1 worker", host)):
         rss = f"; RSS/worker idle {r['rss_idle_per_worker_mb']} MB, loaded {r['rss_loaded_per_worker_mb']} MB" if "rss_idle_per_worker_mb" in r else ""
-        print(f"{label:<22} {r['rps']:>9.1f} req/s  p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  "
-              f"(wrk CPU {r['client_cpu_s']:.1f} s){rss}{'  ' + r['errors'] if r['errors'] else ''}")
+        print(f"{label:<25} {r['rps']:>8.1f} req/s (min {r['rps_min']:.0f}, max {r['rps_max']:.0f})  p50 {r['p50_ms']:.2f} ms  "
+              f"p99 {r['p99_ms']:.2f} ms  (wrk CPU {r['client_cpu_s']:.1f} s/run){rss}{'  errors: ' + '; '.join(r['errors']) if r['errors'] else ''}")
     ratios = {
         "production_size_vs_guide": round(production["size_bytes"] / guide["size_bytes"], 3),
         "warm_vs_cold": round(production["warm_rebuild_s"] / production["cold_build_s"], 3),
