@@ -118,9 +118,11 @@ def inspect_cmd(
 def init_cmd(
     path: PathArg = Path("."),
     style: Annotated[Style, typer.Option(help="production (default): everything the guide recommends; guide: the guide's Dockerfile; multistage; uv.")] = Style.PRODUCTION,
-    target: Annotated[Target, typer.Option(help="docker: Dockerfile + .dockerignore; compose: also compose.yaml and .env.example.")] = Target.DOCKER,
+    target: Annotated[Target, typer.Option(help="docker: Dockerfile + .dockerignore; compose: also compose.yaml and .env.example; kubernetes: also a kustomize base and overlays under k8s/.")] = Target.DOCKER,
     proxy: Annotated[Proxy, typer.Option(help="none; external: behind a TLS proxy you run; traefik or nginx: compose adds that proxy (HTTPS).")] = Proxy.NONE,
     db: Annotated[Database, typer.Option(help="compose: a Postgres service (auto: when a driver or ORM is declared).")] = Database.AUTO,
+    domain: Annotated[str, typer.Option(help="kubernetes: the Ingress host.")] = "app.example.com",
+    acme_email: Annotated[str, typer.Option(help="kubernetes: the ACME account e-mail of the ClusterIssuer.")] = "admin@example.com",
     python: Annotated[Optional[str], typer.Option(help="Python version X.Y (default: from the project).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port the server listens on (default 8000; 80 for --style guide).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Server processes per container (default 1; 2 in compose, one host).")] = None,
@@ -137,10 +139,17 @@ def init_cmd(
     from quayside.files import Change, apply_writes, plan_writes
     from quayside.plan import InitOptions, build_plan
     from quayside.project import inspect_project
-    from quayside.render import render_compose_files, render_files
+    from quayside.kubeplan import build_kube_plan
+    from quayside.render import render_compose_files, render_files, render_kubernetes_files
 
     with _user_errors():
         info = inspect_project(path)
+        if target is Target.KUBERNETES:
+            if workers and workers > 1:
+                raise UserInputError("--workers with --target kubernetes: run one process per container and let the "
+                                     "HorizontalPodAutoscaler add replicas (the guide)")
+            if proxy is Proxy.NONE:
+                proxy = Proxy.EXTERNAL  # served behind the Ingress controller
         options = InitOptions(style, python, port, workers if target is Target.DOCKER else None, proxy,
                               forwarded_allow_ips, base_image, builder_image)
         plan = build_plan(info, options)
@@ -159,6 +168,8 @@ def init_cmd(
             files[".env.example"] = env_file(compose, example=True)
             if not (info.root / ".env").exists():
                 secret_env = env_file(compose, example=False)
+        elif target is Target.KUBERNETES:
+            files.update(render_kubernetes_files(build_kube_plan(info, plan, domain=domain, acme_email=acme_email)))
         planned = plan_writes(info.root, files, force=force)
         if verbose:
             for name, decided in decisions.items():
@@ -179,8 +190,11 @@ def init_cmd(
     for p in planned:
         out.print(f"{p.change.value:>9}  {p.path}", markup=False)
     if any(p.change in (Change.CREATE, Change.OVERWRITE) for p in planned):
-        nxt = "quayside up" if target is Target.COMPOSE else "quayside build"
-        out.print(f"next: {nxt} {path}  (or quayside verify {path})", markup=False)
+        if target is Target.KUBERNETES:
+            out.print(f"next: quayside verify {path}, then kubectl apply -k {path / 'k8s' / 'overlays' / 'staging'}", markup=False)
+        else:
+            nxt = "quayside up" if target is Target.COMPOSE else "quayside build"
+            out.print(f"next: {nxt} {path}  (or quayside verify {path})", markup=False)
 
 
 def _step_printer() -> tuple[Callable[[Step, str], None], Callable[[], None]]:  # noqa: F821

@@ -40,6 +40,7 @@ class Proxy(StrEnum):
 class Target(StrEnum):
     DOCKER = "docker"  # Dockerfile + .dockerignore
     COMPOSE = "compose"  # ... + compose.yaml, .env.example (and .env when missing)
+    KUBERNETES = "kubernetes"  # ... + a kustomize base and staging/production overlays under k8s/
 
 
 class Style(StrEnum):

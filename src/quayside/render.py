@@ -7,6 +7,7 @@ import json
 import jinja2
 
 from quayside.composeplan import ComposePlan
+from quayside.kubeplan import OVERLAYS, KubePlan
 from quayside.plan import DockerfilePlan
 
 _env = jinja2.Environment(
@@ -56,3 +57,18 @@ def render_compose_files(compose: ComposePlan) -> dict[str, str]:
 
 def render_compose(compose: ComposePlan) -> str:
     return render_compose_files(compose)["compose.yaml"]
+
+
+def render_kubernetes_files(k: KubePlan) -> dict[str, str]:
+    def tpl(name: str, **extra: object) -> str:
+        return _tidy(_env.get_template(f"k8s/{name}.j2").render(k=k, **extra))
+
+    files = {f"k8s/base/{name}": tpl(name) for name in
+             ("kustomization.yaml", "configmap.yaml", "deployment.yaml", "service.yaml", "ingress.yaml", "hpa.yaml", "pdb.yaml")}
+    for overlay in OVERLAYS:
+        files[f"k8s/overlays/{overlay}/kustomization.yaml"] = tpl("overlay.yaml", overlay=overlay)
+    files["k8s/cluster/cluster-issuer.yaml"] = tpl("cluster-issuer.yaml")
+    if k.migrate:
+        files["k8s/migrate/kustomization.yaml"] = tpl("migrate-kustomization.yaml")
+        files["k8s/migrate/job.yaml"] = tpl("migrate-job.yaml")
+    return files
