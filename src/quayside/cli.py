@@ -118,11 +118,12 @@ def inspect_cmd(
 def init_cmd(
     path: PathArg = Path("."),
     style: Annotated[Style, typer.Option(help="production (default): everything the guide recommends; guide: the guide's Dockerfile; multistage; uv.")] = Style.PRODUCTION,
-    target: Annotated[Target, typer.Option(help="docker: Dockerfile + .dockerignore; compose: also compose.yaml and .env.example; kubernetes: also a kustomize base and overlays under k8s/.")] = Target.DOCKER,
+    target: Annotated[Target, typer.Option(help="docker: Dockerfile + .dockerignore; compose: also compose.yaml and .env.example; kubernetes: also a kustomize base and overlays under k8s/; swarm: also stack.yaml.")] = Target.DOCKER,
     proxy: Annotated[Proxy, typer.Option(help="none; external: behind a TLS proxy you run; traefik or nginx: compose adds that proxy (HTTPS).")] = Proxy.NONE,
     db: Annotated[Database, typer.Option(help="compose: a Postgres service (auto: when a driver or ORM is declared).")] = Database.AUTO,
     domain: Annotated[str, typer.Option(help="kubernetes: the Ingress host.")] = "app.example.com",
     acme_email: Annotated[str, typer.Option(help="kubernetes: the ACME account e-mail of the ClusterIssuer.")] = "admin@example.com",
+    replicas: Annotated[Optional[int], typer.Option(help="swarm: tasks of the app (default 2).")] = None,
     python: Annotated[Optional[str], typer.Option(help="Python version X.Y (default: from the project).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port the server listens on (default 8000; 80 for --style guide).")] = None,
     workers: Annotated[Optional[int], typer.Option(help="Server processes per container (default 1; 2 in compose, one host).")] = None,
@@ -140,16 +141,20 @@ def init_cmd(
     from quayside.plan import InitOptions, build_plan
     from quayside.project import inspect_project
     from quayside.kubeplan import build_kube_plan
-    from quayside.render import render_compose_files, render_files, render_kubernetes_files
+    from quayside.render import render_compose_files, render_files, render_kubernetes_files, render_swarm_files
+    from quayside.swarmplan import build_swarm_plan
 
     with _user_errors():
         info = inspect_project(path)
-        if target is Target.KUBERNETES:
+        if target in (Target.KUBERNETES, Target.SWARM):
             if workers and workers > 1:
-                raise UserInputError("--workers with --target kubernetes: run one process per container and let the "
-                                     "HorizontalPodAutoscaler add replicas (the guide)")
+                scaler = "the HorizontalPodAutoscaler" if target is Target.KUBERNETES else "swarm (--replicas)"
+                raise UserInputError(f"--workers with --target {target}: run one process per container and let "
+                                     f"{scaler} add replicas (the guide)")
             if proxy is Proxy.NONE:
-                proxy = Proxy.EXTERNAL  # served behind the Ingress controller
+                proxy = Proxy.EXTERNAL  # served behind the Ingress controller / an edge proxy on the overlay
+        if replicas is not None and target is not Target.SWARM:
+            raise UserInputError("--replicas is a swarm option", hint="compose: --workers; kubernetes: the HPA in k8s/base/hpa.yaml")
         options = InitOptions(style, python, port, workers if target is Target.DOCKER else None, proxy,
                               forwarded_allow_ips, base_image, builder_image)
         plan = build_plan(info, options)
@@ -170,6 +175,10 @@ def init_cmd(
                 secret_env = env_file(compose, example=False)
         elif target is Target.KUBERNETES:
             files.update(render_kubernetes_files(build_kube_plan(info, plan, domain=domain, acme_email=acme_email)))
+        elif target is Target.SWARM:
+            swarm = build_swarm_plan(info, plan, proxy=proxy, db=db, replicas=replicas)
+            decisions.update(swarm.decisions)
+            files.update(render_swarm_files(swarm))
         planned = plan_writes(info.root, files, force=force)
         if verbose:
             for name, decided in decisions.items():
@@ -191,7 +200,9 @@ def init_cmd(
         out.print(f"{p.change.value:>9}  {p.path}", markup=False)
     if any(p.change in (Change.CREATE, Change.OVERWRITE) for p in planned):
         if target is Target.KUBERNETES:
-            out.print(f"next: quayside verify {path}, then kubectl apply -k {path / 'k8s' / 'overlays' / 'staging'}", markup=False)
+            out.print(f"next: quayside verify {path}, then quayside deploy k8s {path}", markup=False)
+        elif target is Target.SWARM:
+            out.print(f"next: quayside verify {path}, then quayside deploy swarm {path}", markup=False)
         else:
             nxt = "quayside up" if target is Target.COMPOSE else "quayside build"
             out.print(f"next: {nxt} {path}  (or quayside verify {path})", markup=False)
@@ -476,3 +487,46 @@ def main() -> Any:
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         sys.exit(130)
+
+
+deploy_app = typer.Typer(help="Deploy to an orchestrator and wait until the new version serves.", no_args_is_help=True)
+app.add_typer(deploy_app, name="deploy")
+
+
+@deploy_app.command("swarm")
+def deploy_swarm_cmd(
+    path: PathArg = Path("."),
+    stack: Annotated[Optional[str], typer.Option("--stack", help="Stack name (default: the directory's name).")] = None,
+    image: Annotated[Optional[str], typer.Option(help="Deploy this image (e.g. from your registry) instead of building one.")] = None,
+    timeout: Annotated[int, typer.Option(help="Seconds to wait for the stack to converge.")] = 300,
+    remove: Annotated[bool, typer.Option("--remove", help="Remove the stack instead (volumes and secrets are kept).")] = False,
+) -> None:
+    """Build the image (tagged with its content), create missing secrets, `docker stack deploy`, and wait until
+    every service runs its replicas healthy and every job has completed. A rolled-back update exits 3."""
+    from quayside import swarm
+
+    with _user_errors():
+        root = path.resolve()
+        name = stack or swarm.default_stack_name(root)
+        if remove:
+            removed = swarm.remove(name)
+            out.print(f"removed stack {name}" if removed else f"no stack {name}: nothing to remove", markup=False)
+            return
+        swarm.stack_file(root)  # before a build: no stack file is a user error, not a build
+        resolve = "always"
+        if image is None:
+            built = _build(root, f"{name}:latest")
+            image = f"{name}:{built.image_id.split(':')[-1][:12]}"
+            from quayside import docker
+            docker.run(["tag", built.image_id, image], timeout=30)
+            resolve = "never"  # a local image: no registry to ask
+        printer = lambda states: out.print(  # noqa: E731
+            "  " + ", ".join(f"{s.name.removeprefix(name + '_')} {s.completed if s.is_job else s.running}/{s.desired}"
+                             f"{' ' + s.update if s.update else ''}" for s in states), markup=False)
+        out.print(f"deploying {image} as stack {name} ...", markup=False)
+        states, created = swarm.deploy(root, stack=name, image=image, timeout=timeout, resolve_image=resolve, on_change=printer)
+    for secret in created:
+        out.print(f"created secret {secret}", markup=False)
+    rows = [(s.name, s.mode, f"{s.completed}/{s.desired} completed" if s.is_job else f"{s.running}/{s.desired}",
+             s.update or "-", s.image) for s in states]
+    _table(f"quayside deploy swarm: {name} converged", rows, ("service", "mode", "tasks", "update", "image"))

@@ -57,13 +57,14 @@ def _raise_for(command: list[str], returncode: int, stderr: str) -> None:
     raise DockerError(command, returncode, stderr)
 
 
-def run(args: list[str], *, timeout: float = 120, check: bool = True, input: str | None = None) -> Result:
+def run(args: list[str], *, timeout: float = 120, check: bool = True, input: str | None = None,
+        env: dict[str, str] | None = None) -> Result:
     command = [docker_binary(), *args]
     shown = ["docker", *args]
     try:
         proc = subprocess.run(
             command, capture_output=True, text=True, timeout=timeout, input=input,
-            env=_env(), stdin=None if input is not None else subprocess.DEVNULL,
+            env={**_env(), **(env or {})}, stdin=None if input is not None else subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:
         raise DockerError(shown, -1, f"timed out after {timeout:g}s\n{exc.stderr or ''}") from None

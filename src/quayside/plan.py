@@ -41,6 +41,7 @@ class Target(StrEnum):
     DOCKER = "docker"  # Dockerfile + .dockerignore
     COMPOSE = "compose"  # ... + compose.yaml, .env.example (and .env when missing)
     KUBERNETES = "kubernetes"  # ... + a kustomize base and staging/production overlays under k8s/
+    SWARM = "swarm"  # ... + stack.yaml for `docker stack deploy`
 
 
 class Style(StrEnum):

@@ -9,6 +9,7 @@ import jinja2
 from quayside.composeplan import ComposePlan
 from quayside.kubeplan import OVERLAYS, KubePlan
 from quayside.plan import DockerfilePlan
+from quayside.swarmplan import STACK_FILE, SwarmPlan
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("quayside", "templates"),
@@ -72,3 +73,8 @@ def render_kubernetes_files(k: KubePlan) -> dict[str, str]:
         files["k8s/migrate/kustomization.yaml"] = tpl("migrate-kustomization.yaml")
         files["k8s/migrate/job.yaml"] = tpl("migrate-job.yaml")
     return files
+
+
+def render_swarm_files(s: SwarmPlan) -> dict[str, str]:
+    return {STACK_FILE: _tidy(_env.get_template("stack.yaml.j2").render(s=s)),
+            "DEPLOY.md": _tidy(_env.get_template("DEPLOY.swarm.md.j2").render(s=s))}

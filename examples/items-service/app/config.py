@@ -1,13 +1,18 @@
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Configuration from the environment (and a local .env file when present)."""
+    """Configuration from the environment, a local .env file, and secret files (swarm and Kubernetes mount
+    them under /run/secrets: a file named database_url sets database_url)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore",
+        secrets_dir="/run/secrets" if Path("/run/secrets").is_dir() else None,
+    )
 
     # No DATABASE_URL: an embedded SQLite file, so the service just runs.
     database_url: str = "sqlite:///./items.db"

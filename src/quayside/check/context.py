@@ -16,6 +16,8 @@ from quayside.errors import QuaysideError
 from quayside.project import ProjectInfo, inspect_project
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+# swarm stack files are compose files too (`docker stack deploy -c`): the compose rules apply to them
+STACK_NAMES = ("stack.yaml", "stack.yml", "docker-stack.yaml", "docker-stack.yml")
 K8S_DIRS = ("k8s", "kubernetes", "deploy", "manifests", "kustomize", "helm", "charts")
 MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_YAML_NODES = 200_000  # more than any real manifest; a YAML bomb stops here
@@ -221,7 +223,7 @@ def load_context(root: Path, *, only: list[str] | None = None) -> CheckContext:
         text = _read(root, ".dockerignore", ctx)
         if text is not None:
             ctx.dockerignore = parse_dockerignore(".dockerignore", text)
-    for name in COMPOSE_NAMES:
+    for name in COMPOSE_NAMES + STACK_NAMES:
         if (root / name).is_file():
             ctx.compose.extend(_load_yaml(root, name, ctx))
     for directory in K8S_DIRS:

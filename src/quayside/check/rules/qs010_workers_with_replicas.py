@@ -54,6 +54,16 @@ class WorkersWithReplicas(Rule):
                 cpus = _cpus(svc)
                 if cpus is not None and workers > max(cpus, 1):
                     yield self.at(df.path, command.instruction, f"{workers} workers but service {name} is limited to {cpus:g} CPUs")
+        for doc, name, svc in ctx.compose_services():
+            command = svc.get("command")
+            words = [str(w) for w in command] if isinstance(command, list) else split_words(str(command)) if command else []
+            server = find_server(words)
+            deploy = svc.get("deploy") if isinstance(svc.get("deploy"), dict) else {}
+            replicas = deploy.get("replicas")
+            replicated = (isinstance(replicas, int) and replicas > 1) or deploy.get("mode") == "global"
+            if server is not None and server_workers(server, {}) > 1 and replicated:
+                yield self.at_line(doc.path, doc.line_of(svc, "command"), 1, f"service {name}: {server_workers(server, {})} "
+                                   f"workers per task while swarm runs {replicas if replicas else 'one per node'}: replicate tasks instead")
         for doc, obj, container in ctx.k8s_containers():
             words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
             if len(words) == 1:

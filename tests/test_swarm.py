@@ -1,0 +1,197 @@
+"""init --target swarm and the deploy logic, offline: snapshots, the docker CLI's own stack schema (no engine),
+zero check findings, option errors, and the secret and convergence logic against a faked docker boundary.
+The live side is tests/test_live_swarm.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from conftest import EXAMPLES, copy_project, tree_digest
+from quayside import docker, swarm
+from quayside.check import run_check
+from quayside.cli import app
+from quayside.docker import Result
+from quayside.errors import UserInputError
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+UPDATE = os.environ.get("QUAYSIDE_UPDATE_SNAPSHOTS") == "1"
+runner = CliRunner()
+docker_cli = pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI (its stack loader validates offline)")
+CASES = [("guide-app", "external"), ("items-service", "external"), ("items-service", "traefik"), ("guide-single-file", "external")]
+
+
+def _init(tmp_path: Path, example: str, *args: str) -> Path:
+    root = copy_project(EXAMPLES / example, tmp_path)
+    result = runner.invoke(app, ["init", str(root), "--target", "swarm", *args])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.mark.parametrize(("example", "proxy"), CASES)
+def test_swarm_snapshot_findings_and_schema(tmp_path, example, proxy):
+    root = _init(tmp_path, example, "--proxy", proxy)
+    for name in ("stack.yaml", "DEPLOY.md"):
+        text = (root / name).read_text()
+        snapshot = SNAPSHOTS / f"swarm-{example}-{proxy}" / name
+        if UPDATE:
+            snapshot.parent.mkdir(parents=True, exist_ok=True)
+            snapshot.write_text(text)
+        assert snapshot.is_file(), f"no snapshot {snapshot}: run with QUAYSIDE_UPDATE_SNAPSHOTS=1 and review it"
+        assert text == snapshot.read_text(), name
+    assert [(f.rule, f.path, f.line, f.message) for f in run_check(root).findings] == []
+    if shutil.which("docker"):
+        # the docker CLI validates against its compose schema without an engine
+        config = subprocess.run(["docker", "stack", "config", "-c", str(root / "stack.yaml")], capture_output=True, text=True,
+                                env={**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock", "APP_IMAGE": "x:1"})
+        assert config.returncode == 0, config.stderr
+
+
+def test_stack_contract(tmp_path):
+    root = _init(tmp_path, "items-service")
+    stack = YAML(typ="safe").load((root / "stack.yaml").read_text())
+    appsvc = stack["services"]["app"]
+    assert "--workers" not in appsvc["command"] and "--forwarded-allow-ips" in appsvc["command"]
+    deploy = appsvc["deploy"]
+    assert deploy["replicas"] == 2 and deploy["endpoint_mode"] == "dnsrr"
+    assert deploy["update_config"]["order"] == "start-first" and deploy["update_config"]["failure_action"] == "rollback"
+    assert deploy["rollback_config"]["order"] == "start-first"
+    assert deploy["resources"]["limits"]["memory"] and deploy["resources"]["reservations"]["memory"]
+    assert appsvc["read_only"] and appsvc["cap_drop"] == ["ALL"] and appsvc["healthcheck"]["start_interval"] == "1s"
+    assert stack["services"]["migrate"]["deploy"]["mode"] == "replicated-job"
+    db = stack["services"]["db"]
+    assert db["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+    assert db["deploy"]["placement"]["constraints"] and db["volumes"]
+    assert all(spec["external"] for spec in stack["secrets"].values())
+    text = (root / "stack.yaml").read_text()
+    assert "PASSWORD=" not in text and "password:" not in text.lower().replace("db_password:", "")
+
+
+def test_guide_app_stack_has_no_database_or_secrets(tmp_path):
+    root = _init(tmp_path, "guide-app", "--replicas", "3")
+    stack = YAML(typ="safe").load((root / "stack.yaml").read_text())
+    assert set(stack["services"]) == {"app"} and "secrets" not in stack and stack["services"]["app"]["deploy"]["replicas"] == 3
+
+
+def test_the_app_is_warned_when_it_cannot_read_secret_files(tmp_path):
+    root = copy_project(EXAMPLES / "items-service", tmp_path)
+    config = root / "app" / "config.py"
+    config.write_text("".join(line for line in config.read_text().splitlines(keepends=True)
+                              if "secrets_dir" not in line and "/run/secrets" not in line))
+    result = runner.invoke(app, ["init", str(root), "--target", "swarm", "-v"])
+    assert result.exit_code == 0, result.output
+    assert "secrets = False" in result.output
+    assert "did not find `secrets_dir`" in (root / "DEPLOY.md").read_text()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--workers", "2"], "let swarm (--replicas) add replicas"),
+    (["--replicas", "0"], "--replicas 0 must be at least 1"),
+    (["--proxy", "nginx"], "--proxy nginx is a compose option"),
+])
+def test_bad_swarm_options_write_nothing(tmp_path, args, message):
+    root = copy_project(EXAMPLES / "items-service", tmp_path)
+    before = tree_digest(root)
+    result = runner.invoke(app, ["init", str(root), "--target", "swarm", *args])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert tree_digest(root) == before
+
+
+def test_replicas_outside_swarm_is_refused(tmp_path):
+    root = copy_project(EXAMPLES / "guide-app", tmp_path)
+    result = runner.invoke(app, ["init", str(root), "--target", "compose", "--replicas", "2"])
+    assert result.exit_code == 2 and "--replicas is a swarm option" in result.output
+
+
+def test_check_reads_stack_files(tmp_path):
+    root = _init(tmp_path, "guide-app")
+    stack = root / "stack.yaml"
+    stack.write_text(stack.read_text().replace('"--port", "8000"', '"--port", "8000", "--workers", "4"', 1))
+    rules = {f.rule for f in run_check(root).findings}
+    assert "QS010" in rules  # 4 workers in a task that swarm replicates
+
+
+# -- the deploy logic against a faked docker boundary ------------------------------------------------------
+
+class FakeDocker:
+    def __init__(self, existing_secrets: list[str]):
+        self.secrets = {name: None for name in existing_secrets}
+        self.calls: list[list[str]] = []
+
+    def run(self, args, *, timeout=120, check=True, input=None, env=None):
+        self.calls.append(list(args))
+        if args[:2] == ["secret", "ls"]:
+            return Result(["docker", *args], 0, "\n".join(self.secrets), "")
+        if args[:2] == ["secret", "create"]:
+            self.secrets[args[-2]] = input
+            return Result(["docker", *args], 0, args[-2], "")
+        raise AssertionError(f"unexpected docker call {args}")
+
+
+def _stack_data(tmp_path) -> dict:
+    root = copy_project(EXAMPLES / "items-service", tmp_path, "items")
+    assert runner.invoke(app, ["init", str(root), "--target", "swarm"]).exit_code == 0
+    return YAML(typ="safe").load((root / "stack.yaml").read_text())
+
+
+def test_missing_secrets_are_created_together(tmp_path, monkeypatch):
+    fake = FakeDocker([])
+    monkeypatch.setattr(docker, "run", fake.run)
+    created = swarm.ensure_secrets(_stack_data(tmp_path), "items")
+    assert created == ["items_db_password", "items_database_url"]
+    password = fake.secrets["items_db_password"]
+    assert len(password) >= 32 and fake.secrets["items_database_url"] == f"postgresql+psycopg://items:{password}@db:5432/items"
+    assert all("--label" in call for call in fake.calls if call[:2] == ["secret", "create"])
+
+
+def test_existing_secrets_are_left_alone(tmp_path, monkeypatch):
+    fake = FakeDocker(["items_db_password", "items_database_url"])
+    monkeypatch.setattr(docker, "run", fake.run)
+    assert swarm.ensure_secrets(_stack_data(tmp_path), "items") == []
+    assert not any(call[:2] == ["secret", "create"] for call in fake.calls)
+
+
+@pytest.mark.parametrize("existing", ["items_db_password", "items_database_url"])
+def test_half_existing_secret_pair_is_refused_not_desynchronised(tmp_path, monkeypatch, existing):
+    fake = FakeDocker([existing])
+    monkeypatch.setattr(docker, "run", fake.run)
+    with pytest.raises(UserInputError, match="exists but"):
+        swarm.ensure_secrets(_stack_data(tmp_path), "items")
+    assert not any(call[:2] == ["secret", "create"] for call in fake.calls)
+
+
+def test_statuses_read_replicas_jobs_and_updates(monkeypatch):
+    service_ls = "\n".join(json.dumps(r) for r in [
+        {"ID": "a1", "Image": "items:v2", "Mode": "replicated", "Name": "s_app", "Replicas": "3/2"},
+        {"ID": "m1", "Image": "items:v2", "Mode": "replicated job", "Name": "s_migrate", "Replicas": "0/1 (1/1 completed)"},
+    ])
+    inspect = json.dumps([{"ID": "a1xyz", "Spec": {"Name": "s_app"}, "UpdateStatus": {"State": "updating", "StartedAt": "t"}},
+                          {"ID": "m1xyz", "Spec": {"Name": "s_migrate"}}])
+    stack_ps = "\n".join(json.dumps(t) for t in [
+        {"Name": "s_app.1", "Image": "items:v1", "CurrentState": "Running 9 seconds ago"},
+        {"Name": "s_app.2", "Image": "items:v2", "CurrentState": "Running 1 second ago"},
+        {"Name": "s_app.3", "Image": "items:v2", "CurrentState": "Starting 1 second ago"},
+    ])
+
+    def fake(args, **_):
+        out = {"ls": service_ls, "inspect": inspect, "ps": stack_ps}[args[1]]
+        return Result(["docker", *args], 0, out, "")
+
+    monkeypatch.setattr(docker, "run", fake)
+    app_status, job = swarm.statuses("s")
+    # only tasks of the current image that run (healthy) count: v1 is leaving, .3 is still starting
+    assert (app_status.running, app_status.desired, app_status.update, app_status.converged) == (1, 2, "updating", False)
+    assert (job.is_job, job.completed, job.desired, job.converged) == (True, 1, 1, True)
+
+
+def test_deploy_without_a_stack_file_is_one_error(tmp_path):
+    root = copy_project(EXAMPLES / "guide-app", tmp_path)
+    result = runner.invoke(app, ["deploy", "swarm", str(root)])
+    assert result.exit_code == 2 and "no stack file" in result.output and "init --target swarm" in result.output
