@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from quayside import docker
 from quayside.check import run_check
 from quayside.load import Load, summarize
 from quayside.swarm import statuses
+from swarmlab import remove_everything, start_edge, swarm_engine
 
 pytestmark = pytest.mark.docker
 
@@ -46,28 +46,13 @@ def http_json(method: str, url: str, body: dict | None = None) -> tuple[int, obj
 
 
 @pytest.fixture(scope="module")
-def swarm_engine():
-    state = json.loads(docker.run(["info", "--format", "{{json .Swarm}}"]).stdout)
-    joined_here = state.get("LocalNodeState") == "inactive"
-    if joined_here:
-        docker.run(["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:2377"], timeout=60)
-    elif not state.get("ControlAvailable"):
-        pytest.fail(f"the engine is in a swarm but not a manager ({state.get('LocalNodeState')}): cannot deploy here")
-    yield
-    if joined_here:
-        docker.run(["swarm", "leave", "--force"], timeout=60, check=False)
-        docker.run(["network", "rm", "docker_gwbridge"], timeout=30, check=False)
-
-
-def edge_config(deploy_md: str) -> str:
-    """The nginx snippet DEPLOY.md recommends, in a server block: the test runs what users are told to run."""
-    snippet = re.search(r"```nginx\n(.*?)```", deploy_md, re.S)
-    assert snippet, "DEPLOY.md lost its nginx edge snippet"
-    return "server {\n    listen 80;\n" + snippet.group(1) + "}\n"
+def engine_in_swarm():
+    with swarm_engine():
+        yield
 
 
 @pytest.fixture(scope="module")
-def stack(swarm_engine, tmp_path_factory):
+def stack(engine_in_swarm, tmp_path_factory):
     project = copy_project(EXAMPLES / "items-service", tmp_path_factory.mktemp("swarm"), "items")
     name = f"qsw{uuid.uuid4().hex[:6]}"
     init = quayside("init", str(project), "--target", "swarm")
@@ -76,10 +61,7 @@ def stack(swarm_engine, tmp_path_factory):
     try:
         deployed = quayside("deploy", "swarm", str(project), "--stack", name, "--timeout", "240")
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-        (project / "edge.conf").write_text(edge_config((project / "DEPLOY.md").read_text()))
-        docker.run(["run", "-d", "--name", edge, "--network", f"{name}_backend", "-p", "127.0.0.1::80",
-                    "-v", f"{project / 'edge.conf'}:/etc/nginx/conf.d/default.conf:ro", "nginx:1.22"])
-        port = int(docker.run(["port", edge, "80/tcp"]).stdout.splitlines()[0].rsplit(":", 1)[1])
+        port = start_edge(project, name, edge)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while http_json("GET", base + "/ready")[0] != 200:
@@ -87,15 +69,7 @@ def stack(swarm_engine, tmp_path_factory):
             time.sleep(0.5)
         yield {"project": project, "name": name, "base": base, "port": port, "deploy_output": deployed.stdout}
     finally:
-        docker.run(["rm", "-f", edge], check=False)
-        quayside("deploy", "swarm", str(project), "--stack", name, "--remove", timeout=180)
-        for secret in docker.run(["secret", "ls", "-q", "--filter", f"label=com.docker.stack.namespace={name}"], check=False).stdout.split():
-            docker.run(["secret", "rm", secret], check=False)
-        deadline = time.monotonic() + 60
-        while docker.run(["volume", "rm", f"{name}_db-data"], check=False).returncode != 0 and time.monotonic() < deadline:
-            time.sleep(1)  # the db container is removed a moment after its service
-        for image in docker.run(["image", "ls", "-q", "--filter", f"reference={name}"], check=False).stdout.split():
-            docker.run(["image", "rm", "-f", image], check=False)
+        remove_everything(name, edge)
 
 
 def test_generated_stack_has_zero_findings(stack):
