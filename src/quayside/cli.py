@@ -530,3 +530,24 @@ def deploy_swarm_cmd(
     rows = [(s.name, s.mode, f"{s.completed}/{s.desired} completed" if s.is_job else f"{s.running}/{s.desired}",
              s.update or "-", s.image) for s in states]
     _table(f"quayside deploy swarm: {name} converged", rows, ("service", "mode", "tasks", "update", "image"))
+
+
+@deploy_app.command("k8s")
+def deploy_k8s_cmd(
+    path: PathArg = Path("."),
+    overlay: Annotated[str, typer.Option(help="Which k8s/overlays/ directory: staging or production.")] = "staging",
+    image: Annotated[Optional[str], typer.Option(help="Deploy this image (pushed to a registry the cluster pulls from).")] = None,
+    context: Annotated[Optional[str], typer.Option(help="kubeconfig context (default: the current one).")] = None,
+    timeout: Annotated[int, typer.Option(help="Seconds to wait for the migration job and for the rollout.")] = 300,
+) -> None:
+    """Render the overlay, run the migration Job to completion (when Alembic is configured), apply, and wait for
+    `kubectl rollout status`. A failed migration stops before the app changes; a failed rollout exits 3."""
+    from quayside.k8sdeploy import deploy
+
+    with _user_errors():
+        rollout = deploy(path.resolve(), overlay=overlay, image=image, context=context, timeout=timeout)
+    for line in rollout.applied:
+        out.print(f"  {line}", markup=False)
+    if rollout.migrated:
+        out.print("  migration job completed before the rollout", markup=False)
+    out.print(f"deployment/{rollout.deployment} rolled out in namespace {rollout.namespace} ({rollout.image})", markup=False)

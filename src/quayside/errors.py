@@ -60,3 +60,13 @@ class VerificationFailed(QuaysideError):
     """verify ran, and at least one check failed (exit 1)."""
 
     exit_code = 1
+
+
+class KubectlError(DockerError):
+    """A kubectl call failed: the command, its exit code and stderr (exit 3)."""
+
+
+class ClusterUnavailable(QuaysideError):
+    """No kubectl, or no cluster answers with the current kubeconfig/context (exit 3)."""
+
+    exit_code = 3
