@@ -118,7 +118,7 @@ def inspect_cmd(
 def init_cmd(
     path: PathArg = Path("."),
     style: Annotated[Style, typer.Option(help="production (default): everything the guide recommends; guide: the guide's Dockerfile; multistage; uv.")] = Style.PRODUCTION,
-    target: Annotated[Target, typer.Option(help="docker: Dockerfile + .dockerignore; compose: also compose.yaml and .env.example; kubernetes: also a kustomize base and overlays under k8s/; swarm: also stack.yaml.")] = Target.DOCKER,
+    target: Annotated[Target, typer.Option(help="docker: Dockerfile + .dockerignore; compose: also compose.yaml and .env.example; kubernetes: a kustomize base and overlays under k8s/; swarm: stack.yaml; cloudrun, ecs, aci, fly, render, railway: that platform's file.")] = Target.DOCKER,
     proxy: Annotated[Proxy, typer.Option(help="none; external: behind a TLS proxy you run; traefik or nginx: compose adds that proxy (HTTPS).")] = Proxy.NONE,
     db: Annotated[Database, typer.Option(help="compose: a Postgres service (auto: when a driver or ORM is declared).")] = Database.AUTO,
     domain: Annotated[str, typer.Option(help="kubernetes: the Ingress host.")] = "app.example.com",
@@ -141,18 +141,23 @@ def init_cmd(
     from quayside.plan import InitOptions, build_plan
     from quayside.project import inspect_project
     from quayside.kubeplan import build_kube_plan
-    from quayside.render import render_compose_files, render_files, render_kubernetes_files, render_swarm_files
+    from quayside.cloudplan import build_cloud_plan
+    from quayside.render import render_cloud_files, render_compose_files, render_files, render_kubernetes_files, render_swarm_files
     from quayside.swarmplan import build_swarm_plan
 
     with _user_errors():
         info = inspect_project(path)
-        if target in (Target.KUBERNETES, Target.SWARM):
+        orchestrated = target not in (Target.DOCKER, Target.COMPOSE)
+        if orchestrated:
             if workers and workers > 1:
-                scaler = "the HorizontalPodAutoscaler" if target is Target.KUBERNETES else "swarm (--replicas)"
+                scaler = {Target.KUBERNETES: "the HorizontalPodAutoscaler", Target.SWARM: "swarm (--replicas)"}.get(target, "the platform")
                 raise UserInputError(f"--workers with --target {target}: run one process per container and let "
                                      f"{scaler} add replicas (the guide)")
             if proxy is Proxy.NONE:
-                proxy = Proxy.EXTERNAL  # served behind the Ingress controller / an edge proxy on the overlay
+                proxy = Proxy.EXTERNAL  # behind the Ingress controller, an edge proxy on the overlay, the platform's proxy
+            if proxy in (Proxy.TRAEFIK, Proxy.NGINX) and target is not Target.SWARM and target is not Target.KUBERNETES:
+                raise UserInputError(f"--proxy {proxy} with --target {target}: the platform's own proxy terminates TLS",
+                                     hint="leave --proxy out (or use --proxy external)")
         if replicas is not None and target is not Target.SWARM:
             raise UserInputError("--replicas is a swarm option", hint="compose: --workers; kubernetes: the HPA in k8s/base/hpa.yaml")
         options = InitOptions(style, python, port, workers if target is Target.DOCKER else None, proxy,
@@ -179,6 +184,8 @@ def init_cmd(
             swarm = build_swarm_plan(info, plan, proxy=proxy, db=db, replicas=replicas)
             decisions.update(swarm.decisions)
             files.update(render_swarm_files(swarm))
+        elif orchestrated:
+            files.update(render_cloud_files(build_cloud_plan(info, plan, target.value, db)))
         planned = plan_writes(info.root, files, force=force)
         if verbose:
             for name, decided in decisions.items():
@@ -203,6 +210,8 @@ def init_cmd(
             out.print(f"next: quayside verify {path}, then quayside deploy k8s {path}", markup=False)
         elif target is Target.SWARM:
             out.print(f"next: quayside verify {path}, then quayside deploy swarm {path}", markup=False)
+        elif orchestrated:
+            out.print(f"next: quayside verify {path}, then deploy as {path / 'DEPLOY.md'} says", markup=False)
         else:
             nxt = "quayside up" if target is Target.COMPOSE else "quayside build"
             out.print(f"next: {nxt} {path}  (or quayside verify {path})", markup=False)

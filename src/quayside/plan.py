@@ -42,6 +42,12 @@ class Target(StrEnum):
     COMPOSE = "compose"  # ... + compose.yaml, .env.example (and .env when missing)
     KUBERNETES = "kubernetes"  # ... + a kustomize base and staging/production overlays under k8s/
     SWARM = "swarm"  # ... + stack.yaml for `docker stack deploy`
+    CLOUDRUN = "cloudrun"  # ... + deploy/cloudrun/service.yaml (Knative), a migration job
+    ECS = "ecs"  # ... + deploy/ecs/task-definition.json (Fargate)
+    ACI = "aci"  # ... + deploy/aci/container-group.yaml
+    FLY = "fly"  # ... + fly.toml
+    RENDER = "render"  # ... + render.yaml (Blueprint)
+    RAILWAY = "railway"  # ... + railway.json
 
 
 class Style(StrEnum):

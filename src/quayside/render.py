@@ -6,6 +6,8 @@ import json
 
 import jinja2
 
+from quayside.cloudplan import FILES as CLOUD_FILES
+from quayside.cloudplan import CloudPlan
 from quayside.composeplan import ComposePlan
 from quayside.kubeplan import OVERLAYS, KubePlan
 from quayside.plan import DockerfilePlan
@@ -78,3 +80,66 @@ def render_kubernetes_files(k: KubePlan) -> dict[str, str]:
 def render_swarm_files(s: SwarmPlan) -> dict[str, str]:
     return {STACK_FILE: _tidy(_env.get_template("stack.yaml.j2").render(s=s)),
             "DEPLOY.md": _tidy(_env.get_template("DEPLOY.swarm.md.j2").render(s=s))}
+
+
+def _ecs_task_definition(c: CloudPlan) -> dict[str, object]:
+    container: dict[str, object] = {
+        "name": "app",
+        "image": f"ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/{c.name}:latest",
+        "essential": True,
+        "portMappings": [{"name": "http", "containerPort": c.port, "protocol": "tcp", "appProtocol": "http"}],
+        # numeric, like the image's USER: ECS runs the same non-root user
+        "user": f"{c.uid}:{c.uid}",
+        "readonlyRootFilesystem": True,
+        "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+        "memory": c.memory_mb,
+        "stopTimeout": c.grace_seconds,
+        "logConfiguration": {"logDriver": "awslogs", "options": {
+            "awslogs-group": f"/ecs/{c.name}", "awslogs-region": "REGION",
+            "awslogs-stream-prefix": "app", "awslogs-create-group": "true"}},
+    }
+    if c.healthcheck:
+        container["healthCheck"] = {"command": ["CMD", *c.healthcheck], "interval": 10, "timeout": 5, "retries": 3, "startPeriod": 30}
+    if c.database:
+        container["secrets"] = [{"name": "DATABASE_URL",
+                                 "valueFrom": f"arn:aws:secretsmanager:REGION:ACCOUNT_ID:secret:{c.name}/database-url"}]
+    return {
+        "family": c.name,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "512",
+        "memory": "1024",
+        "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"},
+        "executionRoleArn": "arn:aws:iam::ACCOUNT_ID:role/ecsTaskExecutionRole",
+        "containerDefinitions": [container],
+        "volumes": [{"name": "tmp"}],
+    }
+
+
+def _railway(c: CloudPlan) -> dict[str, object]:
+    deploy: dict[str, object] = {
+        "healthcheckPath": c.ready_path,
+        "healthcheckTimeout": 100,
+        "restartPolicyType": "ON_FAILURE",
+        "restartPolicyMaxRetries": 10,
+        "drainingSeconds": c.grace_seconds,
+    }
+    if c.migrate:
+        deploy["preDeployCommand"] = [" ".join(c.migrate)]
+    return {"$schema": "https://railway.com/railway.schema.json",
+            "build": {"builder": "DOCKERFILE", "dockerfilePath": "Dockerfile"}, "deploy": deploy}
+
+
+def render_cloud_files(c: CloudPlan) -> dict[str, str]:
+    main = CLOUD_FILES[c.target][0]
+    if c.target == "ecs":
+        text = json.dumps(_ecs_task_definition(c), indent=2) + "\n"
+    elif c.target == "railway":
+        text = json.dumps(_railway(c), indent=2) + "\n"
+    else:
+        name = {"cloudrun": "cloudrun-service.yaml", "aci": "aci.yaml", "fly": "fly.toml", "render": "render.yaml"}[c.target]
+        text = _tidy(_env.get_template(f"cloud/{name}.j2").render(c=c))
+    files = {main: text, "DEPLOY.md": _tidy(_env.get_template("DEPLOY.cloud.md.j2").render(c=c))}
+    if c.target == "cloudrun" and c.migrate:
+        files["deploy/cloudrun/migrate-job.yaml"] = _tidy(_env.get_template("cloud/cloudrun-job.yaml.j2").render(c=c))
+    return files

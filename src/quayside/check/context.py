@@ -134,7 +134,8 @@ class CheckContext:
     def k8s_containers(self) -> list[tuple[YamlDoc, Any, Any]]:
         """(doc, workload object, container) for Deployments, StatefulSets, DaemonSets, Jobs, Pods."""
         out = []
-        for doc, obj in self.k8s_objects("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet"):
+        knative = [(doc, obj) for doc, obj in self.k8s_objects("Service") if str(obj.get("apiVersion", "")).startswith("serving.knative.dev/")]
+        for doc, obj in self.k8s_objects("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet") + knative:
             spec = obj.get("spec") or {}
             if obj.get("kind") == "CronJob":
                 spec = ((spec.get("jobTemplate") or {}).get("spec") or {})
@@ -202,6 +203,74 @@ def _load_yaml(root: Path, rel: str, ctx: CheckContext) -> list[YamlDoc]:
         ctx.load_errors.append((rel, 1, f"YAML refused: {exc}"))
         return []
     return [YamlDoc(rel, text, d) for d in docs]
+
+
+def _parse_quietly(rel: str, text: str) -> list[YamlDoc]:
+    """A file another loader already read (and reported on): parse it again for another purpose."""
+    try:
+        return [YamlDoc(rel, text, d) for d in YAML(typ="rt").load_all(text) if d is not None]
+    except YAMLError:
+        return []
+
+
+def _line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return number
+    return 1
+
+
+def platform_ports(ctx: CheckContext) -> list[tuple[str, int, int, str]]:
+    """(path, line, port, what) for the port each cloud platform file sends traffic to: fly.toml internal_port,
+    render.yaml PORT, an ECS task definition's containerPort, an ACI container port. (Cloud Run's Knative YAML
+    is read with the Kubernetes files.)"""
+    import json
+    import tomllib
+
+    found: list[tuple[str, int, int, str]] = []
+    root = ctx.root
+    if (root / "fly.toml").is_file() and (text := _read(root, "fly.toml", ctx)) is not None:
+        try:
+            fly = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            ctx.load_errors.append(("fly.toml", 1, f"invalid TOML: {exc}"))
+            fly = {}
+        services = fly.get("services") or []
+        services = [*(services if isinstance(services, list) else [services]), fly.get("http_service")]
+        for svc in services:
+            if isinstance(svc, dict) and isinstance(svc.get("internal_port"), int):
+                found.append(("fly.toml", _line_of(text, "internal_port"), svc["internal_port"], "fly.toml internal_port"))
+    if (root / "render.yaml").is_file():
+        for doc in _load_yaml(root, "render.yaml", ctx):
+            for svc in (doc.data.get("services") or []) if isinstance(doc.data, dict) else []:
+                for env in (svc.get("envVars") or []) if isinstance(svc, dict) else []:
+                    if isinstance(env, dict) and env.get("key") == "PORT" and str(env.get("value", "")).isdigit():
+                        found.append(("render.yaml", doc.line_of(env), int(env["value"]), "render.yaml PORT"))
+    for path in sorted((root / "deploy").rglob("*.json")) if (root / "deploy").is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        text = _read(root, rel, ctx)
+        try:
+            data = json.loads(text) if text else None
+        except ValueError:
+            continue
+        for container in (data.get("containerDefinitions") or []) if isinstance(data, dict) else []:
+            for mapping in container.get("portMappings") or []:
+                if isinstance(mapping, dict) and isinstance(mapping.get("containerPort"), int):
+                    found.append((rel, _line_of(text or "", '"containerPort"'), mapping["containerPort"], "ECS containerPort"))
+    for path in sorted((root / "deploy").rglob("*.y*ml")) if (root / "deploy").is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        docs = _load_yaml(root, rel, ctx) if rel not in ctx.texts else _parse_quietly(rel, ctx.texts[rel])
+        for doc in docs:
+            props = doc.data.get("properties") if isinstance(doc.data, dict) else None
+            ip_ports = ((props.get("ipAddress") or {}).get("ports") or []) if isinstance(props, dict) else []
+            for port in ip_ports if isinstance(ip_ports, list) else []:
+                if isinstance(port, dict) and isinstance(port.get("port"), int):
+                    found.append((rel, doc.line_of(port), port["port"], "ACI ipAddress port"))
+            for container in (props.get("containers") or []) if isinstance(props, dict) else []:
+                for port in ((container.get("properties") or {}).get("ports") or []) if isinstance(container, dict) else []:
+                    if isinstance(port, dict) and isinstance(port.get("port"), int):
+                        found.append((rel, doc.line_of(port), port["port"], "ACI container port"))
+    return found
 
 
 def dockerfile_names(root: Path) -> list[str]:

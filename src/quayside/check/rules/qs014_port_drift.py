@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from quayside.check.command import server_port, stage_env, url_ports
-from quayside.check.context import DB_IMAGES, PROXY_IMAGES
+from quayside.check.context import DB_IMAGES, PROXY_IMAGES, platform_ports
 from quayside.check.model import Rule, Severity, register
 from quayside.check.rules._util import chain_instructions, compose_health_test, final_servers
 from quayside.check.rules.qs007_no_healthcheck import app_services
@@ -35,8 +35,9 @@ def is_third_party(image: str) -> bool:
 
 @register
 class PortDrift(Rule):
-    """The port the server listens on disagrees with `EXPOSE`, the health check, compose `ports`, or Kubernetes
-    `containerPort`, probes or Service `targetPort`.
+    """The port the server listens on disagrees with `EXPOSE`, the health check, compose `ports`, Kubernetes
+    `containerPort`, probes or Service `targetPort`, or a cloud platform's port (fly.toml `internal_port`,
+    render.yaml `PORT`, an ECS `containerPort`, an ACI container port, Cloud Run's `containerPort`).
 
     ## Why
     Each of these is written by hand in another file, and they drift: the app listens on 8000, compose
@@ -80,6 +81,10 @@ class PortDrift(Rule):
                             yield self.at_line(doc.path, doc.line_of(svc["healthcheck"], "test"), 1,
                                                f"service {name}: the health check asks port {p}, the server listens on {port}")
             yield from self._k8s(ctx, port)
+            for path, line, platform_port, what in platform_ports(ctx):
+                if platform_port != port:
+                    yield self.at_line(path, line, 1, f"{what} is {platform_port}, but the server listens on {port}: "
+                                                      "the platform sends traffic where nothing answers")
 
     def _k8s(self, ctx, port: int):
         named: dict[str, int] = {}
