@@ -268,7 +268,7 @@ def host_server(example: Path, version: str, workdir: Path) -> Iterator[Server]:
         server.wait(timeout=20)
 
 
-def throughput(example: Path, tag: str, version: str, seconds: int, rounds: int) -> dict[str, dict]:
+def throughput(example: Path, tag: str, version: str, seconds: int, rounds: int, path: str) -> dict[str, dict]:
     """All four servers up at once, measured in interleaved rounds; the median of each is reported."""
     network = f"quayside-bench-{uuid.uuid4().hex[:8]}"
     docker.run(["network", "create", network])
@@ -281,6 +281,7 @@ def throughput(example: Path, tag: str, version: str, seconds: int, rounds: int)
                 "host_1_worker": stack.enter_context(host_server(example, version, Path(tmp))),
             }
             for server in servers.values():
+                server.url = server.url.rstrip("/") + path
                 wrk(server.url, 2)  # warm-up
                 if server.container:
                     server.rss_idle = rss_mb(server.container)
@@ -299,14 +300,15 @@ def main() -> int:
     parser.add_argument("--example", type=Path, default=HERE.parent / "examples" / "guide-app")
     parser.add_argument("--seconds", type=int, default=10, help="length of one wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per server (the median is reported)")
+    parser.add_argument("--path", default="/", help="what wrk requests, e.g. /items/5?q=test (the guide's other route)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench/run needs wrk (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
     example = args.example.resolve()
     print(f"engine {docker.engine_version()}, {os.cpu_count()} CPUs; example {example.name}; "
-          f"wrk -t1 -c64, {args.rounds} interleaved rounds of {args.seconds}s per server", flush=True)
-    results: dict = {"example": example.name, "cpus": os.cpu_count()}
+          f"wrk -t1 -c64 GET {args.path}, {args.rounds} interleaved rounds of {args.seconds}s per server", flush=True)
+    results: dict = {"example": example.name, "cpus": os.cpu_count(), "path": args.path}
     rows = []
     with tempfile.TemporaryDirectory(prefix="quayside-bench-") as tmp:
         for label, (text, style) in dockerfiles(example).items():
@@ -316,7 +318,7 @@ def main() -> int:
     production = next(r for r in rows if r["image"] == "production")
     version = build_plan(inspect_project(example), InitOptions()).python_version
     try:
-        results["throughput"] = tp = throughput(example, production["tag"], version, args.seconds, args.rounds)
+        results["throughput"] = tp = throughput(example, production["tag"], version, args.seconds, args.rounds, args.path)
     finally:
         for r in rows:
             docker.run(["rmi", "-f", r["tag"]], check=False)
@@ -365,8 +367,9 @@ def main() -> int:
     results["targets"] = {k: f"{op} {goal}" for k, (op, goal) in targets.items()}
     for r in rows:
         r.pop("tag")
-    (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print("wrote bench/results.json")
+    out = HERE / ("results.json" if args.path == "/" else f"results-{re.sub(r'[^a-z0-9]+', '-', args.path).strip('-')}.json")
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote bench/{out.name}")
     return 0
 
 

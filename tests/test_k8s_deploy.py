@@ -112,3 +112,10 @@ def test_no_cluster_is_one_clear_error(tmp_path, monkeypatch):
 def test_missing_overlay_is_a_user_error(tmp_path):
     result = runner.invoke(app, ["deploy", "k8s", str(_project(tmp_path, "guide-app")), "--overlay", "qa"])
     assert result.exit_code == 2 and "no kustomization" in result.output
+
+
+def test_a_broken_kustomization_is_a_user_error(tmp_path):
+    root = _project(tmp_path, "guide-app")
+    (root / "k8s" / "overlays" / "staging" / "kustomization.yaml").write_text("resources:\n  - ../../nowhere\n")
+    result = runner.invoke(app, ["deploy", "k8s", str(root)])
+    assert result.exit_code == 2 and result.output.count("error:") == 1 and "kubectl kustomize" in result.output

@@ -195,3 +195,14 @@ def test_deploy_without_a_stack_file_is_one_error(tmp_path):
     root = copy_project(EXAMPLES / "guide-app", tmp_path)
     result = runner.invoke(app, ["deploy", "swarm", str(root)])
     assert result.exit_code == 2 and "no stack file" in result.output and "init --target swarm" in result.output
+
+
+@pytest.mark.parametrize("text", ["services: [unclosed\n", "just a string\n", "services: {}\n"])
+def test_deploy_with_a_broken_stack_file_is_one_error_and_writes_nothing(tmp_path, text, monkeypatch):
+    monkeypatch.setattr(docker, "run", lambda *a, **k: pytest.fail("docker was called before the stack file was read"))
+    root = copy_project(EXAMPLES / "guide-app", tmp_path)
+    (root / "stack.yaml").write_text(text)
+    before = tree_digest(root)
+    result = runner.invoke(app, ["deploy", "swarm", str(root), "--image", "guide-app:any"])
+    assert result.exit_code == 2 and result.output.count("error:") == 1, result.output
+    assert tree_digest(root) == before

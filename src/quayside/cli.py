@@ -120,7 +120,7 @@ def init_cmd(
     style: Annotated[Style, typer.Option(help="production (default): everything the guide recommends; guide: the guide's Dockerfile; multistage; uv.")] = Style.PRODUCTION,
     target: Annotated[Target, typer.Option(help="docker: Dockerfile + .dockerignore; compose: also compose.yaml and .env.example; kubernetes: a kustomize base and overlays under k8s/; swarm: stack.yaml; cloudrun, ecs, aci, fly, render, railway: that platform's file.")] = Target.DOCKER,
     proxy: Annotated[Proxy, typer.Option(help="none; external: behind a TLS proxy you run; traefik or nginx: compose adds that proxy (HTTPS).")] = Proxy.NONE,
-    db: Annotated[Database, typer.Option(help="compose: a Postgres service (auto: when a driver or ORM is declared).")] = Database.AUTO,
+    db: Annotated[Database, typer.Option(help="compose, swarm, cloud targets: a Postgres database (auto: when a driver or ORM is declared).")] = Database.AUTO,
     domain: Annotated[str, typer.Option(help="kubernetes: the Ingress host.")] = "app.example.com",
     acme_email: Annotated[str, typer.Option(help="kubernetes: the ACME account e-mail of the ClusterIssuer.")] = "admin@example.com",
     replicas: Annotated[Optional[int], typer.Option(help="swarm: tasks of the app (default 2).")] = None,

@@ -46,7 +46,11 @@ def _dump(docs: list[dict[str, Any]]) -> str:
 
 
 def render(directory: Path, context: str | None) -> list[dict[str, Any]]:
-    out = kubectl.run(["kustomize", str(directory)], context=context, timeout=60).stdout
+    try:
+        out = kubectl.run(["kustomize", str(directory)], context=context, timeout=60).stdout
+    except KubectlError as exc:  # kustomize reads only the user's files: their error, not the cluster's
+        raise UserInputError(f"`kubectl kustomize {directory}` failed: {exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else 'no output'}",
+                             path=directory, hint="`quayside check` and `kubectl kustomize` show where") from None
     return [d for d in _yaml().load_all(out) if isinstance(d, dict)]
 
 

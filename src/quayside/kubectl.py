@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
-
+from quayside.docker import Result  # the same shape of result for both choke points
 from quayside.errors import ClusterUnavailable, KubectlError
 
 _NO_CLUSTER_MARKERS = (
@@ -19,14 +18,6 @@ _NO_CLUSTER_MARKERS = (
     "context was not found",
     "does not exist in the kubeconfig",
 )
-
-
-@dataclass(frozen=True)
-class Result:
-    command: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 def run(args: list[str], *, context: str | None = None, timeout: float = 120, check: bool = True,

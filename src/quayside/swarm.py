@@ -73,7 +73,7 @@ def _read_stack(path: Path) -> dict[str, Any]:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, YAMLError) as exc:
         raise UserInputError(f"cannot read {path.name}: {exc}", path=path, hint="`quayside check` shows where") from None
-    if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
+    if not isinstance(data, dict) or not isinstance(data.get("services"), dict) or not data["services"]:
         raise UserInputError(f"{path.name} has no services", path=path)
     return data
 

@@ -78,7 +78,7 @@ def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy:
     decisions["database"] = has_db
     migrate = _migrations(project)
     if migrate.value:
-        migrate = Decided(migrate.value, migrate.source, "Alembic is configured: a `migrate` replicated-job runs it once per deploy")
+        migrate = Decided(migrate.value, migrate.source, "Alembic is configured: a `migrate` replicated-job runs it on the first deploy and whenever the image changes")
     if migrate.value and not has_db.value:
         migrate = Decided(None, migrate.source, "Alembic is configured but there is no database service to migrate")
     decisions["migrate"] = migrate
