@@ -175,3 +175,9 @@ def test_check_finds_platform_port_drift(tmp_path, target, path, before, after):
     file.write_text(file.read_text().replace(before, after, 1))
     findings = [(f.rule, f.path) for f in run_check(root).findings]
     assert findings == [("QS014", path)]
+
+
+def test_ecs_migration_override_is_valid_json(tmp_path):
+    deploy_md = (_init(tmp_path, "items-service", "ecs") / "DEPLOY.md").read_text()
+    override = re.search(r"--overrides '([^']*)'", deploy_md).group(1)
+    assert json.loads(override)["containerOverrides"][0]["command"] == ["alembic", "upgrade", "head"]
