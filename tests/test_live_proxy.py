@@ -30,6 +30,27 @@ DOMAIN = "app.quayside.test"
 PEBBLE = "ghcr.io/letsencrypt/pebble:2.6.0"
 
 
+def write_pebble_config(directory: Path) -> None:
+    """pebble's config (ACME on 14000, management on 15000, validating on 80/443) and the CA its own TLS uses."""
+    minica = docker.run(["run", "--rm", "--entrypoint", "cat", PEBBLE, "/test/certs/pebble.minica.pem"]).stdout
+    directory.mkdir()
+    (directory / "minica.pem").write_text(minica)
+    (directory / "config.json").write_text(json.dumps({"pebble": {
+        "listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
+        "certificate": "/test/certs/localhost/cert.pem", "privateKey": "/test/certs/localhost/key.pem",
+        "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": False}}))
+
+
+def pebble_root(mgmt_port: int, minica: Path) -> str:
+    """pebble's issuing root (made fresh at each start), fetched over its management API."""
+    conn = http.client.HTTPSConnection("127.0.0.1", mgmt_port, context=ssl.create_default_context(cafile=str(minica)), timeout=10)
+    try:
+        conn.request("GET", "/roots/0")
+        return conn.getresponse().read().decode()
+    finally:
+        conn.close()
+
+
 class _LoopbackHTTPS(http.client.HTTPSConnection):
     """HTTPS to 127.0.0.1 with the app's domain as SNI and Host."""
 
@@ -129,13 +150,7 @@ def test_traefik_https_with_acme_from_pebble(items, tmp_path):
            "PROXY_BIND": "127.0.0.1", "HTTP_PORT": "", "HTTPS_PORT": ""}
     assert quayside("init", str(project), "--target", "compose", "--proxy", "traefik", env=env).returncode == 0
     # test-only overlay: the ACME server, Traefik trusting its CA, and the domain resolving to the proxy
-    minica = docker.run(["run", "--rm", "--entrypoint", "cat", PEBBLE, "/test/certs/pebble.minica.pem"]).stdout
-    (project / "pebble").mkdir()
-    (project / "pebble" / "minica.pem").write_text(minica)
-    (project / "pebble" / "config.json").write_text(json.dumps({"pebble": {
-        "listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
-        "certificate": "/test/certs/localhost/cert.pem", "privateKey": "/test/certs/localhost/key.pem",
-        "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": False}}))
+    write_pebble_config(project / "pebble")
     (project / "compose.pebble.yaml").write_text(
         "services:\n"
         "  pebble:\n"
@@ -156,13 +171,7 @@ def test_traefik_https_with_acme_from_pebble(items, tmp_path):
     up = compose(files, project, name, "up", "--detach", "--build", "--wait", "--wait-timeout", "180", env=env, timeout=900)
     assert up.returncode == 0, up.stdout + up.stderr
 
-    # pebble's issuing root (made fresh at each start), fetched over its management API
-    mgmt = published(files, project, name, "pebble", 15000)
-    ctx = ssl.create_default_context(cafile=str(project / "pebble" / "minica.pem"))
-    conn = http.client.HTTPSConnection("127.0.0.1", mgmt, context=ctx, timeout=10)
-    conn.request("GET", "/roots/0")
-    root = conn.getresponse().read().decode()
-    conn.close()
+    root = pebble_root(published(files, project, name, "pebble", 15000), project / "pebble" / "minica.pem")
     (tmp_path / "pebble-root.pem").write_text(root)
     cafile = str(tmp_path / "pebble-root.pem")
 

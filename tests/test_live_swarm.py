@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import ssl
 import subprocess
 import sys
 import time
@@ -20,12 +22,15 @@ from pathlib import Path
 
 import pytest
 
+from ruamel.yaml import YAML
+
 from conftest import EXAMPLES, copy_project
 from quayside import docker
 from quayside.check import run_check
 from quayside.load import Load, summarize
 from quayside.swarm import statuses
 from swarmlab import remove_everything, start_edge, swarm_engine
+from test_live_proxy import DOMAIN, PEBBLE, http_get, https_get, pebble_root, write_pebble_config
 
 pytestmark = pytest.mark.docker
 
@@ -154,3 +159,78 @@ def test_failed_update_rolls_back_and_the_old_version_keeps_serving(stack):
     app = next(s for s in statuses(name) if s.name == f"{name}_app")
     assert app.image == good_image and app.running == 2
     assert summarize(samples).failed == 0
+
+
+def _interpolate(text: str, env: dict[str, str]) -> str:
+    """${VAR:-default} as `docker stack deploy` expands it."""
+    return re.sub(r"\$\{(\w+)(?::-([^}]*))?\}", lambda m: env.get(m.group(1)) or (m.group(2) or ""), text)
+
+
+def test_traefik_swarm_provider_routes_to_the_tasks_with_acme(engine_in_swarm, tmp_path):
+    """--proxy traefik: the stack deployed as written, except that its proxy service runs as a container of
+    the test (same image, command and mounts, from stack.yaml) published on 127.0.0.1 only. Traefik finds
+    the app through the swarm provider and its labels, and gets a certificate from pebble (real ACME)."""
+    project = copy_project(EXAMPLES / "items-service", tmp_path, "items")
+    name = f"qst{uuid.uuid4().hex[:6]}"
+    env = {"APP_DOMAIN": DOMAIN, "ACME_EMAIL": "ops@quayside.test", "ACME_CA_SERVER": "https://pebble:14000/dir"}
+    init = quayside("init", str(project), "--target", "swarm", "--proxy", "traefik")
+    assert init.returncode == 0, init.stderr
+    stack_path = project / "stack.yaml"
+    stack = YAML().load(stack_path.read_text())
+    proxy = stack["services"].pop("proxy")  # swarm would publish it on every address: the test runs it instead
+    YAML().dump(stack, stack_path)
+    pebble, traefik = f"{name}-pebble", f"{name}-traefik"
+    try:
+        deployed = subprocess.run([sys.executable, "-m", "quayside", "deploy", "swarm", str(project), "--stack", name, "--timeout", "240"],
+                                  capture_output=True, text=True, timeout=600, env={**os.environ, **env})
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        network = f"{name}_backend"
+        write_pebble_config(project / "pebble")
+        docker.run(["run", "-d", "--name", pebble, "--network", network, "--network-alias", "pebble", "-e", "PEBBLE_VA_NOSLEEP=1",
+                    "-v", f"{project / 'pebble'}:/quayside:ro", "-p", "127.0.0.1::15000", PEBBLE, "pebble", "-config", "/quayside/config.json"])
+        command = [_interpolate(str(arg), env) for arg in proxy["command"]]
+        # the service's mounts as swarm would make them: named volumes get the stack's prefix
+        mounts = [a for volume in proxy["volumes"] for a in ("-v", volume if volume.startswith("/") else f"{name}_{volume}")]
+        docker.run(["run", "-d", "--name", traefik, "--network", network, "--network-alias", DOMAIN,
+                    "-e", "LEGO_CA_CERTIFICATES=/quayside/minica.pem", "-v", f"{project / 'pebble'}:/quayside:ro", *mounts,
+                    "-p", "127.0.0.1::80", "-p", "127.0.0.1::443", proxy["image"], *command])
+        port = {p: int(docker.run(["port", traefik, f"{p}/tcp"]).stdout.splitlines()[0].rsplit(":", 1)[1]) for p in (80, 443)}
+        mgmt = int(docker.run(["port", pebble, "15000/tcp"]).stdout.splitlines()[0].rsplit(":", 1)[1])
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                root = pebble_root(mgmt, project / "pebble" / "minica.pem")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "pebble never answered"
+                time.sleep(0.5)
+        cafile = tmp_path / "pebble-root.pem"
+        cafile.write_text(root)
+        deadline = time.monotonic() + 120
+        while True:  # Traefik serves its default certificate until ACME has issued the real one
+            try:
+                status, _, body = https_get(port[443], "/ready", str(cafile))
+                if status == 200:
+                    break
+            except (OSError, ssl.SSLError) as exc:
+                if time.monotonic() > deadline:
+                    logs = docker.run(["logs", "--tail", "40", traefik], check=False)
+                    raise AssertionError(f"no route or no pebble certificate within 120 s: {exc}\n{logs.stdout}{logs.stderr}") from None
+            time.sleep(1)
+        assert json.loads(body) == {"status": "ready"}
+        status, headers = http_get(port[80], "/items")
+        assert status in (301, 302, 307, 308) and headers["location"].startswith(f"https://{DOMAIN}")
+        status, headers, _ = https_get(port[443], "/items/", str(cafile))
+        assert status == 307 and headers["location"] == f"https://{DOMAIN}/items"  # X-Forwarded-Proto trusted
+        # dnsrr: Traefik balances over the tasks themselves; both answer
+        for _ in range(20):
+            assert https_get(port[443], "/health?via=traefik", str(cafile))[0] == 200
+        served = set()
+        for container in _app_containers(name):
+            if "via=traefik" in docker.run(["logs", container], check=False).stdout:
+                served.add(container)
+        assert len(served) == 2, served
+    finally:
+        docker.run(["rm", "-f", traefik, pebble], check=False)
+        docker.run(["volume", "rm", f"{name}_letsencrypt"], check=False)
+        remove_everything(name, f"{name}-edge")

@@ -206,3 +206,12 @@ def test_deploy_with_a_broken_stack_file_is_one_error_and_writes_nothing(tmp_pat
     result = runner.invoke(app, ["deploy", "swarm", str(root), "--image", "guide-app:any"])
     assert result.exit_code == 2 and result.output.count("error:") == 1, result.output
     assert tree_digest(root) == before
+
+
+def test_secret_recipes_do_not_depend_on_their_order(tmp_path, monkeypatch):
+    fake = FakeDocker([])
+    monkeypatch.setattr(docker, "run", fake.run)
+    data = _stack_data(tmp_path)
+    data["x-quayside"]["secrets"] = dict(reversed(list(data["x-quayside"]["secrets"].items())))  # template first
+    assert sorted(swarm.ensure_secrets(data, "items")) == ["items_database_url", "items_db_password"]
+    assert fake.secrets["items_db_password"] in fake.secrets["items_database_url"]

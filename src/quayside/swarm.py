@@ -111,21 +111,21 @@ def ensure_secrets(data: dict[str, Any], stack: str) -> list[str]:
                 raise UserInputError(f"secret {have} exists but {lack} is missing, and {name} is built from {source}",
                                      hint=f"remove {have} (`docker secret rm {have}`) to have both created again, or create {lack} yourself")
     values: dict[str, str] = {}
-    plan: list[tuple[str, str]] = []
+    # generated values first, then the templates built from them: the order in the file does not matter
+    for name, recipe in recipes.items():
+        recipe = recipe or {}
+        if str(name) in missing and "generate" in recipe:
+            values[str(name)] = secrets.token_urlsafe(24)
+        elif "generate" not in recipe and "template" not in recipe:
+            raise UserInputError(f"x-quayside recipe for secret {name} has neither generate nor template")
     for name, recipe in recipes.items():
         name, recipe = str(name), recipe or {}
-        if name not in missing:
-            continue
-        if "generate" in recipe:
-            values[name] = secrets.token_urlsafe(24)
-        elif "template" in recipe:
+        if name in missing and "template" in recipe:
             unknown_refs = [n for n in ref.findall(str(recipe["template"])) if n not in values]
             if unknown_refs:
-                raise UserInputError(f"x-quayside recipe for secret {name} uses {unknown_refs[0]}, which no earlier recipe generates")
+                raise UserInputError(f"x-quayside recipe for secret {name} uses {unknown_refs[0]}, which no recipe generates")
             values[name] = ref.sub(lambda m: values[m.group(1)], str(recipe["template"]))
-        else:
-            raise UserInputError(f"x-quayside recipe for secret {name} has neither generate nor template")
-        plan.append((name, values[name]))
+    plan = [(name, values[name]) for name in sorted(values, key=lambda n: "template" in (recipes.get(n) or {}))]
     for name, value in plan:
         docker.run(["secret", "create", "--label", f"{STACK_LABEL}={stack}", name, "-"], input=value, timeout=30)
     return [name for name, _ in plan]
@@ -211,7 +211,7 @@ def deploy(root: Path, *, stack: str, image: str, timeout: float, resolve_image:
     data = _read_stack(path)
     docker.engine_version()
     require_manager()
-    env = {"APP_IMAGE": image}
+    env = {"APP_IMAGE": image, "STACK_NAME": stack}
     try:
         docker.run(["stack", "config", "-c", str(path)], env=env, timeout=60)
     except DockerError as exc:
