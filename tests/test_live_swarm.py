@@ -69,7 +69,12 @@ def stack(engine_in_swarm, tmp_path_factory):
         port = start_edge(project, name, edge)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
-        while http_json("GET", base + "/ready")[0] != 200:
+        while True:  # nginx may still be starting: a refused or dropped connection means try again
+            try:
+                if http_json("GET", base + "/ready")[0] == 200:
+                    break
+            except OSError:
+                pass
             assert time.monotonic() < deadline, "the stack never answered /ready through the edge"
             time.sleep(0.5)
         yield {"project": project, "name": name, "base": base, "port": port, "deploy_output": deployed.stdout}
