@@ -28,11 +28,11 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from quayside import docker
 from quayside.build import build_image
+from quayside.engine import docker
+from quayside.inspection import inspect_project
 from quayside.plan import InitOptions, Style, build_plan
-from quayside.project import inspect_project
-from quayside.render import render_dockerfile, render_dockerignore
+from quayside.targets.docker import render_dockerfile, render_dockerignore
 from quayside.verify import VerifyOptions, port_from_image, verify_image
 
 HERE = Path(__file__).resolve().parent
@@ -211,7 +211,7 @@ class Server:
 @contextmanager
 def container_server(tag: str, workers: int, network: str) -> Iterator[Server]:
     name = f"quayside-bench-{uuid.uuid4().hex[:8]}"
-    command = list(docker.inspect_image(tag)["Config"]["Cmd"]) + ["--workers", str(workers)]
+    command = [*list(docker.inspect_image(tag)["Config"]["Cmd"]), "--workers", str(workers)]
     docker.run(["run", "-d", "--name", name, "--network", network, tag, *command])
     try:
         ip = docker.inspect_container(name)["NetworkSettings"]["Networks"][network]["IPAddress"]
@@ -355,9 +355,9 @@ def main() -> int:
     # the rounds interleave the servers: each round is a pair measured under the same machine conditions,
     # so the median of per-round ratios is shown too (drift between rounds cancels within a pair)
     paired = {
-        "workers2_vs_workers1": statistics.median(b / a for a, b in zip(one["rps_by_round"], two["rps_by_round"])),
-        "container_overhead": statistics.median(1 - a / h for a, h in zip(one["rps_by_round"], host["rps_by_round"])),
-        "container_overhead_host_network": statistics.median(1 - a / h for a, h in zip(one_hostnet["rps_by_round"], host["rps_by_round"])),
+        "workers2_vs_workers1": statistics.median(b / a for a, b in zip(one["rps_by_round"], two["rps_by_round"], strict=False)),
+        "container_overhead": statistics.median(1 - a / h for a, h in zip(one["rps_by_round"], host["rps_by_round"], strict=False)),
+        "container_overhead_host_network": statistics.median(1 - a / h for a, h in zip(one_hostnet["rps_by_round"], host["rps_by_round"], strict=False)),
     }
     targets = {"production_size_vs_guide": ("<=", 0.25), "warm_vs_cold": ("<=", 0.10), "stop_idle_s": ("<=", 1.0),
                "workers2_vs_workers1": (">=", 1.7), "container_overhead": ("<=", 0.05),

@@ -19,12 +19,12 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from quayside import docker
 from quayside.build import build_image
+from quayside.engine import docker
 from quayside.files import apply_writes, plan_writes
+from quayside.inspection import inspect_project
 from quayside.plan import InitOptions, Style, build_plan
-from quayside.project import inspect_project
-from quayside.render import render_files
+from quayside.targets.docker import render_files
 from quayside.verify import VerifyOptions, verify_image
 
 HERE = Path(__file__).resolve().parent

@@ -24,12 +24,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from quayside.load import Load, summarize  # noqa: E402
-from swarmlab import remove_everything, start_edge, swarm_engine  # noqa: E402
+from support.load import Load, summarize  # noqa: E402
+from support.swarmlab import remove_everything, start_edge, swarm_engine  # noqa: E402
 
 
 def quayside(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=900)
+    return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=900, check=False)
 
 
 def wait_ready(url: str, timeout: float = 60) -> None:

@@ -1,16 +1,10 @@
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "projects"
 
 
 def _engine_problem() -> str | None:
@@ -18,12 +12,12 @@ def _engine_problem() -> str | None:
     if docker is None:
         return "no docker CLI on PATH"
     try:
-        proc = subprocess.run([docker, "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True, timeout=20)
+        proc = subprocess.run([docker, "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True, timeout=20, check=False)
     except subprocess.TimeoutExpired:
         return "`docker version` timed out: no engine answers"
     if proc.returncode != 0 or not proc.stdout.strip():
         return f"no Docker engine answers ({(proc.stderr.strip().splitlines() or ['no output'])[0]})"
-    buildx = subprocess.run([docker, "buildx", "version"], capture_output=True, text=True, timeout=20)
+    buildx = subprocess.run([docker, "buildx", "version"], capture_output=True, text=True, timeout=20, check=False)
     if buildx.returncode != 0:
         return "the docker buildx plugin is missing"
     return None
@@ -44,29 +38,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def copy_project(source: Path, dest_parent: Path, name: str | None = None) -> Path:
-    dest = dest_parent / (name or source.name)
-    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", ".venv", "Dockerfile", ".dockerignore"))
-    return dest
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """Every file and directory under root with a hash of its content: proves nothing was written."""
-    digest: dict[str, str] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            digest[rel] = "link:" + os.readlink(path)
-        elif path.is_dir():
-            digest[rel] = "dir"
-        else:
-            try:
-                digest[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-            except PermissionError:
-                digest[rel] = "unreadable"
-    return digest
-
-
 @pytest.fixture
 def fail_nth_replace(monkeypatch):
     """Make the n-th os.replace in quayside.files fail like a full disk: proves writes roll back."""
@@ -85,3 +56,11 @@ def fail_nth_replace(monkeypatch):
         monkeypatch.setattr(files.os, "replace", flaky)
 
     return arm
+
+
+@pytest.fixture
+def snapshot():
+    """The one snapshot fixture: snapshot.assert_match(name, text)."""
+    from support.snapshots import Snapshots
+
+    return Snapshots()

@@ -8,8 +8,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import tree_digest
 from quayside.cli import app
+from support.projects import tree_digest
 
 runner = CliRunner()
 
@@ -17,7 +17,7 @@ APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 REQ = "fastapi[standard]\n"
 OK = {"main.py": APP, "requirements.txt": REQ}
 BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi")) + "services: {app: {image: busybox, command: *i}}\n"
+    f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=False)) + "services: {app: {image: busybox, command: *i}}\n"
 
 # (case, files, exit code, message) — run through every project command
 PROJECT_CASES = [
@@ -63,7 +63,7 @@ def _assert_one_clean_error(result, code: int, message: str) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
-@pytest.mark.parametrize("case,files,code,message", PROJECT_CASES, ids=[c[0] for c in PROJECT_CASES])
+@pytest.mark.parametrize(("case", "files", "code", "message"), PROJECT_CASES, ids=[c[0] for c in PROJECT_CASES])
 def test_project_commands(tmp_path, case, files, code, message, command):
     root = _write(tmp_path / case, files)
     before = tree_digest(root)
@@ -111,7 +111,7 @@ CHECK_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case,files,message", CHECK_CASES, ids=[c[0] for c in CHECK_CASES])
+@pytest.mark.parametrize(("case", "files", "message"), CHECK_CASES, ids=[c[0] for c in CHECK_CASES])
 def test_check_reports_unreadable_files_as_findings(tmp_path, case, files, message):
     root = _write(tmp_path / case, {**OK, **files})
     before = tree_digest(root)

@@ -10,16 +10,15 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, FIXTURES
 from quayside.check import run_check
 from quayside.check.docs import pages
 from quayside.check.model import RULES
 from quayside.cli import app
 from quayside.errors import UserInputError
+from quayside.inspection import inspect_project
 from quayside.plan import InitOptions, Proxy, Style, build_plan
-from quayside.project import inspect_project
-from quayside.render import render_files
-from test_check_rules import write
+from quayside.targets.docker import render_files
+from support.projects import EXAMPLES, FIXTURES, write
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +66,7 @@ def test_text_shows_source_and_caret(tmp_path):
     assert "findings (" in lines[-1]
 
 
-@pytest.mark.parametrize("fail_on,code", [("error", 1), ("warning", 1), ("info", 1)])
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 1), ("warning", 1), ("info", 1)])
 def test_fail_on(tmp_path, fail_on, code):
     assert runner.invoke(app, ["check", str(write(tmp_path, MESSY)), "--fail-on", fail_on]).exit_code == code
 
@@ -94,7 +93,7 @@ def test_pyproject_config(tmp_path):
     assert {f.rule for f in run_check(root2).findings} == {"QS009"}
 
 
-@pytest.mark.parametrize("config,needle", [
+@pytest.mark.parametrize(("config", "needle"), [
     ('[tool.quayside.check]\nignore = ["QS999"]\n', "unknown rule id QS999"),
     ('[tool.quayside.check]\nseverity = { QS005 = "fatal" }\n', "is not a severity"),
 ])
@@ -141,7 +140,7 @@ def _generated_projects():
 GENERATED = _generated_projects()
 
 
-@pytest.mark.parametrize("project,style,extra", GENERATED,
+@pytest.mark.parametrize(("project", "style", "extra"), GENERATED,
                          ids=[f"{p.name}-{s.value}-{'-'.join(map(str, e.values())) or 'default'}" for p, s, e in GENERATED])
 def test_everything_init_generates_has_zero_findings(tmp_path, project, style, extra):
     root = tmp_path / project.name

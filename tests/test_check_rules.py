@@ -8,18 +8,11 @@ import pytest
 
 from quayside.check import run_check
 from quayside.check.model import RULES
+from support.projects import write
 
 APP = "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/health')\ndef health():\n    return {}\n"
 REQ = "fastapi[standard]\n"
 EXEC = 'CMD ["fastapi", "run", "main.py"]\n'
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
-    return root
 
 
 def lines_for(root: Path, rule: str) -> list[int]:
@@ -36,126 +29,126 @@ def test_documented_examples(tmp_path, rule_id):
 
 FLAG = [
     # (rule, files, expected lines)
-    ("QS000", {"Dockerfile": "RUN echo hi\nFROM python:3.12\n"}, [1]),
-    ("QS000", {"Dockerfile": "FROM python:3.12\nRUN <<EOF\necho never closed\n"}, [2]),
-    ("QS000", {"Dockerfile": "# escape=x\nFROM python:3.12\n"}, [1]),
-    ("QS000", {"Dockerfile": ""}, [1]),
-    ("QS000", {"Dockerfile": "FROM python:3.12\n", "compose.yaml": "services:\n  app: [unclosed\n"}, [3]),
-    ("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["sh", "-c", "fastapi run main.py"]\n'}, [2]),
-    ("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT fastapi run main.py\n'}, [2]),
-    ("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["./start.sh"]\n', "start.sh": "#!/bin/sh\nalembic upgrade head\nfastapi run\n"}, [2]),
-    ("QS001", {"Dockerfile": 'FROM python:3.12 AS base\nCMD fastapi run main.py\nFROM base\nRUN true\n'}, [2]),
-    ("QS002", {"Dockerfile": "ARG PY\nFROM python${PY}\n"}, [2]),
-    ("QS002", {"Dockerfile": "FROM python:3.12 AS b\nFROM ubuntu\nCOPY --from=b / /\n"}, [2]),
-    ("QS003", {"Dockerfile": "FROM tiangolo/uwsgi-nginx-flask:python3.8\n"}, [1]),
-    ("QS004", {"Dockerfile": "FROM python:3.12\nCOPY app /code/app\nCOPY requirements.txt /code/\nRUN pip install --no-cache-dir -r /code/requirements.txt\n", "app/main.py": APP}, [2]),
-    ("QS005", {"Dockerfile": "FROM python:3.12\nRUN python -m pip install -U pip && pip install fastapi\n"}, [2]),
-    ("QS005", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,target=/var/cache/apt pip install fastapi\n"}, [2]),
-    ("QS006", {"Dockerfile": "FROM python:3.12\nUSER app\nUSER root\n"}, [3]),
-    ("QS006", {"Dockerfile": "FROM python:3.12\nUSER 0:0\n"}, [2]),
-    ("QS007", {"Dockerfile": "FROM python:3.12\nHEALTHCHECK NONE\n" + EXEC}, [2]),
-    ("QS008", {"Dockerfile": 'FROM python:3.12-alpine\nHEALTHCHECK CMD ["curl", "-f", "http://127.0.0.1:8000/"]\n' + EXEC}, [2]),
-    ("QS008", {"Dockerfile": "FROM python:3.12-slim\n" + EXEC,
-               "compose.yaml": "services:\n  app:\n    build: .\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8000/\"]\n"}, [5]),
-    ("QS009", {"Dockerfile": 'FROM python:3.12\nCMD ["fastapi", "dev", "main.py"]\n'}, [2]),
-    ("QS009", {"Dockerfile": 'FROM python:3.12\nCMD ["fastapi", "run", "main.py", "--host", "127.0.0.1"]\n'}, [2]),
-    ("QS009", {"Dockerfile": 'FROM python:3.12\nCMD ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "main:app"]\n'}, [2]),
-    ("QS010", {"Dockerfile": 'FROM python:3.12\nENV WEB_CONCURRENCY=4\n' + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n    deploy:\n      replicas: 3\n"}, [3]),
-    ("QS010", {"Dockerfile": 'FROM python:3.12\nCMD ["fastapi", "run", "main.py", "--workers", "4"]\n', "compose.yaml": "services:\n  app:\n    build: .\n    cpus: 1\n"}, [2]),
-    ("QS011", {"Dockerfile": 'FROM python:3.12\n' + EXEC, "k8s/ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: app\n"}, [2]),
-    ("QS012", {"Dockerfile": 'FROM python:3.12\nCMD ["poetry", "run", "uvicorn", "main:app", "--host", "0.0.0.0"]\n'}, [2]),
-    ("QS013", {"Dockerfile": 'FROM python:3.12\nCMD ["./entrypoint.sh"]\n', "entrypoint.sh": "#!/bin/sh\nset -e\nalembic upgrade head\nexec fastapi run\n"}, [2]),
-    ("QS014", {"Dockerfile": 'FROM python:3.12\nENV PORT=9000\nEXPOSE 8000\n' + EXEC}, [3]),
-    ("QS014", {"Dockerfile": 'FROM python:3.12\n' + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n    ports:\n      - \"127.0.0.1:80:80\"\n"}, [4]),
-    ("QS014", {"Dockerfile": 'FROM python:3.12\n' + EXEC, "k8s/app.yaml": (
+    pytest.param("QS000", {"Dockerfile": "RUN echo hi\nFROM python:3.12\n"}, [1], id="QS000-instruction-before-from"),
+    pytest.param("QS000", {"Dockerfile": "FROM python:3.12\nRUN <<EOF\necho never closed\n"}, [2], id="QS000-heredoc-never-closed"),
+    pytest.param("QS000", {"Dockerfile": "# escape=x\nFROM python:3.12\n"}, [1], id="QS000-bad-escape-directive"),
+    pytest.param("QS000", {"Dockerfile": ""}, [1], id="QS000-empty-dockerfile"),
+    pytest.param("QS000", {"Dockerfile": "FROM python:3.12\n", "compose.yaml": "services:\n  app: [unclosed\n"}, [3], id="QS000-compose-invalid-yaml"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["sh", "-c", "fastapi run main.py"]\n'}, [2], id="QS001-cmd-sh-c-fastapi-run-main-py"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT fastapi run main.py\n'}, [2], id="QS001-entrypoint-fastapi-run-main-py"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["./start.sh"]\n', "start.sh": "#!/bin/sh\nalembic upgrade head\nfastapi run\n"}, [2], id="QS001-cmd-start-sh-start"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12 AS base\nCMD fastapi run main.py\nFROM base\nRUN true\n'}, [2], id="QS001-shell-form-in-parent-stage"),
+    pytest.param("QS002", {"Dockerfile": "ARG PY\nFROM python${PY}\n"}, [2], id="QS002-from-python-py"),
+    pytest.param("QS002", {"Dockerfile": "FROM python:3.12 AS b\nFROM ubuntu\nCOPY --from=b / /\n"}, [2], id="QS002-from-ubuntu"),
+    pytest.param("QS003", {"Dockerfile": "FROM tiangolo/uwsgi-nginx-flask:python3.8\n"}, [1], id="QS003-from-tiangolo-uwsgi-nginx-flask-python3-8"),
+    pytest.param("QS004", {"Dockerfile": "FROM python:3.12\nCOPY app /code/app\nCOPY requirements.txt /code/\nRUN pip install --no-cache-dir -r /code/requirements.txt\n", "app/main.py": APP}, [2], id="QS004-copy-app-code-app-app"),
+    pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN python -m pip install -U pip && pip install fastapi\n"}, [2], id="QS005-run-python-m-pip-install-u-pip-pip-install-fasta"),
+    pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,target=/var/cache/apt pip install fastapi\n"}, [2], id="QS005-run-mount-type-cache-target-var-cache-apt-pip-in"),
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12\nUSER app\nUSER root\n"}, [3], id="QS006-user-root"),
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12\nUSER 0:0\n"}, [2], id="QS006-user-0-0"),
+    pytest.param("QS007", {"Dockerfile": "FROM python:3.12\nHEALTHCHECK NONE\n" + EXEC}, [2], id="QS007-healthcheck-none"),
+    pytest.param("QS008", {"Dockerfile": 'FROM python:3.12-alpine\nHEALTHCHECK CMD ["curl", "-f", "http://127.0.0.1:8000/"]\n' + EXEC}, [2], id="QS008-healthcheck-cmd-curl-f-http-127-0-0-1-8000"),
+    pytest.param("QS008", {"Dockerfile": "FROM python:3.12-slim\n" + EXEC,
+               "compose.yaml": "services:\n  app:\n    build: .\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:8000/\"]\n"}, [5], id="QS008-compose-wget-healthcheck-on-slim"),
+    pytest.param("QS009", {"Dockerfile": 'FROM python:3.12\nCMD ["fastapi", "dev", "main.py"]\n'}, [2], id="QS009-cmd-fastapi-dev-main-py"),
+    pytest.param("QS009", {"Dockerfile": 'FROM python:3.12\nCMD ["fastapi", "run", "main.py", "--host", "127.0.0.1"]\n'}, [2], id="QS009-cmd-fastapi-run-main-py-host-127-0-0-1"),
+    pytest.param("QS009", {"Dockerfile": 'FROM python:3.12\nCMD ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "main:app"]\n'}, [2], id="QS009-cmd-gunicorn-k-uvicorn-workers-uvicornworker-mai"),
+    pytest.param("QS010", {"Dockerfile": 'FROM python:3.12\nENV WEB_CONCURRENCY=4\n' + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n    deploy:\n      replicas: 3\n"}, [3], id="QS010-web-concurrency-with-compose-replicas"),
+    pytest.param("QS010", {"Dockerfile": 'FROM python:3.12\nCMD ["fastapi", "run", "main.py", "--workers", "4"]\n', "compose.yaml": "services:\n  app:\n    build: .\n    cpus: 1\n"}, [2], id="QS010-workers-with-compose-cpus"),
+    pytest.param("QS011", {"Dockerfile": 'FROM python:3.12\n' + EXEC, "k8s/ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: app\n"}, [2], id="QS011-no-proxy-headers-behind-ingress"),
+    pytest.param("QS012", {"Dockerfile": 'FROM python:3.12\nCMD ["poetry", "run", "uvicorn", "main:app", "--host", "0.0.0.0"]\n'}, [2], id="QS012-cmd-poetry-run-uvicorn-main-app-host-0-0-0-0"),
+    pytest.param("QS013", {"Dockerfile": 'FROM python:3.12\nCMD ["./entrypoint.sh"]\n', "entrypoint.sh": "#!/bin/sh\nset -e\nalembic upgrade head\nexec fastapi run\n"}, [2], id="QS013-cmd-entrypoint-sh-entrypoint"),
+    pytest.param("QS014", {"Dockerfile": 'FROM python:3.12\nENV PORT=9000\nEXPOSE 8000\n' + EXEC}, [3], id="QS014-port-drift-env-port"),
+    pytest.param("QS014", {"Dockerfile": 'FROM python:3.12\n' + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n    ports:\n      - \"127.0.0.1:80:80\"\n"}, [4], id="QS014-port-drift-compose"),
+    pytest.param("QS014", {"Dockerfile": 'FROM python:3.12\n' + EXEC, "k8s/app.yaml": (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n"
-        "        - name: app\n          image: app:1\n          ports:\n            - containerPort: 80\n")}, [11]),
-    ("QS015", {"Dockerfile": "FROM python:3.12\n" + EXEC, "main.py": APP, "requirements.txt": REQ, "k8s/app.yaml": (
+        "        - name: app\n          image: app:1\n          ports:\n            - containerPort: 80\n")}, [11], id="QS014-port-drift-k8s"),
+    pytest.param("QS015", {"Dockerfile": "FROM python:3.12\n" + EXEC, "main.py": APP, "requirements.txt": REQ, "k8s/app.yaml": (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n"
-        "        - name: app\n          image: app:1\n          readinessProbe:\n            httpGet: {path: /ready, port: 8000}\n")}, [11]),
-    ("QS016", {"Dockerfile": "FROM python:3.12\nCOPY . .\n", ".dockerignore": ".venv\n.git\n.env\n__pycache__\n"}, [2]),
-    ("QS016", {"Dockerfile": "FROM python:3.12\nCOPY . .\n", ".dockerignore": "**/.venv\n**/.git\n**/.env\n**/__pycache__\n!**/__pycache__\n"}, [2]),
+        "        - name: app\n          image: app:1\n          readinessProbe:\n            httpGet: {path: /ready, port: 8000}\n")}, [11], id="QS015-k8s-probe-path-not-served"),
+    pytest.param("QS016", {"Dockerfile": "FROM python:3.12\nCOPY . .\n", ".dockerignore": ".venv\n.git\n.env\n__pycache__\n"}, [2], id="QS016-patterns-not-recursive"),
+    pytest.param("QS016", {"Dockerfile": "FROM python:3.12\nCOPY . .\n", ".dockerignore": "**/.venv\n**/.git\n**/.env\n**/__pycache__\n!**/__pycache__\n"}, [2], id="QS016-pycache-re-included"),
     # `!app` re-includes everything under app/, its __pycache__ too: Docker's last match wins
-    ("QS016", {"Dockerfile": "FROM python:3.12\nCOPY . .\n", ".dockerignore": "*\n!app\n!requirements.txt\n"}, [2]),
-    ("QS017", {"Dockerfile": "FROM python:3.12\nCOPY .env /code/.env\n"}, [2]),
-    ("QS017", {"Dockerfile": "FROM python:3.12\nARG GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n"}, [2]),
-    ("QS017", {"Dockerfile": "FROM python:3.12\nCOPY . /code\n", ".env": "SECRET=1\n", ".dockerignore": ".git\n"}, [2]),
-    ("QS018", {"Dockerfile": "FROM python:3.12\nRUN uv pip install --system -r pyproject.toml\n", "uv.lock": "version = 1\n"}, [2]),
-    ("QS019", {"Dockerfile": "FROM python:3.12 AS b\nRUN python -m venv /opt/venv\nFROM python:3.12-slim\nCOPY --from=b /opt/venv /venv\n"}, [4]),
-    ("QS020", {"Dockerfile": "FROM python:3.12\nRUN apt-get update \\\n && apt-get install -y --no-install-recommends gcc\n"}, [2]),
-    ("QS021", {"compose.yaml": "services:\n  app:\n    build: .\n    depends_on:\n      db:\n        condition: service_started\n  db:\n    image: postgres:17\n    volumes: [d:/var/lib/postgresql/data]\n"}, [5]),
-    ("QS022", {"k8s/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n"}, [9]),
-    ("QS023", {"k8s/app.yaml": "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          readinessProbe: {httpGet: {path: /, port: 80}}\n"}, [9]),
-    ("QS024", {"Dockerfile": 'FROM python:3.12\nCMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--timeout-graceful-shutdown", "30"]\n',
-               "compose.yaml": "services:\n  app:\n    build: .\n    stop_grace_period: 10s\n"}, [4]),
-    ("QS024", {"k8s/app.yaml": (
+    pytest.param("QS016", {"Dockerfile": "FROM python:3.12\nCOPY . .\n", ".dockerignore": "*\n!app\n!requirements.txt\n"}, [2], id="QS016-allowlist-re-includes-pycache"),
+    pytest.param("QS017", {"Dockerfile": "FROM python:3.12\nCOPY .env /code/.env\n"}, [2], id="QS017-copy-env-code-env"),
+    pytest.param("QS017", {"Dockerfile": "FROM python:3.12\nARG GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n"}, [2], id="QS017-arg-github-token-ghp-abcdefghijklmnopqrstuvwxyz0"),
+    pytest.param("QS017", {"Dockerfile": "FROM python:3.12\nCOPY . /code\n", ".env": "SECRET=1\n", ".dockerignore": ".git\n"}, [2], id="QS017-env-file-in-context-copied"),
+    pytest.param("QS018", {"Dockerfile": "FROM python:3.12\nRUN uv pip install --system -r pyproject.toml\n", "uv.lock": "version = 1\n"}, [2], id="QS018-run-uv-pip-install-system-r-pyproject-toml-uv-lock"),
+    pytest.param("QS019", {"Dockerfile": "FROM python:3.12 AS b\nRUN python -m venv /opt/venv\nFROM python:3.12-slim\nCOPY --from=b /opt/venv /venv\n"}, [4], id="QS019-copy-from-b-opt-venv-venv"),
+    pytest.param("QS020", {"Dockerfile": "FROM python:3.12\nRUN apt-get update \\\n && apt-get install -y --no-install-recommends gcc\n"}, [2], id="QS020-run-apt-get-update"),
+    pytest.param("QS021", {"compose.yaml": "services:\n  app:\n    build: .\n    depends_on:\n      db:\n        condition: service_started\n  db:\n    image: postgres:17\n    volumes: [d:/var/lib/postgresql/data]\n"}, [5], id="QS021-db-started-not-healthy"),
+    pytest.param("QS022", {"k8s/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n"}, [9], id="QS022-k8s-no-memory-limit"),
+    pytest.param("QS023", {"k8s/app.yaml": "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          readinessProbe: {httpGet: {path: /, port: 80}}\n"}, [9], id="QS023-statefulset-no-liveness"),
+    pytest.param("QS024", {"Dockerfile": 'FROM python:3.12\nCMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--timeout-graceful-shutdown", "30"]\n',
+               "compose.yaml": "services:\n  app:\n    build: .\n    stop_grace_period: 10s\n"}, [4], id="QS024-compose-grace-shorter-than-uvicorn"),
+    pytest.param("QS024", {"k8s/app.yaml": (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n"
-        "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: app\n")}, [9]),
-    ("QS025", {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nCMD ["uv", "run", "fastapi", "run", "main.py"]\n'}, [2]),
-    ("QS026", {"Dockerfile": "FROM python:3.12-slim\nUSER nobody:nogroup\n", "k8s/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          securityContext: {runAsNonRoot: true}\n"}, [2]),
+        "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: app\n")}, [9], id="QS024-k8s-ingress-without-prestop"),
+    pytest.param("QS025", {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nCMD ["uv", "run", "fastapi", "run", "main.py"]\n'}, [2], id="QS025-user-nobody"),
+    pytest.param("QS026", {"Dockerfile": "FROM python:3.12-slim\nUSER nobody:nogroup\n", "k8s/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          securityContext: {runAsNonRoot: true}\n"}, [2], id="QS026-named-user-with-runasnonroot"),
 ]
 
 
-@pytest.mark.parametrize("rule_id,files,expected", FLAG, ids=[f"{r}-{i}" for i, (r, _, _) in enumerate(FLAG)])
+@pytest.mark.parametrize(("rule_id", "files", "expected"), FLAG)
 def test_flags(tmp_path, rule_id, files, expected):
     assert lines_for(write(tmp_path, files), rule_id) == expected
 
 
 NOOP = [
-    ("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["sh", "-c", "alembic upgrade head && exec fastapi run main.py"]\n'}),
-    ("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["tini", "--"]\nCMD fastapi run main.py\n'}),
-    ("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["./start.sh"]\n', "start.sh": "#!/bin/sh\nset -e\nexec fastapi run\n"}),
-    ("QS001", {"Dockerfile": 'FROM python:3.12 AS build\nCMD echo build\nFROM python:3.12-slim\n' + EXEC}),
-    ("QS002", {"Dockerfile": "ARG PY=3.12\nFROM python:${PY}-slim\n"}),
-    ("QS002", {"Dockerfile": "FROM python@sha256:" + "a" * 64 + "\n"}),
-    ("QS002", {"Dockerfile": "FROM scratch\n"}),
-    ("QS002", {"Dockerfile": "FROM python:3.12 AS base\nFROM base\n"}),
-    ("QS002", {"Dockerfile": "FROM registry.local:5000/python:3.12\n"}),
-    ("QS004", {"Dockerfile": "FROM python:3.12\nCOPY pyproject.toml uv.lock /code/\nRUN uv sync --locked --no-install-project\nCOPY . /code\nRUN uv sync --locked\n"}),
-    ("QS004", {"Dockerfile": "FROM python:3.12\nCOPY docs /docs\nRUN pip install --no-cache-dir fastapi\n", "docs/index.md": "# docs\n"}),
-    ("QS005", {"Dockerfile": "FROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install fastapi\n"}),
-    ("QS005", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install fastapi\n"}),
-    ("QS005", {"Dockerfile": "FROM python:3.12 AS build\nRUN pip install fastapi\nFROM python:3.12-slim\nCOPY --from=build /usr/local /usr/local\n"}),
-    ("QS005", {"Dockerfile": "FROM python:3.12\nRUN uv pip install --system fastapi\n"}),
-    ("QS006", {"Dockerfile": "FROM gcr.io/distroless/python3-debian12:nonroot\n"}),
-    ("QS006", {"Dockerfile": "FROM python:3.12 AS base\nUSER app\nFROM base\n"}),
-    ("QS007", {"Dockerfile": "FROM python:3.12\n" + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n    healthcheck:\n      test: [\"CMD\", \"python\", \"-c\", \"1\"]\n"}),
-    ("QS008", {"Dockerfile": 'FROM python:3.12\nHEALTHCHECK CMD curl -f http://127.0.0.1:8000/\n' + EXEC}),
-    ("QS008", {"Dockerfile": 'FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nHEALTHCHECK CMD curl -f http://127.0.0.1:8000/\n' + EXEC}),
-    ("QS008", {"Dockerfile": 'FROM python:3.12-alpine\nHEALTHCHECK CMD wget -qO- http://127.0.0.1:8000/\n' + EXEC}),
-    ("QS009", {"Dockerfile": 'FROM python:3.12\nCMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "80"]\n'}),
-    ("QS009", {"Dockerfile": 'FROM python:3.12\nCMD ["gunicorn", "-b", "0.0.0.0:8000", "main:app"]\n'}),
-    ("QS010", {"Dockerfile": 'FROM python:3.12\nCMD ["fastapi", "run", "main.py", "--workers", "2"]\n', "compose.yaml": "services:\n  app:\n    build: .\n    cpus: 2\n"}),
-    ("QS011", {"Dockerfile": 'FROM python:3.12\nENV FORWARDED_ALLOW_IPS=*\n' + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n  web:\n    image: nginx:1.27\n"}),
-    ("QS011", {"Dockerfile": 'FROM python:3.12\n' + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n    environment:\n      FORWARDED_ALLOW_IPS: 172.16.0.0/12\n  web:\n    image: caddy:2\n"}),
-    ("QS012", {"Dockerfile": 'FROM python:3.12\nRUN uv sync --locked\nCMD ["fastapi", "run", "main.py"]\n'}),
-    ("QS013", {"Dockerfile": 'FROM python:3.12\nRUN alembic --help\n' + EXEC}),
-    ("QS014", {"Dockerfile": 'FROM python:3.12\nEXPOSE 80\nCMD ["fastapi", "run", "main.py", "--port", "80"]\n'}),
-    ("QS014", {"Dockerfile": 'FROM python:3.12\nENV PORT=9000\nEXPOSE 9000\n' + EXEC}),
-    ("QS014", {"Dockerfile": 'FROM python:3.12\n' + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n    ports: [\"127.0.0.1:8080:8000\"]\n  db:\n    image: postgres:17\n    ports: [\"5432:5432\"]\n"}),
-    ("QS015", {"Dockerfile": 'FROM python:3.12\nHEALTHCHECK CMD ["python", "-c", "import urllib.request as u; u.urlopen(\'http://127.0.0.1:8000/openapi.json\')"]\n' + EXEC, "main.py": APP, "requirements.txt": REQ}),
-    ("QS015", {"Dockerfile": 'FROM python:3.12\nHEALTHCHECK CMD ["python", "-c", "import urllib.request as u; u.urlopen(\'http://127.0.0.1:8000/items/3\')"]\n' + EXEC,
-               "main.py": APP + "\n@app.get('/items/{item_id}')\ndef item(item_id: int):\n    return {}\n", "requirements.txt": REQ}),
-    ("QS016", {"Dockerfile": "FROM python:3.12\nCOPY ./app /code/app\n"}),
-    ("QS016", {"Dockerfile": "FROM python:3.12\nCOPY . .\n", ".dockerignore": "*\n!app\n!requirements.txt\n**/__pycache__\n"}),
-    ("QS017", {"Dockerfile": "FROM python:3.12\nENV PASSWORD_FILE=/run/secrets/db_password\nARG API_KEY\nENV TOKEN_URL=https://auth.example.com/token\n"}),
-    ("QS017", {"Dockerfile": "FROM python:3.12\nENV DATABASE_URL=postgresql://app:${DB_PASSWORD}@db/app\n"}),
-    ("QS017", {"Dockerfile": "FROM python:3.12\nCOPY . /code\n", ".env": "SECRET=1\n", ".dockerignore": "**/.env\n"}),
-    ("QS018", {"Dockerfile": "FROM python:3.12\nRUN uv pip install --system -r requirements.txt\n"}),
-    ("QS018", {"Dockerfile": "FROM python:3.12\nCOPY . /code\nRUN uv sync --frozen --no-install-project\n"}),
-    ("QS019", {"Dockerfile": "FROM ghcr.io/astral-sh/uv:python3.12-bookworm-slim AS b\nRUN uv venv /opt/venv\nFROM python:3.12-slim\nCOPY --from=b /opt/venv /opt/venv\n"}),
-    ("QS019", {"Dockerfile": "FROM python:3.12 AS b\nRUN python -m venv /code/.venv\nFROM python:3.12-slim\nCOPY --from=b /code/.venv /code/.venv\n"}),
-    ("QS020", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends gcc\n"}),
-    ("QS021", {"compose.yaml": "services:\n  app:\n    build: .\n    depends_on: [cache]\n  cache:\n    image: redis:7\n"}),
-    ("QS022", {"compose.yaml": "services:\n  app:\n    build: .\n    mem_limit: 512m\n"}),
-    ("QS024", {"compose.yaml": "services:\n  app:\n    build: .\n    stop_grace_period: 1m30s\n"}),
-    ("QS025", {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nCMD ["fastapi", "run", "main.py"]\n'}),
-    ("QS025", {"Dockerfile": 'FROM python:3.12-slim\nRUN useradd --system app\nENV HOME=/tmp\nUSER app\nCMD ["uv", "run", "fastapi", "run", "main.py"]\n'}),
-    ("QS026", {"Dockerfile": "FROM python:3.12-slim\nUSER app\n", "k8s/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          securityContext: {runAsNonRoot: true, runAsUser: 10001}\n"}),
-    ("QS026", {"Dockerfile": "FROM python:3.12-slim\nUSER app\n"}),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["sh", "-c", "alembic upgrade head && exec fastapi run main.py"]\n'}, id="QS001-cmd-sh-c-alembic-upgrade-head-exec-fastapi-run-m"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["tini", "--"]\nCMD fastapi run main.py\n'}, id="QS001-entrypoint-tini"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["./start.sh"]\n', "start.sh": "#!/bin/sh\nset -e\nexec fastapi run\n"}, id="QS001-script-execs-server"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12 AS build\nCMD echo build\nFROM python:3.12-slim\n' + EXEC}, id="QS001-cmd-echo-build"),
+    pytest.param("QS002", {"Dockerfile": "ARG PY=3.12\nFROM python:${PY}-slim\n"}, id="QS002-arg-py-3-12"),
+    pytest.param("QS002", {"Dockerfile": "FROM python@sha256:" + "a" * 64 + "\n"}, id="QS002-from-python-sha256-aaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+    pytest.param("QS002", {"Dockerfile": "FROM scratch\n"}, id="QS002-from-scratch"),
+    pytest.param("QS002", {"Dockerfile": "FROM python:3.12 AS base\nFROM base\n"}, id="QS002-from-python-3-12-as-base"),
+    pytest.param("QS002", {"Dockerfile": "FROM registry.local:5000/python:3.12\n"}, id="QS002-from-registry-local-5000-python-3-12"),
+    pytest.param("QS004", {"Dockerfile": "FROM python:3.12\nCOPY pyproject.toml uv.lock /code/\nRUN uv sync --locked --no-install-project\nCOPY . /code\nRUN uv sync --locked\n"}, id="QS004-copy-pyproject-toml-uv-lock-code"),
+    pytest.param("QS004", {"Dockerfile": "FROM python:3.12\nCOPY docs /docs\nRUN pip install --no-cache-dir fastapi\n", "docs/index.md": "# docs\n"}, id="QS004-copy-docs-docs-docs"),
+    pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install fastapi\n"}, id="QS005-env-pip-no-cache-dir-1"),
+    pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install fastapi\n"}, id="QS005-run-mount-type-cache-target-root-cache-pip-pip-i"),
+    pytest.param("QS005", {"Dockerfile": "FROM python:3.12 AS build\nRUN pip install fastapi\nFROM python:3.12-slim\nCOPY --from=build /usr/local /usr/local\n"}, id="QS005-run-pip-install-fastapi"),
+    pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN uv pip install --system fastapi\n"}, id="QS005-run-uv-pip-install-system-fastapi"),
+    pytest.param("QS006", {"Dockerfile": "FROM gcr.io/distroless/python3-debian12:nonroot\n"}, id="QS006-from-gcr-io-distroless-python3-debian12-nonroot"),
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12 AS base\nUSER app\nFROM base\n"}, id="QS006-user-app"),
+    pytest.param("QS007", {"Dockerfile": "FROM python:3.12\n" + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n    healthcheck:\n      test: [\"CMD\", \"python\", \"-c\", \"1\"]\n"}, id="QS007-healthcheck-in-compose"),
+    pytest.param("QS008", {"Dockerfile": 'FROM python:3.12\nHEALTHCHECK CMD curl -f http://127.0.0.1:8000/\n' + EXEC}, id="QS008-healthcheck-cmd-curl-f-http-127-0-0-1-8000"),
+    pytest.param("QS008", {"Dockerfile": 'FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\nHEALTHCHECK CMD curl -f http://127.0.0.1:8000/\n' + EXEC}, id="QS008-run-apt-get-update-apt-get-install-y-no-install"),
+    pytest.param("QS008", {"Dockerfile": 'FROM python:3.12-alpine\nHEALTHCHECK CMD wget -qO- http://127.0.0.1:8000/\n' + EXEC}, id="QS008-healthcheck-cmd-wget-qo-http-127-0-0-1-8000"),
+    pytest.param("QS009", {"Dockerfile": 'FROM python:3.12\nCMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "80"]\n'}, id="QS009-cmd-uvicorn-main-app-host-0-0-0-0-port-80"),
+    pytest.param("QS009", {"Dockerfile": 'FROM python:3.12\nCMD ["gunicorn", "-b", "0.0.0.0:8000", "main:app"]\n'}, id="QS009-cmd-gunicorn-b-0-0-0-0-8000-main-app"),
+    pytest.param("QS010", {"Dockerfile": 'FROM python:3.12\nCMD ["fastapi", "run", "main.py", "--workers", "2"]\n', "compose.yaml": "services:\n  app:\n    build: .\n    cpus: 2\n"}, id="QS010-workers-on-one-host-compose"),
+    pytest.param("QS011", {"Dockerfile": 'FROM python:3.12\nENV FORWARDED_ALLOW_IPS=*\n' + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n  web:\n    image: nginx:1.27\n"}, id="QS011-env-forwarded-allow-ips-compose"),
+    pytest.param("QS011", {"Dockerfile": 'FROM python:3.12\n' + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n    environment:\n      FORWARDED_ALLOW_IPS: 172.16.0.0/12\n  web:\n    image: caddy:2\n"}, id="QS011-no-proxy-in-compose"),
+    pytest.param("QS012", {"Dockerfile": 'FROM python:3.12\nRUN uv sync --locked\nCMD ["fastapi", "run", "main.py"]\n'}, id="QS012-run-uv-sync-locked"),
+    pytest.param("QS013", {"Dockerfile": 'FROM python:3.12\nRUN alembic --help\n' + EXEC}, id="QS013-run-alembic-help"),
+    pytest.param("QS014", {"Dockerfile": 'FROM python:3.12\nEXPOSE 80\nCMD ["fastapi", "run", "main.py", "--port", "80"]\n'}, id="QS014-expose-80"),
+    pytest.param("QS014", {"Dockerfile": 'FROM python:3.12\nENV PORT=9000\nEXPOSE 9000\n' + EXEC}, id="QS014-env-port-9000"),
+    pytest.param("QS014", {"Dockerfile": 'FROM python:3.12\n' + EXEC, "compose.yaml": "services:\n  app:\n    build: .\n    ports: [\"127.0.0.1:8080:8000\"]\n  db:\n    image: postgres:17\n    ports: [\"5432:5432\"]\n"}, id="QS014-ports-agree-compose"),
+    pytest.param("QS015", {"Dockerfile": 'FROM python:3.12\nHEALTHCHECK CMD ["python", "-c", "import urllib.request as u; u.urlopen(\'http://127.0.0.1:8000/openapi.json\')"]\n' + EXEC, "main.py": APP, "requirements.txt": REQ}, id="QS015-probe-path-served"),
+    pytest.param("QS015", {"Dockerfile": 'FROM python:3.12\nHEALTHCHECK CMD ["python", "-c", "import urllib.request as u; u.urlopen(\'http://127.0.0.1:8000/items/3\')"]\n' + EXEC,
+               "main.py": APP + "\n@app.get('/items/{item_id}')\ndef item(item_id: int):\n    return {}\n", "requirements.txt": REQ}, id="QS015-probe-path-with-parameter-served"),
+    pytest.param("QS016", {"Dockerfile": "FROM python:3.12\nCOPY ./app /code/app\n"}, id="QS016-copy-app-code-app"),
+    pytest.param("QS016", {"Dockerfile": "FROM python:3.12\nCOPY . .\n", ".dockerignore": "*\n!app\n!requirements.txt\n**/__pycache__\n"}, id="QS016-recursive-patterns"),
+    pytest.param("QS017", {"Dockerfile": "FROM python:3.12\nENV PASSWORD_FILE=/run/secrets/db_password\nARG API_KEY\nENV TOKEN_URL=https://auth.example.com/token\n"}, id="QS017-env-password-file-run-secrets-db-password"),
+    pytest.param("QS017", {"Dockerfile": "FROM python:3.12\nENV DATABASE_URL=postgresql://app:${DB_PASSWORD}@db/app\n"}, id="QS017-env-database-url-postgresql-app-db-password-db-a"),
+    pytest.param("QS017", {"Dockerfile": "FROM python:3.12\nCOPY . /code\n", ".env": "SECRET=1\n", ".dockerignore": "**/.env\n"}, id="QS017-env-file-ignored"),
+    pytest.param("QS018", {"Dockerfile": "FROM python:3.12\nRUN uv pip install --system -r requirements.txt\n"}, id="QS018-run-uv-pip-install-system-r-requirements-txt"),
+    pytest.param("QS018", {"Dockerfile": "FROM python:3.12\nCOPY . /code\nRUN uv sync --frozen --no-install-project\n"}, id="QS018-copy-code"),
+    pytest.param("QS019", {"Dockerfile": "FROM ghcr.io/astral-sh/uv:python3.12-bookworm-slim AS b\nRUN uv venv /opt/venv\nFROM python:3.12-slim\nCOPY --from=b /opt/venv /opt/venv\n"}, id="QS019-run-uv-venv-opt-venv"),
+    pytest.param("QS019", {"Dockerfile": "FROM python:3.12 AS b\nRUN python -m venv /code/.venv\nFROM python:3.12-slim\nCOPY --from=b /code/.venv /code/.venv\n"}, id="QS019-run-python-m-venv-code-venv"),
+    pytest.param("QS020", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends gcc\n"}, id="QS020-run-mount-type-cache-target-var-lib-apt-sharing"),
+    pytest.param("QS021", {"compose.yaml": "services:\n  app:\n    build: .\n    depends_on: [cache]\n  cache:\n    image: redis:7\n"}, id="QS021-db-healthy-with-volume"),
+    pytest.param("QS022", {"compose.yaml": "services:\n  app:\n    build: .\n    mem_limit: 512m\n"}, id="QS022-compose-memory-limit"),
+    pytest.param("QS024", {"compose.yaml": "services:\n  app:\n    build: .\n    stop_grace_period: 1m30s\n"}, id="QS024-compose-grace-long-enough"),
+    pytest.param("QS025", {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nCMD ["fastapi", "run", "main.py"]\n'}, id="QS025-user-nobody"),
+    pytest.param("QS025", {"Dockerfile": 'FROM python:3.12-slim\nRUN useradd --system app\nENV HOME=/tmp\nUSER app\nCMD ["uv", "run", "fastapi", "run", "main.py"]\n'}, id="QS025-run-useradd-system-app"),
+    pytest.param("QS026", {"Dockerfile": "FROM python:3.12-slim\nUSER app\n", "k8s/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          securityContext: {runAsNonRoot: true, runAsUser: 10001}\n"}, id="QS026-named-user-no-runasnonroot"),
+    pytest.param("QS026", {"Dockerfile": "FROM python:3.12-slim\nUSER app\n"}, id="QS026-named-user-alone"),
 ]
 
 
-@pytest.mark.parametrize("rule_id,files", NOOP, ids=[f"{r}-{i}" for i, (r, _) in enumerate(NOOP)])
+@pytest.mark.parametrize(("rule_id", "files"), NOOP)
 def test_noop(tmp_path, rule_id, files):
     assert lines_for(write(tmp_path, files), rule_id) == []

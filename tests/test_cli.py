@@ -9,9 +9,9 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, FIXTURES
 from quayside import __version__
 from quayside.cli import app
+from support.projects import EXAMPLES, FIXTURES
 
 runner = CliRunner()
 
@@ -29,7 +29,7 @@ def test_help_on_every_command(command):
 
 def test_inspect_json_has_the_documented_fields():
     proc = subprocess.run([sys.executable, "-m", "quayside", "inspect", str(FIXTURES / "src-entrypoint"), "--json"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["entrypoint"] == "myservice.main:app" and data["health_path"] == "/healthz"
@@ -45,7 +45,7 @@ def test_inspect_verbose_explains_decisions():
 
 
 @pytest.mark.parametrize(
-    "files,needle",
+    ("files", "needle"),
     [
         ({"main.py": "app = (\n", "requirements.txt": "fastapi[standard]\n"}, "main.py: syntax error at line 1"),
         ({"requirements.txt": "fastapi[standard]\n"}, "no FastAPI app found"),
@@ -55,7 +55,7 @@ def test_inspect_verbose_explains_decisions():
 def test_inspect_bad_input_is_one_message_exit_2(tmp_path, files, needle):
     for name, content in files.items():
         (tmp_path / name).write_text(content)
-    proc = subprocess.run([sys.executable, "-m", "quayside", "inspect", str(tmp_path)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "quayside", "inspect", str(tmp_path)], capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert needle in proc.stderr and proc.stderr.count("error:") == 1 and "Traceback" not in proc.stderr
     assert proc.stdout == ""
@@ -64,7 +64,7 @@ def test_inspect_bad_input_is_one_message_exit_2(tmp_path, files, needle):
 def test_inspect_path_is_a_file(tmp_path):
     target = tmp_path / "main.py"
     target.write_text("")
-    proc = subprocess.run([sys.executable, "-m", "quayside", "inspect", str(target)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "quayside", "inspect", str(target)], capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "is not a directory" in proc.stderr
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import tomllib
 from pathlib import Path
@@ -16,13 +15,11 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from cloudschemas import aci_errors, cloudrun_container_errors, ecs_errors, fly_errors
-from conftest import EXAMPLES, copy_project, tree_digest
 from quayside.check import run_check
 from quayside.cli import app
+from support.cloudschemas import aci_errors, cloudrun_container_errors, ecs_errors, fly_errors
+from support.projects import EXAMPLES, copy_project, tree_digest
 
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-UPDATE = os.environ.get("QUAYSIDE_UPDATE_SNAPSHOTS") == "1"
 TARGETS = ("cloudrun", "ecs", "aci", "fly", "render", "railway")
 EXAMPLE_NAMES = ("guide-app", "guide-single-file", "items-service")
 runner = CliRunner()
@@ -47,19 +44,14 @@ def _port(cmd: list[str]) -> int:
 
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
-def test_cloud_target(tmp_path, example, target):
+def test_cloud_target(tmp_path, example, target, snapshot):
     root = _init(tmp_path, example, target)
     written = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
                      and p.relative_to(root).as_posix() not in {q.relative_to(EXAMPLES / example).as_posix() for q in (EXAMPLES / example).rglob("*")})
     for name in written:
         if name in ("Dockerfile", ".dockerignore"):
             continue
-        snapshot = SNAPSHOTS / f"cloud-{example}-{target}" / name
-        if UPDATE:
-            snapshot.parent.mkdir(parents=True, exist_ok=True)
-            snapshot.write_text((root / name).read_text())
-        assert snapshot.is_file(), f"no snapshot {snapshot}: run with QUAYSIDE_UPDATE_SNAPSHOTS=1 and review it"
-        assert (root / name).read_text() == snapshot.read_text(), name
+        snapshot.assert_match(f"cloud-{example}-{target}/{name}", (root / name).read_text())
     assert [(f.rule, f.path, f.line, f.message) for f in run_check(root).findings] == []
 
     cmd = _cmd(root)

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, copy_project, tree_digest
 from quayside.check import run_check
 from quayside.cli import app
-from quayside.composeplan import Database, build_compose_plan, env_file
-from quayside.plan import InitOptions, Proxy, build_plan
-from quayside.project import inspect_project
-from quayside.render import render_compose, render_compose_files
+from quayside.inspection import inspect_project
+from quayside.plan import Database, InitOptions, Proxy, build_plan
+from quayside.targets.base import TargetOptions
+from quayside.targets.compose.plan import build_compose_plan, env_file
+from quayside.targets.compose.render import render_compose, render_compose_files
+from support.projects import EXAMPLES, copy_project, tree_digest
 
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-UPDATE = os.environ.get("QUAYSIDE_UPDATE_SNAPSHOTS") == "1"
 runner = CliRunner()
 
 
 def _compose(project: Path, db: Database = Database.AUTO, **options):
     info = inspect_project(project)
-    return build_compose_plan(info, build_plan(info, InitOptions(**options)), InitOptions(**options), db)
+    dockerfile = build_plan(info, InitOptions(**options))
+    return build_compose_plan(info, dockerfile, TargetOptions(proxy=options.get("proxy", Proxy.NONE), db=db, workers=options.get("workers")))
 
 
 COMPOSE_CASES = [("items-service", Database.AUTO, Proxy.NONE), ("guide-app", Database.AUTO, Proxy.NONE),
@@ -32,15 +31,11 @@ COMPOSE_CASES = [("items-service", Database.AUTO, Proxy.NONE), ("guide-app", Dat
                  ("items-service", Database.AUTO, Proxy.NGINX)]
 
 
-@pytest.mark.parametrize("example,db,proxy", COMPOSE_CASES, ids=[f"{e}-{d.value}-{p.value}" for e, d, p in COMPOSE_CASES])
-def test_compose_snapshot(example, db, proxy):
+@pytest.mark.parametrize(("example", "db", "proxy"), COMPOSE_CASES, ids=[f"{e}-{d.value}-{p.value}" for e, d, p in COMPOSE_CASES])
+def test_compose_snapshot(example, db, proxy, snapshot):
     plan = _compose(EXAMPLES / example, db, proxy=proxy)
     for name, text in render_compose_files(plan).items():
-        snapshot = SNAPSHOTS / f"compose-{example}-{db.value}-{proxy.value}" / name
-        if UPDATE:
-            snapshot.parent.mkdir(parents=True, exist_ok=True)
-            snapshot.write_text(text)
-        assert text == snapshot.read_text(), name
+        snapshot.assert_match(f"compose-{example}-{db.value}-{proxy.value}/{name}", text)
     if proxy is Proxy.NONE:
         ports = YAML(typ="safe").load(render_compose(plan))["services"]["app"]["ports"]
         assert ports == ["${APP_BIND:-127.0.0.1}:${APP_PORT-8000}:8000"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from quayside import docker
 from quayside.build import _ProgressParser
-from quayside.errors import DockerError, EngineUnavailable, UserInputError
+from quayside.engine import docker
+from quayside.errors import DockerError, EngineUnavailable, ImageNotFound, UserInputError
 from quayside.verify import Expectation, port_from_image, style_of_dockerfile
 
 
@@ -61,7 +61,7 @@ def test_stream_hands_over_each_line(tmp_path, monkeypatch):
 
 def test_missing_image_is_explained(tmp_path, monkeypatch):
     _fake_docker(tmp_path, monkeypatch, 'echo "Error: No such image: nope:latest" >&2; exit 1\n')
-    with pytest.raises(EngineUnavailable, match="no image nope:latest"):
+    with pytest.raises(ImageNotFound, match="no image nope:latest"):
         docker.inspect_image("nope:latest")
 
 
@@ -92,7 +92,7 @@ def test_progress_parser():
 
 
 @pytest.mark.parametrize(
-    "name,installs",
+    ("name", "installs"),
     [
         ("RUN pip install --no-cache-dir --upgrade -r /code/requirements.txt", True),
         ("RUN --mount=type=cache,target=/root/.cache/pip     pip --python /opt/venv/bin/python install -r requirements.txt", True),
@@ -112,7 +112,7 @@ def test_dependency_step_detection(name, installs):
 
 
 @pytest.mark.parametrize(
-    "text,path,body",
+    ("text", "path", "body"),
     [
         ('/items/5?q=test={"item_id":5,"q":"test"}', "/items/5?q=test", {"item_id": 5, "q": "test"}),
         ('/={"Hello":"World"}', "/", {"Hello": "World"}),
@@ -131,7 +131,7 @@ def test_expectation_rejects(text):
 
 
 @pytest.mark.parametrize(
-    "config,port",
+    ("config", "port"),
     [
         ({"ExposedPorts": {"8000/tcp": {}}}, 8000),
         ({"Cmd": ["fastapi", "run", "app/main.py", "--port", "80"]}, 80),
@@ -148,3 +148,27 @@ def test_style_header(tmp_path):
     assert style_of_dockerfile(tmp_path / "Dockerfile") == "guide"
     (tmp_path / "Dockerfile").write_text("FROM python:3.12\n")
     assert style_of_dockerfile(tmp_path / "Dockerfile") is None
+
+
+def test_debug_traces_every_command_with_its_exit_code(tmp_path, monkeypatch):
+    """--debug (or QUAYSIDE_DEBUG=1) shows what the engine runs; without it nothing is printed."""
+    from typer.testing import CliRunner
+
+    from quayside.cli import app
+
+    _fake_docker(tmp_path, monkeypatch, 'echo "Cannot connect to the Docker daemon" >&2; exit 1\n')
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\n")
+    quiet = CliRunner().invoke(app, ["build", str(tmp_path)])
+    assert quiet.exit_code == 3
+    assert "debug:" not in quiet.output
+    traced = CliRunner().invoke(app, ["--debug", "build", str(tmp_path)])
+    assert traced.exit_code == 3
+    assert "debug: $ docker version --format {{.Server.Version}}" in traced.output
+    assert "debug:   exit 1 in" in traced.output
+
+
+def test_kubectl_errors_are_not_docker_errors():
+    from quayside.errors import CommandFailed, KubectlError
+
+    assert issubclass(KubectlError, CommandFailed)
+    assert not issubclass(KubectlError, DockerError)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import contextlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from quayside.check import run_check
 from quayside.check.dockerfile import parse, parse_key_values, substitute
 from quayside.errors import UserInputError
-from quayside.project.dependencies import read_requirements
-from quayside.project.source import load_toml
+from quayside.inspection.dependencies import read_requirements
+from quayside.inspection.source import load_toml
 
 
 def test_spans_and_offsets():
@@ -67,7 +67,7 @@ def test_flags_stages_and_arg_substitution():
 
 
 @pytest.mark.parametrize(
-    "text,message",
+    ("text", "message"),
     [
         ("RUN echo\n", "before the first FROM"),
         ("FROM python:3.12\nFROB x\n", "unknown instruction"),
@@ -121,10 +121,8 @@ def test_fuzz_requirements_reader(tmp_path_factory, text):
     root = tmp_path_factory.mktemp("req")
     (root / "requirements.txt").write_text(text)
     (root / "base.txt").write_text("fastapi\n")
-    try:
+    with contextlib.suppress(UserInputError):  # a clear error is the expected outcome for bad input
         read_requirements(root, "requirements.txt")
-    except UserInputError:
-        pass  # a clear error is the expected outcome for bad input
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
@@ -132,7 +130,5 @@ def test_fuzz_requirements_reader(tmp_path_factory, text):
 def test_fuzz_toml_reader(tmp_path_factory, text):
     path = tmp_path_factory.mktemp("toml") / "pyproject.toml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass") if "\ud800" not in text else path.write_bytes(b"\xff")
-    try:
+    with contextlib.suppress(UserInputError):
         load_toml(path, display="pyproject.toml")
-    except UserInputError:
-        pass

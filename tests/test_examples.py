@@ -8,7 +8,7 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import EXAMPLES
+from support.projects import EXAMPLES
 
 
 def _load(example: str, module_file: str, module_name: str):
@@ -23,7 +23,7 @@ def _load(example: str, module_file: str, module_name: str):
         sys.path.remove(str(root))
 
 
-@pytest.mark.parametrize("example,module_file", [("guide-app", "app/main.py"), ("guide-single-file", "main.py")])
+@pytest.mark.parametrize(("example", "module_file"), [("guide-app", "app/main.py"), ("guide-single-file", "main.py")])
 def test_guide_endpoints(example, module_file):
     client = TestClient(_load(example, module_file, f"quayside_example_{example.replace('-', '_')}"))
     assert client.get("/").json() == {"Hello": "World"}

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, FIXTURES, copy_project, tree_digest
 from quayside.cli import app
+from quayside.inspection import inspect_project
 from quayside.plan import InitOptions, Proxy, Style, build_plan
-from quayside.project import inspect_project
-from quayside.render import render_dockerignore, render_files
-
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-UPDATE = os.environ.get("QUAYSIDE_UPDATE_SNAPSHOTS") == "1"
+from quayside.targets.docker import render_dockerignore, render_files
+from support.projects import EXAMPLES, FIXTURES, copy_project, tree_digest
 
 CASES = [
     *[(EXAMPLES / "guide-app", style, {}) for style in Style],
@@ -41,22 +35,14 @@ def _case_id(case) -> str:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
-def test_dockerfile_snapshot(case):
+def test_dockerfile_snapshot(case, snapshot):
     project, style, extra = case
     text = render_files(build_plan(inspect_project(project), InitOptions(style=style, **extra)))["Dockerfile"]
-    snapshot = SNAPSHOTS / f"{_case_id(case)}.Dockerfile"
-    if UPDATE or not snapshot.exists():
-        if not UPDATE:
-            pytest.fail(f"no snapshot {snapshot.name}: run with QUAYSIDE_UPDATE_SNAPSHOTS=1 and review it")
-        snapshot.write_text(text, encoding="utf-8")
-    assert text == snapshot.read_text(encoding="utf-8")
+    snapshot.assert_match(f"{_case_id(case)}.Dockerfile", text)
 
 
-def test_dockerignore_snapshot():
-    snapshot = SNAPSHOTS / "dockerignore"
-    if UPDATE:
-        snapshot.write_text(render_dockerignore(), encoding="utf-8")
-    assert render_dockerignore() == snapshot.read_text(encoding="utf-8")
+def test_dockerignore_snapshot(snapshot):
+    snapshot.assert_match("dockerignore", render_dockerignore())
     for needed in ("**/.venv", "**/.env", "**/.git", "**/__pycache__"):
         assert needed in render_dockerignore().splitlines()
 
@@ -146,7 +132,7 @@ def test_failed_rename_rolls_back(tmp_path, fail_nth_replace):
 
 
 @pytest.mark.parametrize(
-    "args,message",
+    ("args", "message"),
     [
         (["--python", "3"], "is not a version like 3.12"),
         (["--port", "70000"], "is not a TCP port"),

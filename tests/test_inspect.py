@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, FIXTURES
 from quayside.errors import UserInputError
-from quayside.project import inspect_project
+from quayside.inspection import inspect_project
+from support.projects import EXAMPLES, FIXTURES
 
 LAYOUTS = [
     # (project, entrypoint, app_path, installer, python, server, health_path, lifespan, entrypoint source)
@@ -27,7 +27,7 @@ LAYOUTS = [
 
 
 @pytest.mark.parametrize(
-    "project,entrypoint,app_path,installer,python,server,health,lifespan,source", LAYOUTS, ids=[row[0].name for row in LAYOUTS]
+    ("project", "entrypoint", "app_path", "installer", "python", "server", "health", "lifespan", "source"), LAYOUTS, ids=[row[0].name for row in LAYOUTS]
 )
 def test_layouts(project, entrypoint, app_path, installer, python, server, health, lifespan, source):
     data = inspect_project(project).to_json()
@@ -100,7 +100,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("name,files,message,where", BAD, ids=[b[0] for b in BAD])
+@pytest.mark.parametrize(("name", "files", "message", "where"), BAD, ids=[b[0] for b in BAD])
 def test_bad_input(tmp_path, name, files, message, where):
     root = _write(tmp_path / name, files)
     with pytest.raises(UserInputError) as caught:

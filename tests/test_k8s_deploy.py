@@ -3,7 +3,6 @@ kustomize, and records every cluster call. Plus the real kubectl with no cluster
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import stat
@@ -13,8 +12,8 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, copy_project
 from quayside.cli import app
+from support.projects import EXAMPLES, copy_project
 
 runner = CliRunner()
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl (its kustomize renders the overlays)")

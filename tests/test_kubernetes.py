@@ -3,7 +3,6 @@ versions' OpenAPI schemas (strict), and checked by quayside's own rules. No clus
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,13 +12,11 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, copy_project, tree_digest
 from quayside.check import run_check
 from quayside.cli import app
+from support.projects import EXAMPLES, copy_project, tree_digest
 
 VERSIONS = ("1.33.0", "1.35.0", "1.36.0", "1.37.0")
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
-UPDATE = os.environ.get("QUAYSIDE_UPDATE_SNAPSHOTS") == "1"
 runner = CliRunner()
 kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl (its built-in kustomize renders the overlays)")
 
@@ -78,7 +75,7 @@ def test_production_overlay_and_deployment_contract(project):
     assert '"--forwarded-allow-ips"' in dockerfile and '"--workers"' not in dockerfile  # behind the Ingress, one process
 
 
-def test_items_service_probes_and_migration_job(tmp_path):
+def test_items_service_probes_and_migration_job(tmp_path, snapshot):
     root = copy_project(EXAMPLES / "items-service", tmp_path)
     assert runner.invoke(app, ["init", str(root), "--target", "kubernetes"]).exit_code == 0
     deployment = YAML(typ="safe").load((root / "k8s" / "base" / "deployment.yaml").read_text())
@@ -87,11 +84,7 @@ def test_items_service_probes_and_migration_job(tmp_path):
     job = YAML(typ="safe").load((root / "k8s" / "migrate" / "job.yaml").read_text())
     assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["alembic", "upgrade", "head"]
     for name in sorted(p.relative_to(root).as_posix() for p in (root / "k8s").rglob("*.yaml")):
-        snapshot = SNAPSHOTS / "kubernetes-items-service" / name
-        if UPDATE:
-            snapshot.parent.mkdir(parents=True, exist_ok=True)
-            snapshot.write_text((root / name).read_text())
-        assert (root / name).read_text() == snapshot.read_text(), name
+        snapshot.assert_match(f"kubernetes-items-service/{name}", (root / name).read_text())
 
 
 def test_workers_with_kubernetes_is_refused(tmp_path):

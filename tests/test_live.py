@@ -9,14 +9,15 @@ import uuid
 
 import pytest
 
-from conftest import EXAMPLES, FIXTURES, copy_project
-from quayside import docker
 from quayside.build import build_image
+from quayside.engine import docker
 from quayside.files import apply_writes, plan_writes
+from quayside.inspection import inspect_project
 from quayside.plan import InitOptions, Style, build_plan
-from quayside.project import inspect_project
-from quayside.render import render_files
+from quayside.targets.docker import render_files
 from quayside.verify import Expectation, VerifyOptions, verify_image
+from quayside.verify.image import STOP_GRACE_SECONDS
+from support.projects import EXAMPLES, FIXTURES, copy_project
 
 pytestmark = pytest.mark.docker
 
@@ -57,7 +58,8 @@ def test_every_style_serves_the_guide_app(tmp_path, images, example, style):
     assert checks["expect /items/5?q=test"].value == {"item_id": 5, "q": "test"}
     assert checks["smoke /docs"].status == "pass"
     assert checks["pid1"].status == "pass"  # exec form in every style: the server is PID 1
-    assert checks["stop_seconds"].value < 2
+    # graceful: SIGTERM, not the SIGKILL after the grace period (how fast is bench/spine.py's figure, not a test's)
+    assert checks["stop_seconds"].status == "pass" and checks["stop_seconds"].value < STOP_GRACE_SECONDS
     assert checks["inflight_completed"].value is True
     assert checks["lifespan_shutdown"].value is True
     if style is Style.PRODUCTION:
@@ -83,7 +85,7 @@ def test_production_image_is_smaller_than_the_guides(tmp_path, images):
 
 
 @pytest.mark.parametrize(
-    "fixture,health,extra",
+    ("fixture", "health", "extra"),
     [
         ("uv-project", "/openapi.json", {}),  # uv sync --locked against a real uv.lock
         ("src-entrypoint", "/healthz", {}),  # src layout, [tool.fastapi], the project itself pip-installed
@@ -98,20 +100,20 @@ def test_production_on_real_layouts(tmp_path, images, fixture, health, extra):
     smoke = tuple(p for p in (info.app.value.openapi_url, info.app.value.docs_url) if p)
     report = verify_image(built.tag, VerifyOptions(smoke_paths=smoke))
     assert report.ok, [c for c in report.checks if c.status == "fail"]
-    assert report.value("healthy") is True and report.value("stop_seconds") < 2
+    assert report.value("healthy") is True and report.value("stop_seconds") < STOP_GRACE_SECONDS
 
 
 def test_cli_verify_path_proves_cache_reuse(tmp_path):
     project = copy_project(EXAMPLES / "guide-app", tmp_path)
     tag = f"quayside-test/cli:{uuid.uuid4().hex[:8]}"
     try:
-        init = subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True, text=True)
+        init = subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True, text=True, check=False)
         assert init.returncode == 0, init.stderr
         proc = subprocess.run(
             [sys.executable, "-m", "quayside", "verify", str(project), "--json", "-t", tag,
              "--expect", '/items/5?q=test={"item_id":5,"q":"test"}'],
-            capture_output=True, text=True, timeout=600,
-        )
+            capture_output=True, text=True, timeout=600, check=False,
+)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         data = json.loads(proc.stdout)
         assert data["ok"] is True and data["cache_reused"] is True
@@ -127,8 +129,8 @@ def test_cli_verify_exit_code_on_failure(tmp_path, images):
     _, _, built = _init_and_build(EXAMPLES / "guide-single-file", tmp_path, images, style=Style.GUIDE)
     proc = subprocess.run(
         [sys.executable, "-m", "quayside", "verify", "--image", built.tag, "--style", "production"],
-        capture_output=True, text=True, timeout=300,
-    )
+        capture_output=True, text=True, timeout=300, check=False,
+)
     assert proc.returncode == 1
     assert "FAIL" in proc.stdout and "user_uid" in proc.stdout
 
@@ -137,8 +139,8 @@ def test_cli_build_reports_size_and_time(tmp_path):
     project = copy_project(EXAMPLES / "guide-single-file", tmp_path)
     tag = f"quayside-test/build:{uuid.uuid4().hex[:8]}"
     try:
-        assert subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True).returncode == 0
-        proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project), "-t", tag], capture_output=True, text=True, timeout=600)
+        assert subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True, check=False).returncode == 0
+        proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project), "-t", tag], capture_output=True, text=True, timeout=600, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert f"built {tag}" in proc.stdout and " MB, " in proc.stdout and "steps cached" in proc.stdout
     finally:
@@ -147,21 +149,21 @@ def test_cli_build_reports_size_and_time(tmp_path):
 
 def test_build_without_dockerfile_is_a_user_error(tmp_path):
     project = copy_project(EXAMPLES / "guide-app", tmp_path)
-    proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project)], capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "run `quayside init` first" in proc.stderr
 
 
 def test_verify_compare_side_by_side(tmp_path):
     from quayside.plan import InitOptions, Style, build_plan
-    from quayside.render import render_dockerfile
+    from quayside.targets.docker import render_dockerfile
 
     project = copy_project(EXAMPLES / "guide-app", tmp_path)
-    assert subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True).returncode == 0
+    assert subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True, check=False).returncode == 0
     (project / "Dockerfile.guide").write_text(render_dockerfile(build_plan(inspect_project(project), InitOptions(style=Style.GUIDE))))
     tag = f"quayside-test/compare:{uuid.uuid4().hex[:8]}"
     try:
         proc = subprocess.run([sys.executable, "-m", "quayside", "verify", str(project), "--compare", str(project / "Dockerfile.guide"),
-                               "--json", "-t", tag], capture_output=True, text=True, timeout=900)
+                               "--json", "-t", tag], capture_output=True, text=True, timeout=900, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         production, guide = json.loads(proc.stdout)
         assert (production["dockerfile"], guide["dockerfile"]) == ("Dockerfile", "Dockerfile.guide")
@@ -171,7 +173,7 @@ def test_verify_compare_side_by_side(tmp_path):
         assert production["findings"] == [] and guide["findings"] == []  # the guide file says why it runs as root
         assert production["layers"] > 0 and guide["layers"] > 0
         markdown = subprocess.run([sys.executable, "-m", "quayside", "verify", str(project), "--compare", "Dockerfile.guide",
-                                   "--markdown", "-t", tag], capture_output=True, text=True, timeout=900, cwd=project)
+                                   "--markdown", "-t", tag], capture_output=True, text=True, timeout=900, cwd=project, check=False)
         assert markdown.returncode == 0, markdown.stderr
         assert markdown.stdout.startswith("|  | Dockerfile | Dockerfile.guide |") and "| size |" in markdown.stdout
     finally:

@@ -17,10 +17,10 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from conftest import EXAMPLES, copy_project
-from quayside import docker
 from quayside.build import build_image
 from quayside.cli import app
+from quayside.engine import docker
+from support.projects import EXAMPLES, copy_project
 
 pytestmark = pytest.mark.docker
 runner = CliRunner()

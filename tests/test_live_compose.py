@@ -13,17 +13,17 @@ import uuid
 
 import pytest
 
-from conftest import EXAMPLES, copy_project
-from quayside import docker
 from quayside.check import run_check
+from quayside.engine import docker
 from quayside.verify import VerifyOptions, verify_image
+from support.projects import EXAMPLES, copy_project
 
 pytestmark = pytest.mark.docker
 
 
 def quayside(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=900,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, **(env or {})}, check=False)
 
 
 def http(method: str, url: str, body: dict | None = None) -> tuple[int, object]:

@@ -13,14 +13,14 @@ import uuid
 
 import pytest
 
-from conftest import EXAMPLES, FIXTURES, copy_project
-from quayside import docker
 from quayside.build import build_image
+from quayside.engine import docker
 from quayside.files import apply_writes, plan_writes
+from quayside.inspection import inspect_project
 from quayside.plan import InitOptions, build_plan
-from quayside.project import inspect_project
-from quayside.render import render_files
+from quayside.targets.docker import render_files
 from quayside.verify import VerifyOptions, verify_image
+from support.projects import EXAMPLES, FIXTURES, copy_project
 
 pytestmark = pytest.mark.docker
 

@@ -7,11 +7,9 @@ domain as SNI and Host.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
-import socket
 import ssl
 import subprocess
 import sys
@@ -21,74 +19,23 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, copy_project
-from quayside import docker
+from quayside.engine import docker
+from support.projects import EXAMPLES, copy_project
+from support.proxylab import DOMAIN, PEBBLE, http_get, https_get, pebble_root, write_pebble_config
 
 pytestmark = pytest.mark.docker
 
-DOMAIN = "app.quayside.test"
-PEBBLE = "ghcr.io/letsencrypt/pebble:2.6.0"
-
-
-def write_pebble_config(directory: Path) -> None:
-    """pebble's config (ACME on 14000, management on 15000, validating on 80/443) and the CA its own TLS uses."""
-    minica = docker.run(["run", "--rm", "--entrypoint", "cat", PEBBLE, "/test/certs/pebble.minica.pem"]).stdout
-    directory.mkdir()
-    (directory / "minica.pem").write_text(minica)
-    (directory / "config.json").write_text(json.dumps({"pebble": {
-        "listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000",
-        "certificate": "/test/certs/localhost/cert.pem", "privateKey": "/test/certs/localhost/key.pem",
-        "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": False}}))
-
-
-def pebble_root(mgmt_port: int, minica: Path) -> str:
-    """pebble's issuing root (made fresh at each start), fetched over its management API."""
-    conn = http.client.HTTPSConnection("127.0.0.1", mgmt_port, context=ssl.create_default_context(cafile=str(minica)), timeout=10)
-    try:
-        conn.request("GET", "/roots/0")
-        return conn.getresponse().read().decode()
-    finally:
-        conn.close()
-
-
-class _LoopbackHTTPS(http.client.HTTPSConnection):
-    """HTTPS to 127.0.0.1 with the app's domain as SNI and Host."""
-
-    def connect(self) -> None:
-        raw = socket.create_connection(("127.0.0.1", self.port), timeout=self.timeout)
-        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
-
-
-def https_get(port: int, path: str, cafile: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    conn = _LoopbackHTTPS(DOMAIN, port, context=ssl.create_default_context(cafile=cafile), timeout=10)
-    try:
-        # the Host a browser sends to port 443 (no port): what the proxy sees in production
-        conn.request("GET", path, headers={"Host": DOMAIN, **(headers or {})})
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        conn.close()
-
-
-def http_get(port: int, path: str) -> tuple[int, dict[str, str]]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path, headers={"Host": DOMAIN})
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}
-    finally:
-        conn.close()
 
 
 def quayside(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=900, env={**os.environ, **env})
+    return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=900, env={**os.environ, **env}, check=False)
 
 
 def compose(files: list[Path], project: Path, name: str, *args: str, env: dict[str, str] | None = None, timeout: float = 600):
     flags = [a for f in files for a in ("-f", str(f))]
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(["docker", "compose", *flags, "--project-directory", str(project), "-p", name, *args],
-                          capture_output=True, text=True, timeout=timeout, env=full_env)
+                          capture_output=True, text=True, timeout=timeout, env=full_env, check=False)
 
 
 def published(files, project, name, service, port) -> int:

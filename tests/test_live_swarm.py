@@ -18,26 +18,24 @@ import sys
 import time
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
-
 from ruamel.yaml import YAML
 
-from conftest import EXAMPLES, copy_project
-from quayside import docker
 from quayside.check import run_check
-from quayside.load import Load, summarize
-from quayside.swarm import statuses
-from swarmlab import remove_everything, start_edge, swarm_engine
-from test_live_proxy import DOMAIN, PEBBLE, http_get, https_get, pebble_root, write_pebble_config
+from quayside.engine import docker
+from quayside.targets.swarm.deploy import statuses
+from support.load import Load, summarize
+from support.projects import EXAMPLES, copy_project
+from support.proxylab import DOMAIN, PEBBLE, http_get, https_get, pebble_root, write_pebble_config
+from support.swarmlab import remove_everything, start_edge, swarm_engine
 
 pytestmark = pytest.mark.docker
 
 
 def quayside(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ})
+                          env={**os.environ}, check=False)
 
 
 def http_json(method: str, url: str, body: dict | None = None) -> tuple[int, object]:
@@ -187,7 +185,7 @@ def test_traefik_swarm_provider_routes_to_the_tasks_with_acme(engine_in_swarm, t
     pebble, traefik = f"{name}-pebble", f"{name}-traefik"
     try:
         deployed = subprocess.run([sys.executable, "-m", "quayside", "deploy", "swarm", str(project), "--stack", name, "--timeout", "240"],
-                                  capture_output=True, text=True, timeout=600, env={**os.environ, **env})
+                                  capture_output=True, text=True, timeout=600, env={**os.environ, **env}, check=False)
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         network = f"{name}_backend"
         write_pebble_config(project / "pebble")

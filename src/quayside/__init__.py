@@ -1,3 +1,5 @@
 """quayside: containerise FastAPI projects the way the FastAPI Docker guide says, and prove it live."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("quayside")  # one source: the package metadata (pyproject.toml)

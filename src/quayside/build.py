@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from quayside import docker
+from quayside.engine import docker
 from quayside.errors import UserInputError
 
 _STEP = re.compile(r"^#(\d+) \[(?:(?P<stage>[^\]]+?) )?(?P<index>\d+)/(?P<total>\d+)\] (?P<name>.+)$")

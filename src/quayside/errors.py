@@ -1,4 +1,8 @@
-"""Typed errors. Core modules raise these; only the CLI layer prints them and chooses the exit code."""
+"""Every error quayside reports. Core modules raise these; only the CLI prints them and turns them into exit codes.
+
+Exit codes: 1 a check failed (verify, check --fail-on: not errors, the CLI decides); 2 bad input or a file
+conflict; 3 the engine, a cluster, or a program quayside runs failed.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ class QuaysideError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, hint: str | None = None, path: Path | str | None = None):
+    def __init__(self, message: str, *, hint: str | None = None, path: Path | str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -22,6 +26,9 @@ class QuaysideError(Exception):
         return f"{where}{self.message}{tail}"
 
 
+# --- the user's input (exit 2) ---------------------------------------------------------------------------
+
+
 class UserInputError(QuaysideError):
     """The project or the command line is not something we can work with (exit 2)."""
 
@@ -29,17 +36,26 @@ class UserInputError(QuaysideError):
 class ConflictError(QuaysideError):
     """A file we would write exists with other content and --force was not given (exit 2)."""
 
-    def __init__(self, message: str, *, diffs: list[str], hint: str | None = None):
+    def __init__(self, message: str, *, diffs: list[str], hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.diffs = diffs
 
 
-class DockerError(QuaysideError):
-    """A docker CLI call failed: carries the command, its exit code and stderr (exit 3)."""
+class RenderError(QuaysideError):
+    """A template is missing or failed to render: a broken installation or a bug, never the user's input (exit 3)."""
 
     exit_code = 3
 
-    def __init__(self, command: list[str], returncode: int, stderr: str, *, hint: str | None = None):
+
+# --- programs quayside runs (exit 3) ------------------------------------------------------------------------
+
+
+class CommandFailed(QuaysideError):
+    """An external program failed: carries the command, its exit code and stderr (exit 3)."""
+
+    exit_code = 3
+
+    def __init__(self, command: list[str], returncode: int, stderr: str, *, hint: str | None = None) -> None:
         tail = stderr.strip().splitlines()[-12:]
         super().__init__(
             f"`{' '.join(command)}` failed with exit code {returncode}" + ("\n" + "\n".join(tail) if tail else ""),
@@ -50,23 +66,48 @@ class DockerError(QuaysideError):
         self.stderr = stderr
 
 
+class DockerError(CommandFailed):
+    """A docker CLI call failed."""
+
+
+class KubectlError(CommandFailed):
+    """A kubectl call failed."""
+
+
 class EngineUnavailable(QuaysideError):
     """No docker CLI, no engine answering, or a missing plugin (exit 3)."""
 
     exit_code = 3
 
 
-class VerificationFailed(QuaysideError):
-    """verify ran, and at least one check failed (exit 1)."""
+class ImageNotFound(QuaysideError):
+    """The engine answers, but has no image by that name (exit 3)."""
 
-    exit_code = 1
-
-
-class KubectlError(DockerError):
-    """A kubectl call failed: the command, its exit code and stderr (exit 3)."""
+    exit_code = 3
 
 
 class ClusterUnavailable(QuaysideError):
     """No kubectl, or no cluster answers with the current kubeconfig/context (exit 3)."""
+
+    exit_code = 3
+
+
+# --- a target's run failed (exit 3) -------------------------------------------------------------------------
+
+
+class ComposeUpFailed(QuaysideError):
+    """`docker compose up` failed or a service never became healthy; carries the failing services' logs (exit 3)."""
+
+    exit_code = 3
+
+
+class DeployFailed(QuaysideError):
+    """A swarm stack rolled back or did not converge; carries the tasks' errors and logs (exit 3)."""
+
+    exit_code = 3
+
+
+class RolloutFailed(QuaysideError):
+    """A Kubernetes migration Job or rollout failed; the app was not (or not fully) changed (exit 3)."""
 
     exit_code = 3

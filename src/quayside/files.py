@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import tempfile
@@ -85,16 +86,16 @@ def apply_writes(planned: list[PlannedWrite]) -> None:
             os.chmod(tmp, 0o644)
             staged.append((p, Path(tmp)))
     except OSError as exc:
-        for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
+        for _, staged_tmp in staged:
+            staged_tmp.unlink(missing_ok=True)
         _remove_dirs(made_dirs)
         raise UserInputError(f"cannot write into {todo[0].path.parent}: {exc.strerror}", path=todo[0].path.parent,
                              hint="check that the directory is writable") from None
     done: list[tuple[PlannedWrite, bytes | None]] = []
     try:
-        for p, tmp in staged:
+        for p, staged_tmp in staged:
             previous = p.path.read_bytes() if p.path.exists() else None
-            os.replace(tmp, p.path)
+            os.replace(staged_tmp, p.path)
             done.append((p, previous))
     except OSError as exc:
         for p, previous in reversed(done):
@@ -102,15 +103,13 @@ def apply_writes(planned: list[PlannedWrite]) -> None:
                 p.path.unlink(missing_ok=True)
             else:
                 p.path.write_bytes(previous)
-        for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
+        for _, staged_tmp in staged:
+            staged_tmp.unlink(missing_ok=True)
         _remove_dirs(made_dirs)
         raise UserInputError(f"writing failed and was rolled back: {exc}", path=exc.filename) from None
 
 
 def _remove_dirs(made: list[Path]) -> None:
     for d in reversed(made):
-        try:
+        with contextlib.suppress(OSError):  # not empty any more: someone else wrote there; leave it
             d.rmdir()
-        except OSError:
-            pass

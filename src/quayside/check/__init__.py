@@ -10,7 +10,7 @@ from quayside.check import rules as _rules  # noqa: F401 - registers every rule
 from quayside.check.context import CheckContext, load_context
 from quayside.check.model import RULES, Finding, Severity
 from quayside.errors import UserInputError
-from quayside.project.source import load_toml
+from quayside.inspection.source import load_toml
 
 _IGNORE = re.compile(r"#\s*quayside:\s*ignore\s*=\s*([A-Za-z0-9_, ]+)")
 

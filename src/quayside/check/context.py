@@ -13,7 +13,7 @@ from ruamel.yaml.error import YAMLError
 
 from quayside.check.dockerfile import Dockerfile, parse
 from quayside.errors import QuaysideError
-from quayside.project import ProjectInfo, inspect_project
+from quayside.inspection import ProjectInfo, inspect_project
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 # swarm stack files are compose files too (`docker stack deploy -c`): the compose rules apply to them
@@ -34,8 +34,8 @@ class YamlDoc:
     def line_of(self, node: Any, key: Any = None) -> int:
         try:
             if key is not None:
-                return node.lc.key(key)[0] + 1
-            return node.lc.line + 1
+                return int(node.lc.key(key)[0]) + 1
+            return int(node.lc.line) + 1
         except (AttributeError, KeyError, TypeError):
             return 1
 

@@ -270,7 +270,7 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
         if not logical:  # only escape characters and blanks: nothing to run
             comments = []
             continue
-        keyword_text, args = (logical.split(None, 1) + [""])[:2]
+        keyword_text, args = ([*logical.split(None, 1), ""])[:2]
         keyword = keyword_text.upper()
         args = args.strip()
         start = offset + column - 1

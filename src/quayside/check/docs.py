@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quayside.check.model import RULES, Rule
+from quayside.check.model import RULES, FixSafety, Rule
 
 
 def _files(files: dict[str, str]) -> str:
@@ -15,12 +15,28 @@ def _files(files: dict[str, str]) -> str:
     return "\n\n".join(parts)
 
 
+def _fix_safety(rule: Rule) -> str:
+    if not rule.fixable:
+        return "No automatic fix."
+    if rule.fix_safety is FixSafety.SAFE:
+        return "Safe: `quayside check --fix` applies it; the image does what it did before, minus the problem."
+    return (f"Unsafe: applied only with `quayside check --fix --unsafe-fixes`, because {rule.unsafe_because}. "
+            "Review the change (`--diff --unsafe-fixes` shows it first).")
+
+
+def _references(rule: Rule) -> str:
+    return "\n".join(f"- [{title}]({url})" for title, url in rule.references) or "- none"
+
+
 def rule_markdown(rule: Rule) -> str:
     title, _, body = rule.doc().partition("\n\n")
+    autofix = "no" if not rule.fixable else rule.fix_safety.value
     return (
         f"# {rule.id} {rule.name}\n\n"
-        f"**Severity:** {rule.severity.label} · **Autofix:** {'yes' if rule.fixable else 'no'}\n\n"
+        f"**Severity:** {rule.severity.label} · **Autofix:** {autofix}\n\n"
         f"{title}\n\n{body}\n\n"
+        f"## Fix safety\n\n{_fix_safety(rule)}\n\n"
+        f"## References\n\n{_references(rule)}\n\n"
         f"## Flagged\n\n{_files(rule.bad)}\n\n"
         f"## Not flagged\n\n{_files(rule.good)}\n\n"
         f"Silence one occurrence with `# quayside: ignore={rule.id}` on the line above, or every one with "
@@ -29,7 +45,7 @@ def rule_markdown(rule: Rule) -> str:
 
 
 def index_markdown() -> str:
-    rows = "\n".join(f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.label} | {'yes' if r.fixable else ''} | {r.summary} |"
+    rows = "\n".join(f"| [{r.id}]({r.id}.md) | {r.name} | {r.severity.label} | {r.fix_safety.value if r.fixable else ''} | {r.summary} |"
                      for _, r in sorted(RULES.items()))
     return ("# quayside check rules\n\nGenerated from the rules (`python -m quayside.check.docs`); the examples on each page "
             "are run by the tests.\n\n| id | name | severity | fix | what |\n|---|---|---|---|---|\n" + rows + "\n")

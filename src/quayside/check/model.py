@@ -5,8 +5,8 @@ from __future__ import annotations
 import inspect
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
-from enum import IntEnum
+from dataclasses import dataclass, replace
+from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -31,6 +31,13 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
+class FixSafety(StrEnum):
+    """As ruff's: a safe fix keeps what the image does; an unsafe one may change it, so it needs --unsafe-fixes."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
 @dataclass(frozen=True)
 class TextEdit:
     path: str  # project-relative; a file that does not exist yet is created (start = end = 0)
@@ -43,6 +50,7 @@ class TextEdit:
 class Fix:
     description: str
     edits: tuple[TextEdit, ...]
+    safety: FixSafety = FixSafety.SAFE  # set from the rule when the finding is made
 
 
 @dataclass(frozen=True)
@@ -62,11 +70,15 @@ class Finding:
     def fixable(self) -> bool:
         return self.fix is not None
 
+    def fixable_with(self, *, unsafe: bool) -> bool:
+        return self.fix is not None and (unsafe or self.fix.safety is FixSafety.SAFE)
+
     def to_json(self) -> dict[str, object]:
         return {
             "id": self.rule, "name": self.name, "severity": self.severity.label, "file": self.path,
             "line": self.line, "column": self.column, "end_line": self.end_line, "end_column": self.end_column,
             "message": self.message, "fixable": self.fixable,
+            "fix_safety": self.fix.safety.value if self.fix is not None else None,
         }
 
 
@@ -82,6 +94,10 @@ class Rule:
     bad: ClassVar[dict[str, str]]
     good: ClassVar[dict[str, str]]
     fixable: ClassVar[bool] = False
+    fix_safety: ClassVar[FixSafety] = FixSafety.SAFE
+    unsafe_because: ClassVar[str] = ""  # with FixSafety.UNSAFE: what the fix may change
+    # The FastAPI guide's section, Docker's and the servers' documentation the rule rests on: (title, url).
+    references: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         raise NotImplementedError
@@ -90,15 +106,19 @@ class Rule:
     def doc(cls) -> str:
         return textwrap.dedent(inspect.getdoc(cls) or "").strip()
 
+    def _rated(self, fix: Fix | None) -> Fix | None:
+        return replace(fix, safety=self.fix_safety) if fix is not None else None
+
     def at(self, path: str, ins: Instruction, message: str, fix: Fix | None = None) -> Finding:
         first_line_end = ins.end_column if ins.end_line == ins.line else None
         return Finding(
             self.id, self.name, self.severity, path, ins.line, ins.column,
-            ins.line, first_line_end or ins.column + len(ins.keyword), message, fix,
+            ins.line, first_line_end or ins.column + len(ins.keyword), message, self._rated(fix),
         )
 
     def at_line(self, path: str, line: int, column: int, message: str, *, length: int = 1, fix: Fix | None = None) -> Finding:
-        return Finding(self.id, self.name, self.severity, path, line, column, line, column + max(length, 1), message, fix)
+        return Finding(self.id, self.name, self.severity, path, line, column, line, column + max(length, 1), message,
+                       self._rated(fix))
 
 
 RULES: dict[str, Rule] = {}
@@ -107,5 +127,7 @@ RULES: dict[str, Rule] = {}
 def register(cls: type[Rule]) -> type[Rule]:
     if cls.id in RULES:
         raise RuntimeError(f"rule {cls.id} registered twice")
+    if cls.fixable and cls.fix_safety is FixSafety.UNSAFE and not cls.unsafe_because:
+        raise RuntimeError(f"rule {cls.id} has an unsafe fix but does not say what it may change")
     RULES[cls.id] = cls()
     return cls

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from importlib.metadata import version
 from typing import Any
 
-from quayside import __version__
 from quayside.check.model import RULES, Finding, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -25,7 +25,7 @@ def format_text(findings: list[Finding], texts: dict[str, str], *, suppressed: i
         out.append((path, "bold"))
         lines = texts.get(path, "").splitlines()
         for f in items:
-            fix = " [fixable]" if f.fixable else ""
+            fix = "" if f.fix is None else " [fixable]" if f.fixable_with(unsafe=False) else " [unsafe fix]"
             out.append((f"  {f.line}:{f.column}  {f.severity.label:<7} {f.rule} {f.name}  {f.message}{fix}", styles[f.severity]))
             if 0 < f.line <= len(lines):
                 source = lines[f.line - 1].rstrip()
@@ -37,9 +37,12 @@ def format_text(findings: list[Finding], texts: dict[str, str], *, suppressed: i
     summary = f"{len(findings)} finding{'s' if len(findings) != 1 else ''}"
     if findings:
         summary += " (" + ", ".join(f"{n} {s.label}" for s, n in sorted(counts.items(), reverse=True) if n) + ")"
-    fixable = sum(1 for f in findings if f.fixable)
+    fixable = sum(1 for f in findings if f.fixable_with(unsafe=False))
+    unsafe = sum(1 for f in findings if f.fixable) - fixable
     if fixable:
         summary += f"; {fixable} fixable with --fix"
+    if unsafe:
+        summary += f"; {unsafe} more with --fix --unsafe-fixes"
     if suppressed:
         summary += f"; {suppressed} ignored by comments"
     out.append((summary, "bold"))
@@ -52,6 +55,9 @@ def format_json(findings: list[Finding]) -> str:
 
 def _rule_descriptor(rule_id: str, docs_url: str) -> dict[str, Any]:
     rule = RULES[rule_id]
+    properties: dict[str, Any] = {"tags": ["fastapi", "docker"], "fixable": rule.fixable}
+    if rule.fixable:
+        properties["fixSafety"] = rule.fix_safety.value
     return {
         "id": rule.id,
         "name": rule.name,
@@ -60,7 +66,7 @@ def _rule_descriptor(rule_id: str, docs_url: str) -> dict[str, Any]:
         "help": {"text": rule.doc(), "markdown": rule.doc()},
         "helpUri": f"{docs_url}{rule.id}.md",
         "defaultConfiguration": {"level": SARIF_LEVEL[rule.severity]},
-        "properties": {"tags": ["fastapi", "docker"], "fixable": rule.fixable},
+        "properties": properties,
     }
 
 
@@ -86,12 +92,13 @@ def format_sarif(findings: list[Finding], texts: dict[str, str], *, docs_url: st
             }],
         }
         if f.fix is not None:
-            by_path: dict[str, list] = defaultdict(list)
+            by_path: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for edit in f.fix.edits:
                 by_path[edit.path].append({
                     "deletedRegion": _region_of_offsets(texts.get(edit.path, ""), edit.start, edit.end),
                     "insertedContent": {"text": edit.text},
                 })
+            result["properties"] = {"fixSafety": f.fix.safety.value}
             result["fixes"] = [{
                 "description": {"text": f.fix.description},
                 "artifactChanges": [{"artifactLocation": {"uri": p, "uriBaseId": "%SRCROOT%"}, "replacements": r} for p, r in by_path.items()],
@@ -103,7 +110,7 @@ def format_sarif(findings: list[Finding], texts: dict[str, str], *, docs_url: st
         "runs": [{
             "tool": {"driver": {
                 "name": "quayside",
-                "version": __version__,
+                "version": version("quayside"),
                 "informationUri": "https://fastapi.tiangolo.com/deployment/docker/",
                 "rules": [_rule_descriptor(rid, docs_url) for rid in rule_ids],
             }},

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-
 from pathlib import Path
+from typing import Any
 
 from quayside.check.command import Command, Server, effective_command, find_server, split_words
-from quayside.check.context import CheckContext
+from quayside.check.context import DB_IMAGES, PROXY_IMAGES, CheckContext, YamlDoc
 from quayside.check.dockerfile import Dockerfile, Instruction, Stage
 from quayside.check.model import TextEdit
 
@@ -52,9 +52,11 @@ def replace_exec_form(df: Dockerfile, ins: Instruction, argv: list[str]) -> Text
     return TextEdit(df.path, ins.args_start, ins.end, json.dumps(argv, ensure_ascii=False))
 
 
-def fixable_cmd(command: Command) -> bool:
-    """Exec-form CMD in the final stage itself, no ENTRYPOINT: the argv maps one to one onto the text."""
-    return command.entrypoint is None and command.cmd is not None and command.cmd.exec_form is not None
+def fixable_cmd(command: Command) -> Instruction | None:
+    """The CMD to rewrite when it is exec form with no ENTRYPOINT, so the argv maps one to one onto the text."""
+    if command.entrypoint is None and command.cmd is not None and command.cmd.exec_form is not None:
+        return command.cmd
+    return None
 
 
 def insert_after(df: Dockerfile, ins: Instruction, pattern: re.Pattern[str], text: str) -> list[TextEdit]:
@@ -78,10 +80,41 @@ def script_text(ctx: CheckContext, path: str) -> str | None:
     return None
 
 
-def compose_health_test(svc) -> list[str] | None:
+def compose_health_test(svc: Any) -> list[str] | None:
     """A compose service's healthcheck test as words, or None."""
     check = svc.get("healthcheck")
     test = check.get("test") if isinstance(check, dict) else None
     if test is None:
         return None
     return [str(t) for t in test] if isinstance(test, list) else split_words(str(test))
+
+
+def image_tag(image: str) -> tuple[str, str | None, bool]:
+    """(name, tag, has digest)"""
+    digest = "@" in image
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        return name.rsplit(":", 1)[0], name.rsplit(":", 1)[1], digest
+    return name, None, digest
+
+
+def is_third_party(image: str) -> bool:
+    name = image.split("@")[0].rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+    return any(name == i or name.endswith("/" + i) for i in DB_IMAGES + PROXY_IMAGES)
+
+
+def builds_from(service: Any, dockerfile: str) -> bool:
+    """The compose service is built from this Dockerfile at the project root."""
+    build = service.get("build")
+    if isinstance(build, str):
+        return build.rstrip("/") in (".", "") and dockerfile == "Dockerfile"
+    if isinstance(build, dict):
+        context = str(build.get("context", ".")).rstrip("/") or "."
+        return context == "." and str(build.get("dockerfile", "Dockerfile")) == dockerfile
+    return False
+
+
+def app_services(ctx: CheckContext, dockerfile: str) -> list[tuple[YamlDoc, str, Any]]:
+    """The compose services that run the image this Dockerfile builds."""
+    return [(doc, name, svc) for doc, name, svc in ctx.compose_services() if builds_from(svc, dockerfile)]

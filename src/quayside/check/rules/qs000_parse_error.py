@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from quayside.check.context import CheckContext
 from quayside.check.model import Finding, Rule, Severity, register
 
 
@@ -18,10 +21,14 @@ class ParseError(Rule):
     name = "parse-error"
     severity = Severity.ERROR
     summary = "the file cannot be parsed"
+    references = (
+        ("Dockerfile reference", "https://docs.docker.com/reference/dockerfile/"),
+        ("Compose file reference", "https://docs.docker.com/reference/compose-file/"),
+    )
     bad = {"Dockerfile": "FROM python:3.12-slim\nRUNN pip install fastapi\n"}
     good = {"Dockerfile": "FROM python:3.12-slim\nRUN pip install --no-cache-dir fastapi\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
             for error in df.errors:
                 yield self.at_line(df.path, error.line, error.column, error.message)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 
-from quayside.check.model import Fix, Rule, Severity, register
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Fix, Rule, Severity, register
 from quayside.check.rules._util import final_commands, replace_exec_form, script_text
 
 INITS = {"tini", "tini-static", "dumb-init", "docker-init", "catatonit"}
@@ -31,17 +33,22 @@ class ShellPid1(Rule):
     name = "shell-pid1"
     severity = Severity.ERROR
     summary = "the server is not PID 1, so SIGTERM does not reach it"
+    references = (
+        ("FastAPI guide: Use CMD - Exec Form", "https://fastapi.tiangolo.com/deployment/docker/#use-cmd-exec-form"),
+        ("Dockerfile: shell and exec form", "https://docs.docker.com/reference/dockerfile/#shell-and-exec-form"),
+        ("Dockerfile: ENTRYPOINT and signals", "https://docs.docker.com/reference/dockerfile/#entrypoint"),
+    )
     fixable = True
     bad = {"Dockerfile": "FROM python:3.12-slim\nCMD fastapi run app/main.py --port 8000\n"}
     good = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "app/main.py", "--port", "8000"]\n'}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df, _stage, command in final_commands(ctx):
             ep = command.entrypoint.exec_form if command.entrypoint else None
             if ep and Path(ep[0]).name in INITS:
                 continue  # an init process forwards signals
             if command.shell_form or (command.entrypoint is not None and ep is None):
-                ins = command.entrypoint if (command.entrypoint is not None and ep is None) else command.cmd
+                ins = command.entrypoint if (command.entrypoint is not None and ep is None) else command.instruction
                 fix = None
                 if not SHELL_SYNTAX.search(ins.rest):
                     try:

@@ -1,16 +1,10 @@
 from __future__ import annotations
 
-from quayside.check.model import Rule, Severity, register
+from collections.abc import Iterator
 
-
-def image_tag(image: str) -> tuple[str, str | None, bool]:
-    """(name, tag, has digest)"""
-    digest = "@" in image
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    if ":" in last:
-        return name.rsplit(":", 1)[0], name.rsplit(":", 1)[1], digest
-    return name, None, digest
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
+from quayside.check.rules._util import image_tag
 
 
 @register
@@ -29,14 +23,19 @@ class UnpinnedBase(Rule):
     name = "unpinned-base"
     severity = Severity.WARNING
     summary = "the base image is not pinned"
+    references = (
+        ("FastAPI guide: Build a Docker Image for FastAPI", "https://fastapi.tiangolo.com/deployment/docker/#build-a-docker-image-for-fastapi"),
+        ("Docker best practices: pin base image versions", "https://docs.docker.com/build/building/best-practices/#pin-base-image-versions"),
+    )
     bad = {"Dockerfile": 'FROM python:latest\nCMD ["python"]\n'}
     good = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["python"]\n'}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
             for stage in df.stages:
                 image = stage.base_resolved
-                if image.lower() == "scratch" or df.stage_named(image) is not None and df.stage_named(image).index < stage.index:
+                named = df.stage_named(image)
+                if image.lower() == "scratch" or (named is not None and named.index < stage.index):
                     continue
                 name, tag, digest = image_tag(image)
                 if digest:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
-from quayside.check.model import Rule, Severity, register
-from quayside.check.rules.qs002_unpinned_base import image_tag
+from collections.abc import Iterator
+
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
+from quayside.check.rules._util import image_tag
 
 DEPRECATED = ("tiangolo/uvicorn-gunicorn", "tiangolo/uwsgi-nginx", "tiangolo/meinheld-gunicorn")
 
@@ -23,10 +26,14 @@ class DeprecatedBase(Rule):
     name = "deprecated-base"
     severity = Severity.WARNING
     summary = "the base image is deprecated"
+    references = (
+        ("Status of Python versions", "https://devguide.python.org/versions/"),
+        ("FastAPI guide: Dockerfile", "https://fastapi.tiangolo.com/deployment/docker/#dockerfile"),
+    )
     bad = {"Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11\nCOPY ./app /app\n"}
     good = {"Dockerfile": "FROM python:3.12-slim\nCOPY ./app /code/app\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
             for stage in df.stages:
                 name, _, _ = image_tag(stage.base_resolved)

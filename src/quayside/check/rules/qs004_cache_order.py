@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from quayside.build import DEPENDENCY_COMMAND
-from quayside.check.model import Rule, Severity, register
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import BROAD_SOURCES, DEPENDENCY_FILES, copy_sources
 
 
-def _is_source(ctx, source: str) -> bool:
+def _is_source(ctx: CheckContext, source: str) -> bool:
     if source in BROAD_SOURCES:
         return True
     if DEPENDENCY_FILES.search(source.rstrip("/")):
@@ -36,10 +39,14 @@ class CacheOrder(Rule):
     name = "cache-order"
     severity = Severity.WARNING
     summary = "the source is copied before the dependency install"
+    references = (
+        ("FastAPI guide: Docker Cache", "https://fastapi.tiangolo.com/deployment/docker/#docker-cache"),
+        ("Docker build cache", "https://docs.docker.com/build/cache/"),
+    )
     bad = {"Dockerfile": "FROM python:3.12-slim\nWORKDIR /code\nCOPY . /code\nRUN pip install --no-cache-dir -r requirements.txt\n"}
     good = {"Dockerfile": "FROM python:3.12-slim\nWORKDIR /code\nCOPY requirements.txt /code/\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . /code\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
             for stage in df.stages:
                 early_copies = []

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from quayside.check.command import stage_env
-from quayside.check.model import Fix, Rule, Severity, register
+from quayside.check.context import CheckContext
+from quayside.check.dockerfile import Instruction
+from quayside.check.model import Finding, Fix, Rule, Severity, register
 from quayside.check.rules._util import PIP_INSTALL, insert_after
 
 _PIP_INSTALL_WORD = re.compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
 
 
-def _has_pip_cache_mount(ins) -> bool:
+def _has_pip_cache_mount(ins: Instruction) -> bool:
     return any("type=cache" in v and re.search(r"target=[^,]*(\.cache/pip|\.cache)(,|$|/)", v) for v in ins.flag_values("mount"))
 
 
@@ -31,11 +34,16 @@ class PipCache(Rule):
     name = "pip-cache"
     severity = Severity.WARNING
     summary = "pip's download cache ends up in the image"
+    references = (
+        ("FastAPI guide: Dockerfile (--no-cache-dir)", "https://fastapi.tiangolo.com/deployment/docker/#dockerfile"),
+        ("pip caching", "https://pip.pypa.io/en/stable/topics/caching/"),
+        ("Docker cache mounts", "https://docs.docker.com/build/cache/optimize/#use-cache-mounts"),
+    )
     fixable = True
     bad = {"Dockerfile": "FROM python:3.12-slim\nRUN pip install fastapi\n"}
     good = {"Dockerfile": "FROM python:3.12-slim\nRUN pip install --no-cache-dir fastapi\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
             final = df.final_stage
             if final is None:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from quayside.check.model import Rule, Severity, register
+from collections.abc import Iterator
+
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import chain_instructions, final_stages
 
 
@@ -22,10 +25,14 @@ class RootUser(Rule):
     name = "root-user"
     severity = Severity.WARNING
     summary = "the container runs as root"
+    references = (
+        ("Dockerfile: USER", "https://docs.docker.com/reference/dockerfile/#user"),
+        ("Docker best practices: USER", "https://docs.docker.com/build/building/best-practices/#user"),
+    )
     bad = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py"]\n'}
     good = {"Dockerfile": 'FROM python:3.12-slim\nRUN useradd --system --create-home app\nUSER app\nCMD ["fastapi", "run", "main.py"]\n'}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df, stage in final_stages(ctx):
             users = chain_instructions(df, stage, "USER")
             if not users:

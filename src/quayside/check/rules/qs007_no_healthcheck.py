@@ -1,21 +1,10 @@
 from __future__ import annotations
 
-from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import chain_instructions, final_stages
+from collections.abc import Iterator
 
-
-def builds_from(service, dockerfile: str) -> bool:
-    build = service.get("build")
-    if isinstance(build, str):
-        return build.rstrip("/") in (".", "") and dockerfile == "Dockerfile"
-    if isinstance(build, dict):
-        context = str(build.get("context", ".")).rstrip("/") or "."
-        return context == "." and str(build.get("dockerfile", "Dockerfile")) == dockerfile
-    return False
-
-
-def app_services(ctx, dockerfile: str):
-    return [(doc, name, svc) for doc, name, svc in ctx.compose_services() if builds_from(svc, dockerfile)]
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
+from quayside.check.rules._util import app_services, chain_instructions, final_stages
 
 
 @register
@@ -37,10 +26,14 @@ class NoHealthcheck(Rule):
     name = "no-healthcheck"
     severity = Severity.WARNING
     summary = "nothing checks the app's health"
+    references = (
+        ("Dockerfile: HEALTHCHECK", "https://docs.docker.com/reference/dockerfile/#healthcheck"),
+        ("FastAPI guide: Running on Startup and Restarts", "https://fastapi.tiangolo.com/deployment/docker/#running-on-startup-and-restarts"),
+    )
     bad = {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nCMD ["fastapi", "run", "main.py"]\n'}
     good = {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nHEALTHCHECK CMD ["python", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/docs\')"]\nCMD ["fastapi", "run", "main.py"]\n'}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df, stage in final_stages(ctx):
             checks = chain_instructions(df, stage, "HEALTHCHECK")
             if checks and checks[-1].rest.strip().upper() != "NONE":

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 from quayside.check.command import split_words
-from quayside.check.model import Fix, Rule, Severity, TextEdit, register
-from quayside.check.rules._util import chain_instructions, compose_health_test, final_stages
-from quayside.check.rules.qs007_no_healthcheck import app_services
+from quayside.check.context import CheckContext
+from quayside.check.dockerfile import Dockerfile, Stage
+from quayside.check.model import Finding, Fix, FixSafety, Rule, Severity, TextEdit, register
+from quayside.check.rules._util import app_services, chain_instructions, compose_health_test, final_stages
 
 INSTALL = re.compile(r"\b(apt-get|apt|apk|microdnf|dnf|yum)\b[^&;|]*\b(install|add)\b([^&;|]*)")
 
@@ -28,7 +30,7 @@ def tools_in_base(image: str) -> set[str] | None:
     return None
 
 
-def installed_tools(df, stage) -> set[str]:
+def installed_tools(df: Dockerfile, stage: Stage) -> set[str]:
     found: set[str] = set()
     for ins in chain_instructions(df, stage, "RUN"):
         for m in INSTALL.finditer(ins.args):
@@ -63,11 +65,17 @@ class HealthcheckToolMissing(Rule):
     name = "healthcheck-tool-missing"
     severity = Severity.ERROR
     summary = "the health check needs a tool the image does not have"
+    references = (
+        ("Dockerfile: HEALTHCHECK", "https://docs.docker.com/reference/dockerfile/#healthcheck"),
+        ("The python slim images", "https://hub.docker.com/_/python"),
+    )
+    fix_safety = FixSafety.UNSAFE
+    unsafe_because = "the health check runs another program: a check that passed with curl's options (redirects, headers) may now fail, or the reverse"
     fixable = True
     bad = {"Dockerfile": 'FROM python:3.12-slim\nHEALTHCHECK CMD curl -f http://127.0.0.1:8000/health || exit 1\nCMD ["fastapi", "run", "main.py"]\n'}
     good = {"Dockerfile": 'FROM python:3.12-slim\nHEALTHCHECK CMD ["python", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/health\')"]\nCMD ["fastapi", "run", "main.py"]\n'}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df, stage in final_stages(ctx):
             base = df.external_base(stage)
             shipped = tools_in_base(base)
@@ -96,8 +104,8 @@ class HealthcheckToolMissing(Rule):
                         fix = Fix("check with the image's Python", (TextEdit(df.path, start, ins.end, "CMD " + json.dumps(python_check(urls[0]))),))
                     yield self.at(df.path, ins, f"HEALTHCHECK calls {tool}, which {base} does not have: the check always fails", fix)
             for doc, name, svc in app_services(ctx, df.path):
-                words = compose_health_test(svc)
-                tool = used_tool(words) if words is not None else None
+                test = compose_health_test(svc)
+                tool = used_tool(test) if test is not None else None
                 if tool and tool not in available:
                     line = doc.line_of(svc["healthcheck"], "test")
                     yield self.at_line(doc.path, line, 1, f"service {name}: the health check calls {tool}, which {base} does not have")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from quayside.check.model import Fix, Rule, Severity, register
+from collections.abc import Iterator
+
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Fix, Rule, Severity, register
 from quayside.check.rules._util import final_servers, fixable_cmd, replace_exec_form
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -25,11 +28,15 @@ class DevServer(Rule):
     name = "dev-server"
     severity = Severity.ERROR
     summary = "a development server setting in the container command"
+    references = (
+        ("Uvicorn settings", "https://www.uvicorn.org/settings/"),
+        ("FastAPI CLI: fastapi run", "https://fastapi.tiangolo.com/fastapi-cli/"),
+    )
     fixable = True
     bad = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "main:app", "--reload"]\n'}
     good = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "main:app", "--host", "0.0.0.0"]\n'}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df, _stage, command, server in final_servers(ctx):
             problems = []
             argv = list(command.argv)
@@ -45,10 +52,11 @@ class DevServer(Rule):
             elif host is None and server.kind in ("uvicorn", "gunicorn", "hypercorn"):
                 problems.append(f"{server.kind} binds 127.0.0.1 unless given {'--host 0.0.0.0' if server.kind == 'uvicorn' else '--bind 0.0.0.0:PORT'}")
                 if server.kind == "uvicorn":
-                    argv = argv + ["--host", "0.0.0.0"]
+                    argv = [*argv, "--host", "0.0.0.0"]
             if not problems:
                 continue
             fix = None
-            if fixable_cmd(command) and not any(p.startswith("it binds") or p.startswith(("gunicorn", "hypercorn")) for p in problems):
-                fix = Fix("production server settings", (replace_exec_form(df, command.cmd, argv),))
+            cmd = fixable_cmd(command)
+            if cmd is not None and not any(p.startswith(("it binds", "gunicorn", "hypercorn")) for p in problems):
+                fix = Fix("production server settings", (replace_exec_form(df, cmd, argv),))
             yield self.at(df.path, command.instruction, "; ".join(problems), fix)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from quayside.check.command import find_server, server_workers, split_words, stage_env
-from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import final_servers
-from quayside.check.rules.qs007_no_healthcheck import app_services
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
+from quayside.check.rules._util import app_services, final_servers
 
 
-def _cpus(service) -> float | None:
+def _cpus(service: Any) -> float | None:
     value = service.get("cpus") or (((service.get("deploy") or {}).get("resources") or {}).get("limits") or {}).get("cpus")
     try:
         return float(value) if value is not None else None
@@ -34,6 +37,10 @@ class WorkersWithReplicas(Rule):
     name = "workers-with-replicas"
     severity = Severity.WARNING
     summary = "several workers per container under an orchestrator"
+    references = (
+        ("FastAPI guide: Replication - Number of Processes", "https://fastapi.tiangolo.com/deployment/docker/#replication-number-of-processes"),
+        ("FastAPI guide: One Process per Container", "https://fastapi.tiangolo.com/deployment/docker/#one-process-per-container"),
+    )
     bad = {
         "Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py", "--workers", "4"]\n',
         "k8s/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 3\n",
@@ -43,32 +50,32 @@ class WorkersWithReplicas(Rule):
         "k8s/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  replicas: 3\n",
     }
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         orchestrator = ctx.replicated_by()
         for df, stage, command, server in final_servers(ctx):
             workers = server_workers(server, stage_env(df, stage))
             if workers > 1 and orchestrator:
                 yield self.at(df.path, command.instruction, f"{workers} workers per container while {orchestrator} replicates it: "
                               "run one process per container")
-            for doc, name, svc in app_services(ctx, df.path):
+            for _doc, name, svc in app_services(ctx, df.path):
                 cpus = _cpus(svc)
                 if cpus is not None and workers > max(cpus, 1):
                     yield self.at(df.path, command.instruction, f"{workers} workers but service {name} is limited to {cpus:g} CPUs")
         for doc, name, svc in ctx.compose_services():
             command = svc.get("command")
             words = [str(w) for w in command] if isinstance(command, list) else split_words(str(command)) if command else []
-            server = find_server(words)
+            task_server = find_server(words)
             deploy = svc.get("deploy") if isinstance(svc.get("deploy"), dict) else {}
             replicas = deploy.get("replicas")
             replicated = (isinstance(replicas, int) and replicas > 1) or deploy.get("mode") == "global"
-            if server is not None and server_workers(server, {}) > 1 and replicated:
-                yield self.at_line(doc.path, doc.line_of(svc, "command"), 1, f"service {name}: {server_workers(server, {})} "
+            if task_server is not None and server_workers(task_server, {}) > 1 and replicated:
+                yield self.at_line(doc.path, doc.line_of(svc, "command"), 1, f"service {name}: {server_workers(task_server, {})} "
                                    f"workers per task while swarm runs {replicas if replicas else 'one per node'}: replicate tasks instead")
         for doc, obj, container in ctx.k8s_containers():
             words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
             if len(words) == 1:
                 words = split_words(words[0])
-            server = find_server(words)
-            if server is not None and server_workers(server, {}) > 1:
+            pod_server = find_server(words)
+            if pod_server is not None and server_workers(pod_server, {}) > 1:
                 yield self.at_line(doc.path, doc.line_of(container), 1, f"container {container.get('name')}: "
-                                   f"{server_workers(server, {})} workers in a {obj.get('kind')}: replicate pods instead")
+                                   f"{server_workers(pod_server, {})} workers in a {obj.get('kind')}: replicate pods instead")

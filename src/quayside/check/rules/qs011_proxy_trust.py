@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from quayside.check.command import stage_env
-from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import final_servers
-from quayside.check.rules.qs007_no_healthcheck import app_services
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
+from quayside.check.rules._util import app_services, final_servers
 
 
-def _service_env(svc) -> dict[str, str]:
+def _service_env(svc: Any) -> dict[str, str]:
     env = svc.get("environment")
     if isinstance(env, dict):
         return {str(k): str(v) for k, v in env.items()}
     if isinstance(env, list):
-        return dict(str(e).split("=", 1) if "=" in str(e) else (str(e), "") for e in env)
+        return {str(e).partition("=")[0]: str(e).partition("=")[2] for e in env}
     return {}
 
 
@@ -35,6 +38,10 @@ class ProxyTrust(Rule):
     name = "proxy-trust"
     severity = Severity.WARNING
     summary = "behind a proxy that the server does not trust"
+    references = (
+        ("FastAPI guide: Behind a TLS Termination Proxy", "https://fastapi.tiangolo.com/deployment/docker/#behind-a-tls-termination-proxy"),
+        ("Uvicorn: running behind a proxy", "https://www.uvicorn.org/deployment/#running-behind-nginx"),
+    )
     bad = {
         "Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py", "--proxy-headers"]\n',
         "compose.yaml": "services:\n  app:\n    build: .\n  proxy:\n    image: traefik:v3.1\n",
@@ -44,7 +51,7 @@ class ProxyTrust(Rule):
         "compose.yaml": "services:\n  app:\n    build: .\n  proxy:\n    image: traefik:v3.1\n",
     }
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         proxy = ctx.behind_proxy()
         if proxy is None:
             return

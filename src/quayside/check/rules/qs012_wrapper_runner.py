@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from quayside.check.command import stage_env
-from quayside.check.model import Fix, Rule, Severity, register
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Fix, FixSafety, Rule, Severity, register
 from quayside.check.rules._util import final_commands, fixable_cmd, replace_exec_form
 
 WRAPPERS = {"uv", "poetry", "pipenv", "pdm", "hatch", "rye"}
@@ -26,11 +29,17 @@ class WrapperRunner(Rule):
     name = "wrapper-runner"
     severity = Severity.WARNING
     summary = "a project-manager wrapper runs the server"
+    references = (
+        ("FastAPI guide: Use CMD - Exec Form", "https://fastapi.tiangolo.com/deployment/docker/#use-cmd-exec-form"),
+        ("uv in Docker", "https://docs.astral.sh/uv/guides/integration/docker/"),
+    )
+    fix_safety = FixSafety.UNSAFE
+    unsafe_because = "the server no longer runs through the wrapper, so whatever the wrapper did first (syncing the environment, loading .env) no longer happens"
     fixable = True
     bad = {"Dockerfile": 'FROM python:3.12-slim\nENV PATH="/code/.venv/bin:$PATH"\nCMD ["uv", "run", "fastapi", "run", "main.py"]\n'}
     good = {"Dockerfile": 'FROM python:3.12-slim\nENV PATH="/code/.venv/bin:$PATH"\nCMD ["fastapi", "run", "main.py"]\n'}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df, stage, command in final_commands(ctx):
             words = command.words()
             for i in range(len(words) - 1):
@@ -38,8 +47,9 @@ class WrapperRunner(Rule):
                     wrapper = f"{words[i].rsplit('/', 1)[-1]} run"
                     fix = None
                     path = stage_env(df, stage).get("PATH", "")
-                    if fixable_cmd(command) and i == 0 and len(command.argv) > 2 and not command.argv[2].startswith("-") and "venv/bin" in path:
-                        fix = Fix(f"drop `{wrapper}`", (replace_exec_form(df, command.cmd, command.argv[2:]),))
+                    cmd = fixable_cmd(command)
+                    if cmd is not None and i == 0 and len(command.argv) > 2 and not command.argv[2].startswith("-") and "venv/bin" in path:
+                        fix = Fix(f"drop `{wrapper}`", (replace_exec_form(df, cmd, command.argv[2:]),))
                     yield self.at(df.path, command.instruction, f"`{wrapper}` wraps the server: it stays PID 1 and may re-sync "
                                   "the environment at start; run the server from the virtualenv", fix)
                     break

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import re
-from quayside.check.model import Rule, Severity, register
+from collections.abc import Iterator
+
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import final_commands, script_text
 
 MIGRATIONS = re.compile(r"\b(alembic\s+upgrade|manage\.py\s+migrate|aerich\s+upgrade|prisma\s+migrate\s+deploy|yoyo\s+apply|flask\s+db\s+upgrade)\b")
@@ -26,10 +29,13 @@ class MigrationsAtStart(Rule):
     name = "migrations-at-start"
     severity = Severity.WARNING
     summary = "migrations run at every container start"
+    references = (
+        ("FastAPI guide: Previous Steps Before Starting", "https://fastapi.tiangolo.com/deployment/docker/#previous-steps-before-starting"),
+    )
     bad = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["sh", "-c", "alembic upgrade head && exec fastapi run main.py"]\n'}
     good = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py"]\n'}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df, _stage, command in final_commands(ctx):
             text = " ".join(command.words())
             m = MIGRATIONS.search(text)
@@ -37,7 +43,7 @@ class MigrationsAtStart(Rule):
                 yield self.at(df.path, command.instruction, f"`{m.group(1)}` runs at every start of every replica: make it a pre-start step")
                 continue
             for word in command.argv[:2]:
-                text = script_text(ctx, word) if word.endswith(".sh") else None
-                m = MIGRATIONS.search(text) if text else None
+                script = script_text(ctx, word) if word.endswith(".sh") else None
+                m = MIGRATIONS.search(script) if script else None
                 if m:
                     yield self.at(df.path, command.instruction, f"{word} runs `{m.group(1)}` at every start: make it a pre-start step")

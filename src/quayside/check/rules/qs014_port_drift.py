@@ -1,20 +1,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from quayside.check.command import server_port, stage_env, url_ports
-from quayside.check.context import DB_IMAGES, PROXY_IMAGES, platform_ports
-from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import chain_instructions, compose_health_test, final_servers
-from quayside.check.rules.qs007_no_healthcheck import app_services
+from quayside.check.context import CheckContext, platform_ports
+from quayside.check.model import Finding, Rule, Severity, register
+from quayside.check.rules._util import app_services, chain_instructions, compose_health_test, final_servers, is_third_party
 
 
-def compose_container_ports(svc) -> list[int]:
-    ports = []
+def compose_container_ports(svc: Any) -> list[int]:
+    ports: list[int] = []
     for entry in svc.get("ports") or []:
         if isinstance(entry, dict):
-            target = entry.get("target")
-            if str(target).isdigit():
+            target = str(entry.get("target"))
+            if target.isdigit():
                 ports.append(int(target))
             continue
         text = str(entry).split("/")[0]
@@ -26,11 +27,6 @@ def compose_container_ports(svc) -> list[int]:
         if text.isdigit():
             ports.append(int(text))
     return ports
-
-
-def is_third_party(image: str) -> bool:
-    name = image.split("@")[0].rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
-    return any(name == i or name.endswith("/" + i) for i in DB_IMAGES + PROXY_IMAGES)
 
 
 @register
@@ -53,10 +49,14 @@ class PortDrift(Rule):
     name = "port-drift"
     severity = Severity.ERROR
     summary = "ports disagree across files"
+    references = (
+        ("Dockerfile: EXPOSE", "https://docs.docker.com/reference/dockerfile/#expose"),
+        ("Compose: ports", "https://docs.docker.com/reference/compose-file/services/#ports"),
+    )
     bad = {"Dockerfile": 'FROM python:3.12-slim\nEXPOSE 80\nCMD ["fastapi", "run", "main.py", "--port", "8000"]\n'}
     good = {"Dockerfile": 'FROM python:3.12-slim\nEXPOSE 8000\nCMD ["fastapi", "run", "main.py", "--port", "8000"]\n'}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df, stage, _command, server in final_servers(ctx):
             port = server_port(server, stage_env(df, stage))
             if port is None:
@@ -86,14 +86,15 @@ class PortDrift(Rule):
                     yield self.at_line(path, line, 1, f"{what} is {platform_port}, but the server listens on {port}: "
                                                       "the platform sends traffic where nothing answers")
 
-    def _k8s(self, ctx, port: int):
+    def _k8s(self, ctx: CheckContext, port: int) -> Iterator[Finding]:
         named: dict[str, int] = {}
-        for doc, obj, container in ctx.k8s_containers():
+        for doc, _obj, container in ctx.k8s_containers():
             if is_third_party(str(container.get("image", ""))):
                 continue
             ports = container.get("ports") or []
             numbers = [p.get("containerPort") for p in ports if isinstance(p, dict)]
-            named.update({str(p.get("name")): p.get("containerPort") for p in ports if isinstance(p, dict) and p.get("name")})
+            named.update({str(p.get("name")): int(p["containerPort"]) for p in ports
+                          if isinstance(p, dict) and p.get("name") and str(p.get("containerPort")).isdigit()})
             if numbers and port not in numbers:
                 yield self.at_line(doc.path, doc.line_of(container, "ports"), 1, f"containerPort {numbers} but the server listens on {port}")
             for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):

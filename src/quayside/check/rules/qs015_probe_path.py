@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from quayside.check.model import Rule, Severity, register
-from quayside.check.rules._util import chain_instructions, compose_health_test, final_stages
-from quayside.check.rules.qs007_no_healthcheck import app_services
-from quayside.check.rules.qs014_port_drift import is_third_party
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
+from quayside.check.rules._util import app_services, chain_instructions, compose_health_test, final_stages, is_third_party
+from quayside.inspection import ProjectInfo
 
 _URL = re.compile(r"https?://[^\s'\"\\)]+")
 
 
-def served(project, path: str) -> bool:
+def served(project: ProjectInfo, path: str) -> bool:
     app = project.app.value
     fixed = {p for p in (app.openapi_url, app.docs_url, "/redoc" if app.docs_url else None) if p}
     if app.docs_url:
@@ -43,6 +44,10 @@ class ProbePath(Rule):
     name = "probe-path"
     severity = Severity.WARNING
     summary = "the health check asks for a path the app does not serve"
+    references = (
+        ("Dockerfile: HEALTHCHECK", "https://docs.docker.com/reference/dockerfile/#healthcheck"),
+        ("Kubernetes: liveness, readiness and startup probes", "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/"),
+    )
     bad = {
         "main.py": "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/')\ndef root():\n    return {}\n",
         "requirements.txt": "fastapi[standard]\n",
@@ -54,7 +59,7 @@ class ProbePath(Rule):
         "Dockerfile": 'FROM python:3.12-slim\nHEALTHCHECK CMD ["python", "-c", "import urllib.request; urllib.request.urlopen(\'http://127.0.0.1:8000/health\')"]\nCMD ["fastapi", "run", "main.py"]\n',
     }
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         project = ctx.project
         if project is None:
             return

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from quayside.check.model import Fix, Rule, Severity, TextEdit, register
+from collections.abc import Iterator
+
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Fix, FixSafety, Rule, Severity, TextEdit, register
 from quayside.check.rules._util import BROAD_SOURCES, copy_sources
 
 # what must stay out of the build context, and a path that shows whether it does (nested where it can nest)
@@ -28,11 +31,17 @@ class DockerIgnore(Rule):
     name = "dockerignore"
     severity = Severity.WARNING
     summary = "the build context lets in .venv, .env, .git or __pycache__"
+    references = (
+        ("Docker: .dockerignore files", "https://docs.docker.com/build/concepts/context/#dockerignore-files"),
+        ("FastAPI guide: Docker Cache", "https://fastapi.tiangolo.com/deployment/docker/#docker-cache"),
+    )
+    fix_safety = FixSafety.UNSAFE
+    unsafe_because = "the new entries keep files out of the build context; a COPY that needed one of them fails"
     fixable = True
     bad = {"Dockerfile": "FROM python:3.12-slim\nCOPY . /code\n"}
     good = {"Dockerfile": "FROM python:3.12-slim\nCOPY . /code\n", ".dockerignore": "**/.venv\n**/.env\n**/.git\n**/__pycache__\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         ignore = ctx.dockerignore
         for df in ctx.dockerfiles:
             for ins in df.instructions:

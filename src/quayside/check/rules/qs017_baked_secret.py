@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from quayside.check.context import parse_dockerignore
+from quayside.check.context import CheckContext, parse_dockerignore
 from quayside.check.dockerfile import parse_key_values
-from quayside.check.model import Rule, Severity, register
+from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import BROAD_SOURCES, copy_sources
 
 SECRET_NAME = re.compile(r"(?i)(secret|passw(or)?d|passwd|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)")
@@ -32,10 +33,14 @@ class BakedSecret(Rule):
     name = "baked-secret"
     severity = Severity.ERROR
     summary = "a secret is baked into the image"
+    references = (
+        ("Docker build secrets", "https://docs.docker.com/build/building/secrets/"),
+        ("Dockerfile: ENV", "https://docs.docker.com/reference/dockerfile/#env"),
+    )
     bad = {"Dockerfile": "FROM python:3.12-slim\nENV DATABASE_URL=postgresql://app:hunter2@db:5432/app\n"}
     good = {"Dockerfile": "FROM python:3.12-slim\nENV DATABASE_URL=postgresql://app@db:5432/app\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         ignore = ctx.dockerignore or parse_dockerignore(".dockerignore", "")
         env_exists = (ctx.root / ".env").is_file()
         for df in ctx.dockerfiles:

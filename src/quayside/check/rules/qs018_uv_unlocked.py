@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from quayside.check.model import Fix, Rule, Severity, register
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Fix, Rule, Severity, register
 from quayside.check.rules._util import BROAD_SOURCES, copy_sources, insert_after
 
 UV_SYNC = re.compile(r"\buv\s+sync\b")
@@ -28,11 +30,15 @@ class UvUnlocked(Rule):
     name = "uv-unlocked"
     severity = Severity.WARNING
     summary = "uv installs without the lock or the dependency split"
+    references = (
+        ("uv in Docker", "https://docs.astral.sh/uv/guides/integration/docker/"),
+        ("FastAPI guide: Docker Cache", "https://fastapi.tiangolo.com/deployment/docker/#docker-cache"),
+    )
     fixable = True
     bad = {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/\nWORKDIR /code\nCOPY . /code\nRUN uv sync\n"}
     good = {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/\nWORKDIR /code\nCOPY pyproject.toml uv.lock /code/\nRUN uv sync --locked --no-install-project\nCOPY . /code\nRUN uv sync --locked\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         has_lock = (ctx.root / "uv.lock").is_file()
         for df in ctx.dockerfiles:
             for stage in df.stages:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from quayside.check.command import stage_env
-from quayside.check.model import Rule, Severity, register
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import copy_sources
 
 _PYTHON = re.compile(r"python[:\-]?(\d\.\d+)")
@@ -33,10 +35,14 @@ class StagePythonMismatch(Rule):
     name = "stage-python-mismatch"
     severity = Severity.ERROR
     summary = "a virtualenv copied across Python versions or paths"
+    references = (
+        ("Docker multi-stage builds", "https://docs.docker.com/build/building/multi-stage/"),
+        ("Python venv: how venvs work", "https://docs.python.org/3/library/venv.html#how-venvs-work"),
+    )
     bad = {"Dockerfile": "FROM python:3.11 AS builder\nRUN python -m venv /opt/venv\nFROM python:3.12-slim\nCOPY --from=builder /opt/venv /opt/venv\n"}
     good = {"Dockerfile": "FROM python:3.12 AS builder\nRUN python -m venv /opt/venv\nFROM python:3.12-slim\nCOPY --from=builder /opt/venv /opt/venv\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
             for stage in df.stages:
                 for ins in stage.find("COPY"):

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from quayside.check.model import Fix, Rule, Severity, TextEdit, register
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Fix, FixSafety, Rule, Severity, TextEdit, register
 from quayside.check.rules._util import insert_after
 
 APT_INSTALL = re.compile(r"\bapt(-get)?\s+(?:-\S+\s+)*install\b")
@@ -26,11 +28,16 @@ class AptHygiene(Rule):
     name = "apt-hygiene"
     severity = Severity.WARNING
     summary = "apt leaves recommended packages or lists in the image"
+    references = (
+        ("Docker best practices: apt-get", "https://docs.docker.com/build/building/best-practices/#apt-get"),
+    )
+    fix_safety = FixSafety.UNSAFE
+    unsafe_because = "recommended packages are no longer installed; a program that needed one of them fails at run time"
     fixable = True
     bad = {"Dockerfile": "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y libpq5\n"}
     good = {"Dockerfile": "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y --no-install-recommends libpq5 \\\n    && rm -rf /var/lib/apt/lists/*\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
             for ins in df.instructions:
                 if ins.keyword != "RUN" or not APT_INSTALL.search(ins.args):

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from quayside.check.context import DB_IMAGES
-from quayside.check.model import Rule, Severity, register
+from collections.abc import Iterator
+from typing import Any
+
+from quayside.check.context import DB_IMAGES, CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
 
 
-def is_database(svc) -> bool:
+def is_database(svc: Any) -> bool:
     image = str(svc.get("image", "")).split("@")[0]
     name = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
     return any(name == d or name.endswith("/" + d) for d in DB_IMAGES)
@@ -29,13 +32,17 @@ class ComposeDbReadiness(Rule):
     name = "compose-db-readiness"
     severity = Severity.WARNING
     summary = "compose does not wait for a healthy database, or loses its data"
+    references = (
+        ("Compose: depends_on", "https://docs.docker.com/reference/compose-file/services/#depends_on"),
+        ("Compose: volumes", "https://docs.docker.com/reference/compose-file/volumes/"),
+    )
     bad = {"compose.yaml": "services:\n  app:\n    build: .\n    depends_on:\n      - db\n  db:\n    image: postgres:17\n"}
     good = {"compose.yaml": (
         "services:\n  app:\n    build: .\n    depends_on:\n      db:\n        condition: service_healthy\n"
         "  db:\n    image: postgres:17\n    healthcheck:\n      test: [\"CMD-SHELL\", \"pg_isready -U postgres\"]\n"
         "    volumes:\n      - db-data:/var/lib/postgresql/data\nvolumes:\n  db-data: {}\n")}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         services = ctx.compose_services()
         databases = {name for _, name, svc in services if is_database(svc)}
         for doc, name, svc in services:

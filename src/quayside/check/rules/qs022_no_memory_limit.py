@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from quayside.check.model import Rule, Severity, register
+from collections.abc import Iterator
+
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
 
 
 @register
@@ -21,10 +24,14 @@ class NoMemoryLimit(Rule):
     name = "no-memory-limit"
     severity = Severity.WARNING
     summary = "a service without a memory limit"
+    references = (
+        ("FastAPI guide: Memory", "https://fastapi.tiangolo.com/deployment/docker/#memory"),
+        ("Compose deploy: resources", "https://docs.docker.com/reference/compose-file/deploy/#resources"),
+    )
     bad = {"compose.yaml": "services:\n  app:\n    build: .\n"}
     good = {"compose.yaml": "services:\n  app:\n    build: .\n    deploy:\n      resources:\n        limits:\n          memory: 512m\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for doc, name, svc in ctx.compose_services():
             limits = ((svc.get("deploy") or {}).get("resources") or {}).get("limits") or {}
             if not svc.get("mem_limit") and not limits.get("memory"):

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from quayside.check.model import Rule, Severity, register
+from collections.abc import Iterator
+
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
 
 
 @register
@@ -21,6 +24,10 @@ class K8sProbes(Rule):
     name = "k8s-probes"
     severity = Severity.WARNING
     summary = "a Deployment without readiness and liveness probes"
+    references = (
+        ("Kubernetes: liveness, readiness and startup probes", "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/"),
+        ("FastAPI guide: Running on Startup and Restarts", "https://fastapi.tiangolo.com/deployment/docker/#running-on-startup-and-restarts"),
+    )
     bad = {"k8s/deployment.yaml": (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n"
         "      containers:\n        - name: app\n          image: app:1\n")}
@@ -30,7 +37,7 @@ class K8sProbes(Rule):
         "          readinessProbe:\n            httpGet: {path: /ready, port: 8000}\n"
         "          livenessProbe:\n            httpGet: {path: /health, port: 8000}\n")}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for doc, obj, container in ctx.k8s_containers():
             if obj.get("kind") not in ("Deployment", "StatefulSet"):
                 continue

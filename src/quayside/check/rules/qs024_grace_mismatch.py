@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from quayside.check.model import Rule, Severity, register
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import final_servers
-from quayside.check.rules.qs007_no_healthcheck import app_services
 
 MIN_GRACE_SECONDS = 3.0  # less than this cuts ordinary requests off mid-flight
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us)")
 
 
-def seconds(value) -> float | None:
+def seconds(value: object) -> float | None:
     if isinstance(value, (int, float)):
         return float(value)
     text = str(value).strip()
@@ -46,10 +47,15 @@ class GraceMismatch(Rule):
     name = "grace-mismatch"
     severity = Severity.WARNING
     summary = "the stop grace period cuts requests off"
+    references = (
+        ("Compose: stop_grace_period", "https://docs.docker.com/reference/compose-file/services/#stop_grace_period"),
+        ("Kubernetes: termination of pods", "https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination"),
+        ("Uvicorn settings: timeout-graceful-shutdown", "https://www.uvicorn.org/settings/#timeouts"),
+    )
     bad = {"compose.yaml": "services:\n  app:\n    build: .\n    stop_grace_period: 1s\n"}
     good = {"compose.yaml": "services:\n  app:\n    build: .\n    stop_grace_period: 20s\n"}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         needed = MIN_GRACE_SECONDS
         for _df, _stage, _command, server in final_servers(ctx):
             timeout = server.option("--timeout-graceful-shutdown")

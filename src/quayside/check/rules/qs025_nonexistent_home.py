@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from quayside.check.command import stage_env
-from quayside.check.model import Rule, Severity, register
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import chain_instructions, final_commands
 
 RUNTIME_TOOLS = re.compile(r"(^|\s|/)(uv|uvx|pip|pip3|poetry|pdm|pipenv)(\s|$)")
@@ -40,10 +42,13 @@ class NonexistentHome(Rule):
     name = "nonexistent-home"
     severity = Severity.WARNING
     summary = "a non-root user without a home runs a tool that writes one"
+    references = (
+        ("Dockerfile: USER", "https://docs.docker.com/reference/dockerfile/#user"),
+    )
     bad = {"Dockerfile": 'FROM python:3.12-slim\nRUN useradd --system app\nUSER app\nCMD ["uv", "run", "fastapi", "run", "main.py"]\n'}
     good = {"Dockerfile": 'FROM python:3.12-slim\nRUN useradd --system --create-home app\nUSER app\nCMD ["uv", "run", "fastapi", "run", "main.py"]\n'}
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df, stage, command in final_commands(ctx):
             users = chain_instructions(df, stage, "USER")
             if not users:

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from quayside.check.model import Rule, Severity, register
+from collections.abc import Iterator
+from typing import Any
+
+from quayside.check.context import CheckContext
+from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import chain_instructions, final_stages
 
 
-def _security(obj, container) -> tuple[bool, bool]:
+def _security(obj: Any, container: Any) -> tuple[bool, bool]:
     """(runAsNonRoot demanded, runAsUser given) for a container, pod-level settings included."""
     spec = obj.get("spec") or {}
     pod = spec if obj.get("kind") == "Pod" else ((spec.get("template") or {}).get("spec") or {})
@@ -34,6 +38,10 @@ class NonNumericUser(Rule):
     name = "nonnumeric-user"
     severity = Severity.ERROR
     summary = "Kubernetes cannot verify a named USER as non-root"
+    references = (
+        ("Kubernetes: runAsNonRoot", "https://kubernetes.io/docs/concepts/security/pod-security-standards/"),
+        ("Dockerfile: USER", "https://docs.docker.com/reference/dockerfile/#user"),
+    )
     bad = {
         "Dockerfile": 'FROM python:3.12-slim\nRUN useradd --system --create-home app\nUSER app\nCMD ["fastapi", "run", "main.py"]\n',
         "k8s/deployment.yaml": (
@@ -45,7 +53,7 @@ class NonNumericUser(Rule):
         "k8s/deployment.yaml": bad["k8s/deployment.yaml"],
     }
 
-    def check(self, ctx):
+    def check(self, ctx: CheckContext) -> Iterator[Finding]:
         demanding = [(doc, obj, c) for doc, obj, c in ctx.k8s_containers() if _security(obj, c) == (True, False)]
         if not demanding:
             return
@@ -55,6 +63,6 @@ class NonNumericUser(Rule):
                 continue
             user = users[-1].rest.strip().split(":", 1)[0]
             if user and not user.isdigit() and not user.startswith("$"):
-                doc, obj, container = demanding[0]
+                doc, obj, _container = demanding[0]
                 yield self.at(df.path, users[-1], f"USER {user} is a name, and {obj.get('kind')} {(obj.get('metadata') or {}).get('name')} "
                               f"({doc.path}) demands runAsNonRoot without runAsUser: the kubelet refuses to start it")

@@ -1,0 +1,25 @@
+"""`quayside build`: BuildKit through docker buildx, with progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from quayside.cli.app import PathArg, app
+from quayside.cli.output import printing_build, user_errors
+
+
+@app.command("build")
+def build_cmd(
+    path: PathArg = Path("."),
+    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Image tag (default: <dir>:quayside).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Build without the layer cache.")] = False,
+) -> None:
+    """Build the image with BuildKit (docker buildx); report size and build time."""
+    from quayside.build import default_tag
+
+    with user_errors():
+        root = path.resolve()
+        printing_build(root, tag=tag or default_tag(root), no_cache=no_cache)

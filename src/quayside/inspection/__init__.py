@@ -1,0 +1,101 @@
+"""`inspect`: everything quayside knows about a project, read statically, each fact with its source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from quayside.errors import UserInputError
+from quayside.inspection import dependencies, discovery, pyversion
+from quayside.inspection.dependencies import Dependencies, Server
+from quayside.inspection.discovery import AppLocation, Route
+from quayside.inspection.source import load_toml
+from quayside.provenance import Decided
+
+__all__ = ["AppLocation", "ProjectInfo", "Route", "inspect_project"]
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    root: Path
+    app: Decided[AppLocation]
+    dependencies: Dependencies
+    python_version: Decided[str]
+    server: Decided[Server]
+    lifespan: Decided[bool]
+    health_path: Decided[str | None]
+    ready_path: Decided[str | None]
+    routes: tuple[Route, ...]
+
+    @property
+    def layout(self) -> str:
+        app = self.app.value
+        if app.import_root != ".":
+            return "src"
+        return "package" if "." in app.module else "single-file"
+
+    def decisions(self) -> dict[str, Decided[Any]]:
+        return {
+            "entrypoint": self.app,
+            "installer": self.dependencies.installer,
+            "python_version": self.python_version,
+            "server": self.server,
+            "health_path": self.health_path,
+            "ready_path": self.ready_path,
+            "lifespan": self.lifespan,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        app = self.app.value
+        decisions = self.decisions()
+        return {
+            "root": str(self.root),
+            "entrypoint": app.entrypoint,
+            "app_path": app.file,
+            "app_variable": app.variable,
+            "import_root": app.import_root,
+            "layout": self.layout,
+            "installer": self.dependencies.installer.value,
+            "dependency_files": list(self.dependencies.files),
+            "python_version": self.python_version.value,
+            "server": self.server.value,
+            "health_path": self.health_path.value,
+            "ready_path": self.ready_path.value,
+            "lifespan": self.lifespan.value,
+            "openapi_url": app.openapi_url,
+            "docs_url": app.docs_url,
+            "routes": [{"method": r.method, "path": r.path, "file": r.file, "line": r.line} for r in self.routes],
+            "sources": {name: d.source for name, d in decisions.items()},
+            "reasons": {name: d.reason for name, d in decisions.items()},
+        }
+
+
+def inspect_project(path: Path) -> ProjectInfo:
+    if not path.exists():
+        raise UserInputError("no such directory", path=path, hint="pass the directory of your FastAPI project")
+    if not path.is_dir():
+        raise UserInputError("is not a directory", path=path, hint="pass the project directory, not a file inside it")
+    root = path.resolve()
+    pyproject: dict[str, Any] | None = None
+    if (root / "pyproject.toml").is_file():
+        pyproject = load_toml(root / "pyproject.toml", display="pyproject.toml")
+    entrypoint = None
+    if pyproject is not None:
+        fastapi_table = pyproject.get("tool", {}).get("fastapi", {})
+        entrypoint = fastapi_table.get("entrypoint") if isinstance(fastapi_table, dict) else None
+        if entrypoint is not None and not isinstance(entrypoint, str):
+            raise UserInputError("[tool.fastapi] entrypoint must be a string", path="pyproject.toml")
+    found = discovery.discover(root, entrypoint)
+    deps = dependencies.detect(root, pyproject)
+    return ProjectInfo(
+        root=root,
+        app=found.app,
+        dependencies=deps,
+        python_version=pyversion.detect(root, pyproject),
+        server=dependencies.detect_server(deps),
+        lifespan=found.lifespan,
+        health_path=found.health_path,
+        ready_path=found.ready_path,
+        routes=found.routes,
+    )

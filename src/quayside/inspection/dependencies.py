@@ -1,0 +1,218 @@
+"""Which installer the project uses, what it depends on, and which server command the image will have."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from quayside.errors import UserInputError
+from quayside.inspection.source import load_toml, read_text
+from quayside.provenance import Decided
+
+_INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
+
+
+@dataclass(frozen=True)
+class Dependency:
+    name: str  # canonical
+    extras: frozenset[str]
+    origin: str  # "requirements.txt:3", "pyproject.toml [project]"
+
+
+Installer = Literal["pip", "uv", "poetry", "pdm"]
+SourceKind = Literal["requirements", "pyproject"]
+Server = Literal["fastapi", "uvicorn"]  # `fastapi run` when the image has the CLI, else `uvicorn module:app`
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    installer: Decided[Installer]
+    source_kind: SourceKind
+    files: tuple[str, ...]  # what the dependency layer needs, project-relative, in a stable order
+    declared: tuple[Dependency, ...]
+    package_project: bool  # pyproject has a [build-system] or uv/poetry package mode: the project itself installs
+    local_paths: tuple[str, ...]  # requirements that point into the project (need the source before install)
+
+
+def read_requirements(root: Path, name: str) -> tuple[list[str], list[Dependency], list[str]]:
+    """Follow -r/-c includes. Returns (files in read order, dependencies, local path requirements)."""
+    files: list[str] = []
+    deps: list[Dependency] = []
+    local: list[str] = []
+
+    def read(rel: str, chain: tuple[str, ...], constraints: bool) -> None:
+        if rel in chain:
+            raise UserInputError(f"requirements include cycle: {' -> '.join((*chain, rel))}", path=chain[0])
+        if rel in files:
+            return
+        path = root / rel
+        if not path.is_file():
+            where = chain[-1] if chain else None
+            raise UserInputError(
+                f"includes {rel}, which does not exist" if where else f"{rel} does not exist",
+                path=where,
+                hint="fix the -r/-c path (it is relative to the file that includes it)",
+            )
+        if PurePosixPath(rel).parts and PurePosixPath(rel).parts[0] == "..":
+            raise UserInputError(
+                f"includes {rel}, outside the project: a Docker build context cannot reach it",
+                path=chain[-1] if chain else None,
+            )
+        files.append(rel)
+        text = read_text(path, what="requirements file")
+        logical = re.sub(r"\\\r?\n", " ", text)  # pip joins continuation lines
+        for number, raw in enumerate(logical.splitlines(), start=1):
+            line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+            if not line:
+                continue
+            include = _INCLUDE.match(line)
+            if include:
+                target = (PurePosixPath(rel).parent / include.group(2)).as_posix()
+                target = _normalise(target)
+                read(target, (*chain, rel), constraints or include.group(1) in ("-c", "--constraint"))
+                continue
+            if line.startswith(("-e", "--editable")):
+                local.append(f"{rel}:{number}: {line}")
+                continue
+            if line.startswith("-"):
+                continue  # --index-url, --hash lines, ...: pip handles them
+            if line.startswith((".", "/", "file:")):
+                local.append(f"{rel}:{number}: {line}")
+                continue
+            try:
+                req = Requirement(line.split(" --hash")[0].strip())
+            except InvalidRequirement as exc:
+                raise UserInputError(f"line {number}: not a valid requirement: {exc}", path=rel, hint="fix or remove the line") from None
+            if not constraints:
+                deps.append(Dependency(canonicalize_name(req.name), frozenset(req.extras), f"{rel}:{number}"))
+
+    read(name, (), False)
+    return files, deps, local
+
+
+def _normalise(posix: str) -> str:
+    parts: list[str] = []
+    for part in PurePosixPath(posix).parts:
+        if part == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            else:
+                parts.append(part)
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _pep621(pyproject: dict[str, Any]) -> list[Dependency]:
+    project = pyproject.get("project", {})
+    raw = project.get("dependencies", [])
+    if not isinstance(raw, list):
+        raise UserInputError("[project] dependencies must be a list of strings", path="pyproject.toml")
+    deps = []
+    for item in raw:
+        try:
+            req = Requirement(str(item))
+        except InvalidRequirement as exc:
+            raise UserInputError(f"[project] dependencies: {item!r} is not a valid requirement: {exc}", path="pyproject.toml") from None
+        deps.append(Dependency(canonicalize_name(req.name), frozenset(req.extras), "pyproject.toml [project]"))
+    return deps
+
+
+def _poetry(pyproject: dict[str, Any]) -> list[Dependency]:
+    table = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {})
+    deps = _pep621(pyproject)
+    for name, spec in table.items():
+        if name.lower() == "python":
+            continue
+        extras = frozenset(spec.get("extras", [])) if isinstance(spec, dict) else frozenset()
+        deps.append(Dependency(canonicalize_name(name), extras, "pyproject.toml [tool.poetry.dependencies]"))
+    return deps
+
+
+def _check_lock(root: Path, name: str) -> None:
+    load_toml(root / name, display=name)
+
+
+def detect(root: Path, pyproject: dict[str, Any] | None) -> Dependencies:
+
+    def has(name: str) -> bool:
+        return (root / name).is_file()
+
+    build_system = bool(pyproject and "build-system" in pyproject)
+    if has("uv.lock"):
+        if pyproject is None:
+            raise UserInputError("uv.lock without pyproject.toml", path="uv.lock", hint="uv needs both; run `uv init` or remove uv.lock")
+        _check_lock(root, "uv.lock")
+        package = build_system and pyproject.get("tool", {}).get("uv", {}).get("package", True) is not False
+        return Dependencies(
+            Decided("uv", "uv.lock", "uv.lock is present: the image installs with `uv sync --locked`"),
+            "pyproject", ("pyproject.toml", "uv.lock"), tuple(_pep621(pyproject)), package, (),
+        )
+    if has("poetry.lock"):
+        if pyproject is None:
+            raise UserInputError("poetry.lock without pyproject.toml", path="poetry.lock")
+        _check_lock(root, "poetry.lock")
+        mode = pyproject.get("tool", {}).get("poetry", {}).get("package-mode", True)
+        return Dependencies(
+            Decided("poetry", "poetry.lock", "poetry.lock is present: the image installs with `poetry install --only main`"),
+            "pyproject", ("pyproject.toml", "poetry.lock"), tuple(_poetry(pyproject)), build_system and mode is not False, (),
+        )
+    if has("pdm.lock"):
+        if pyproject is None:
+            raise UserInputError("pdm.lock without pyproject.toml", path="pdm.lock")
+        _check_lock(root, "pdm.lock")
+        return Dependencies(
+            Decided("pdm", "pdm.lock", "pdm.lock is present: the image installs what `pdm export --prod` lists"),
+            "pyproject", ("pyproject.toml", "pdm.lock"), tuple(_pep621(pyproject)), build_system, (),
+        )
+    if has("requirements.txt"):
+        files, deps, local = read_requirements(root, "requirements.txt")
+        return Dependencies(
+            Decided("pip", "requirements.txt", "requirements.txt is present (the guide's way): pip installs it"),
+            "requirements", tuple(files), tuple(deps), False, tuple(local),
+        )
+    if pyproject is not None and pyproject.get("tool", {}).get("poetry") is not None:
+        raise UserInputError(
+            "a Poetry project without poetry.lock", path="pyproject.toml",
+            hint="run `poetry lock` so the image installs the exact versions you tested",
+        )
+    if pyproject is not None and "dependencies" in pyproject.get("project", {}):
+        return Dependencies(
+            Decided("pip", "pyproject.toml [project]", "no lock file: pip installs [project] dependencies from pyproject.toml"),
+            "pyproject", ("pyproject.toml",), tuple(_pep621(pyproject)), build_system, (),
+        )
+    raise UserInputError(
+        "no dependency file: expected requirements.txt, or pyproject.toml with [project] dependencies "
+        "(and uv.lock, poetry.lock or pdm.lock)",
+        path=str(root),
+        hint='add requirements.txt with a line such as "fastapi[standard]>=0.115,<1"',
+    )
+
+
+def detect_server(deps: Dependencies) -> Decided[Server]:
+    by_name: dict[str, Dependency] = {}
+    for dep in deps.declared:
+        if dep.name in by_name:
+            by_name[dep.name] = Dependency(dep.name, by_name[dep.name].extras | dep.extras, by_name[dep.name].origin)
+        else:
+            by_name[dep.name] = dep
+    fastapi = by_name.get("fastapi")
+    cli = by_name.get("fastapi-cli")
+    uvicorn = by_name.get("uvicorn")
+    if fastapi and any(e.startswith("standard") for e in fastapi.extras):
+        extra = sorted(e for e in fastapi.extras if e.startswith("standard"))[0]
+        return Decided("fastapi", fastapi.origin, f"fastapi[{extra}] brings the `fastapi` CLI and uvicorn: the image runs `fastapi run`")
+    if cli and (any(e.startswith("standard") for e in cli.extras) or uvicorn):
+        return Decided("fastapi", cli.origin, "fastapi-cli with uvicorn is declared: the image runs `fastapi run`")
+    if uvicorn:
+        return Decided("uvicorn", uvicorn.origin, "uvicorn is declared but not fastapi[standard] or fastapi-cli: the image runs `uvicorn module:app`")
+    raise UserInputError(
+        "no server in the dependencies: neither fastapi[standard], fastapi-cli nor uvicorn is declared",
+        path=deps.files[0] if deps.files else None,
+        hint='depend on "fastapi[standard]" as the FastAPI guide does (it brings the `fastapi run` command and uvicorn)',
+    )

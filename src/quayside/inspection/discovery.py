@@ -1,0 +1,348 @@
+"""Find the FastAPI app the way `fastapi run` would, without importing anything.
+
+Order: `[tool.fastapi] entrypoint` in pyproject.toml; then fastapi-cli's default paths; then the same
+names inside `src/` packages; then, as a last resort, a scan of the project's own Python files.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from quayside.errors import UserInputError
+from quayside.inspection.appmodule import AppInstance, ModuleFacts, analyse_module
+from quayside.inspection.source import parse_python
+from quayside.provenance import Decided
+
+# fastapi-cli's get_default_path() order
+FASTAPI_CLI_CANDIDATES = ("main.py", "app.py", "api.py", "app/main.py", "app/app.py", "app/api.py")
+SRC_NAMES = ("main.py", "app.py", "api.py")
+PREFERRED_VARIABLES = ("app", "api")
+SCAN_SKIP_DIRS = {
+    ".venv", "venv", "env", ".env", ".git", ".tox", ".nox", "node_modules", "build", "dist", "site-packages",
+    "tests", "test", "docs", "migrations", "alembic", "__pycache__", ".mypy_cache", ".pytest_cache",
+}
+SCAN_MAX_DEPTH = 3
+HEALTH_PATHS = ("/health", "/healthz", "/health/live", "/livez", "/live", "/ping", "/healthcheck", "/status")
+READY_PATHS = ("/ready", "/readyz", "/health/ready", "/readiness")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class AppLocation:
+    file: str  # project-relative POSIX path of the module that defines the app
+    module: str  # import path, e.g. "app.main"
+    variable: str
+    import_root: str  # directory (project-relative) that must be on sys.path: "." or "src"
+    line: int
+    lifespan: bool
+    openapi_url: str | None
+    docs_url: str | None
+
+    @property
+    def entrypoint(self) -> str:
+        return f"{self.module}:{self.variable}"
+
+    def __str__(self) -> str:
+        return f"{self.entrypoint} ({self.file}, import root {self.import_root})"
+
+
+@dataclass(frozen=True)
+class Discovery:
+    app: Decided[AppLocation]
+    routes: tuple[Route, ...]
+    lifespan: Decided[bool]
+    health_path: Decided[str | None]
+    ready_path: Decided[str | None]
+
+
+class _Reader:
+    """Parses each file once; errors name the file relative to the project."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._facts: dict[Path, ModuleFacts] = {}
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def facts(self, path: Path) -> ModuleFacts:
+        if path not in self._facts:
+            self._facts[path] = analyse_module(parse_python(path, display=self.rel(path)))
+        return self._facts[path]
+
+
+def module_path(root: Path, file: Path) -> tuple[str, str]:
+    """(import path, import root) from the chain of `__init__.py` parents, as fastapi-cli computes it.
+
+    The walk stops at the project root: the root is what gets copied to WORKDIR, never a package itself.
+    """
+    parts = [file.stem] if file.stem != "__init__" else []
+    directory = file.parent
+    while directory != root and (directory / "__init__.py").is_file():
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    import_root = directory.relative_to(root).as_posix() if directory != root else "."
+    return ".".join(parts), import_root
+
+
+def _choose_instance(apps: list[AppInstance], display: str) -> tuple[AppInstance, str]:
+    by_name = {a.variable: a for a in apps}
+    for preferred in PREFERRED_VARIABLES:
+        if preferred in by_name:
+            return by_name[preferred], f"variable `{preferred}` (fastapi-cli prefers `app`, then `api`)"
+    if len(apps) == 1:
+        return apps[0], f"the only FastAPI instance in {display}"
+    listed = ", ".join(f"`{a.variable}` (line {a.line})" for a in apps)
+    raise UserInputError(
+        f"{len(apps)} FastAPI instances and none is named `app` or `api`: {listed}",
+        path=display,
+        hint='say which one to run: [tool.fastapi] entrypoint = "module:variable" in pyproject.toml',
+    )
+
+
+def _resolve_module(root: Path, import_roots: list[Path], dotted: str) -> Path | None:
+    rel = PurePosixPath(*dotted.split("."))
+    for base in import_roots:
+        for candidate in (base / f"{rel}.py", base / rel / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _from_entrypoint(reader: _Reader, entrypoint: str) -> Decided[AppLocation]:
+    root = reader.root
+    module, _, variable = entrypoint.partition(":")
+    if not module or not all(part.isidentifier() for part in module.split(".")) or (variable and not variable.isidentifier()):
+        raise UserInputError(
+            f'[tool.fastapi] entrypoint "{entrypoint}" is not of the form "module.path:variable"',
+            path="pyproject.toml",
+            hint='for example: entrypoint = "app.main:app"',
+        )
+    file = _resolve_module(root, [root, root / "src"], module)
+    if file is None:
+        raise UserInputError(
+            f'[tool.fastapi] entrypoint "{entrypoint}": no module {module} under the project or src/',
+            path="pyproject.toml",
+            hint="fix the module path, or create the module",
+        )
+    display = reader.rel(file)
+    facts = reader.facts(file)
+    if variable:
+        instances = [a for a in facts.apps if a.variable == variable]
+        if not instances:
+            raise UserInputError(
+                f'[tool.fastapi] entrypoint "{entrypoint}": {display} defines no FastAPI instance `{variable}` at module level',
+                path="pyproject.toml",
+                hint=f"found: {', '.join(a.variable for a in facts.apps) or 'none'}",
+            )
+        instance, how = instances[0], f"variable `{variable}` named by the entrypoint"
+    else:
+        if not facts.apps:
+            raise UserInputError(f"{display} has no module-level FastAPI instance", path="pyproject.toml")
+        instance, how = _choose_instance(facts.apps, display)
+    dotted, import_root = module_path(root, file)
+    return Decided(
+        _location(display, dotted, import_root, instance),
+        "pyproject [tool.fastapi]",
+        f'pyproject.toml sets [tool.fastapi] entrypoint = "{entrypoint}"; {how}',
+    )
+
+
+def _location(display: str, module: str, import_root: str, instance: AppInstance) -> AppLocation:
+    return AppLocation(
+        file=display,
+        module=module,
+        variable=instance.variable,
+        import_root=import_root,
+        line=instance.line,
+        lifespan=instance.lifespan,
+        openapi_url=instance.openapi_url,
+        docs_url=instance.docs_url,
+    )
+
+
+def _candidate_ranks(root: Path) -> list[list[Path]]:
+    """Candidates grouped by rank; two apps in one rank are equally good, which is an ambiguity."""
+    ranks: list[list[Path]] = [[root / c] for c in FASTAPI_CLI_CANDIDATES]
+    src = root / "src"
+    if src.is_dir():
+        ranks.extend([[src / name] for name in SRC_NAMES])
+        packages = sorted(p for p in src.iterdir() if p.is_dir() and (p / "__init__.py").is_file())
+        for name in SRC_NAMES:
+            ranks.append([p / name for p in packages])
+    return ranks
+
+
+def _scan(root: Path) -> list[Path]:
+    found: list[Path] = []
+
+    def walk(directory: Path, depth: int) -> None:
+        try:
+            entries = sorted(directory.iterdir())
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                if depth < SCAN_MAX_DEPTH and entry.name not in SCAN_SKIP_DIRS and not entry.name.startswith("."):
+                    walk(entry, depth + 1)
+            elif entry.suffix == ".py" and not entry.name.startswith("test_") and entry.name != "conftest.py":
+                found.append(entry)
+
+    walk(root, 0)
+    return found
+
+
+def _discover(reader: _Reader) -> Decided[AppLocation]:
+    root = reader.root
+    skipped: list[str] = []
+    for rank in _candidate_ranks(root):
+        with_apps = [(f, reader.facts(f)) for f in rank if f.is_file()]
+        for f, facts in with_apps:
+            if not facts.apps:
+                skipped.append(reader.rel(f))
+        with_apps = [(f, facts) for f, facts in with_apps if facts.apps]
+        if len(with_apps) > 1:
+            listed = ", ".join(reader.rel(f) for f, _ in with_apps)
+            raise UserInputError(
+                f"two equally good app candidates: {listed}",
+                hint='say which one to run: [tool.fastapi] entrypoint = "module:variable" in pyproject.toml',
+            )
+        if with_apps:
+            file, facts = with_apps[0]
+            display = reader.rel(file)
+            instance, how = _choose_instance(facts.apps, display)
+            dotted, import_root = module_path(root, file)
+            note = f" (skipped {', '.join(skipped)}: no FastAPI instance)" if skipped else ""
+            return Decided(
+                _location(display, dotted, import_root, instance),
+                f"auto-discovery {display}",
+                f"{display} is the first of fastapi-cli's default paths (then src/) that defines a FastAPI app; {how}{note}",
+            )
+    scanned = [(f, reader.facts(f)) for f in _scan(root)]
+    with_apps = [(f, facts) for f, facts in scanned if facts.apps]
+    if len(with_apps) == 1:
+        file, facts = with_apps[0]
+        display = reader.rel(file)
+        instance, how = _choose_instance(facts.apps, display)
+        dotted, import_root = module_path(root, file)
+        return Decided(
+            _location(display, dotted, import_root, instance),
+            f"scan {display}",
+            f"none of fastapi-cli's default paths defines an app; {display} is the only module that does; {how}",
+        )
+    if len(with_apps) > 1:
+        listed = ", ".join(reader.rel(f) for f, _ in with_apps)
+        raise UserInputError(
+            f"no app at fastapi-cli's default paths, and several modules define one: {listed}",
+            hint='say which one to run: [tool.fastapi] entrypoint = "module:variable" in pyproject.toml',
+        )
+    raise UserInputError(
+        "no FastAPI app found: no module-level `FastAPI(...)` in main.py, app.py, api.py, app/main.py, app/app.py, "
+        "app/api.py, src/, or any other module of the project",
+        path=str(root),
+        hint='create app/main.py with `app = FastAPI()`, or set [tool.fastapi] entrypoint = "module:variable" in pyproject.toml',
+    )
+
+
+def _collect_routes(reader: _Reader, app: AppLocation) -> list[Route]:
+    root = reader.root
+    import_roots = [root / app.import_root] if app.import_root != "." else [root]
+    routes: list[Route] = []
+    seen: set[tuple[Path, str]] = set()
+
+    def resolve_import(file: Path, module: str, level: int) -> Path | None:
+        if level == 0:
+            return _resolve_module(root, import_roots, module)
+        base = file.parent
+        for _ in range(level - 1):
+            base = base.parent
+        target = base.joinpath(*module.split(".")) if module else base
+        for candidate in (target.with_suffix(".py"), target / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def walk_router(file: Path, variable: str, prefix: str, depth: int) -> None:
+        if (file, variable) in seen or depth > 4:
+            return
+        seen.add((file, variable))
+        facts = reader.facts(file)
+        router = facts.routers.get(variable)
+        if router is None:
+            return
+        base = prefix + router.prefix
+        for r in router.routes:
+            routes.append(Route(r.method, base + r.path, reader.rel(file), r.line))
+        for expr, include_prefix in router.includes:
+            target = _included_router(file, facts, expr)
+            if target:
+                walk_router(target[0], target[1], base + include_prefix, depth + 1)
+
+    def _included_router(file: Path, facts: ModuleFacts, expr: ast.expr) -> tuple[Path, str] | None:
+        # router defined here, `from .x import router`, or `from . import x` + `x.router`
+        if isinstance(expr, ast.Name):
+            if expr.id in facts.routers:
+                return file, expr.id
+            if expr.id in facts.imports:
+                module, level, attr = facts.imports[expr.id]
+                target = resolve_import(file, module, level)
+                if target is not None and attr:
+                    return target, attr
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in facts.imports:
+            module, level, attr = facts.imports[expr.value.id]
+            dotted = f"{module}.{attr}" if attr and module else (attr or module)
+            target = resolve_import(file, dotted, level)
+            if target is not None:
+                return target, expr.attr
+        return None
+
+    # a broken module the app includes: routes stay partial, the app itself was read fine
+    with contextlib.suppress(UserInputError):
+        walk_router(root / app.file, app.variable, "", 0)
+    return routes
+
+
+def _pick_path(routes: list[Route], preferred: tuple[str, ...], kind: str) -> Decided[str | None]:
+    gets = {r.path: r for r in routes if r.method == "GET" and "{" not in r.path}
+    for path in preferred:
+        if path in gets:
+            r = gets[path]
+            return Decided(path, f"route {r.file}:{r.line}", f"GET {path} is declared at {r.file}:{r.line}")
+    suffixes = {p.rstrip("/").rsplit("/", 1)[-1] for p in preferred}
+    for path, r in gets.items():
+        if path.rstrip("/").rsplit("/", 1)[-1] in suffixes:
+            return Decided(path, f"route {r.file}:{r.line}", f"GET {path} at {r.file}:{r.line} looks like a {kind} endpoint")
+    return Decided(None, "routes", f"no GET route named like a {kind} endpoint ({', '.join(preferred)})")
+
+
+def discover(root: Path, entrypoint: str | None) -> Discovery:
+    reader = _Reader(root)
+    app = _from_entrypoint(reader, entrypoint) if entrypoint else _discover(reader)
+    routes = _collect_routes(reader, app.value)
+    facts = reader.facts(root / app.value.file)
+    on_event = app.value.variable in facts.on_event_apps
+    if app.value.lifespan:
+        lifespan = Decided(True, f"{app.value.file}:{app.value.line}", "FastAPI(lifespan=...) is passed")
+    elif on_event:
+        lifespan = Decided(True, app.value.file, "@app.on_event handlers run at startup/shutdown")
+    else:
+        lifespan = Decided(False, app.value.file, "no lifespan= argument and no @app.on_event handlers")
+    return Discovery(
+        app=app,
+        routes=tuple(routes),
+        lifespan=lifespan,
+        health_path=_pick_path(routes, HEALTH_PATHS, "liveness"),
+        ready_path=_pick_path(routes, READY_PATHS, "readiness"),
+    )

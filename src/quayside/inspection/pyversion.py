@@ -1,0 +1,97 @@
+"""The Python version the image should use: `.python-version`, then requires-python, then lock files, else a default."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from quayside.errors import UserInputError
+from quayside.inspection.source import load_toml, read_text
+from quayside.provenance import Decided
+
+DEFAULT_PYTHON = "3.12"
+# the python:X.Y images quayside will pick from a range, newest last
+KNOWN_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+
+_VERSION_IN_TEXT = re.compile(r"(?:^|[^\d.])(3\.\d{1,2})(?:\.\d+)?")
+
+
+def _pick(specifier: SpecifierSet) -> str | None:
+    # prefer the default when the range allows it; else the newest allowed
+    def allows(minor: str) -> bool:
+        return any(Version(f"{minor}.{patch}") in specifier for patch in (0, 99))
+
+    if allows(DEFAULT_PYTHON):
+        return DEFAULT_PYTHON
+    # the floor the project declares is what it surely supports; else the newest below the default
+    newer = [c for c in KNOWN_PYTHONS if Version(c) > Version(DEFAULT_PYTHON) and allows(c)]
+    older = [c for c in KNOWN_PYTHONS if Version(c) < Version(DEFAULT_PYTHON) and allows(c)]
+    return newer[0] if newer else (older[-1] if older else None)
+
+
+def _poetry_range(text: str) -> str:
+    """Poetry's ^ and ~ ranges in PEP 440 terms (only what python constraints use)."""
+    parts = []
+    for clause in text.split(","):
+        clause = clause.strip()
+        m = re.fullmatch(r"\^(\d+)\.(\d+)(?:\.\d+)?", clause)
+        if m:
+            parts += [f">={m[1]}.{m[2]}", f"<{int(m[1]) + 1}"]
+            continue
+        m = re.fullmatch(r"~(\d+)\.(\d+)(?:\.\d+)?", clause)
+        if m:
+            parts += [f">={m[1]}.{m[2]}", f"<{m[1]}.{int(m[2]) + 1}"]
+            continue
+        parts.append(clause)
+    return ",".join(parts)
+
+
+def _from_range(raw: str, source: str, what: str) -> Decided[str]:
+    try:
+        specifier = SpecifierSet(raw)
+    except InvalidSpecifier:
+        raise UserInputError(f"{what} {raw!r} is not a valid version range", path=source.split(" ")[0]) from None
+    chosen = _pick(specifier)
+    if chosen is None:
+        raise UserInputError(
+            f"{what} {raw!r} allows none of Python {', '.join(KNOWN_PYTHONS)}",
+            path=source.split(" ")[0],
+            hint="widen the range, or pass --python X.Y",
+        )
+    how = "the default" if chosen == DEFAULT_PYTHON else "the version nearest the default that it allows"
+    return Decided(chosen, source, f"{what} is {raw!r}; {chosen} is {how}")
+
+
+def detect(root: Path, pyproject: dict[str, Any] | None) -> Decided[str]:
+    pinned = root / ".python-version"
+    if pinned.is_file():
+        first = next((line.strip() for line in read_text(pinned, what=".python-version").splitlines() if line.strip()), "")
+        m = _VERSION_IN_TEXT.search(first)
+        if not m:
+            raise UserInputError(
+                f".python-version says {first!r}, which names no CPython 3.x version",
+                path=".python-version",
+                hint="write a version such as 3.12, or pass --python X.Y",
+            )
+        return Decided(m[1], ".python-version", f".python-version pins {first}")
+    if pyproject is not None:
+        requires = pyproject.get("project", {}).get("requires-python")
+        if isinstance(requires, str):
+            return _from_range(requires, "pyproject.toml requires-python", "requires-python")
+        poetry_python = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
+        if isinstance(poetry_python, str):
+            return _from_range(_poetry_range(poetry_python), "pyproject.toml [tool.poetry.dependencies] python", "Poetry's python constraint")
+    if (root / "uv.lock").is_file():
+        requires = load_toml(root / "uv.lock", display="uv.lock").get("requires-python")
+        if isinstance(requires, str):
+            return _from_range(requires, "uv.lock requires-python", "uv.lock's requires-python")
+    runtime = root / "runtime.txt"
+    if runtime.is_file():
+        m = _VERSION_IN_TEXT.search(read_text(runtime, what="runtime.txt"))
+        if m:
+            return Decided(m[1], "runtime.txt", "runtime.txt (the PaaS convention) names it")
+    return Decided(DEFAULT_PYTHON, "default", f"nothing in the project pins a Python version; {DEFAULT_PYTHON} is quayside's default")

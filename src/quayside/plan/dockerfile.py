@@ -1,0 +1,231 @@
+"""The Dockerfile plan: what the image needs (base, installer, copied paths, command, health check, user).
+
+Built from ProjectInfo plus the user's options; every choice is a Decided with its source.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from quayside.errors import UserInputError
+from quayside.plan.options import InitOptions, Proxy, Style
+from quayside.plan.shared import build_command
+from quayside.provenance import Decided
+
+if TYPE_CHECKING:
+    from quayside.inspection import ProjectInfo
+    from quayside.inspection.dependencies import Installer, SourceKind
+
+UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
+POETRY_VERSION = "2.5.1"
+PDM_VERSION = "2.29.4"
+VENV = "/opt/venv"
+WORKDIR = "/code"
+APP_USER = "app"
+APP_UID = 10001
+# Private and loopback ranges: a proxy on a Docker/Kubernetes network has such an address, and a client on the
+# internet cannot appear with one. Trusting them (not "*") keeps X-Forwarded-For unspoofable from outside.
+PRIVATE_NETWORKS = "127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+# Runtime files many FastAPI projects read besides the app package (Alembic, Jinja templates, static files).
+RUNTIME_EXTRAS = ("alembic.ini", "alembic", "migrations", "templates", "static")
+
+
+@dataclass(frozen=True)
+class DockerfilePlan:
+    style: Style
+    python_version: str
+    base_image: str
+    builder_image: str | None
+    uv_image: str
+    installer: Installer
+    source_kind: SourceKind
+    dependency_files: tuple[str, ...]
+    package_project: bool
+    copy_paths: tuple[tuple[str, bool], ...]  # (project-relative path, is a directory)
+    port: int
+    workers: int
+    command: tuple[str, ...]
+    healthcheck: tuple[str, ...] | None
+    health_target: str  # what the health check asks for: a path, or "tcp"
+    user: str | None
+    uid: int
+    venv: str = VENV
+    workdir: str = WORKDIR
+    poetry_version: str = POETRY_VERSION
+    pdm_version: str = PDM_VERSION
+    decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
+
+
+def _validate_python(value: str) -> str:
+    parts = value.split(".")
+    if len(parts) != 2 or parts[0] != "3" or not parts[1].isdigit():
+        raise UserInputError(f"--python {value!r} is not a version like 3.12", hint="pass major.minor, e.g. --python 3.12")
+    return value
+
+
+def _validate_ips(value: str) -> str:
+    for item in (v.strip() for v in value.split(",")):
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise UserInputError(
+                f"--forwarded-allow-ips: {item!r} is not an IP address or network",
+                hint='use comma-separated addresses or CIDR networks, e.g. "172.16.0.0/12"',
+            ) from None
+    return value
+
+
+def _healthcheck(project: ProjectInfo, port: int) -> tuple[tuple[str, ...], Decided[str]]:
+    app = project.app.value
+    if project.health_path.value:
+        target = Decided(project.health_path.value, project.health_path.source, "the app's own health route")
+    elif app.openapi_url:
+        target = Decided(app.openapi_url, "FastAPI default", "no health route: the OpenAPI schema answers 200 once the app is up")
+    else:
+        target = Decided("tcp", app.file, "no health route and openapi_url=None: the check connects to the port")
+    if target.value == "tcp":
+        code = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3).close()"
+    else:
+        # exec form with the image's own Python: slim images have no curl or wget
+        code = (
+            "import sys, urllib.request; "
+            f"sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:{port}{target.value}', timeout=3).status < 400 else 1)"
+        )
+    return ("python", "-c", code), target
+
+
+def _copy_paths(project: ProjectInfo, style: Style) -> tuple[tuple[tuple[str, bool], ...], Decided[str]]:
+    app = project.app.value
+    root = project.root
+    if app.import_root != ".":
+        first = app.import_root.split("/")[0]
+    else:
+        first = app.file.split("/")[0]
+    paths = [(first, (root / first).is_dir())]
+    extras = []
+    if style is not Style.GUIDE:
+        for extra in RUNTIME_EXTRAS:
+            if extra != first and (root / extra).exists():
+                paths.append((extra, (root / extra).is_dir()))
+                extras.append(extra)
+    reason = f"the app lives in {first}"
+    if extras:
+        reason += f"; {', '.join(extras)} found at the project root and read at run time"
+    return tuple(paths), Decided(", ".join(p for p, _ in paths), app.file, reason)
+
+
+def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
+    style = options.style
+    deps = project.dependencies
+    installer = deps.installer.value
+    decisions: dict[str, Decided[Any]] = dict(project.decisions())
+
+    if style in (Style.GUIDE, Style.MULTISTAGE) and deps.source_kind != "requirements":
+        raise UserInputError(
+            f"--style {style} installs requirements.txt as the guide does, but this project installs from "
+            f"{', '.join(deps.files)} ({installer})",
+            hint="use --style production (or --style uv for a uv.lock)",
+        )
+    if style is Style.UV and installer not in ("uv", "pip"):
+        raise UserInputError(f"--style uv needs uv.lock or requirements.txt; this project uses {installer}", hint="use --style production")
+    if style is Style.UV and installer == "pip" and deps.source_kind != "requirements":
+        raise UserInputError("--style uv needs uv.lock or requirements.txt", hint="run `uv lock`, or use --style production")
+
+    if options.python:
+        python = Decided(_validate_python(options.python), "--python", "given on the command line")
+    else:
+        python = project.python_version
+    v = python.value
+    decisions["python_version"] = python
+    if installer == "pip" and deps.source_kind == "pyproject" and tuple(map(int, v.split("."))) < (3, 11):
+        raise UserInputError(
+            f"installing [project] dependencies without a lock file reads pyproject.toml with tomllib, new in Python 3.11; "
+            f"the image would use Python {v}",
+            hint="pass --python 3.11 or newer, or add requirements.txt or a lock file (uv lock)",
+        )
+
+    if options.port is not None:
+        if not 1 <= options.port <= 65535:
+            raise UserInputError(f"--port {options.port} is not a TCP port (1-65535)")
+        port = Decided(options.port, "--port", "given on the command line")
+    elif style is Style.GUIDE:
+        port = Decided(80, "guide", "the guide's Dockerfile serves on port 80")
+    else:
+        port = Decided(8000, "default", "8000 is fastapi run's default; a non-root user needs no privileged port")
+    decisions["port"] = port
+
+    if options.workers is not None:
+        if options.workers < 1:
+            raise UserInputError(f"--workers {options.workers} must be at least 1")
+        workers = Decided(options.workers, "--workers", "given on the command line (for one host; replicas elsewhere)")
+    else:
+        workers = Decided(1, "default", "one process per container: replicate containers, not processes (the guide)")
+    decisions["workers"] = workers
+
+    allow_ips: str | None = None
+    if options.proxy is not Proxy.NONE or options.forwarded_allow_ips:
+        if options.forwarded_allow_ips:
+            allow_ips = _validate_ips(options.forwarded_allow_ips)
+            decisions["forwarded_allow_ips"] = Decided(allow_ips, "--forwarded-allow-ips", "given on the command line")
+        else:
+            allow_ips = PRIVATE_NETWORKS
+            decisions["forwarded_allow_ips"] = Decided(
+                allow_ips, f"--proxy {options.proxy}", "trust proxy headers from private networks only, where a reverse proxy lives"
+            )
+
+    if options.base_image:
+        base = Decided(options.base_image, "--base-image", "given on the command line")
+    elif style is Style.GUIDE:
+        base = Decided(f"python:{v}", "guide", "the guide's base: the full official image, pinned to the minor version")
+    else:
+        base = Decided(f"python:{v}-slim", "default", "slim runtime: Debian with Python only, several times smaller than the full image")
+    decisions["base_image"] = base
+
+    builder: str | None
+    if style is Style.GUIDE:
+        builder = None
+    elif options.builder_image:
+        builder = options.builder_image
+    elif style is Style.MULTISTAGE:
+        builder = f"python:{v}"  # the guide's requirements stage uses the full image (compilers for sdists)
+    else:
+        # same image as the runtime: the virtualenv's interpreter path and version match by construction
+        builder = base.value
+    if builder is not None:
+        decisions["builder_image"] = Decided(builder, "--builder-image" if options.builder_image else "default",
+                                             "the stage that installs dependencies into the virtualenv")
+
+    command = build_command(project, port.value, workers.value, allow_ips)
+    healthcheck: tuple[str, ...] | None = None
+    health_target = "none"
+    if style is Style.PRODUCTION:
+        healthcheck, target = _healthcheck(project, port.value)
+        health_target = target.value
+        decisions["healthcheck"] = target
+    copy_paths, copy_decision = _copy_paths(project, style)
+    decisions["copy_paths"] = copy_decision
+
+    return DockerfilePlan(
+        style=style,
+        python_version=v,
+        base_image=base.value,
+        builder_image=builder,
+        uv_image=UV_IMAGE,
+        installer=installer,
+        source_kind=deps.source_kind,
+        dependency_files=deps.files,
+        package_project=deps.package_project,
+        copy_paths=copy_paths,
+        port=port.value,
+        workers=workers.value,
+        command=command,
+        healthcheck=healthcheck,
+        health_target=health_target,
+        user=APP_USER if style is Style.PRODUCTION else None,
+        uid=APP_UID,
+        decisions=decisions,
+    )

@@ -1,0 +1,93 @@
+"""What every target shares: the app's slug, the database and migration decisions, the probe paths and the
+server command. Each target's plan is built from these, so two targets never decide the same thing twice."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from quayside.plan.options import Database
+from quayside.provenance import Decided
+
+if TYPE_CHECKING:
+    from quayside.inspection import ProjectInfo
+
+# Service images more than one target runs (pinned to a maintained line).
+POSTGRES_IMAGE = "postgres:17"
+TRAEFIK_IMAGE = "traefik:v3.7"
+POSTGRES_DRIVERS = {"psycopg": "postgresql+psycopg", "psycopg-binary": "postgresql+psycopg", "asyncpg": "postgresql+asyncpg",
+                    "psycopg2": "postgresql", "psycopg2-binary": "postgresql"}
+ORMS = {"sqlalchemy", "sqlmodel"}
+ALEMBIC_UPGRADE = ("alembic", "upgrade", "head")
+SECRETS_DIR = "/run/secrets"
+_SKIP_DIRS = {".venv", "venv", ".git", "node_modules", "__pycache__", ".tox", ".nox", "build", "dist"}
+
+
+def project_name(project: ProjectInfo) -> str:
+    """The app's slug: compose project, stack, Kubernetes and cloud service names."""
+    return re.sub(r"[^a-z0-9_-]+", "-", project.root.name.lower()).strip("-_") or "app"
+
+
+def decide_database(project: ProjectInfo, choice: Database) -> tuple[Decided[bool], str]:
+    """Whether the app gets a Postgres database, and the SQLAlchemy URL scheme its driver needs."""
+    names = {d.name for d in project.dependencies.declared}
+    driver = next((d for d in POSTGRES_DRIVERS if d in names), None)
+    if choice is Database.NONE:
+        return Decided(False, "--db none", "no database service"), ""
+    scheme = "postgresql"
+    if driver and names & ORMS:
+        scheme = POSTGRES_DRIVERS[driver]  # SQLAlchemy picks the driver from the URL scheme
+    if choice is Database.POSTGRES:
+        return Decided(True, "--db postgres", "given on the command line"), scheme
+    if driver:
+        return Decided(True, f"dependency {driver}", f"{driver} is a PostgreSQL driver: the app talks to Postgres"), scheme
+    if names & ORMS:
+        return Decided(True, f"dependency {sorted(names & ORMS)[0]}", "an ORM is declared: Postgres is the compose default"), scheme
+    return Decided(False, "dependencies", "no database driver or ORM among the dependencies"), ""
+
+
+def decide_migrations(project: ProjectInfo) -> Decided[tuple[str, ...] | None]:
+    if (project.root / "alembic.ini").is_file():
+        return Decided(ALEMBIC_UPGRADE, "alembic.ini",
+                       "Alembic is configured: a one-off `migrate` service runs it before the app starts")
+    return Decided(None, "project", "no alembic.ini: no migration step")
+
+
+def probe_paths(project: ProjectInfo) -> tuple[str, str]:
+    """(liveness path, readiness path): the app's own routes when it has them, else its OpenAPI schema, else /."""
+    health = project.health_path.value or project.app.value.openapi_url or "/"
+    return health, project.ready_path.value or health
+
+
+def build_command(project: ProjectInfo, port: int, workers: int, allow_ips: str | None) -> tuple[str, ...]:
+    """The server's exec-form argv: `fastapi run` when the image has the CLI, else uvicorn."""
+    app = project.app.value
+    if project.server.value == "fastapi":
+        cmd = ["fastapi", "run", app.file, "--port", str(port)]
+        if app.variable != "app":
+            cmd += ["--app", app.variable]
+    else:
+        cmd = ["uvicorn", app.entrypoint, "--host", "0.0.0.0", "--port", str(port)]
+        if app.import_root != ".":
+            cmd += ["--app-dir", app.import_root]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
+    if allow_ips is not None:
+        cmd += ["--proxy-headers", "--forwarded-allow-ips", allow_ips]
+    return tuple(cmd)
+
+
+def reads_secret_files(project: ProjectInfo) -> Decided[bool]:
+    """Does the app read settings from files in /run/secrets (pydantic-settings' secrets_dir)? A text search:
+    the settings class may be anywhere, and importing user code is not allowed."""
+    for path in sorted(project.root.rglob("*.py")):
+        rel = path.relative_to(project.root)
+        if any(part in _SKIP_DIRS or part == "tests" for part in rel.parts[:-1]):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "secrets_dir" in text or SECRETS_DIR in text:
+            return Decided(True, rel.as_posix(), f"reads settings from files (secrets_dir or {SECRETS_DIR})")
+    return Decided(False, "project", f"no secrets_dir or {SECRETS_DIR} in the code: the app will not see the database_url secret")

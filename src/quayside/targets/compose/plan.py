@@ -1,0 +1,87 @@
+"""The compose target: app + (Postgres) + a one-off migration service, from the same plan as the Dockerfile."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from quayside.plan.dockerfile import DockerfilePlan
+from quayside.plan.options import Proxy
+from quayside.plan.shared import POSTGRES_IMAGE, TRAEFIK_IMAGE, build_command, decide_database, decide_migrations, project_name
+from quayside.provenance import Decided
+
+if TYPE_CHECKING:
+    from quayside.inspection import ProjectInfo
+    from quayside.targets.base import TargetOptions
+
+NGINX_IMAGE = "nginx:1.22"
+LETSENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory"
+COMPOSE_WORKERS = 2  # one host, no orchestrator: a couple of processes use its cores (the guide)
+
+
+@dataclass(frozen=True)
+class ComposePlan:
+    project: str
+    image: str
+    port: int
+    command: tuple[str, ...]
+    database: bool
+    db_image: str
+    database_url: str
+    migrate: tuple[str, ...] | None
+    proxy: Proxy = Proxy.NONE
+    proxy_image: str = ""
+    decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
+
+    @property
+    def fronted(self) -> bool:
+        """A proxy service in this compose project: the app is reachable only through it."""
+        return self.proxy in (Proxy.TRAEFIK, Proxy.NGINX)
+
+
+def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options: TargetOptions) -> ComposePlan:
+    decisions: dict[str, Decided[Any]] = {}
+    name = project_name(project)
+    has_db, scheme = decide_database(project, options.db)
+    decisions["database"] = has_db
+    migrate = decide_migrations(project)
+    decisions["migrate"] = migrate
+    if migrate.value and not has_db.value:
+        migrate = Decided(None, migrate.source, "Alembic is configured but there is no database service to migrate")
+    workers = options.workers or COMPOSE_WORKERS
+    decisions["workers"] = Decided(workers, "--workers" if options.workers else "default",
+                                   "given on the command line" if options.workers else "one host without an orchestrator: two worker processes (the guide)")
+    command = build_command(project, dockerfile.port, workers, dockerfile.decisions.get("forwarded_allow_ips", Decided(None, "", "")).value)
+    return ComposePlan(
+        project=name,
+        image=f"{name}:latest",
+        port=dockerfile.port,
+        command=command,
+        database=has_db.value,
+        db_image=POSTGRES_IMAGE,
+        database_url=f"{scheme}://${{POSTGRES_USER}}:${{POSTGRES_PASSWORD}}@db:5432/${{POSTGRES_DB}}" if has_db.value else "",
+        migrate=migrate.value,
+        proxy=options.proxy,
+        proxy_image={Proxy.TRAEFIK: TRAEFIK_IMAGE, Proxy.NGINX: NGINX_IMAGE}.get(options.proxy, ""),
+        decisions=decisions,
+    )
+
+
+def env_file(plan: ComposePlan, *, example: bool) -> str:
+    """The .env compose reads: .env.example with placeholders, .env (written once, never overwritten) with a random password."""
+    password = "change-me" if example else secrets.token_urlsafe(24)
+    lines = ["# Settings for compose.yaml. Keep .env out of version control and out of images (.dockerignore does)."]
+    if plan.database:
+        lines += [f"POSTGRES_USER={plan.project.replace('-', '_')}", f"POSTGRES_PASSWORD={password}", f"POSTGRES_DB={plan.project.replace('-', '_')}"]
+    if plan.fronted:
+        lines += ["# The public name of the app; DNS for it must point at this host.", "APP_DOMAIN=app.example.com",
+                  "# Where the proxy listens (80 and 443 on every address in production).",
+                  "PROXY_BIND=0.0.0.0", "HTTP_PORT=80", "HTTPS_PORT=443"]
+    if plan.proxy is Proxy.TRAEFIK:
+        lines += ["# Let's Encrypt account e-mail and directory (use the staging directory while testing).",
+                  "ACME_EMAIL=admin@example.com", f"ACME_CA_SERVER={LETSENCRYPT_DIRECTORY}"]
+    if not plan.fronted:
+        lines += ["# Where the app is published on this host (an empty APP_PORT picks a free port).",
+                  "APP_BIND=127.0.0.1", f"APP_PORT={plan.port}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,10 @@
+"""The swarm target's files: stack.yaml and DEPLOY.md."""
+
+from __future__ import annotations
+
+from quayside.render import render
+from quayside.targets.swarm.plan import STACK_FILE, SwarmPlan
+
+
+def render_swarm_files(s: SwarmPlan) -> dict[str, str]:
+    return {STACK_FILE: render("swarm/stack.yaml.j2", s=s), "DEPLOY.md": render("swarm/DEPLOY.md.j2", s=s)}

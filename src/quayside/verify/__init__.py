@@ -1,0 +1,62 @@
+"""Stage 4, verify: run the image and prove it behaves as a production FastAPI container should.
+
+`image` runs one container (health, non-root, PID 1, smoke requests, graceful stop with a request in flight),
+`cache` proves the dependency layer survives a code change, `compare` puts two Dockerfiles side by side, and
+`probe/` is what verify mounts into the container (never into the image).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from quayside.build import BuildResult, build_image, default_tag
+from quayside.inspection import ProjectInfo, inspect_project
+from quayside.plan.options import Style
+from quayside.verify.cache import check_cache_reuse
+from quayside.verify.image import port_from_image, verify_image
+from quayside.verify.report import Check, Expectation, VerifyOptions, VerifyReport, style_of_dockerfile
+
+__all__ = ["Check", "Expectation", "VerifyOptions", "VerifyReport", "check_cache_reuse", "port_from_image",
+           "project_options", "style_of_dockerfile", "verify_image", "verify_path", "verify_project"]
+
+
+def verify_project(
+    root: Path,
+    options: VerifyOptions,
+    *,
+    tag: str,
+    dockerfile: str = "Dockerfile",
+    app_file: str,
+    on_progress: Callable[[str], None] | None = None,
+    build: Callable[..., BuildResult] = build_image,
+) -> tuple[VerifyReport, BuildResult]:
+    """Build the project with this Dockerfile, verify the image, then prove the dependency layer is reused."""
+    built = build(root, tag=tag, dockerfile=dockerfile)
+    report = verify_image(built.tag, options, on_progress)
+    if on_progress:
+        on_progress("rebuilding a copy with a touched source file (cache reuse)")
+    cache, _ = check_cache_reuse(root, app_file, dockerfile)
+    report.checks.append(cache)
+    return report, built
+
+
+def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | None) -> tuple[VerifyOptions, str]:
+    """What to demand of a project's image: its smoke paths from inspect, its style from its Dockerfile's header.
+    Returns the options and the app's file (touched by the cache-reuse check)."""
+    app = info.app.value
+    smoke = tuple(p for p in (app.openapi_url, app.docs_url) if p) or ("/",)
+    chosen = style or style_of_dockerfile(info.root / "Dockerfile") or Style.PRODUCTION
+    return replace(options, smoke_paths=smoke, style=chosen), app.file
+
+
+def verify_path(path: Path, options: VerifyOptions, *, tag: str | None = None, style: Style | None = None,
+                on_progress: Callable[[str], None] | None = None,
+                build: Callable[..., BuildResult] = build_image) -> VerifyReport:
+    """`quayside verify PATH`: build the project, prove its image, prove cache reuse."""
+    info = inspect_project(path)
+    options, app_file = project_options(info, options, style)
+    report, _ = verify_project(info.root, options, tag=tag or default_tag(info.root), app_file=app_file,
+                               on_progress=on_progress, build=build)
+    return report

@@ -1,0 +1,261 @@
+"""verify one image: run it and prove it behaves as a production FastAPI container should.
+
+Ports are published on 127.0.0.1 only. Each check is pass / fail / skip with the reason; the report is the
+product, so a skip always says why and a fail says what was seen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from quayside.engine import docker
+from quayside.errors import DockerError
+from quayside.plan.options import Style
+from quayside.verify.report import VerifyOptions, VerifyReport
+
+PROBE_DIR = "/quayside-probe"
+SLOW_SECONDS = 1.0
+# docker stop's grace period: SIGTERM, then SIGKILL after this long. A stop within it is graceful.
+STOP_GRACE_SECONDS = 10
+SHUTDOWN_MARKER = "Application shutdown complete"
+SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
+
+
+def _http_get(url: str, timeout: float) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def port_from_image(config: dict[str, Any]) -> int | None:
+    exposed = sorted((config.get("ExposedPorts") or {}).keys())
+    if len(exposed) == 1:
+        return int(exposed[0].split("/")[0])
+    argv = (config.get("Entrypoint") or []) + (config.get("Cmd") or [])
+    for i, arg in enumerate(argv):
+        if arg == "--port" and i + 1 < len(argv) and argv[i + 1].isdigit():
+            return int(argv[i + 1])
+        if m := re.fullmatch(r"--port=(\d+)", arg):
+            return int(m[1])
+    return None
+
+
+def _probe_source() -> str:
+    return resources.files("quayside.verify").joinpath("probe/sitecustomize.py").read_text(encoding="utf-8")
+
+
+class _Container:
+    """One verify container: created with the probe copied in, published on 127.0.0.1, always removed."""
+
+    def __init__(self, image: str, port: int, env: list[str]):
+        self.image = image
+        self.port = port
+        self.name = f"quayside-verify-{uuid.uuid4().hex[:10]}"
+        self.env = env
+        self.volume = f"{self.name}-probe"
+        self.host_port: int | None = None
+
+    def create(self, image_env: list[str], *, read_only: bool = False, extra: list[str] | None = None) -> None:
+        pythonpath = next((e.split("=", 1)[1] for e in image_env if e.startswith("PYTHONPATH=")), "")
+        env = ["QUAYSIDE_PROBE=1", f"PYTHONPATH={PROBE_DIR}" + (f":{pythonpath}" if pythonpath else ""), *self.env]
+        self._fill_probe_volume()
+        args = ["create", "--name", self.name, "--label", "io.quayside.verify=1", "-p", f"127.0.0.1::{self.port}",
+                "-v", f"{self.volume}:{PROBE_DIR}:ro"]
+        if read_only:
+            args += ["--read-only", "--tmpfs", "/tmp"]
+        for e in env:
+            args += ["-e", e]
+        docker.run([*args, *(extra or []), self.image], timeout=60)
+
+    def _fill_probe_volume(self) -> None:
+        # a volume, filled through a created (never started) helper: works on remote engines and with
+        # --read-only, where `docker cp` into the container itself is refused
+        docker.run(["volume", "create", "--label", "io.quayside.verify=1", self.volume], timeout=30)
+        helper = f"{self.name}-probe"
+        docker.run(["create", "--name", helper, "-v", f"{self.volume}:{PROBE_DIR}", "--entrypoint", "true", self.image], timeout=60)
+        try:
+            with tempfile.TemporaryDirectory(prefix="quayside-probe-") as tmp:
+                probe = Path(tmp) / "probe"
+                probe.mkdir(mode=0o755)
+                (probe / "sitecustomize.py").write_text(_probe_source(), encoding="utf-8")
+                (probe / "sitecustomize.py").chmod(0o644)
+                docker.run(["cp", f"{probe}/.", f"{helper}:{PROBE_DIR}"], timeout=60)
+        finally:
+            docker.run(["rm", "-f", helper], timeout=60, check=False)
+
+    def start(self) -> None:
+        docker.run(["start", self.name], timeout=60)
+        out = docker.run(["port", self.name, f"{self.port}/tcp"], timeout=20).stdout
+        m = re.search(r"127\.0\.0\.1:(\d+)", out)
+        if not m:
+            raise DockerError(["docker", "port", self.name], 0, f"no 127.0.0.1 mapping in {out!r}")
+        self.host_port = int(m[1])
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.host_port}{path}"
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = docker.inspect_container(self.name)["State"]
+        return state
+
+    def logs(self) -> str:
+        result = docker.run(["logs", self.name], timeout=30, check=False)
+        return result.stdout + result.stderr
+
+    def remove(self) -> None:
+        docker.run(["rm", "-f", "-v", self.name], timeout=60, check=False)
+        docker.run(["volume", "rm", "-f", self.volume], timeout=60, check=False)
+
+
+def _wait_first_response(container: _Container, path: str, timeout: float) -> float | None:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            status, _ = _http_get(container.url(path), timeout=2)
+            if status == 200:
+                return time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        if not container.state().get("Running"):
+            return None
+        time.sleep(0.05)
+    return None
+
+
+def _wait_healthy(container: _Container, timeout: float) -> tuple[str, float]:
+    started = time.monotonic()
+    status = "starting"
+    while time.monotonic() - started < timeout:
+        health = container.state().get("Health") or {}
+        status = health.get("Status", "none")
+        if status in ("healthy", "unhealthy") or not container.state().get("Running"):
+            break
+        time.sleep(0.25)
+    return status, time.monotonic() - started
+
+
+def _pid1(container: _Container) -> tuple[int | None, list[str]]:
+    code = (
+        "import json; s=open('/proc/1/status').read(); "
+        "uid=int([l for l in s.splitlines() if l.startswith('Uid:')][0].split()[1]); "
+        "argv=open('/proc/1/cmdline','rb').read().split(b'\\0'); "
+        "print(json.dumps([uid,[a.decode() for a in argv if a]]))"
+    )
+    result = docker.run(["exec", "-e", "QUAYSIDE_PROBE=0", container.name, "python", "-c", code], timeout=30, check=False)
+    if result.returncode != 0:
+        return None, []
+    uid, argv = json.loads(result.stdout.strip().splitlines()[-1])
+    return uid, argv
+
+
+def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str], None] | None = None) -> VerifyReport:
+    say = on_progress or (lambda _msg: None)
+    docker.engine_version()
+    info = docker.inspect_image(image)
+    config = info.get("Config") or {}
+    report = VerifyReport(image)
+    port = options.port or port_from_image(config) or 8000
+    production = options.style is Style.PRODUCTION
+    report.add("size_bytes", "pass", int(info.get("Size", 0)), f"{int(info.get('Size', 0)) / 1e6:.1f} MB")
+
+    container = _Container(image, port, [])
+    try:
+        say(f"starting {image} (port {port} on 127.0.0.1)")
+        container.create(config.get("Env") or [], read_only=options.read_only)
+        container.start()
+        ready_path = options.smoke_paths[0] if options.smoke_paths else "/"
+        start_seconds = _wait_first_response(container, ready_path, options.start_timeout)
+        if start_seconds is None:
+            tail = "\n".join(container.logs().splitlines()[-15:])
+            report.add("start_seconds", "fail", None, f"no 200 from {ready_path} within {options.start_timeout:g}s; last logs:\n{tail}")
+            return report
+        report.add("start_seconds", "pass", round(start_seconds, 3), f"start → first 200 from {ready_path}")
+
+        for path in options.smoke_paths:
+            status, body = _http_get(container.url(path), timeout=5)
+            ok = status == 200 and (path != "/openapi.json" or body.lstrip().startswith(b"{"))
+            report.add(f"smoke {path}", "pass" if ok else "fail", status, f"GET {path} → {status}")
+        for expectation in options.expectations:
+            status, body = _http_get(container.url(expectation.path), timeout=5)
+            try:
+                got: Any = json.loads(body)
+            except json.JSONDecodeError:
+                got = body.decode("utf-8", "replace")[:200]
+            ok = status == 200 and got == expectation.body
+            shown = repr(got) if isinstance(got, str) else json.dumps(got)
+            report.add(f"expect {expectation.path}", "pass" if ok else "fail", got, f"GET {expectation.path} → {status} {shown}")
+
+        uid, argv = _pid1(container)
+        if uid is None:
+            report.add("user_uid", "fail" if production else "skip", None, "could not read /proc/1 with the image's python")
+        elif uid == 0:
+            report.add("user_uid", "fail" if production else "skip", 0,
+                       "the server runs as root" + ("" if production else f" (accepted for style {options.style})"))
+        else:
+            report.add("user_uid", "pass", uid, "the server runs as a non-root user")
+        if argv:
+            program = Path(argv[0]).name
+            if len(argv) > 1 and program.startswith("python"):
+                program = Path(argv[1]).name
+            shell = program in SHELLS
+            report.add("pid1", "fail" if shell else "pass", " ".join(argv)[:120],
+                       "a shell is PID 1: SIGTERM does not reach the server" if shell else "the server itself is PID 1")
+
+        healthcheck = (config.get("Healthcheck") or {}).get("Test") or []
+        if healthcheck and healthcheck[0] != "NONE":
+            health, waited = _wait_healthy(container, options.health_timeout)
+            report.add("healthy", "pass" if health == "healthy" else "fail", health == "healthy",
+                       f"HEALTHCHECK reached {health} after {waited:.1f}s")
+        else:
+            report.add("healthy", "fail" if production else "skip", None,
+                       "the image has no HEALTHCHECK" + ("" if production else f" (accepted for style {options.style})"))
+
+        _stop_with_request_in_flight(container, report, say)
+    finally:
+        container.remove()
+    return report
+
+
+def _stop_with_request_in_flight(container: _Container, report: VerifyReport, say: Callable[[str], None]) -> None:
+    outcome: dict[str, Any] = {}
+
+    def slow_request() -> None:
+        try:
+            outcome["status"], outcome["body"] = _http_get(container.url(f"/__quayside/slow?seconds={SLOW_SECONDS}"), timeout=20)
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            outcome["error"] = repr(exc)
+
+    say("stopping with a request in flight (SIGTERM)")
+    thread = threading.Thread(target=slow_request, daemon=True)
+    thread.start()
+    time.sleep(0.3)  # let the request reach the app before SIGTERM
+    started = time.monotonic()
+    docker.run(["stop", "--time", str(STOP_GRACE_SECONDS), container.name], timeout=60)
+    stop_seconds = time.monotonic() - started
+    thread.join(timeout=20)
+    state = container.state()
+    exit_code = state.get("ExitCode")
+    graceful = exit_code == 0 and stop_seconds < STOP_GRACE_SECONDS
+    report.add("stop_seconds", "pass" if graceful else "fail", round(stop_seconds, 3),
+               f"SIGTERM → exit {exit_code} in {stop_seconds:.2f}s" + ("" if graceful else " (killed, or not a clean exit)"))
+    completed = outcome.get("status") == 200
+    detail = ("the in-flight request finished with 200" if completed
+              else f"the in-flight request did not complete: {outcome.get('error') or outcome.get('status')}")
+    report.add("inflight_completed", "pass" if completed else "fail", completed, detail)
+    logs = container.logs()
+    seen = SHUTDOWN_MARKER in logs
+    report.add("lifespan_shutdown", "pass" if seen else "fail", seen,
+               f"{SHUTDOWN_MARKER!r} " + ("in the logs" if seen else "missing from the logs"))

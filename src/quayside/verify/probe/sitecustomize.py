@@ -1,0 +1,44 @@
+"""quayside verify probe: copied into containers that `quayside verify` starts, never into images.
+
+With QUAYSIDE_PROBE=1 it answers GET /__quayside/slow?seconds=N after N seconds, handled by the app's own
+server and event loop, so verify can prove that a request in flight when SIGTERM arrives still completes.
+Any failure leaves the app untouched.
+"""
+
+import os
+import sys
+from typing import Any
+
+
+def _is_server_process() -> bool:
+    # `python -c` is the health check (skip it: no need to import FastAPI there), except for
+    # multiprocessing's spawned children, which are the server's workers
+    if sys.argv[:1] == ["-c"]:
+        return "multiprocessing" in " ".join(getattr(sys, "orig_argv", []))
+    return True
+
+
+if os.environ.get("QUAYSIDE_PROBE") == "1" and _is_server_process():
+    try:
+        import asyncio
+        from urllib.parse import parse_qs
+
+        import fastapi.applications as _fastapi_applications
+
+        _original_call = _fastapi_applications.FastAPI.__call__
+
+        async def _probe_call(self: Any, scope: Any, receive: Any, send: Any) -> None:
+            if scope.get("type") == "http" and scope.get("path") == "/__quayside/slow":
+                query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+                seconds = min(float(query.get("seconds", ["1"])[0]), 30.0)
+                await asyncio.sleep(seconds)
+                body = (f'{{"slept": {seconds}}}').encode()
+                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await _original_call(self, scope, receive, send)
+
+        _fastapi_applications.FastAPI.__call__ = _probe_call  # type: ignore[method-assign]
+    except Exception:  # the probe must never break the app it observes
+        pass

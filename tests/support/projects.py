@@ -1,0 +1,45 @@
+"""Helpers every test module shares: where the example and fixture projects are, copying one, and proving a
+tree unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+FIXTURES = ROOT / "tests" / "fixtures" / "projects"
+
+
+def copy_project(source: Path, dest_parent: Path, name: str | None = None) -> Path:
+    dest = dest_parent / (name or source.name)
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", ".venv", "Dockerfile", ".dockerignore"))
+    return dest
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file and directory under root with a hash of its content: proves nothing was written."""
+    digest: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            digest[rel] = "link:" + os.readlink(path)
+        elif path.is_dir():
+            digest[rel] = "dir"
+        else:
+            try:
+                digest[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except PermissionError:
+                digest[rel] = "unreadable"
+    return digest
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    """A tiny project made of these files (name → content)."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    return root
