@@ -44,7 +44,10 @@ def test_compose_snapshot(example, db, proxy, snapshot):
 def test_items_service_plan():
     plan = _compose(EXAMPLES / "items-service")
     assert plan.database and plan.migrate == ("alembic", "upgrade", "head")
-    assert plan.database_url.startswith("postgresql+psycopg://${POSTGRES_USER}:${POSTGRES_PASSWORD}@db:5432/")
+    # the app connects as the DML-only role, migrations as the owner: never the superuser
+    assert plan.database_url.startswith("postgresql+psycopg://${DB_APP_USER:?")
+    assert plan.migrate_url.startswith("postgresql+psycopg://${DB_OWNER:?")
+    assert "POSTGRES_USER" not in plan.database_url + plan.migrate_url
     assert plan.command[-2:] == ("--workers", "2")
     assert not _compose(EXAMPLES / "guide-app").database
 
@@ -54,6 +57,8 @@ def test_env_files_never_carry_the_example_password():
     example, real = env_file(plan, example=True), env_file(plan, example=False)
     assert "POSTGRES_PASSWORD=change-me" in example
     password = next(line for line in real.splitlines() if line.startswith("POSTGRES_PASSWORD=")).split("=", 1)[1]
+    passwords = {line.split("=", 1)[1] for line in real.splitlines() if "PASSWORD=" in line}
+    assert len(passwords) == 3  # superuser, owner and app each get their own
     assert len(password) >= 24 and password != "change-me"
     assert password not in render_compose(plan)
 
@@ -140,3 +145,23 @@ def test_every_compose_output_has_zero_findings(tmp_path, example, db, extra):
     result = runner.invoke(app, ["init", str(project), "--target", "compose", "--db", db, *extra])
     assert result.exit_code == 0, result.output
     assert [(f.rule, f.path, f.line, f.message) for f in run_check(project).findings] == []
+
+
+@pytest.mark.parametrize("proxy", ["none", "external", "traefik", "nginx"])
+def test_no_service_gets_the_whole_env_file_and_nothing_mounts_the_docker_socket(tmp_path, proxy):
+    project = copy_project(EXAMPLES / "items-service", tmp_path)
+    assert runner.invoke(app, ["init", str(project), "--target", "compose", "--proxy", proxy]).exit_code == 0
+    text = (project / "compose.yaml").read_text()
+    assert "docker.sock" not in text
+    services = YAML(typ="safe").load(text)["services"]
+    for name, service in services.items():
+        assert "env_file" not in service, name
+    # the app's environment holds the URL of its own role, never the superuser's or the owner's password
+    app_env = services["app"]["environment"]
+    assert set(app_env) == {"DATABASE_URL"}
+    assert "DB_OWNER" not in app_env["DATABASE_URL"] and "POSTGRES_PASSWORD" not in app_env["DATABASE_URL"]
+    for name in ("proxy",) if proxy in ("traefik", "nginx") else ():
+        proxy_service = services[name]
+        assert proxy_service["read_only"] is True
+        assert proxy_service["cap_drop"] == ["ALL"]
+        assert "no-new-privileges:true" in proxy_service["security_opt"]

@@ -77,6 +77,40 @@ def compose(project, name, *args):
     return docker.run(["compose", "-f", str(project / "compose.yaml"), "--project-directory", str(project), "-p", name, *args], timeout=120)
 
 
+def _env(project) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line and not line.startswith("#"))
+
+
+def _psql(project, name, user: str, password: str, sql: str) -> subprocess.CompletedProcess[str]:
+    """SQL over TCP inside the db container, as a given role (what the app's own connection can do)."""
+    db = _env(project)["POSTGRES_DB"]
+    return subprocess.run(["docker", "compose", "-f", str(project / "compose.yaml"), "-p", name, "exec", "-T",
+                           "-e", f"PGPASSWORD={password}", "db", "psql", "-h", "127.0.0.1", "-U", user, "-d", db,
+                           "-v", "ON_ERROR_STOP=1", "-At", "-c", sql], capture_output=True, text=True, timeout=60, check=False)
+
+
+def assert_least_privilege(project, name) -> None:
+    env = _env(project)
+    app_user, app_password = env["DB_APP_USER"], env["DB_APP_PASSWORD"]
+    # \du's attributes: the app's role is neither superuser nor able to create roles or databases
+    roles = _psql(project, name, app_user, app_password,
+                  "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname IN "
+                  f"('{app_user}', '{env['DB_OWNER']}') ORDER BY rolname")
+    assert roles.returncode == 0, roles.stderr
+    assert sorted(roles.stdout.split()) == sorted([f"{app_user}|f|f|f", f"{env['DB_OWNER']}|f|f|f"])
+    # the audit's exploit: a shell in the db container through the app's connection
+    shell = _psql(project, name, app_user, app_password, "COPY (SELECT 1) TO PROGRAM 'id'")
+    assert shell.returncode != 0
+    assert "permission denied" in shell.stderr or "must be superuser" in shell.stderr or "pg_execute_server_program" in shell.stderr
+    # no DDL for the app; its rows are its own
+    ddl = _psql(project, name, app_user, app_password, "CREATE TABLE stolen (x int)")
+    assert ddl.returncode != 0 and "permission denied" in ddl.stderr
+    assert _psql(project, name, app_user, app_password, "SELECT count(*) FROM items").returncode == 0
+    # the superuser still can (so the test above is not vacuous): the restriction is the role's
+    superuser = _psql(project, name, "postgres", env["POSTGRES_PASSWORD"], "COPY (SELECT 1) TO PROGRAM 'true'")
+    assert superuser.returncode == 0, superuser.stderr
+
+
 def test_items_service_on_postgres_through_compose(stack):
     project, name, env, up_output = stack
     assert "app" in up_output and "healthy" in up_output
@@ -100,6 +134,9 @@ def test_items_service_on_postgres_through_compose(stack):
     doomed = page["items"][0]["id"]
     assert http("DELETE", f"{url}/items/{doomed}")[0] == 204
     assert http("GET", f"{url}/items/{doomed}")[0] == 404
+
+    # least privilege: the app's role reads and writes rows, and nothing more
+    assert_least_privilege(project, name)
 
     # readiness follows the database; liveness does not; recovery needs no app restart
     started = docker.inspect_container(f"{name}-app-1")["State"]["StartedAt"]

@@ -7,6 +7,7 @@ domain as SNI and Host.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -135,6 +136,11 @@ def test_traefik_https_with_acme_from_pebble(items, tmp_path):
                 raise AssertionError(f"no pebble-issued certificate within 120 s: {exc}\n{logs}") from None
             time.sleep(1)
     assert_proxy_behaviour(files, project, name, https_port, http_port, cafile)
+    # Traefik found its route without the Docker socket
+    proxy = docker.inspect_container(f"{name}-proxy-1")
+    assert not [m for m in proxy["Mounts"] if m.get("Source", "").endswith("docker.sock")]
+    assert proxy["HostConfig"]["ReadonlyRootfs"] is True
+    assert proxy["HostConfig"]["CapDrop"] == ["ALL"]
 
 
 def test_nginx_https_with_a_test_certificate(items, tmp_path):
@@ -150,5 +156,18 @@ def test_nginx_https_with_a_test_certificate(items, tmp_path):
     up = quayside("up", str(project), "-p", name, env=env)
     assert up.returncode == 0, up.stdout + up.stderr
     files = [project / "compose.yaml"]
-    assert_proxy_behaviour(files, project, name, published(files, project, name, "proxy", 443),
-                           published(files, project, name, "proxy", 80), str(certs / "fullchain.pem"))
+    https_port, http_port = published(files, project, name, "proxy", 443), published(files, project, name, "proxy", 80)
+    cafile = str(certs / "fullchain.pem")
+    assert_proxy_behaviour(files, project, name, https_port, http_port, cafile)
+    # HSTS, and no version in the Server header
+    _, headers, _ = https_get(https_port, "/health", cafile)
+    assert headers["strict-transport-security"].startswith("max-age=31536000")
+    assert headers["server"] == "nginx"
+    # another Host gets no answer at all (444), over HTTP and over HTTPS, so nothing echoes an attacker's name
+    with pytest.raises(http.client.RemoteDisconnected):
+        http_get(http_port, "/items", host="evil.example")
+    with pytest.raises(http.client.RemoteDisconnected):
+        https_get(https_port, "/items", cafile, headers={"Host": "evil.example"})
+    # and a TLS client asking for another name is refused at the handshake
+    with pytest.raises(ssl.SSLError):
+        https_get(https_port, "/items", cafile, server_name="evil.example")

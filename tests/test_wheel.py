@@ -26,8 +26,8 @@ def _snapshot_name(target: str, style: str, name: str) -> str | None:
     """Where the snapshot of this generated file lives (the names the target tests use)."""
     if target == "docker":
         return {"Dockerfile": f"guide-app-{style}.Dockerfile", ".dockerignore": "dockerignore"}[name]
-    if name in ("Dockerfile", ".dockerignore", ".env"):
-        return None  # the image's plan is covered by the docker target; .env holds random secrets
+    if name in ("Dockerfile", ".dockerignore", ".env", ".gitignore"):
+        return None  # the image's plan is covered by the docker target; .env holds random secrets; .gitignore is the user's
     folder = {"compose": "compose-guide-app-auto-none", "kubernetes": "kubernetes-guide-app",
               "swarm": "swarm-guide-app-external"}.get(target, f"cloud-guide-app-{target}")
     if target == "compose" and name == ".env.example":

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from quayside.files import PlannedWrite, apply_writes, plan_writes
+from quayside.files import PlannedWrite, apply_writes, plan_lines, plan_writes
 from quayside.inspection import inspect_project
 from quayside.plan.dockerfile import build_plan
 from quayside.plan.options import InitOptions, Style, Target
@@ -47,13 +47,15 @@ def plan_init(path: Path, request: InitRequest) -> InitPlan:
     generated = target.generate(info, plan, options)
     files = {**render_files(plan), **generated.files}
     writes = plan_writes(info.root, files, force=request.force)
-    missing = {name: text for name, text in generated.create_only.items() if not (info.root / name).exists()}
-    create_only = plan_writes(info.root, missing, force=False)
+    writes += [plan_lines(info.root, name, lines) for name, lines in generated.ensure_lines.items()]
+    missing = {name: text for name, text in generated.create_only.items()
+               if not (info.root / name).exists() and not (info.root / name).is_symlink()}
+    create_only = plan_writes(info.root, missing, force=False, secret=True)
     return InitPlan(info.root, writes, create_only, {**plan.decisions, **generated.decisions}, target.next_step(path))
 
 
 def apply_init(plan: InitPlan) -> list[PlannedWrite]:
     """Write every planned file, or none (a conflict without --force writes nothing)."""
     applied = plan.writes + plan.create_only
-    apply_writes(applied)
+    apply_writes(applied, root=plan.root)
     return applied

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import jinja2
 
 from quayside.errors import RenderError
+from quayside.plan.names import copy_instruction
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("quayside", "templates"),
@@ -29,6 +30,8 @@ def _bind_mounts(files: Iterable[str]) -> str:
 
 
 _env.filters["bind_mounts"] = _bind_mounts
+# COPY lines through one function, so a path with a space is one path (names.copy_instruction)
+_env.filters["copy_to"] = lambda source, dest, flags="": copy_instruction(source, dest, flags=flags)
 
 
 def tidy(text: str) -> str:

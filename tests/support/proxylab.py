@@ -44,8 +44,12 @@ class _LoopbackHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
 
 
-def https_get(port: int, path: str, cafile: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    conn = _LoopbackHTTPS(DOMAIN, port, context=ssl.create_default_context(cafile=cafile), timeout=10)
+def https_get(port: int, path: str, cafile: str, headers: dict[str, str] | None = None,
+              server_name: str = DOMAIN) -> tuple[int, dict[str, str], bytes]:
+    context = ssl.create_default_context(cafile=cafile)
+    if server_name != DOMAIN:
+        context.check_hostname = False  # asking for another name on purpose: the server must refuse it
+    conn = _LoopbackHTTPS(server_name, port, context=context, timeout=10)
     try:
         # the Host a browser sends to port 443 (no port): what the proxy sees in production
         conn.request("GET", path, headers={"Host": DOMAIN, **(headers or {})})
@@ -55,10 +59,10 @@ def https_get(port: int, path: str, cafile: str, headers: dict[str, str] | None 
         conn.close()
 
 
-def http_get(port: int, path: str) -> tuple[int, dict[str, str]]:
+def http_get(port: int, path: str, host: str = DOMAIN) -> tuple[int, dict[str, str]]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request("GET", path, headers={"Host": DOMAIN})
+        conn.request("GET", path, headers={"Host": host})
         response = conn.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}
     finally:

@@ -3,6 +3,7 @@ project facts from `inspect`, so rules can cross files."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +106,12 @@ def _count_nodes(data: Any, budget: list[int], stack: set[int]) -> None:
         stack.discard(id(data))
 
 
+# Never part of what a project means to ship: walked past when looking for secrets in the build context.
+CONTEXT_SKIP = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+                ".tox", ".nox"}
+MAX_CONTEXT_FILES = 20_000
+
+
 @dataclass
 class CheckContext:
     root: Path
@@ -117,7 +124,24 @@ class CheckContext:
     load_errors: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message) → QS000
     texts: dict[str, str] = field(default_factory=dict)
 
+    _context_files: list[str] | None = field(default=None, repr=False)
+
     # -- cross-file helpers ------------------------------------------------------------------
+
+    def context_files(self) -> list[str]:
+        """Project-relative paths of the files in the build context (names only: nothing is opened; links are
+        not followed; caches and virtualenvs skipped; at most MAX_CONTEXT_FILES)."""
+        if self._context_files is None:
+            found: list[str] = []
+            for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if d not in CONTEXT_SKIP)
+                rel = Path(dirpath).relative_to(self.root)
+                for name in sorted(filenames + [d for d in dirnames if d in (".ssh", ".aws")]):
+                    found.append((rel / name).as_posix())
+                if len(found) > MAX_CONTEXT_FILES:
+                    break
+            self._context_files = found[:MAX_CONTEXT_FILES]
+        return self._context_files
     def compose_services(self) -> list[tuple[YamlDoc, str, Any]]:
         out = []
         for doc in self.compose:

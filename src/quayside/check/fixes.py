@@ -11,7 +11,7 @@ from quayside.check.model import Finding, TextEdit
 
 if TYPE_CHECKING:
     from quayside.check import CheckConfig, CheckResult
-from quayside.files import Change, PlannedWrite, apply_writes, unified_diff
+from quayside.files import Change, PlannedWrite, apply_writes, inside, unified_diff
 
 
 @dataclass
@@ -46,11 +46,12 @@ def plan_fixes(root: Path, findings: list[Finding], texts: dict[str, str], *, un
     writes = []
     for path, items in edits_by_path.items():
         original = texts.get(path)
-        exists = (root / path).exists()
+        target = inside(root, path)  # a fix never writes through a link out of the project
+        exists = target.exists()
         text = original if original is not None else ""
         for edit, _ in sorted(items, key=lambda item: (item[0].start, item[0].end), reverse=True):
             text = text[: edit.start] + edit.text + text[edit.end :]
-        writes.append(PlannedWrite(path, root / path, text, Change.OVERWRITE if exists else Change.CREATE,
+        writes.append(PlannedWrite(path, target, text, Change.OVERWRITE if exists else Change.CREATE,
                                    unified_diff(path, original if exists else None, text)))
     return FixPlan(writes, applied, skipped, held_back)
 
@@ -76,7 +77,7 @@ def fix_until_stable(root: Path, *, only: list[str] | None, config: CheckConfig,
     for _ in range(MAX_PASSES):
         if not plan.writes:
             break
-        apply_writes(plan.writes)
+        apply_writes(plan.writes, root=root)
         fixed += len(plan.applied)
         result = run_check(root, only=only, config=config)
         plan = plan_fixes(root, result.findings, result.context.texts, unsafe=unsafe)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
+from quayside.plan import names
 from quayside.plan.options import InitOptions, Proxy, Style
 from quayside.plan.shared import build_command
 from quayside.provenance import Decided
@@ -93,7 +94,7 @@ def _healthcheck(project: ProjectInfo, port: int) -> tuple[tuple[str, ...], Deci
         # exec form with the image's own Python: slim images have no curl or wget
         code = (
             "import sys, urllib.request; "
-            f"sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:{port}{target.value}', timeout=3).status < 400 else 1)"
+            f"sys.exit(0 if urllib.request.urlopen({f'http://127.0.0.1:{port}{target.value}'!r}, timeout=3).status < 400 else 1)"
         )
     return ("python", "-c", code), target
 
@@ -208,6 +209,14 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         decisions["healthcheck"] = target
     copy_paths, copy_decision = _copy_paths(project, style)
     decisions["copy_paths"] = copy_decision
+    # names are data: each one lands in a Dockerfile line, so each is checked for what that line can carry
+    for path, _ in copy_paths:
+        names.project_path(path, "the folder or file")
+    for dependency_file in deps.files:
+        names.project_path(dependency_file, "the dependency file")
+        if not names.is_bare(dependency_file):
+            raise UserInputError(f"the dependency file {dependency_file!r} has a character a BuildKit mount option cannot carry",
+                                 path=dependency_file, hint="rename it: letters, digits and . _ - / @ + are safe")
 
     return DockerfilePlan(
         style=style,

@@ -31,11 +31,13 @@ class TargetOptions:
 @dataclass(frozen=True)
 class Generated:
     """A target's files. `files` are compared and never clobbered without --force; `create_only` files (secrets)
-    are written only when missing and never shown."""
+    are written only when missing, 0600, and never shown."""
 
     files: dict[str, str]
     create_only: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, Decided[Any]] = field(default_factory=dict)
+    # lines a file of the user's must hold (`.env` in .gitignore): appended when missing, never needing --force
+    ensure_lines: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class DeployTarget(ABC):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from quayside.plan.options import Target
 from quayside.render import render
+from quayside.secretfiles import ALLOWED, SECRET_PATTERNS
 from quayside.targets.base import DeployTarget, Generated, TargetOptions
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ def render_dockerfile(plan: DockerfilePlan) -> str:
 
 
 def render_dockerignore() -> str:
-    return render("dockerfile/dockerignore.j2")
+    return render("dockerfile/dockerignore.j2", secrets=SECRET_PATTERNS, allowed=ALLOWED)
 
 
 def render_files(plan: DockerfilePlan) -> dict[str, str]:

@@ -3,21 +3,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from quayside.check.context import CheckContext, parse_dockerignore
+from quayside.check.context import CheckContext, DockerIgnore, parse_dockerignore
 from quayside.check.dockerfile import parse_key_values
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import BROAD_SOURCES, copy_sources
+from quayside.secretfiles import ALLOWED, SECRET_PATTERNS
 
 SECRET_NAME = re.compile(r"(?i)(secret|passw(or)?d|passwd|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)")
 SECRET_VALUE = re.compile(r"(AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|sk-[A-Za-z0-9_-]{20,}|xox[abp]-[A-Za-z0-9-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY-----)")
 URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@\s/]+)@")
 NOT_A_SECRET_NAME = re.compile(r"(?i)_(file|path|url|uri|endpoint|host|port|name|header|ttl|expires?\w*|length|algorithm|type|dir)$")
+# the same list the generated .dockerignore keeps out; a negated entry there (.env.example) is allowed back in
+_SECRET_REGEXES = [(parse_dockerignore("", pattern).patterns[0][1], what) for pattern, what in SECRET_PATTERNS]
+_ALLOWED = parse_dockerignore("", "\n".join(a.removeprefix("!") for a in ALLOWED))
 PLACEHOLDER = re.compile(r"^(\$.*|<.*>|changeme|change-me|example|dummy|xxx+|\*+)$", re.IGNORECASE)
 
 
 @register
 class BakedSecret(Rule):
-    """A secret in the image: a secret-looking `ENV`/`ARG` value, credentials in a URL, or `.env` copied in.
+    """A secret in the image: a secret-looking `ENV`/`ARG` value, credentials in a URL, or a secret file (`.env`,
+    a key, a certificate, a credentials file, a local database) that a `COPY` brings in.
 
     ## Why
     Every `ENV` and `ARG` value is stored in the image's config and history (`docker history`,
@@ -26,7 +31,9 @@ class BakedSecret(Rule):
 
     ## Fix
     Pass secrets at run time (environment, compose `env_file`, Docker/Kubernetes secrets), or at build
-    time with `RUN --mount=type=secret`. Keep `.env` in `.dockerignore`.
+    time with `RUN --mount=type=secret`. Keep secret files out with `.dockerignore`: the one `quayside init`
+    writes lists `.env*`, `.envrc`, `.npmrc`, `.pypirc`, `.netrc`, SSH keys, `*.pem`, `*.key`, key stores,
+    credential files and local databases.
     """
 
     id = "QS017"
@@ -42,7 +49,6 @@ class BakedSecret(Rule):
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         ignore = ctx.dockerignore or parse_dockerignore(".dockerignore", "")
-        env_exists = (ctx.root / ".env").is_file()
         for df in ctx.dockerfiles:
             for ins in df.instructions:
                 if ins.keyword in ("ENV", "ARG"):
@@ -55,8 +61,33 @@ class BakedSecret(Rule):
                     named = [s for s in sources if s.rsplit("/", 1)[-1] == ".env" or s.endswith(".env")]
                     if named:
                         yield self.at(df.path, ins, f"{', '.join(named)} copied into the image: its secrets ship with every pull")
-                    elif env_exists and any(s in BROAD_SOURCES for s in sources) and not ignore.excludes(".env"):
-                        yield self.at(df.path, ins, "the context is copied whole, .env exists and .dockerignore lets it in")
+                        continue
+                    shipped = self._secret_files(ctx, sources, ignore)
+                    if shipped:
+                        shown = ", ".join(f"{path} ({what})" for path, what in shipped[:3])
+                        more = f" and {len(shipped) - 3} more" if len(shipped) > 3 else ""
+                        yield self.at(df.path, ins, f"this COPY brings {shown}{more} into the image: add "
+                                      f"{'it' if len(shipped) == 1 else 'them'} to .dockerignore")
+
+    @staticmethod
+    def _secret_files(ctx: CheckContext, sources: list[str], ignore: DockerIgnore) -> list[tuple[str, str]]:
+        """Secret-looking files under the COPY's sources that .dockerignore lets into the context."""
+        prefixes = []
+        for source in sources:
+            if source in BROAD_SOURCES:
+                prefixes.append("")
+            elif not any(c in source for c in "*?["):
+                prefixes.append(source.strip("/").removeprefix("./").rstrip("/") + "/")
+        if not prefixes:
+            return []
+        found = []
+        for rel in ctx.context_files():
+            if not any(prefix == "" or rel.startswith(prefix) or rel + "/" == prefix for prefix in prefixes):
+                continue
+            what = next((what for regex, what in _SECRET_REGEXES if regex.fullmatch(rel)), None)
+            if what is not None and not ignore.excludes(rel) and not _ALLOWED.excludes(rel):
+                found.append((rel, what))
+        return found
 
     @staticmethod
     def _secret(key: str, value: str) -> str | None:

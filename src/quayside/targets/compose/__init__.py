@@ -40,7 +40,7 @@ class ComposeTarget(DeployTarget):
         files[".env.example"] = env_file(compose, example=True)
         # .env holds the user's secrets: created once with random values, never compared, shown or overwritten
         create_only = {} if (project.root / ".env").exists() else {".env": env_file(compose, example=False)}
-        return Generated(files, create_only, compose.decisions)
+        return Generated(files, create_only, compose.decisions, ensure_lines={".gitignore": (".env",)})
 
     def next_step(self, path: Path) -> str:
         return f"quayside up {path}  (or quayside verify {path})"

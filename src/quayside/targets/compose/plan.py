@@ -28,11 +28,16 @@ class ComposePlan:
     command: tuple[str, ...]
     database: bool
     db_image: str
-    database_url: str
+    database_url: str  # the app's: the DML-only role
+    migrate_url: str  # the migrate service's: the role that owns the database
     migrate: tuple[str, ...] | None
     proxy: Proxy = Proxy.NONE
     proxy_image: str = ""
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
+
+    @property
+    def db_name(self) -> str:
+        return self.project.replace("-", "_")
 
     @property
     def fronted(self) -> bool:
@@ -60,7 +65,8 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         command=command,
         database=has_db.value,
         db_image=POSTGRES_IMAGE,
-        database_url=f"{scheme}://${{POSTGRES_USER}}:${{POSTGRES_PASSWORD}}@db:5432/${{POSTGRES_DB}}" if has_db.value else "",
+        database_url=_url(scheme, "DB_APP_USER", "DB_APP_PASSWORD") if has_db.value else "",
+        migrate_url=_url(scheme, "DB_OWNER", "DB_OWNER_PASSWORD") if has_db.value else "",
         migrate=migrate.value,
         proxy=options.proxy,
         proxy_image={Proxy.TRAEFIK: TRAEFIK_IMAGE, Proxy.NGINX: NGINX_IMAGE}.get(options.proxy, ""),
@@ -68,12 +74,28 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
     )
 
 
+def _url(scheme: str, user: str, password: str) -> str:
+    # compose fills these in from .env; `:?` stops `up` with the variable's name when .env lacks it
+    need = "is not set, see .env.example"  # no ": " in it: the URL is a plain YAML scalar
+    return (f"{scheme}://${{{user}:?{user} {need}}}:${{{password}:?{password} {need}}}"
+            f"@db:5432/${{POSTGRES_DB:?POSTGRES_DB {need}}}")
+
+
 def env_file(plan: ComposePlan, *, example: bool) -> str:
-    """The .env compose reads: .env.example with placeholders, .env (written once, never overwritten) with a random password."""
-    password = "change-me" if example else secrets.token_urlsafe(24)
-    lines = ["# Settings for compose.yaml. Keep .env out of version control and out of images (.dockerignore does)."]
+    """The .env compose reads: .env.example with placeholders, .env (written once, 0600, never overwritten) with
+    random passwords. Compose interpolates it into each service's environment: no service gets the whole file."""
+
+    def password() -> str:
+        return "change-me" if example else secrets.token_urlsafe(24)
+
+    lines = ["# Settings for compose.yaml. Keep .env out of version control (init adds it to .gitignore) and out",
+             "# of images (.dockerignore does)."]
     if plan.database:
-        lines += [f"POSTGRES_USER={plan.project.replace('-', '_')}", f"POSTGRES_PASSWORD={password}", f"POSTGRES_DB={plan.project.replace('-', '_')}"]
+        lines += ["# Postgres: the superuser (only the db's init script uses it), the role that owns the database",
+                  "# (migrations) and the app's role (rows only). Roles are created when the volume is first made.",
+                  f"POSTGRES_PASSWORD={password()}", f"POSTGRES_DB={plan.db_name}",
+                  f"DB_OWNER={plan.db_name}_owner", f"DB_OWNER_PASSWORD={password()}",
+                  f"DB_APP_USER={plan.db_name}_app", f"DB_APP_PASSWORD={password()}"]
     if plan.fronted:
         lines += ["# The public name of the app; DNS for it must point at this host.", "APP_DOMAIN=app.example.com",
                   "# Where the proxy listens (80 and 443 on every address in production).",

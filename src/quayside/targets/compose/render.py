@@ -6,12 +6,18 @@ from quayside.plan.options import Proxy
 from quayside.render import render
 from quayside.targets.compose.plan import ComposePlan
 
+ROLES_SCRIPT = "postgres/initdb/10-roles.sh"  # mounted into /docker-entrypoint-initdb.d
+
 
 def render_compose_files(compose: ComposePlan) -> dict[str, str]:
     files = {"compose.yaml": render("compose/compose.yaml.j2", c=compose),
              "DEPLOY.md": render("compose/DEPLOY.md.j2", c=compose)}
     if compose.proxy is Proxy.NGINX:
-        files["nginx/default.conf"] = render("compose/nginx.conf.j2", c=compose)
+        files["nginx/templates/default.conf.template"] = render("compose/nginx.conf.j2", c=compose)
+    elif compose.proxy is Proxy.TRAEFIK:
+        files["traefik/dynamic.yaml"] = render("compose/traefik-dynamic.yaml.j2", c=compose)
+    if compose.database:
+        files[ROLES_SCRIPT] = render("compose/postgres-roles.sh.j2", c=compose)
     return files
 
 
