@@ -39,7 +39,7 @@ def project(request, tmp_path):
 def test_every_document_validates(project, version):
     kustomizations = [project / "k8s" / "overlays" / o for o in ("staging", "production")]
     if (project / "k8s" / "migrate").is_dir():
-        kustomizations.append(project / "k8s" / "migrate")
+        kustomizations += [project / "k8s" / "migrate", *(project / "k8s" / "overlays" / o / "migrate" for o in ("staging", "production"))]
     kinds = set()
     for directory in kustomizations:
         for doc in kustomize(directory):

@@ -93,7 +93,10 @@ def deploy(root: Path, *, overlay: str, image: str | None, context: str | None, 
         _set_image(docs, image)
     app_image = _containers(deployment)[0]["image"]
     migrated = False
-    migrate_dir = root / "k8s" / "migrate"
+    # the overlay's own migrate kustomization (namespace and image pinned there), else the bare Job
+    migrate_dir = directory / "migrate"
+    if not (migrate_dir / "kustomization.yaml").is_file():
+        migrate_dir = root / "k8s" / "migrate"
     if (migrate_dir / "kustomization.yaml").is_file():
         jobs = [d for d in render(migrate_dir, context) if d.get("kind") == "Job"]
         for job in jobs:

@@ -3,9 +3,11 @@ production overlays, the cert-manager ClusterIssuer, and a migration Job when Al
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from quayside.errors import UserInputError
 from quayside.plan.dockerfile import DockerfilePlan
 from quayside.plan.shared import ALEMBIC_UPGRADE, probe_paths, project_name
 
@@ -27,7 +29,23 @@ class KubePlan:
     migrate: tuple[str, ...] | None
 
 
+# RFC 1123 host names: what an Ingress host and a certificate's name may be (no wildcard: cert-manager's
+# HTTP-01 challenge cannot prove one).
+_HOST = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def _checked(domain: str, acme_email: str) -> tuple[str, str]:
+    if not _HOST.fullmatch(domain):
+        raise UserInputError(f"--domain {domain!r} is not a host name an Ingress and a certificate can use",
+                             hint="pass one lower-case name such as api.example.com (no wildcard, no scheme, no port)")
+    if not _EMAIL.fullmatch(acme_email):
+        raise UserInputError(f"--acme-email {acme_email!r} is not an e-mail address", hint="e.g. --acme-email ops@example.com")
+    return domain, acme_email
+
+
 def build_kube_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, domain: str, acme_email: str) -> KubePlan:
+    domain, acme_email = _checked(domain, acme_email)
     health, ready = probe_paths(project)
     return KubePlan(
         name=project_name(project),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from quayside.render import render
 from quayside.targets.kubernetes.plan import OVERLAYS, KubePlan
 
-BASE = ("kustomization.yaml", "configmap.yaml", "deployment.yaml", "service.yaml", "ingress.yaml", "hpa.yaml", "pdb.yaml")
+BASE = ("kustomization.yaml", "configmap.yaml", "deployment.yaml", "service.yaml", "ingress.yaml", "hpa.yaml", "pdb.yaml",
+        "networkpolicy.yaml")
 
 
 def render_kubernetes_files(k: KubePlan) -> dict[str, str]:
@@ -19,4 +20,6 @@ def render_kubernetes_files(k: KubePlan) -> dict[str, str]:
     if k.migrate:
         files["k8s/migrate/kustomization.yaml"] = tpl("migrate-kustomization.yaml")
         files["k8s/migrate/job.yaml"] = tpl("migrate-job.yaml")
+        for overlay in OVERLAYS:
+            files[f"k8s/overlays/{overlay}/migrate/kustomization.yaml"] = tpl("migrate-overlay.yaml", overlay=overlay)
     return files
