@@ -99,6 +99,18 @@ def test_deploy_converges_with_migrations_and_secrets(stack):
     container = docker.run(["ps", "-q", "--filter", f"label=com.docker.swarm.service.name={stack['name']}_app"]).stdout.split()[0]
     env = docker.inspect_container(container)["Config"]["Env"]
     assert not any("DATABASE_URL" in e or "PASSWORD" in e for e in env), env
+    # least privilege: the app's role (whose URL the app holds) is no superuser: no shell through it
+    db = docker.run(["ps", "-q", "--filter", f"label=com.docker.swarm.service.name={stack['name']}_db"]).stdout.split()[0]
+    app_password = docker.run(["exec", db, "cat", "/run/secrets/db_app_password"]).stdout
+
+    def as_app(sql: str):
+        return docker.run(["exec", "-e", f"PGPASSWORD={app_password}", db, "psql", "-h", "127.0.0.1", "-U", "items_app",
+                           "-d", "items", "-v", "ON_ERROR_STOP=1", "-At", "-c", sql], check=False)
+
+    assert as_app("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").stdout.strip() == "f"
+    shell = as_app("COPY (SELECT 1) TO PROGRAM 'id'")
+    assert shell.returncode != 0 and ("permission denied" in shell.stderr or "must be superuser" in shell.stderr)
+    assert as_app("SELECT count(*) FROM items").returncode == 0
 
 
 def _app_containers(name: str) -> set[str]:

@@ -65,7 +65,16 @@ def test_stack_contract(tmp_path):
     assert db["deploy"]["placement"]["constraints"] and db["volumes"]
     assert all(spec["external"] for spec in stack["secrets"].values())
     text = (root / "stack.yaml").read_text()
-    assert "PASSWORD=" not in text and "password:" not in text.lower().replace("db_password:", "")
+    assert "PASSWORD=" not in text
+    assert "password:" not in text.lower().replace("db_password:", "").replace("db_owner_password:", "").replace("db_app_password:", "")
+    # least privilege: the app's URL is the app role's, the migrate job's the owner's; neither is the superuser
+    project = stack["name"] if "name" in stack else next(iter(stack["x-quayside"]["secrets"])).removesuffix("_db_password")
+    recipes = {key.removeprefix(project + "_"): value for key, value in stack["x-quayside"]["secrets"].items()}
+    assert recipes["database_url"]["template"].startswith(f"postgresql+psycopg://{project.replace('-', '_')}_app:{{{project}_db_app_password}}@")
+    assert recipes["migrate_database_url"]["template"].startswith(f"postgresql+psycopg://{project.replace('-', '_')}_owner:")
+    assert stack["services"]["migrate"]["secrets"] == [{"source": "migrate_database_url", "target": "database_url"}]
+    assert "POSTGRES_USER" not in db["environment"]
+    assert (root / "postgres" / "initdb" / "10-roles.sh").is_file()
 
 
 def test_guide_app_stack_has_no_database_or_secrets(tmp_path):
@@ -139,20 +148,23 @@ def test_missing_secrets_are_created_together(tmp_path, monkeypatch):
     fake = FakeDocker([])
     monkeypatch.setattr(docker, "run", fake.run)
     created = swarm.ensure_secrets(_stack_data(tmp_path), "items")
-    assert created == ["items_db_password", "items_database_url"]
-    password = fake.secrets["items_db_password"]
-    assert len(password) >= 32 and fake.secrets["items_database_url"] == f"postgresql+psycopg://items:{password}@db:5432/items"
+    assert sorted(created) == sorted(["items_db_password", "items_db_owner_password", "items_db_app_password", "items_database_url", "items_migrate_database_url"])
+    assert created[-2:] == ["items_database_url", "items_migrate_database_url"]  # generated values first
+    app_password, owner_password = fake.secrets["items_db_app_password"], fake.secrets["items_db_owner_password"]
+    assert len(app_password) >= 32 and len({app_password, owner_password, fake.secrets["items_db_password"]}) == 3
+    assert fake.secrets["items_database_url"] == f"postgresql+psycopg://items_app:{app_password}@db:5432/items"
+    assert fake.secrets["items_migrate_database_url"] == f"postgresql+psycopg://items_owner:{owner_password}@db:5432/items"
     assert all("--label" in call for call in fake.calls if call[:2] == ["secret", "create"])
 
 
 def test_existing_secrets_are_left_alone(tmp_path, monkeypatch):
-    fake = FakeDocker(["items_db_password", "items_database_url"])
+    fake = FakeDocker(["items_db_password", "items_db_owner_password", "items_db_app_password", "items_database_url", "items_migrate_database_url"])
     monkeypatch.setattr(docker, "run", fake.run)
     assert swarm.ensure_secrets(_stack_data(tmp_path), "items") == []
     assert not any(call[:2] == ["secret", "create"] for call in fake.calls)
 
 
-@pytest.mark.parametrize("existing", ["items_db_password", "items_database_url"])
+@pytest.mark.parametrize("existing", ["items_db_app_password", "items_database_url", "items_db_owner_password"])
 def test_half_existing_secret_pair_is_refused_not_desynchronised(tmp_path, monkeypatch, existing):
     fake = FakeDocker([existing])
     monkeypatch.setattr(docker, "run", fake.run)
@@ -207,5 +219,5 @@ def test_secret_recipes_do_not_depend_on_their_order(tmp_path, monkeypatch):
     monkeypatch.setattr(docker, "run", fake.run)
     data = _stack_data(tmp_path)
     data["x-quayside"]["secrets"] = dict(reversed(list(data["x-quayside"]["secrets"].items())))  # template first
-    assert sorted(swarm.ensure_secrets(data, "items")) == ["items_database_url", "items_db_password"]
-    assert fake.secrets["items_db_password"] in fake.secrets["items_database_url"]
+    assert sorted(swarm.ensure_secrets(data, "items")) == sorted(["items_db_password", "items_db_owner_password", "items_db_app_password", "items_database_url", "items_migrate_database_url"])
+    assert fake.secrets["items_db_app_password"] in fake.secrets["items_database_url"]

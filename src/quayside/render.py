@@ -22,6 +22,8 @@ _env = jinja2.Environment(
     autoescape=False,
 )
 _env.filters["exec_form"] = lambda argv: json.dumps(list(argv), ensure_ascii=False)
+# a compose/Dockerfile health check in exec form: ["CMD", argv...]
+_env.filters["exec_form_check"] = lambda argv: json.dumps(["CMD", *argv], ensure_ascii=False)
 
 
 def _bind_mounts(files: Iterable[str]) -> str:

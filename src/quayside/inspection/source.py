@@ -62,3 +62,5 @@ def load_toml(path: Path, *, display: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UserInputError(f"invalid TOML: {exc}", path=display, hint="fix the TOML syntax at the position shown") from None
+    except RecursionError:  # tomllib recurses per nesting level: thousands of [[[…]]] exhaust the stack
+        raise UserInputError("the TOML nests too deeply to read", path=display, hint="no real configuration nests like that") from None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from quayside.errors import UserInputError
 from quayside.plan import names
 from quayside.plan.options import InitOptions, Proxy, Style
-from quayside.plan.shared import build_command
+from quayside.plan.shared import build_command, health_target
 from quayside.provenance import Decided
 
 if TYPE_CHECKING:
@@ -81,13 +81,7 @@ def _validate_ips(value: str) -> str:
 
 
 def _healthcheck(project: ProjectInfo, port: int) -> tuple[tuple[str, ...], Decided[str]]:
-    app = project.app.value
-    if project.health_path.value:
-        target = Decided(project.health_path.value, project.health_path.source, "the app's own health route")
-    elif app.openapi_url:
-        target = Decided(app.openapi_url, "FastAPI default", "no health route: the OpenAPI schema answers 200 once the app is up")
-    else:
-        target = Decided("tcp", app.file, "no health route and openapi_url=None: the check connects to the port")
+    target = health_target(project)
     if target.value == "tcp":
         code = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3).close()"
     else:

@@ -59,6 +59,50 @@ def probe_paths(project: ProjectInfo) -> tuple[str, str]:
     return health, project.ready_path.value or health
 
 
+def health_target(project: ProjectInfo) -> Decided[str]:
+    """What a health check asks for: the app's health route, else its OpenAPI schema, else "tcp" (the port)."""
+    app = project.app.value
+    if project.health_path.value:
+        return Decided(project.health_path.value, project.health_path.source, "the app's own health route")
+    if app.openapi_url:
+        return Decided(app.openapi_url, "FastAPI default", "no health route: the OpenAPI schema answers 200 once the app is up")
+    return Decided("tcp", app.file, "no health route and openapi_url=None: the check connects to the port")
+
+
+def watchdog_check(port: int, target: str, *, failures: int = 3) -> tuple[str, ...]:
+    """A health check that also ends a hung server. Docker restarts only containers that exit, and a hung app
+    (deadlocked, stopped) does not: after `failures` failed checks in a row, once it has answered at least once
+    (a slow start is not a hang), this kills the server, the child
+    of the container's init (compose `init: true`), so the container exits and its restart policy applies.
+    No Docker socket is needed. Runs in the image's own Python (slim images have no curl)."""
+    if target == "tcp":
+        probe = f"socket.create_connection(('127.0.0.1', {port}), timeout=3).close()"
+    else:
+        probe = f"urllib.request.urlopen({f'http://127.0.0.1:{port}{target}'!r}, timeout=3)"
+    code = (
+        "import os, signal, socket, sys, urllib.request\n"
+        "count, up = '/tmp/.quayside-health-failures', '/tmp/.quayside-healthy-once'\n"
+        "try:\n"
+        f"    {probe}\n"
+        "    ok = True\n"
+        "    open(up, 'w').close()\n"
+        "except Exception:\n"
+        "    ok = False\n"
+        "# only a server that answered once counts as hung: a slow start is the start period's business\n"
+        "failed = 0 if ok or not os.path.exists(up) else (int(open(count).read() or 0) if os.path.exists(count) else 0) + 1\n"
+        "open(count, 'w').write(str(failed))\n"
+        f"if failed >= {failures}:\n"
+        "    for pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
+        "        try:\n"
+        "            if open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1] == '1':\n"
+        "                os.kill(pid, signal.SIGKILL)\n"
+        "        except (OSError, IndexError):\n"
+        "            pass\n"
+        "sys.exit(0 if ok else 1)\n"
+    )
+    return ("python", "-c", code)
+
+
 def build_command(project: ProjectInfo, port: int, workers: int, allow_ips: str | None) -> tuple[str, ...]:
     """The server's exec-form argv: `fastapi run` when the image has the CLI, else uvicorn."""
     app = project.app.value

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from quayside.errors import UserInputError
+from quayside.files import inside, read_existing
 from quayside.plan.options import Target
 from quayside.provenance import is_generated
 from quayside.targets.base import DeployTarget, Generated, TargetOptions
@@ -28,15 +28,11 @@ class ComposeTarget(DeployTarget):
     def generate(self, project: ProjectInfo, dockerfile: DockerfilePlan, options: TargetOptions) -> Generated:
         compose = build_compose_plan(project, dockerfile, options)
         files = render_compose_files(compose)
-        existing = project.root / COMPOSE_FILE
-        if existing.is_file():
-            try:
-                text = existing.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise UserInputError(f"cannot read the existing {COMPOSE_FILE}: {exc}", path=existing) from None
-            if not is_generated(text):
-                # the user's file: theirs, plus the services and volumes it lacks
-                files[COMPOSE_FILE] = merge_into(text, files[COMPOSE_FILE])
+        # a regular file of reasonable size, inside the project: never a FIFO, a huge file or a link out
+        text = read_existing(inside(project.root, COMPOSE_FILE), COMPOSE_FILE)
+        if text is not None and not is_generated(text):
+            # the user's file: theirs, plus the services and volumes it lacks
+            files[COMPOSE_FILE] = merge_into(text, files[COMPOSE_FILE])
         files[".env.example"] = env_file(compose, example=True)
         # .env holds the user's secrets: created once with random values, never compared, shown or overwritten
         create_only = {} if (project.root / ".env").exists() else {".env": env_file(compose, example=False)}

@@ -20,6 +20,9 @@ def merge_into(existing: str, ours: str, path: str = "compose.yaml") -> str:
     except YAMLError as exc:
         raise UserInputError(f"cannot add to it: invalid YAML ({getattr(exc, 'problem', exc)})", path=path,
                              hint="fix the file, or move it away and run init again") from None
+    except RecursionError:
+        raise UserInputError("cannot add to it: the YAML nests too deeply to read", path=path,
+                             hint="no compose file nests like that: move it away and run init again") from None
     if theirs is None:
         return ours
     if not isinstance(theirs, dict):
@@ -36,5 +39,8 @@ def merge_into(existing: str, ours: str, path: str = "compose.yaml") -> str:
             if key not in theirs[section]:
                 theirs[section][key] = value
     out = io.StringIO()
-    yaml.dump(theirs, out)
+    try:
+        yaml.dump(theirs, out)
+    except RecursionError:
+        raise UserInputError("cannot add to it: the YAML nests too deeply to write back", path=path) from None
     return out.getvalue()

@@ -8,14 +8,24 @@ from typing import TYPE_CHECKING, Any
 
 from quayside.plan.dockerfile import DockerfilePlan
 from quayside.plan.options import Proxy
-from quayside.plan.shared import POSTGRES_IMAGE, TRAEFIK_IMAGE, build_command, decide_database, decide_migrations, project_name
+from quayside.plan.shared import (
+    POSTGRES_IMAGE,
+    TRAEFIK_IMAGE,
+    build_command,
+    decide_database,
+    decide_migrations,
+    health_target,
+    project_name,
+    watchdog_check,
+)
 from quayside.provenance import Decided
 
 if TYPE_CHECKING:
     from quayside.inspection import ProjectInfo
     from quayside.targets.base import TargetOptions
 
-NGINX_IMAGE = "nginx:1.22"
+# nginx's maintained stable line: 1.22 reached its end of life in 2023, and a minor pinned forever goes stale
+NGINX_IMAGE = "nginx:stable"
 LETSENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory"
 COMPOSE_WORKERS = 2  # one host, no orchestrator: a couple of processes use its cores (the guide)
 
@@ -31,6 +41,7 @@ class ComposePlan:
     database_url: str  # the app's: the DML-only role
     migrate_url: str  # the migrate service's: the role that owns the database
     migrate: tuple[str, ...] | None
+    watchdog: tuple[str, ...] = ()  # the app's health check, which also ends a hung server (see plan.shared)
     proxy: Proxy = Proxy.NONE
     proxy_image: str = ""
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
@@ -68,6 +79,7 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         database_url=_url(scheme, "DB_APP_USER", "DB_APP_PASSWORD") if has_db.value else "",
         migrate_url=_url(scheme, "DB_OWNER", "DB_OWNER_PASSWORD") if has_db.value else "",
         migrate=migrate.value,
+        watchdog=watchdog_check(dockerfile.port, health_target(project).value),
         proxy=options.proxy,
         proxy_image={Proxy.TRAEFIK: TRAEFIK_IMAGE, Proxy.NGINX: NGINX_IMAGE}.get(options.proxy, ""),
         decisions=decisions,

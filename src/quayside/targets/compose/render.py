@@ -17,7 +17,7 @@ def render_compose_files(compose: ComposePlan) -> dict[str, str]:
     elif compose.proxy is Proxy.TRAEFIK:
         files["traefik/dynamic.yaml"] = render("compose/traefik-dynamic.yaml.j2", c=compose)
     if compose.database:
-        files[ROLES_SCRIPT] = render("compose/postgres-roles.sh.j2", c=compose)
+        files[ROLES_SCRIPT] = render("postgres/roles.sh.j2", target="compose")
     return files
 
 

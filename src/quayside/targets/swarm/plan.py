@@ -40,8 +40,9 @@ class SwarmPlan:
     replicas: int
     database: bool
     db_image: str
-    db_user: str
-    database_url_template: str  # {password} is filled in by `quayside deploy swarm` when it creates the secret
+    db_user: str  # the database's name; its roles are <name>_owner (migrations) and <name>_app (the app, rows only)
+    database_url_template: str  # the app's; {password} is filled in by `quayside deploy swarm` when it creates the secret
+    migrate_url_template: str  # the owner's, for the migrate job
     migrate: tuple[str, ...] | None
     proxy: Proxy  # external or traefik
     proxy_image: str
@@ -90,7 +91,8 @@ def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy:
         database=has_db.value,
         db_image=POSTGRES_IMAGE,
         db_user=user,
-        database_url_template=f"{scheme}://{user}:{{password}}@db:5432/{user}" if has_db.value else "",
+        database_url_template=f"{scheme}://{user}_app:{{password}}@db:5432/{user}" if has_db.value else "",
+        migrate_url_template=f"{scheme}://{user}_owner:{{password}}@db:5432/{user}" if has_db.value else "",
         migrate=migrate.value,
         proxy=Proxy.TRAEFIK if proxy is Proxy.TRAEFIK else Proxy.EXTERNAL,
         proxy_image=TRAEFIK_IMAGE,

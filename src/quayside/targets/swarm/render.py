@@ -7,4 +7,8 @@ from quayside.targets.swarm.plan import STACK_FILE, SwarmPlan
 
 
 def render_swarm_files(s: SwarmPlan) -> dict[str, str]:
-    return {STACK_FILE: render("swarm/stack.yaml.j2", s=s), "DEPLOY.md": render("swarm/DEPLOY.md.j2", s=s)}
+    files = {STACK_FILE: render("swarm/stack.yaml.j2", s=s), "DEPLOY.md": render("swarm/DEPLOY.md.j2", s=s)}
+    if s.database:
+        # a swarm config made from this file is mounted into the database's docker-entrypoint-initdb.d
+        files["postgres/initdb/10-roles.sh"] = render("postgres/roles.sh.j2", target="swarm")
+    return files

@@ -31,6 +31,8 @@ if os.environ.get("QUAYSIDE_PROBE") == "1" and _is_server_process():
             if scope.get("type") == "http" and scope.get("path") == "/__quayside/slow":
                 query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
                 seconds = min(float(query.get("seconds", ["1"])[0]), 30.0)
+                # a line per accepted slow request: a test counts them against the responses its client got
+                print("quayside probe: slow request started", file=sys.stderr, flush=True)
                 await asyncio.sleep(seconds)
                 body = (f'{{"slept": {seconds}}}').encode()
                 headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]

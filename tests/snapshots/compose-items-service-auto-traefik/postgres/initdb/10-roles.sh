@@ -4,8 +4,11 @@
 #   postgres      the superuser: this script, and you in an emergency; no service connects as it
 #   DB_OWNER      owns the database and its schema: the one-off migrate service connects as it
 #   DB_APP_USER   the app: reads and writes rows (SELECT, INSERT, UPDATE, DELETE), no DDL, no superuser
-# Passwords come from the environment compose passes in (from .env, which is 0600 and kept out of git).
+# Passwords come from the environment (compose fills it from .env, which is 0600 and kept out of git), or from
+# files named by DB_OWNER_PASSWORD_FILE and DB_APP_PASSWORD_FILE (swarm and Kubernetes secrets).
 # The entrypoint sources this file (set -e is on there): no `set -u`, which would outlive it.
+if [ -n "${DB_OWNER_PASSWORD_FILE:-}" ]; then DB_OWNER_PASSWORD="$(cat "$DB_OWNER_PASSWORD_FILE")"; fi
+if [ -n "${DB_APP_PASSWORD_FILE:-}" ]; then DB_APP_PASSWORD="$(cat "$DB_APP_PASSWORD_FILE")"; fi
 psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
     --set=db="$POSTGRES_DB" --set=owner="$DB_OWNER" --set=owner_password="$DB_OWNER_PASSWORD" \
     --set=app="$DB_APP_USER" --set=app_password="$DB_APP_PASSWORD" <<'SQL'
