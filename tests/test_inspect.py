@@ -148,3 +148,21 @@ def test_scan_finds_an_unusual_file_name(tmp_path):
     root = _write(tmp_path / "p", {**REQ, "server.py": APP, "tests/test_x.py": APP})
     info = inspect_project(root)
     assert info.app.value.entrypoint == "server:app" and info.app.source == "scan server.py"
+
+
+@pytest.mark.parametrize(("constraint", "expected"), [
+    ("3.11.7", "3.11"),  # Poetry's bare version means exactly that one (a real project's pin)
+    ("3.11.*", "3.11"),
+    ("^3.9", "3.12"),
+    ("~3.10", "3.10"),
+    (">=3.8,<3.12", "3.11"),
+    ("^3.8 || ^3.13", "3.12"),
+    ("3.10.4 || 3.13.1", "3.13"),
+    ("*", "3.12"),
+])
+def test_poetry_python_constraints(tmp_path, constraint, expected):
+    (tmp_path / "main.py").write_text(APP)
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.poetry]\nname = "x"\n[tool.poetry.dependencies]\npython = "{constraint}"\nfastapi = {{version = "*", extras = ["standard"]}}\n')
+    (tmp_path / "poetry.lock").write_text("# stand-in\n[metadata]\nlock-version = '2.0'\n")
+    assert inspect_project(tmp_path).python_version.value == expected

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quayside.buildfailure import explain
 from quayside.engine import docker
-from quayside.errors import UserInputError
+from quayside.errors import BuildFailed, DockerError, UserInputError
 
 _STEP = re.compile(r"^#(\d+) \[(?:(?P<stage>[^\]]+?) )?(?P<index>\d+)/(?P<total>\d+)\] (?P<name>.+)$")
 _CACHED = re.compile(r"^#(\d+) CACHED$")
@@ -98,7 +99,14 @@ def build_image(
         if no_cache:
             args.append("--no-cache")
         started = time.monotonic()
-        docker.stream([*args, str(context)], parser.feed)
+        try:
+            docker.stream([*args, str(context)], parser.feed)
+        except DockerError as exc:
+            if "failed to solve" not in exc.stderr and " ERROR: " not in exc.stderr:
+                raise  # the engine or buildx failed, not the project's build: exit 3 as it is
+            cause, hint = explain(exc.stderr)
+            raise BuildFailed(f"the build of {dockerfile} failed: {cause}", path=context / dockerfile,
+                              hint=hint or "the step's own output is above; fix it and build again") from None
         seconds = time.monotonic() - started
         image_id = iidfile.read_text().strip()
     size = int(docker.inspect_image(tag)["Size"])

@@ -1,7 +1,7 @@
 """Every error quayside reports. Core modules raise these; only the CLI prints them and turns them into exit codes.
 
-Exit codes: 1 a check failed (verify, check --fail-on: not errors, the CLI decides); 2 bad input or a file
-conflict; 3 the engine, a cluster, or a program quayside runs failed.
+Exit codes: 1 a check failed (verify, check --fail-on: the CLI decides) or the project's image did not build;
+2 bad input or a file conflict; 3 the engine, a cluster, or a program quayside runs failed.
 """
 
 from __future__ import annotations
@@ -90,6 +90,15 @@ class ClusterUnavailable(QuaysideError):
     """No kubectl, or no cluster answers with the current kubeconfig/context (exit 3)."""
 
     exit_code = 3
+
+
+# --- the project's own build failed (exit 1) -------------------------------------------------------------
+
+class BuildFailed(QuaysideError):
+    """The project's image did not build (a step failed): its own output and what fixes it (exit 1). A failure
+    of the engine or buildx stays a DockerError (exit 3)."""
+
+    exit_code = 1
 
 
 # --- a target's run failed (exit 3) -------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The command line: the only layer that prints and exits. Each command is a module of this package; core
 modules raise typed errors (quayside.errors) and `user_errors` turns them into one message and an exit code.
 
-Exit codes: 0 success; 1 a verify check failed, or check found something at --fail-on; 2 bad input or a
-file conflict; 3 the engine, a cluster or a program quayside runs failed.
+Exit codes: 0 success; 1 a verify check failed, check found something at --fail-on, or the project's build
+failed; 2 bad input or a file conflict; 3 the engine, a cluster or a program quayside runs failed.
 """
 
 from __future__ import annotations

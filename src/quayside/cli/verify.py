@@ -54,12 +54,16 @@ def verify_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="With --compare: print the table as Markdown (for a PR comment).")] = False,
     read_only: Annotated[bool, typer.Option("--read-only", help="Run with a read-only root filesystem and a tmpfs /tmp.")] = False,
+    env: Annotated[list[str] | None, typer.Option("--env", "-e", help="NAME=VALUE: a setting the app needs to start (masked in all output). Repeatable.")] = None,
+    env_file: Annotated[Path | None, typer.Option("--env-file", help="A file of NAME=VALUE settings (as docker's --env-file), e.g. the project's documented example values.")] = None,
+    start_timeout: Annotated[float, typer.Option(help="Seconds the app may take to answer its first request (migrations, model loading).")] = 60.0,
 ) -> None:
     """Run the image on 127.0.0.1 and prove: healthy, non-root, smoke requests, graceful stop with a request
     in flight, lifespan shutdown, start time, size, and dependency-layer cache reuse."""
     from quayside.build import build_image
     from quayside.verify import Expectation, VerifyOptions, verify_image, verify_path
     from quayside.verify.compare import compare_path
+    from quayside.verify.settings import parse_env_file, parse_env_options
 
     quiet = as_json or markdown
     progress = warn if not quiet else None
@@ -71,7 +75,11 @@ def verify_cmd(
             raise UserInputError("--compare needs a project PATH (both Dockerfiles are built from it)")
         if markdown and compare is None:
             raise UserInputError("--markdown goes with --compare")
-        options = VerifyOptions(port=port, expectations=[Expectation.parse(e) for e in expect or []], read_only=read_only)
+        if start_timeout <= 0:
+            raise UserInputError(f"--start-timeout {start_timeout:g} must be more than 0 seconds")
+        settings = {**(parse_env_file(env_file) if env_file is not None else {}), **parse_env_options(env or [])}
+        options = VerifyOptions(port=port, expectations=[Expectation.parse(e) for e in expect or []], read_only=read_only,
+                                env=settings, start_timeout=start_timeout, health_timeout=max(90.0, start_timeout + 30))
         if image is not None:
             options.style = style or Style.PRODUCTION
             report = verify_image(image, options, progress)

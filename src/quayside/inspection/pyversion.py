@@ -23,7 +23,8 @@ _VERSION_IN_TEXT = re.compile(r"(?:^|[^\d.])(3\.\d{1,2})(?:\.\d+)?")
 def _pick(specifier: SpecifierSet) -> str | None:
     # prefer the default when the range allows it; else the newest allowed
     def allows(minor: str) -> bool:
-        return any(Version(f"{minor}.{patch}") in specifier for patch in (0, 99))
+        # every patch release, so an exact pin (Poetry's "3.11.7", ==3.11.7) allows its minor
+        return any(Version(f"{minor}.{patch}") in specifier for patch in range(100))
 
     if allows(DEFAULT_PYTHON):
         return DEFAULT_PYTHON
@@ -46,8 +47,20 @@ def _poetry_range(text: str) -> str:
         if m:
             parts += [f">={m[1]}.{m[2]}", f"<{m[1]}.{int(m[2]) + 1}"]
             continue
+        if clause == "*":
+            continue  # any version
+        if re.fullmatch(r"\d+(\.\d+)*(\.\*)?", clause):
+            parts.append(f"=={clause}")  # Poetry's bare "3.11.7" (or "3.11.*") means exactly that
+            continue
         parts.append(clause)
     return ",".join(parts)
+
+
+def _fits(raw: str) -> bool:
+    try:
+        return _pick(SpecifierSet(raw)) is not None
+    except InvalidSpecifier:
+        return False
 
 
 def _from_range(raw: str, source: str, what: str) -> Decided[str]:
@@ -84,7 +97,17 @@ def detect(root: Path, pyproject: dict[str, Any] | None) -> Decided[str]:
             return _from_range(requires, "pyproject.toml requires-python", "requires-python")
         poetry_python = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
         if isinstance(poetry_python, str):
-            return _from_range(_poetry_range(poetry_python), "pyproject.toml [tool.poetry.dependencies] python", "Poetry's python constraint")
+            source, what = "pyproject.toml [tool.poetry.dependencies] python", "Poetry's python constraint"
+            # Poetry's `||`: any of the alternatives; the one that allows the default wins, else the first that fits
+            decided = [_from_range(_poetry_range(alt), source, what) for alt in poetry_python.split("||")
+                       if _fits(_poetry_range(alt))]
+            if not decided:
+                return _from_range(_poetry_range(poetry_python.split("||")[0]), source, what)  # its error
+            # the same preference as one range: the default, else the nearest newer, else the newest older
+            newer = sorted((d for d in decided if Version(d.value) > Version(DEFAULT_PYTHON)), key=lambda d: Version(d.value))
+            older = sorted((d for d in decided if Version(d.value) < Version(DEFAULT_PYTHON)), key=lambda d: Version(d.value))
+            best = next((d for d in decided if d.value == DEFAULT_PYTHON), None) or (newer or older[::-1])[0]
+            return Decided(best.value, source, f"{what} is {poetry_python!r}; {best.reason.rsplit('; ', 1)[-1]}")
     if (root / "uv.lock").is_file():
         requires = load_toml(root / "uv.lock", display="uv.lock").get("requires-python")
         if isinstance(requires, str):

@@ -23,6 +23,7 @@ from quayside.engine import docker
 from quayside.errors import DockerError
 from quayside.plan.options import Style
 from quayside.verify.report import VerifyOptions, VerifyReport
+from quayside.verify.settings import env_file, mask, missing_setting
 
 PROBE_DIR = "/quayside-probe"
 SLOW_SECONDS = 1.0
@@ -68,7 +69,8 @@ class _Container:
         self.volume = f"{self.name}-probe"
         self.host_port: int | None = None
 
-    def create(self, image_env: list[str], *, read_only: bool = False, extra: list[str] | None = None) -> None:
+    def create(self, image_env: list[str], *, read_only: bool = False, extra: list[str] | None = None,
+               settings: dict[str, str] | None = None) -> None:
         pythonpath = next((e.split("=", 1)[1] for e in image_env if e.startswith("PYTHONPATH=")), "")
         env = ["QUAYSIDE_PROBE=1", f"PYTHONPATH={PROBE_DIR}" + (f":{pythonpath}" if pythonpath else ""), *self.env]
         self._fill_probe_volume()
@@ -78,7 +80,10 @@ class _Container:
             args += ["--read-only", "--tmpfs", "/tmp"]
         for e in env:
             args += ["-e", e]
-        docker.run([*args, *(extra or []), self.image], timeout=60)
+        with env_file(settings or {}) as path:  # the app's settings: in a 0600 file, never on the command line
+            if path is not None:
+                args += ["--env-file", str(path)]
+            docker.run([*args, *(extra or []), self.image], timeout=60)
 
     def _fill_probe_volume(self) -> None:
         # a volume, filled through a created (never started) helper: works on remote engines and with
@@ -174,13 +179,20 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
     container = _Container(image, port, [])
     try:
         say(f"starting {image} (port {port} on 127.0.0.1)")
-        container.create(config.get("Env") or [], read_only=options.read_only)
+        container.create(config.get("Env") or [], read_only=options.read_only, settings=options.env)
         container.start()
         ready_path = options.smoke_paths[0] if options.smoke_paths else "/"
         start_seconds = _wait_first_response(container, ready_path, options.start_timeout)
         if start_seconds is None:
-            tail = "\n".join(container.logs().splitlines()[-15:])
-            report.add("start_seconds", "fail", None, f"no 200 from {ready_path} within {options.start_timeout:g}s; last logs:\n{tail}")
+            logs = mask(container.logs(), options.env)
+            tail = "\n".join(logs.splitlines()[-15:])
+            cause = ""
+            if (name := missing_setting(logs)) is not None:
+                cause = f"missing setting {name}: pass --env-file FILE or --env {name}=…; "
+            elif container.state().get("Running"):
+                cause = "still starting? raise --start-timeout; "
+            report.add("start_seconds", "fail", None,
+                       f"{cause}no 200 from {ready_path} within {options.start_timeout:g}s; last logs:\n{tail}")
             return report
         report.add("start_seconds", "pass", round(start_seconds, 3), f"start → first 200 from {ready_path}")
 

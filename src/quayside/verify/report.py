@@ -73,6 +73,7 @@ class VerifyOptions:
     start_timeout: float = 60.0
     health_timeout: float = 90.0
     read_only: bool = False  # run with --read-only and a tmpfs /tmp, as compose and Kubernetes do
+    env: dict[str, str] = field(default_factory=dict)  # the app's settings (--env, --env-file): masked in output
 
     def __post_init__(self) -> None:
         self.style = Style(self.style)  # a plain "production" from a caller becomes the enum member

@@ -1,0 +1,64 @@
+"""Why a build failed, in the user's terms: the failing step, its own last output lines (BuildKit's plain
+progress interleaves every step's output, and pip's last line is often only "This error originates from a
+subprocess"), and, for the causes real projects hit, what fixes them."""
+
+from __future__ import annotations
+
+import re
+
+_ERROR = re.compile(r"^#(\d+) ERROR: (.*)$")
+_STEP = re.compile(r"^#(\d+) \[(?:[^\]]+)\] (.+)$")
+_NOISE = re.compile(r"^(DONE|CACHED|sha256:|\[internal\]|transferring|resolve |extracting |naming to |exporting )")
+TAIL_LINES = 25
+
+# (what the output says, what it means, what to do): the common source builds of FastAPI projects' dependencies
+HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"pg_config executable not found|libpq-fe\.h"),
+     "psycopg2 builds from source and needs PostgreSQL's headers: depend on psycopg2-binary (or psycopg[binary]), "
+     "or install libpq-dev and gcc in the build stage and libpq5 in the runtime"),
+    (re.compile(r"mysql_config|mysqlclient.*pkg-config|Can not find valid pkg-config name"),
+     "mysqlclient builds from source: install default-libmysqlclient-dev, pkg-config and gcc in the build stage "
+     "and libmariadb3 in the runtime, or use PyMySQL"),
+    (re.compile(r"lber\.h|ldap\.h|sasl/sasl\.h"),
+     "python-ldap builds from source: install libldap2-dev, libsasl2-dev and gcc in the build stage and libldap-2.5-0 "
+     "in the runtime"),
+    (re.compile(r"sql\.h: No such file|unixODBC"),
+     "pyodbc builds from source: install unixodbc-dev and g++ in the build stage and unixodbc in the runtime"),
+    (re.compile(r"command 'gcc' failed|gcc: not found|error: command 'x86_64-linux-gnu-gcc' failed|No such file or directory: 'gcc'"),
+     "a dependency has no wheel for this Python and platform and builds from source, which needs a compiler: "
+     "pin a version that ships a wheel, or install gcc (and the library's -dev package) in the build stage"),
+    (re.compile(r"No matching distribution found for|ResolutionImpossible|Because .* depends on|No solution found"),
+     "the installer found no versions that fit: a pin may not exist for this Python version (check --python, "
+     "requires-python) or on the package index this build reaches"),
+    (re.compile(r"lock file .* (needs to be|is) (updated|out of date)|The lockfile at .* needs to be updated|pyproject\.toml changed significantly"),
+     "the lock file is older than pyproject.toml: update it (uv lock, poetry lock, pdm lock) and commit it"),
+)
+
+
+def explain(output: str) -> tuple[str, str | None]:
+    """(the failing step and its last lines, a hint) from a failed build's plain progress output."""
+    lines = output.splitlines()
+    failing = next((m for m in map(_ERROR.match, reversed(lines)) if m), None)
+    if failing is None:
+        tail = [line for line in lines if line.strip()][-TAIL_LINES:]
+        return "\n".join(tail), _hint(output)
+    step_id = failing.group(1)
+    name = next((m.group(2) for m in map(_STEP.match, lines) if m and m.group(1) == step_id), "a build step")
+    name = " ".join(name.split())  # a RUN written over several lines arrives with their indentation
+    prefix = f"#{step_id} "
+    own = []
+    for line in lines:
+        if line.startswith(prefix):
+            raw = line[len(prefix):]
+            if raw.startswith("ERROR:"):
+                continue  # BuildKit's own summary of the step (shown as the reason); the step's output has a timestamp
+            text = re.sub(r"^\d+\.\d+ ", "", raw)  # BuildKit's timestamp
+            if text.strip() and not _NOISE.match(text):
+                own.append(text)
+    shown = own[-TAIL_LINES:]
+    summary = f"{name} failed ({failing.group(2)})"
+    return summary + ("\n" + "\n".join(f"  {line}" for line in shown) if shown else ""), _hint("\n".join(own) or output)
+
+
+def _hint(text: str) -> str | None:
+    return next((hint for pattern, hint in HINTS if pattern.search(text)), None)

@@ -1,0 +1,89 @@
+"""The app's settings for verify (`--env`, `--env-file`): passed to the container through a 0600 env file (never
+on a command line a process list or a --debug trace would show), masked in everything verify prints, and the
+cause named when the app stops at start for want of one."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from quayside.errors import UserInputError
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MASK = "***"
+MIN_MASKED = 3  # shorter values ("1", "on") are too common to hide without hiding everything else
+
+
+def parse_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines as docker and compose read them: comments, blank lines, `export`, quotes."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"cannot read the env file: {exc}", path=path) from None
+    values: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        name, sep, value = line.partition("=")
+        if not sep or not _NAME.fullmatch(name.strip()):
+            raise UserInputError(f"line {number} is not NAME=VALUE", path=path, hint="e.g. API_KEY=… (comments start with #)")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name.strip()] = value
+    return values
+
+
+def parse_env_options(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not _NAME.fullmatch(name):
+            raise UserInputError(f"--env {name!r}: not NAME=VALUE", hint="e.g. --env API_KEY=…")
+        values[name] = value
+    return values
+
+
+def mask(text: str, env: dict[str, str]) -> str:
+    for value in sorted((v for v in env.values() if len(v) >= MIN_MASKED), key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return text
+
+
+@contextmanager
+def env_file(env: dict[str, str]) -> Iterator[Path | None]:
+    """A 0600 file docker reads with --env-file, removed right after."""
+    if not env:
+        yield None
+        return
+    for name, value in env.items():
+        if "\n" in value or "\r" in value:
+            raise UserInputError(f"the value of {name} has a line break, which docker's --env-file cannot carry")
+    fd, name = tempfile.mkstemp(prefix="quayside-env-", suffix=".env")  # 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("".join(f"{key}={value}\n" for key, value in env.items()))
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+# What an app prints when it stops at import for want of a setting (os.environ, starlette's Config, pydantic).
+_MISSING = (
+    re.compile(r"KeyError: '([A-Za-z_][A-Za-z0-9_]*)'"),
+    re.compile(r"Config '([A-Za-z_][A-Za-z0-9_]*)' is missing"),
+    re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\n\s+Field required", re.MULTILINE),
+)
+
+
+def missing_setting(logs: str) -> str | None:
+    for pattern in _MISSING:
+        if m := pattern.search(logs):
+            return m.group(1)
+    return None

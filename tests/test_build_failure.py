@@ -1,0 +1,67 @@
+"""A failed build shows its cause: the failing step, that step's own last lines (not pip's closing "This error
+originates from a subprocess"), and what fixes the common source builds. Exit 1, not the engine's 3."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from quayside.buildfailure import explain
+
+# BuildKit's plain progress, as it interleaves two steps (shape of a real psycopg2 build on a slim image)
+OUTPUT = """#7 [builder 4/6] RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt
+#8 [runtime 2/4] RUN useradd app
+#7 1.204 Collecting psycopg2==2.9.10
+#8 DONE 0.3s
+#7 2.311   Downloading psycopg2-2.9.10.tar.gz (385 kB)
+#7 3.102   error: subprocess-exited-with-error
+#7 3.103   Error: pg_config executable not found.
+#7 3.104   pg_config is required to build psycopg2 from source.
+#7 3.410 note: This error originates from a subprocess, and is likely not a problem with pip.
+#7 ERROR: process "/bin/sh -c pip install -r requirements.txt" did not complete successfully: exit code: 1
+------
+ERROR: failed to solve: process "/bin/sh -c pip install -r requirements.txt" did not complete successfully: exit code: 1
+"""
+
+
+def test_the_failing_step_and_its_own_lines():
+    cause, hint = explain(OUTPUT)
+    assert cause.startswith("RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt failed")
+    assert "Error: pg_config executable not found." in cause
+    assert "useradd" not in cause and "#8" not in cause  # the other step's lines are not this step's
+    assert hint is not None and "psycopg2-binary" in hint
+
+
+@pytest.mark.parametrize(("line", "needle"), [
+    ("fatal error: lber.h: No such file or directory", "python-ldap"),
+    ("/bin/sh: 1: mysql_config: not found", "mysqlclient"),
+    ("ERROR: No matching distribution found for numpy==1.19.0", "no versions that fit"),
+    ("error: command 'gcc' failed: No such file or directory", "compiler"),
+])
+def test_hints_for_the_common_causes(line, needle):
+    _, hint = explain(f"#5 [2/3] RUN pip install x\n#5 1.0 {line}\n#5 ERROR: process did not complete successfully: exit code: 1\n")
+    assert hint is not None and needle in hint
+
+
+def test_unknown_cause_has_no_made_up_hint():
+    _, hint = explain("#5 [2/3] RUN make\n#5 1.0 something odd\n#5 ERROR: process did not complete successfully: exit code: 2\n")
+    assert hint is None
+
+
+@pytest.mark.docker
+def test_live_psycopg2_from_source_shows_pg_config_and_the_fix(tmp_path):
+    project = tmp_path / "needs-libpq"
+    project.mkdir()
+    (project / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\npsycopg2==2.9.10\n")
+    run = [sys.executable, "-m", "quayside"]
+    assert subprocess.run([*run, "init", str(project)], capture_output=True, check=False, timeout=120).returncode == 0
+    proc = subprocess.run([*run, "build", str(project), "-t", "quayside-test/needs-libpq:1"], capture_output=True,
+                          text=True, timeout=900, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "pg_config" in proc.stderr
+    assert "psycopg2-binary" in proc.stderr  # the hint
+    assert "Traceback" not in proc.stderr
+    assert [line for line in proc.stderr.splitlines() if line.startswith("error:")] == proc.stderr.splitlines()[:1]

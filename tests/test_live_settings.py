@@ -1,0 +1,55 @@
+"""Live: an app that needs a setting to start. Without it verify names the setting; with --env-file it passes;
+the value never appears in anything verify prints, nor on the docker command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from quayside.engine import docker
+
+pytestmark = pytest.mark.docker
+
+SECRET = "s3cret-api-key-do-not-print"
+APP = """import os
+
+from fastapi import FastAPI
+
+API_KEY = os.environ["API_KEY"]  # stops at import without it, as many real apps do
+
+app = FastAPI()
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok", "key_length": str(len(API_KEY))}
+"""
+
+
+def _quayside(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=900, check=False)
+
+
+def test_a_required_setting_is_named_then_given_and_never_shown(tmp_path):
+    project = tmp_path / "needs-settings"
+    project.mkdir()
+    (project / "main.py").write_text(APP)
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\n")
+    assert _quayside("init", str(project)).returncode == 0
+    tag = "quayside-test/needs-settings:1"
+    try:
+        without = _quayside("verify", str(project), "-t", tag)
+        assert without.returncode == 1
+        assert "missing setting API_KEY: pass --env-file" in without.stdout + without.stderr
+        (tmp_path / "app.env").write_text(f"# the documented example values\nAPI_KEY={SECRET}\n")
+        with_file = _quayside("--debug", "verify", "--image", tag, "--env-file", str(tmp_path / "app.env"),
+                              "--expect", '/health={"status":"ok","key_length":"27"}')
+        assert with_file.returncode == 0, with_file.stdout + with_file.stderr
+        assert SECRET not in with_file.stdout + with_file.stderr  # --debug traces every docker command: not in it
+        broken = _quayside("verify", "--image", tag, "--env", f"API_KEY={SECRET}", "--expect", '/health={"status":"broken"}')
+        assert broken.returncode == 1
+        assert SECRET not in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -1,0 +1,55 @@
+"""verify's settings: parsed as docker reads env files, masked everywhere, and the missing one named."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from quayside.errors import UserInputError
+from quayside.verify.settings import env_file, mask, missing_setting, parse_env_file, parse_env_options
+
+
+def test_env_file_as_docker_reads_it(tmp_path):
+    path = tmp_path / "app.env"
+    path.write_text("# comment\n\nexport API_KEY=abc123\nNAME='quoted value'\nEMPTY=\nURL=postgres://u:p@h/db?x=1\n")
+    assert parse_env_file(path) == {"API_KEY": "abc123", "NAME": "quoted value", "EMPTY": "", "URL": "postgres://u:p@h/db?x=1"}
+
+
+@pytest.mark.parametrize("text", ["JUST A LINE\n", "1BAD=x\n", "=value\n"])
+def test_a_bad_env_file_line_is_one_error(tmp_path, text):
+    path = tmp_path / "app.env"
+    path.write_text(text)
+    with pytest.raises(UserInputError, match="line 1 is not NAME=VALUE"):
+        parse_env_file(path)
+
+
+def test_env_options():
+    assert parse_env_options(["A=1", "B=x=y"]) == {"A": "1", "B": "x=y"}
+    with pytest.raises(UserInputError):
+        parse_env_options(["nope"])
+
+
+def test_values_are_masked_longest_first():
+    env = {"API_KEY": "s3cret-value", "SHORT": "on", "PART": "s3cret"}
+    assert mask("key=s3cret-value part=s3cret flag=on", env) == "key=*** part=*** flag=on"
+
+
+def test_the_env_file_for_docker_is_private_and_removed():
+    with env_file({"API_KEY": "s3cret"}) as path:
+        assert path is not None
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert path.read_text() == "API_KEY=s3cret\n"
+    assert not path.exists()
+    with pytest.raises(UserInputError, match="line break"), env_file({"A": "x\ny"}):
+        pass
+
+
+@pytest.mark.parametrize(("logs", "name"), [
+    ("Traceback ...\n    API_KEY = os.environ['API_KEY']\nKeyError: 'API_KEY'\n", "API_KEY"),
+    ("starlette.config.Config ... KeyError: \"Config 'SECRET_KEY' is missing, and has no default.\"", "SECRET_KEY"),
+    ("pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings\nDATABASE_URL\n  Field required [type=missing", "DATABASE_URL"),
+    ("INFO: Started server process\n", None),
+])
+def test_the_missing_setting_is_named(logs, name):
+    assert missing_setting(logs) == name
