@@ -93,3 +93,14 @@ def test_workers_with_kubernetes_is_refused(tmp_path):
     result = runner.invoke(app, ["init", str(root), "--target", "kubernetes", "--workers", "4"])
     assert result.exit_code == 2 and "one process per container" in result.output
     assert tree_digest(root) == before
+
+
+@pytest.mark.parametrize(("option", "value"), [("--domain", "*.example.com"), ("--domain", "https://api.example.com"),
+                                               ("--domain", "api.example.com:443"), ("--acme-email", "not-an-address")])
+def test_domain_and_email_are_validated_before_anything_is_written(tmp_path, option, value):
+    root = copy_project(EXAMPLES / "guide-app", tmp_path)
+    before = tree_digest(root)
+    result = runner.invoke(app, ["init", str(root), "--target", "kubernetes", option, value])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("error:") == 1
+    assert tree_digest(root) == before
