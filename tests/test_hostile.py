@@ -1,13 +1,15 @@
 """A hostile corpus, made at test time (nothing big is committed): FIFOs, huge sparse files, deep nesting in
-TOML, YAML and Python, bytes that are not UTF-8, concurrent runs (a read-only folder: test_init). Every command gives one
+TOML, YAML and Python, bytes that are not UTF-8, concurrent runs, a read-only folder (as a user its mode applies to). Every command gives one
 message and its documented exit code (or 0, skipping what it cannot read), never a traceback, never a hang
 (each run has a timeout), and nothing outside the project changes."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -110,3 +112,34 @@ def test_concurrent_inits_leave_one_complete_result(tmp_path):
     _clean(again, {0})
     assert "create" not in again.stdout
     assert "overwrite" not in again.stdout
+
+
+def _as_unprivileged(command: list[str]) -> list[str]:
+    """Root ignores file modes, so as root the command runs as nobody (setpriv); otherwise as this user."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: a read-only folder cannot stop root")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+
+
+FIXABLE = {"Dockerfile": "FROM python:3.12\nCOPY . /app\nCMD uvicorn main:app\n"}  # QS001's safe fix: exec form
+
+
+@pytest.mark.parametrize(("command", "files"), [(["init"], {}), (["init", "--target", "compose"], {}), (["check", "--fix"], FIXABLE)])
+def test_a_read_only_project_is_refused_with_nothing_written(command, files):
+    """A real read-only folder (mode 0555, and a user the mode applies to): one message, exit 2, nothing changed."""
+    with tempfile.TemporaryDirectory() as scratch:
+        base = Path(scratch)
+        base.chmod(0o755)  # nobody must reach the project to read it
+        project = _project(base, files)
+        for path in (project, *project.iterdir()):
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        before = tree_digest(base)
+        proc = subprocess.run(_as_unprivileged([sys.executable, "-m", "quayside", command[0], str(project), *command[1:]]),
+                              capture_output=True, text=True, timeout=TIMEOUT, check=False, env={**os.environ, "HOME": scratch})
+        project.chmod(0o755)  # let the temporary folder be removed
+        _clean(proc, {2})
+        assert "read-only" in proc.stderr or "permission" in proc.stderr.lower(), proc.stderr
+        assert tree_digest(base) == before

@@ -78,10 +78,18 @@ def test_guide_image_fails_production_demands(tmp_path, images):
     assert checks["healthy"].status == "fail"
 
 
-def test_production_image_is_smaller_than_the_guides(tmp_path, images):
+def _setuid_files(image: str) -> list[str]:
+    found = docker.run(["run", "--rm", "--user", "0", "--entrypoint", "find", image, "/", "-xdev", "-type", "f", "-perm", "/6000"])
+    return found.stdout.split()
+
+
+def test_production_image_is_smaller_than_the_guides_and_has_no_setuid_programs(tmp_path, images):
     _, _, production = _init_and_build(EXAMPLES / "guide-app", tmp_path / "p", images, style=Style.PRODUCTION)
     _, _, guide = _init_and_build(EXAMPLES / "guide-app", tmp_path / "g", images, style=Style.GUIDE)
     assert production.size_bytes < guide.size_bytes * 0.5
+    # CIS 4.8: the base image ships setuid programs (su, passwd, mount...); the production image has none left
+    assert _setuid_files(production.tag) == []
+    assert "/usr/bin/su" in _setuid_files(guide.tag), "the mutant (the guide's image: nothing removed) must have some"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 
 import pytest
+from ruamel.yaml import YAML
 
 from quayside.check import run_check
 from quayside.engine import docker
@@ -137,6 +138,18 @@ def test_items_service_on_postgres_through_compose(stack):
 
     # least privilege: the app's role reads and writes rows, and nothing more
     assert_least_privilege(project, name)
+
+    # PIDs limits (CIS 5.28): the engine applies each service's limit from the file, and a thread bomb in the
+    # app stops at it instead of exhausting the host
+    services = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]
+    for service in ("app", "db", "migrate"):
+        limit = services[service]["deploy"]["resources"]["limits"]["pids"]
+        assert docker.inspect_container(f"{name}-{service}-1")["HostConfig"]["PidsLimit"] == limit, service
+    bomb = ("import threading, time\nstarted = 0\ntry:\n    while started < 5000:\n"
+            "        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n        started += 1\n"
+            "except RuntimeError:\n    pass\nprint(started)")
+    threads = compose(project, name, "exec", "-T", "app", "python", "-c", bomb).stdout.strip()
+    assert int(threads) < services["app"]["deploy"]["resources"]["limits"]["pids"], threads
 
     # readiness follows the database; liveness does not; recovery needs no app restart
     started = docker.inspect_container(f"{name}-app-1")["State"]["StartedAt"]

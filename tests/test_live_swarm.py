@@ -99,6 +99,8 @@ def test_deploy_converges_with_migrations_and_secrets(stack):
     container = docker.run(["ps", "-q", "--filter", f"label=com.docker.swarm.service.name={stack['name']}_app"]).stdout.split()[0]
     env = docker.inspect_container(container)["Config"]["Env"]
     assert not any("DATABASE_URL" in e or "PASSWORD" in e for e in env), env
+    # PIDs limits (CIS 5.28) reach the tasks' containers
+    assert docker.inspect_container(container)["HostConfig"]["PidsLimit"] == 256
     # least privilege: the app's role (whose URL the app holds) is no superuser: no shell through it
     db = docker.run(["ps", "-q", "--filter", f"label=com.docker.swarm.service.name={stack['name']}_db"]).stdout.split()[0]
     app_password = docker.run(["exec", db, "cat", "/run/secrets/db_app_password"]).stdout
@@ -181,10 +183,13 @@ def _interpolate(text: str, env: dict[str, str]) -> str:
     return re.sub(r"\$\{(\w+)(?::-([^}]*))?\}", lambda m: env.get(m.group(1)) or (m.group(2) or ""), text)
 
 
-def test_traefik_swarm_provider_routes_to_the_tasks_with_acme(engine_in_swarm, tmp_path):
+@pytest.mark.parametrize("routes", ["as-generated", "mutant-reused-connections"])
+def test_traefik_routes_from_its_file_to_every_task_with_acme_and_no_socket(engine_in_swarm, tmp_path, routes):
     """--proxy traefik: the stack deployed as written, except that its proxy service runs as a container of
-    the test (same image, command and mounts, from stack.yaml) published on 127.0.0.1 only. Traefik finds
-    the app through the swarm provider and its labels, and gets a certificate from pebble (real ACME)."""
+    the test (same image, command, environment, config file, volumes and capabilities, from stack.yaml)
+    published on 127.0.0.1 only. Traefik reads the route from its file (no Docker socket), reaches both
+    tasks through swarm's DNS, and gets a certificate from pebble (real ACME). The mutant reuses connections
+    (Traefik's default): one task then gets every request, so the spreading is the generated file's doing."""
     project = copy_project(EXAMPLES / "items-service", tmp_path, "items")
     name = f"qst{uuid.uuid4().hex[:6]}"
     env = {"APP_DOMAIN": DOMAIN, "ACME_EMAIL": "ops@quayside.test", "ACME_CA_SERVER": "https://pebble:14000/dir"}
@@ -194,6 +199,13 @@ def test_traefik_swarm_provider_routes_to_the_tasks_with_acme(engine_in_swarm, t
     stack = YAML().load(stack_path.read_text())
     proxy = stack["services"].pop("proxy")  # swarm would publish it on every address: the test runs it instead
     YAML().dump(stack, stack_path)
+    if routes.startswith("mutant"):
+        dynamic = project / "traefik" / "dynamic.yaml"
+        rules = YAML().load(dynamic.read_text())
+        del rules["http"]["serversTransports"]
+        for service in rules["http"]["services"].values():
+            del service["loadBalancer"]["serversTransport"]
+        YAML().dump(rules, dynamic)
     pebble, traefik = f"{name}-pebble", f"{name}-traefik"
     try:
         deployed = subprocess.run([sys.executable, "-m", "quayside", "deploy", "swarm", str(project), "--stack", name, "--timeout", "240"],
@@ -204,11 +216,19 @@ def test_traefik_swarm_provider_routes_to_the_tasks_with_acme(engine_in_swarm, t
         docker.run(["run", "-d", "--name", pebble, "--network", network, "--network-alias", "pebble", "-e", "PEBBLE_VA_NOSLEEP=1",
                     "-v", f"{project / 'pebble'}:/quayside:ro", "-p", "127.0.0.1::15000", PEBBLE, "pebble", "-config", "/quayside/config.json"])
         command = [_interpolate(str(arg), env) for arg in proxy["command"]]
-        # the service's mounts as swarm would make them: named volumes get the stack's prefix
-        mounts = [a for volume in proxy["volumes"] for a in ("-v", volume if volume.startswith("/") else f"{name}_{volume}")]
-        docker.run(["run", "-d", "--name", traefik, "--network", network, "--network-alias", DOMAIN,
+        # the service's mounts as swarm would make them: named volumes get the stack's prefix, configs are files
+        assert all(not volume.startswith("/") for volume in proxy["volumes"]), proxy["volumes"]
+        mounts = [a for volume in proxy["volumes"] for a in ("-v", f"{name}_{volume}")]
+        for config in proxy["configs"]:
+            source = project / stack["configs"][config["source"]]["file"]
+            mounts += ["-v", f"{source}:{config['target']}:ro"]
+        environment = [a for key, value in proxy["environment"].items() for a in ("-e", f"{key}={_interpolate(value, env)}")]
+        hardening = ["--read-only", *(a for path in proxy["tmpfs"] for a in ("--tmpfs", path)),
+                     *(a for cap in proxy["cap_drop"] for a in ("--cap-drop", cap)), *(a for cap in proxy["cap_add"] for a in ("--cap-add", cap))]
+        docker.run(["run", "-d", "--name", traefik, "--network", network, "--network-alias", DOMAIN, *environment, *hardening,
                     "-e", "LEGO_CA_CERTIFICATES=/quayside/minica.pem", "-v", f"{project / 'pebble'}:/quayside:ro", *mounts,
                     "-p", "127.0.0.1::80", "-p", "127.0.0.1::443", proxy["image"], *command])
+        assert "docker.sock" not in docker.run(["inspect", "--format", "{{json .Mounts}}", traefik]).stdout
         port = {p: int(docker.run(["port", traefik, f"{p}/tcp"]).stdout.splitlines()[0].rsplit(":", 1)[1]) for p in (80, 443)}
         mgmt = int(docker.run(["port", pebble, "15000/tcp"]).stdout.splitlines()[0].rsplit(":", 1)[1])
         deadline = time.monotonic() + 60
@@ -237,14 +257,14 @@ def test_traefik_swarm_provider_routes_to_the_tasks_with_acme(engine_in_swarm, t
         assert status in (301, 302, 307, 308) and headers["location"].startswith(f"https://{DOMAIN}")
         status, headers, _ = https_get(port[443], "/items/", str(cafile))
         assert status == 307 and headers["location"] == f"https://{DOMAIN}/items"  # X-Forwarded-Proto trusted
-        # dnsrr: Traefik balances over the tasks themselves; both answer
+        # dnsrr and a connection per request: swarm's DNS spreads Traefik's requests over the tasks; both answer
         for _ in range(20):
             assert https_get(port[443], "/health?via=traefik", str(cafile))[0] == 200
         served = set()
         for container in _app_containers(name):
             if "via=traefik" in docker.run(["logs", container], check=False).stdout:
                 served.add(container)
-        assert len(served) == 2, served
+        assert len(served) == (2 if routes == "as-generated" else 1), served
     finally:
         docker.run(["rm", "-f", traefik, pebble], check=False)
         docker.run(["volume", "rm", f"{name}_letsencrypt"], check=False)

@@ -37,7 +37,7 @@ def _init(tmp_path: Path, example: str, *args: str) -> Path:
 @pytest.mark.parametrize(("example", "proxy"), CASES)
 def test_swarm_snapshot_findings_and_schema(tmp_path, example, proxy, snapshot):
     root = _init(tmp_path, example, "--proxy", proxy)
-    for name in ("stack.yaml", "DEPLOY.md"):
+    for name in ("stack.yaml", "DEPLOY.md", *(["traefik/dynamic.yaml"] if proxy == "traefik" else [])):
         text = (root / name).read_text()
         snapshot.assert_match(f"swarm-{example}-{proxy}/{name}", text)
     assert [(f.rule, f.path, f.line, f.message) for f in run_check(root).findings] == []
@@ -75,6 +75,26 @@ def test_stack_contract(tmp_path):
     assert stack["services"]["migrate"]["secrets"] == [{"source": "migrate_database_url", "target": "database_url"}]
     assert "POSTGRES_USER" not in db["environment"]
     assert (root / "postgres" / "initdb" / "10-roles.sh").is_file()
+
+
+@pytest.mark.parametrize("proxy", ["external", "traefik"])
+def test_no_socket_and_every_service_limited(tmp_path, proxy):
+    """No Docker socket in anything swarm's init writes; every service has a memory and a PIDs limit (CIS 5.10, 5.28)."""
+    root = _init(tmp_path, "items-service", "--proxy", proxy)
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert "docker.sock" not in path.read_text(errors="replace"), path
+    stack = YAML(typ="safe").load((root / "stack.yaml").read_text())
+    for name, service in stack["services"].items():
+        limits = service["deploy"]["resources"]["limits"]
+        assert limits["memory"] and limits["pids"] >= 256, name
+    if proxy == "traefik":
+        traefik = stack["services"]["proxy"]
+        assert traefik["configs"] == [{"source": "traefik_routes", "target": "/etc/traefik/dynamic.yaml"}]
+        assert traefik["read_only"] and traefik["cap_drop"] == ["ALL"] and traefik["cap_add"] == ["NET_BIND_SERVICE"]
+        assert all(not str(volume).startswith("/") for volume in traefik["volumes"])  # named volumes only: no host path
+        routes = YAML(typ="safe").load((root / "traefik" / "dynamic.yaml").read_text())
+        assert routes["http"]["services"]["items-service"]["loadBalancer"]["servers"] == [{"url": "http://app:8000"}]
 
 
 def test_guide_app_stack_has_no_database_or_secrets(tmp_path):

@@ -29,9 +29,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VIRTUAL_ENV=/opt/venv \
     PATH="/opt/venv/bin:$PATH"
 
-# A non-root user with a real home (tools that write caches at run time need one).
+# A non-root user with a real home (tools that write caches at run time need one), and no setuid or setgid
+# programs (su, passwd, mount...) through which a process in the container could gain privileges.
 RUN groupadd --system --gid 10001 app \
-    && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app --shell /usr/sbin/nologin app
+    && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app --shell /usr/sbin/nologin app \
+    && find / -xdev -type f -perm /6000 -exec chmod a-s {} +
 
 COPY --from=builder /opt/venv /opt/venv
 

@@ -135,3 +135,14 @@ def reads_secret_files(project: ProjectInfo) -> Decided[bool]:
         if "secrets_dir" in text or SECRETS_DIR in text:
             return Decided(True, rel.as_posix(), f"reads settings from files (secrets_dir or {SECRETS_DIR})")
     return Decided(False, "project", f"no secrets_dir or {SECRETS_DIR} in the code: the app will not see the database_url secret")
+
+
+# A fork bomb or a thread leak must not exhaust the host's PIDs (CIS Docker 5.28). The cgroup counts threads:
+# a uvicorn worker runs its loop plus AnyIO's 40 threads for sync endpoints, so leave each process room.
+# Other services get 256 (migrations, proxies) and Postgres 512 (a process per connection, max_connections 100).
+PIDS_PER_SERVER_PROCESS = 128
+
+
+def app_pids_limit(workers: int) -> int:
+    """The app's PIDs limit: its worker processes and the manager that supervises them."""
+    return PIDS_PER_SERVER_PROCESS * (workers + 1)

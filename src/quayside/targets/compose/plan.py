@@ -11,6 +11,7 @@ from quayside.plan.options import Proxy
 from quayside.plan.shared import (
     POSTGRES_IMAGE,
     TRAEFIK_IMAGE,
+    app_pids_limit,
     build_command,
     decide_database,
     decide_migrations,
@@ -44,6 +45,7 @@ class ComposePlan:
     watchdog: tuple[str, ...] = ()  # the app's health check, which also ends a hung server (see plan.shared)
     proxy: Proxy = Proxy.NONE
     proxy_image: str = ""
+    app_pids: int = 256
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -81,6 +83,7 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         migrate=migrate.value,
         watchdog=watchdog_check(dockerfile.port, health_target(project).value),
         proxy=options.proxy,
+        app_pids=app_pids_limit(workers),
         proxy_image={Proxy.TRAEFIK: TRAEFIK_IMAGE, Proxy.NGINX: NGINX_IMAGE}.get(options.proxy, ""),
         decisions=decisions,
     )

@@ -15,7 +15,7 @@ def render_compose_files(compose: ComposePlan) -> dict[str, str]:
     if compose.proxy is Proxy.NGINX:
         files["nginx/templates/default.conf.template"] = render("compose/nginx.conf.j2", c=compose)
     elif compose.proxy is Proxy.TRAEFIK:
-        files["traefik/dynamic.yaml"] = render("compose/traefik-dynamic.yaml.j2", c=compose)
+        files["traefik/dynamic.yaml"] = render("traefik/dynamic.yaml.j2", target="compose", project=compose.project, port=compose.port, per_request_dns=False)
     if compose.database:
         files[ROLES_SCRIPT] = render("postgres/roles.sh.j2", target="compose")
     return files

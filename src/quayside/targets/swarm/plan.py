@@ -15,6 +15,7 @@ from quayside.plan.options import Database, Proxy
 from quayside.plan.shared import (
     POSTGRES_IMAGE,
     TRAEFIK_IMAGE,
+    app_pids_limit,
     build_command,
     decide_database,
     decide_migrations,
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from quayside.inspection import ProjectInfo
 
 STACK_FILE = "stack.yaml"
+TRAEFIK_ROUTES = "traefik/dynamic.yaml"
 DEFAULT_REPLICAS = 2  # two tasks: one can be replaced (update, crash, node drain) while the other serves
 
 
@@ -47,6 +49,7 @@ class SwarmPlan:
     proxy: Proxy  # external or traefik
     proxy_image: str
     reads_secret_files: bool
+    app_pids: int
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -57,7 +60,7 @@ class SwarmPlan:
 def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy: Proxy, db: Database, replicas: int | None) -> SwarmPlan:
     decisions: dict[str, Decided[Any]] = {}
     if proxy is Proxy.NGINX:
-        raise UserInputError("--proxy nginx is a compose option; a swarm stack uses Traefik's swarm provider",
+        raise UserInputError("--proxy nginx is a compose option; a swarm stack's proxy is Traefik",
                              hint="use --proxy traefik, or --proxy external with your own edge on the stack's network")
     if replicas is not None and replicas < 1:
         raise UserInputError(f"--replicas {replicas} must be at least 1")
@@ -97,5 +100,6 @@ def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy:
         proxy=Proxy.TRAEFIK if proxy is Proxy.TRAEFIK else Proxy.EXTERNAL,
         proxy_image=TRAEFIK_IMAGE,
         reads_secret_files=reads.value,
+        app_pids=app_pids_limit(1),
         decisions=decisions,
     )
