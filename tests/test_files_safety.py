@@ -3,6 +3,7 @@ nothing even when interrupted or killed. Each guard here is also shown failing a
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -269,3 +270,33 @@ def test_paths_outside_the_project_are_refused(tmp_path):
         files.inside(tmp_path, "../escape")
     with pytest.raises(UserInputError):
         files.inside(tmp_path, "/etc/passwd")
+
+
+def test_a_live_runs_journal_is_not_rolled_back_by_another_run(tmp_path):
+    """Run A holds the project lock while its journal exists (it just renamed Dockerfile in); run B, planning
+    meanwhile, waits for A instead of taking A's journal for a killed run's and deleting A's new file. The
+    concurrent-inits test once failed this way under load; this makes the interleaving certain."""
+    import threading
+
+    from quayside.files import JOURNAL, plan_writes, project_lock
+
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\n")
+    journal = {"files": [{"target": str(tmp_path / "Dockerfile"), "tmp": str(tmp_path / ".Dockerfile.x.quayside-tmp"), "backup": None}],
+               "made_dirs": []}
+    (tmp_path / JOURNAL).write_text(json.dumps(journal))
+    holding, finish = threading.Event(), threading.Event()
+
+    def run_a() -> None:
+        with project_lock(tmp_path):
+            holding.set()
+            finish.wait(10)
+            (tmp_path / JOURNAL).unlink()  # A is done
+
+    owner = threading.Thread(target=run_a)
+    owner.start()
+    assert holding.wait(10)
+    threading.Timer(0.3, finish.set).start()
+    planned = plan_writes(tmp_path, {"Dockerfile": "FROM python:3.12-slim\n"}, force=False)
+    owner.join(10)
+    assert (tmp_path / "Dockerfile").read_text() == "FROM python:3.12-slim\n"
+    assert [p.change.value for p in planned] == ["unchanged"]

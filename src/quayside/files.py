@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import fcntl
 import json
 import os
 import signal
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -106,11 +108,13 @@ def read_existing(path: Path, name: str) -> str | None:
 
 
 def plan_writes(root: Path, files: dict[str, str], *, force: bool, secret: bool = False) -> list[PlannedWrite]:
-    recover(root)
+    with project_lock(root):  # what a run that is still writing leaves is not for us to roll back or remove
+        recover(root)
+        for name in files:
+            _remove_orphans(inside(root, name))
     planned = []
     for name, content in files.items():
         path = inside(root, name)
-        _remove_orphans(path)
         old = read_existing(path, name)
         if old is None:
             change = Change.CREATE
@@ -164,6 +168,34 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+LOCK_WAIT_SECONDS = 60
+
+
+@contextlib.contextmanager
+def project_lock(root: Path) -> Iterator[None]:
+    """One quayside run at a time writes in a project: another run's journal is live, not left over, while its
+    owner holds this lock. The lock is on the project folder itself (flock), so no lock file is left behind."""
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        yield  # no folder yet: nothing to race on
+        return
+    try:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise UserInputError("another quayside run is writing in this project", path=root,
+                                         hint="wait for it to finish, then run again") from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 def apply_writes(planned: list[PlannedWrite], *, root: Path | None = None) -> None:
     """Write every CREATE/OVERWRITE/UPDATE, or none: staged files first, then a journal, then the renames."""
     conflicts = [p for p in planned if p.change is Change.CONFLICT]
@@ -178,6 +210,11 @@ def apply_writes(planned: list[PlannedWrite], *, root: Path | None = None) -> No
     if not todo:
         return
     base = root or _common_root(todo)
+    with project_lock(base):
+        _stage_and_rename(todo, base)
+
+
+def _stage_and_rename(todo: list[PlannedWrite], base: Path) -> None:
     staged: list[tuple[PlannedWrite, Path]] = []
     made_dirs: list[Path] = []
     try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quayside.check import rules as _rules  # noqa: F401 - registers every rule
-from quayside.check.context import CheckContext, load_context
+from quayside.check.context import CheckContext, load_context, plan_units
 from quayside.check.model import RULES, Finding, Severity
 from quayside.errors import UserInputError
 from quayside.inspection.source import load_toml
@@ -21,6 +21,7 @@ class CheckConfig:
     ignore: set[str] = field(default_factory=set)
     severity: dict[str, Severity] = field(default_factory=dict)
     docs_url: str | None = None
+    production: bool = False  # --profile production: every compose file is judged as a deployment
 
     @classmethod
     def from_pyproject(cls, root: Path) -> CheckConfig:
@@ -82,28 +83,37 @@ def ignored_on_line(text: str, line: int) -> set[str]:
 class CheckResult:
     findings: list[Finding]
     suppressed: int
-    context: CheckContext
+    context: CheckContext  # the checked folder's own unit (its top-level files)
+    texts: dict[str, str] = field(default_factory=dict)  # every file read, by path relative to the folder
+    contexts: list[CheckContext] = field(default_factory=list)  # one per build context found
 
 
 def run_check(root: Path, *, only: list[str] | None = None, config: CheckConfig | None = None) -> CheckResult:
     if not root.is_dir():
         raise UserInputError("is not a directory", path=root, hint="pass the project directory, or a Dockerfile path")
     config = config or CheckConfig.from_pyproject(root)
-    ctx = load_context(root, only=only)
+    units, loaded = plan_units(root, only=only)
     findings: list[Finding] = []
     suppressed = 0
-    for rule_id, rule in sorted(RULES.items()):
-        if (config.select is not None and rule_id not in config.select and rule_id != "QS000") or rule_id in config.ignore:
-            continue
-        for finding in rule.check(ctx):
-            if finding.rule != rule_id:
-                raise AssertionError(f"{rule_id} produced a finding for {finding.rule}")
-            text = ctx.texts.get(finding.path, "")
-            if rule_id in ignored_on_line(text, finding.line):
-                suppressed += 1
+    contexts = [load_context(root, unit=unit, loaded=loaded) for unit in units]
+    for ctx in contexts:
+        ctx.production_profile = config.production
+    for ctx in contexts:
+        for rule_id, rule in sorted(RULES.items()):
+            if (config.select is not None and rule_id not in config.select and rule_id != "QS000") or rule_id in config.ignore:
                 continue
-            if rule_id in config.severity:
-                finding = Finding(**{**finding.__dict__, "severity": config.severity[rule_id]})
-            findings.append(finding)
+            for finding in rule.check(ctx):
+                if finding.rule != rule_id:
+                    raise AssertionError(f"{rule_id} produced a finding for {finding.rule}")
+                text = ctx.texts.get(finding.path, "")
+                if rule_id in ignored_on_line(text, finding.line):
+                    suppressed += 1
+                    continue
+                if rule_id in config.severity:
+                    finding = Finding(**{**finding.__dict__, "severity": config.severity[rule_id]})
+                findings.append(finding)
+    # a compose file shared by two build contexts is linted with each: report its findings once
     unique = sorted(set(findings), key=lambda f: (f.path, f.line, f.column, f.rule, f.message))
-    return CheckResult(unique, suppressed, ctx)
+    texts = {rel: text for ctx in contexts for rel, text in ctx.texts.items()}
+    main = next((ctx for ctx in contexts if ctx.root == root), contexts[0] if contexts else load_context(root))
+    return CheckResult(unique, suppressed, main, texts, contexts)

@@ -4,6 +4,7 @@ project facts from `inspect`, so rules can cross files."""
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,55 @@ MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_YAML_NODES = 200_000  # more than any real manifest; a YAML bomb stops here
 DB_IMAGES = ("postgres", "mysql", "mariadb", "mongo", "postgis/postgis", "timescale/timescaledb", "bitnami/postgresql")
 PROXY_IMAGES = ("traefik", "nginx", "caddy", "haproxy", "envoyproxy/envoy")
+
+
+_PRODUCTION_NAME = re.compile(r"(?i)(^|[._-])(prod|production|live|release|deploy|stack)([._-]|$)")
+_DEVELOPMENT_NAME = re.compile(r"(?i)(^|[._-])(dev|devel|development|local|test|tests|testing|ci|e2e|debug|override)([._-]|$)")
+
+
+def compose_purpose(doc_path: str, data: Any) -> tuple[bool, str]:
+    """(meant for production?, why), from the compose file's name, then its content: a file that restarts its
+    services and mounts no source over the code it builds reads as a deployment; otherwise as development."""
+    name = posixpath.basename(doc_path).rsplit(".", 1)[0]
+    if _PRODUCTION_NAME.search(name):
+        return True, f"its name ({posixpath.basename(doc_path)}) says production"
+    if _DEVELOPMENT_NAME.search(name):
+        return False, f"its name ({posixpath.basename(doc_path)}) says development"
+    services = dig(data, "services")
+    if not isinstance(services, dict):
+        return False, "no services"
+    restarts = any((isinstance(s, dict) and str(s.get("restart", "no")) not in ("no", "False", "false")) or dig(s, "deploy", "restart_policy")
+                   for s in services.values())
+    mounted_source = any(isinstance(s, dict) and s.get("build") is not None and _mounts_source(s.get("volumes")) for s in services.values())
+    if mounted_source:
+        return False, "a service mounts source code from the host over what it builds (development)"
+    if restarts:
+        return True, "its services restart and none mounts source code (a deployment)"
+    return False, "no restart policy (development)"
+
+
+def _mounts_source(volumes: Any) -> bool:
+    for volume in volumes if isinstance(volumes, list) else []:
+        if isinstance(volume, str):
+            parts = volume.split(":")
+            source, mode = parts[0], parts[2] if len(parts) > 2 else ""
+        elif isinstance(volume, dict) and volume.get("type", "bind") == "bind":
+            source, mode = str(volume.get("source", "")), "ro" if volume.get("read_only") else ""
+        else:
+            continue
+        if source.startswith((".", "/", "~", "$")) and "ro" not in mode.split(","):
+            return True
+    return False
+
+
+def dig(node: Any, *keys: str) -> Any:
+    """node[k1][k2]... where every step is a mapping; None as soon as one is missing or of another type
+    (real files hold tagged scalars, lists and nulls where a mapping is expected)."""
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
 
 
 @dataclass
@@ -124,6 +174,8 @@ class CheckContext:
     load_errors: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message) → QS000
     texts: dict[str, str] = field(default_factory=dict)
 
+    platform: bool = True  # read the platform files (fly.toml, render.yaml, deploy/) at root
+    production_profile: bool = False  # every compose file is a deployment (`check --profile production`)
     _context_files: list[str] | None = field(default=None, repr=False)
 
     # -- cross-file helpers ------------------------------------------------------------------
@@ -162,8 +214,8 @@ class CheckContext:
         for doc, obj in self.k8s_objects("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet") + knative:
             spec = obj.get("spec") or {}
             if obj.get("kind") == "CronJob":
-                spec = ((spec.get("jobTemplate") or {}).get("spec") or {})
-            pod = spec if obj.get("kind") == "Pod" else ((spec.get("template") or {}).get("spec") or {})
+                spec = dig(spec, "jobTemplate", "spec") or {}
+            pod = spec if obj.get("kind") == "Pod" else (dig(spec, "template", "spec") or {})
             for container in pod.get("containers") or []:
                 if isinstance(container, dict):
                     out.append((doc, obj, container))
@@ -180,15 +232,19 @@ class CheckContext:
 
     def replicated_by(self) -> str | None:
         for _, obj in self.k8s_objects("Deployment", "StatefulSet", "ReplicaSet", "DaemonSet"):
-            return f"Kubernetes {obj.get('kind')} {((obj.get('metadata') or {}).get('name'))}"
+            return f"Kubernetes {obj.get('kind')} {dig(obj, 'metadata', 'name')}"
         for _, name, service in self.compose_services():
-            replicas = (service.get("deploy") or {}).get("replicas")
+            replicas = dig(service, "deploy", "replicas")
             if isinstance(replicas, int) and replicas > 1:
                 return f"compose/swarm service {name} (replicas: {replicas})"
         return None
 
 
-def _read(root: Path, rel: str, ctx: CheckContext, limit: int = MAX_YAML_BYTES) -> str | None:
+def _read(root: Path, rel: str, ctx: CheckContext | Loaded, limit: int = MAX_YAML_BYTES) -> str | None:
+    if rel in ctx.texts:
+        return ctx.texts[rel]
+    if any(error[0] == rel for error in ctx.load_errors):
+        return None  # already reported
     path = root / rel
     try:
         data = path.read_bytes()
@@ -210,7 +266,7 @@ def _read(root: Path, rel: str, ctx: CheckContext, limit: int = MAX_YAML_BYTES) 
     return text
 
 
-def _load_yaml(root: Path, rel: str, ctx: CheckContext) -> list[YamlDoc]:
+def _load_yaml(root: Path, rel: str, ctx: CheckContext | Loaded) -> list[YamlDoc]:
     text = _read(root, rel, ctx)
     if text is None:
         return []
@@ -286,48 +342,121 @@ def platform_ports(ctx: CheckContext) -> list[tuple[str, int, int, str]]:
         docs = _load_yaml(root, rel, ctx) if rel not in ctx.texts else _parse_quietly(rel, ctx.texts[rel])
         for doc in docs:
             props = doc.data.get("properties") if isinstance(doc.data, dict) else None
-            ip_ports = ((props.get("ipAddress") or {}).get("ports") or []) if isinstance(props, dict) else []
+            ip_ports = dig(props, "ipAddress", "ports") or []
             for port in ip_ports if isinstance(ip_ports, list) else []:
                 if isinstance(port, dict) and isinstance(port.get("port"), int):
                     found.append((rel, doc.line_of(port), port["port"], "ACI ipAddress port"))
             for container in (props.get("containers") or []) if isinstance(props, dict) else []:
-                for port in ((container.get("properties") or {}).get("ports") or []) if isinstance(container, dict) else []:
+                for port in dig(container, "properties", "ports") or []:
                     if isinstance(port, dict) and isinstance(port.get("port"), int):
                         found.append((rel, doc.line_of(port), port["port"], "ACI container port"))
     return found
 
 
-def dockerfile_names(root: Path) -> list[str]:
-    names = []
-    for path in sorted(root.iterdir()):
-        if path.is_file() and (path.name == "Dockerfile" or path.name.startswith("Dockerfile.") or path.name.endswith(".Dockerfile")):
-            names.append(path.name)
-    return names
+@dataclass
+class Unit:
+    """One build context and what is linted with it; every path relative to the folder checked."""
+
+    context: str  # "." for the folder checked
+    dockerfiles: list[str] = field(default_factory=list)
+    compose: list[str] = field(default_factory=list)
+    k8s: list[str] = field(default_factory=list)
+    platform: bool = False  # the folder checked itself: fly.toml, render.yaml, deploy/*.json are read here
 
 
-def load_context(root: Path, *, only: list[str] | None = None) -> CheckContext:
-    """Read the project at root; `only` restricts Dockerfiles to these project-relative paths."""
-    ctx = CheckContext(root=root)
-    for rel in only if only is not None else dockerfile_names(root):
-        text = _read(root, rel, ctx, limit=MAX_YAML_BYTES)
+@dataclass
+class Loaded:
+    """Files read once and shared by the units that lint them (a compose file can build several contexts)."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    load_errors: list[tuple[str, int, str]] = field(default_factory=list)
+    yaml: dict[str, list[YamlDoc]] = field(default_factory=dict)
+
+
+def plan_units(root: Path, *, only: list[str] | None = None) -> tuple[list[Unit], Loaded]:
+    """Discover what to lint under root (or only the given root-relative files) and group it by build context."""
+    from quayside.check import discover
+
+    loaded = Loaded()
+    if only is None:
+        found = discover.walk(root)
+        dockerfiles, compose_files, k8s_files = found.dockerfiles, found.compose, found.k8s
+    else:
+        dockerfiles = [rel for rel in only if not discover.is_compose_name(Path(rel).name) and not rel.endswith((".yaml", ".yml"))]
+        compose_files = [rel for rel in only if rel not in dockerfiles and _looks_like_compose(root, rel, loaded)]
+        k8s_files = [rel for rel in only if rel not in dockerfiles and rel not in compose_files]
+    # compose files anywhere tie Dockerfiles to their contexts (also for a Dockerfile given alone)
+    all_compose = compose_files if only is None else sorted(set(compose_files) | set(discover.walk(root).compose))
+    builds: dict[str, str] = {}  # Dockerfile → context
+    built_by: dict[str, list[str]] = {}  # Dockerfile → compose files that build it
+    for rel in all_compose:
+        for doc in _yaml_once(root, rel, loaded):
+            for context, dockerfile in discover.compose_builds(rel, doc.data):
+                builds.setdefault(dockerfile, context)
+                built_by.setdefault(dockerfile, []).append(rel)
+    units: dict[str, Unit] = {".": Unit(".", platform=only is None)}
+    for rel in dockerfiles:
+        context = builds.get(rel) or discover.guess_context(root, rel, _read(root, rel, loaded) or "")
+        unit = units.setdefault(context, Unit(context))
+        unit.dockerfiles.append(rel)
+        unit.compose += [c for c in built_by.get(rel, []) if c not in unit.compose and c in compose_files]
+    linted = {c for unit in units.values() for c in unit.compose}
+    for rel in compose_files:
+        if rel not in linted:  # builds nothing found here: linted with the folder it is in (or the nearest above)
+            _nearest(units, posixpath.dirname(rel) or ".").compose.append(rel)
+    for rel in k8s_files:
+        _nearest(units, posixpath.dirname(rel) or ".").k8s.append(rel)
+    return [u for u in units.values() if u.dockerfiles or u.compose or u.k8s or u.platform], loaded
+
+
+def _nearest(units: dict[str, Unit], directory: str) -> Unit:
+    while directory not in units:
+        directory = posixpath.dirname(directory) or "."
+    return units[directory]
+
+
+def _looks_like_compose(root: Path, rel: str, loaded: Loaded) -> bool:
+    """A YAML file given by name is compose when it has a `services` mapping (its name may be anything)."""
+    from quayside.check import discover
+
+    if discover.is_compose_name(Path(rel).name):
+        return True
+    docs = _yaml_once(root, rel, loaded)
+    return any(isinstance(d.data, dict) and isinstance(d.data.get("services"), dict) and "apiVersion" not in d.data for d in docs)
+
+
+def _yaml_once(root: Path, rel: str, loaded: Loaded) -> list[YamlDoc]:
+    if rel not in loaded.yaml:
+        loaded.yaml[rel] = _load_yaml(root, rel, loaded)
+    return loaded.yaml[rel]
+
+
+def load_context(root: Path, *, only: list[str] | None = None, unit: Unit | None = None, loaded: Loaded | None = None) -> CheckContext:
+    """Read one unit (a build context and its files) of the folder at root; without a unit, the folder's own
+    (its Dockerfiles at the top, `only` restricting them)."""
+    if unit is None or loaded is None:
+        units, loaded = plan_units(root, only=only)
+        unit = next((u for u in units if u.context == "."), units[0] if units else Unit(".", platform=True))
+    context_root = root if unit.context == "." else root / unit.context
+    ctx = CheckContext(root=context_root, platform=unit.platform)
+    for rel in unit.dockerfiles:
+        text = _read(root, rel, loaded)
         if text is not None:
             ctx.dockerfiles.append(parse(text, rel))
-    if (root / ".dockerignore").is_file():
-        text = _read(root, ".dockerignore", ctx)
+    ignore_rel = posixpath.join(unit.context, ".dockerignore") if unit.context != "." else ".dockerignore"
+    if (root / ignore_rel).is_file():
+        text = _read(root, ignore_rel, loaded)
         if text is not None:
-            ctx.dockerignore = parse_dockerignore(".dockerignore", text)
-    for name in COMPOSE_NAMES + STACK_NAMES:
-        if (root / name).is_file():
-            ctx.compose.extend(_load_yaml(root, name, ctx))
-    for directory in K8S_DIRS:
-        base = root / directory
-        if base.is_dir():
-            for path in sorted(base.rglob("*.y*ml")):
-                if path.is_file() and path.suffix in (".yaml", ".yml"):
-                    docs = _load_yaml(root, path.relative_to(root).as_posix(), ctx)
-                    ctx.k8s.extend(d for d in docs if isinstance(d.data, dict) and "apiVersion" in d.data and "kind" in d.data)
+            ctx.dockerignore = parse_dockerignore(ignore_rel, text)
+    for rel in unit.compose:
+        ctx.compose.extend(_yaml_once(root, rel, loaded))
+    for rel in unit.k8s:
+        ctx.k8s.extend(d for d in _yaml_once(root, rel, loaded) if isinstance(d.data, dict) and "apiVersion" in d.data and "kind" in d.data)
+    wanted = {*unit.dockerfiles, *unit.compose, *unit.k8s, ignore_rel}
+    ctx.texts.update({rel: text for rel, text in loaded.texts.items() if rel in wanted})
+    ctx.load_errors.extend(e for e in loaded.load_errors if e[0] in wanted)
     try:
-        ctx.project = inspect_project(root)
+        ctx.project = inspect_project(context_root)
     except QuaysideError as exc:
         ctx.project_problem = str(exc)
     return ctx

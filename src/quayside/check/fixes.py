@@ -72,7 +72,7 @@ def fix_until_stable(root: Path, *, only: list[str] | None, config: CheckConfig,
     from quayside.check import run_check
 
     result = run_check(root, only=only, config=config)
-    plan = plan_fixes(root, result.findings, result.context.texts, unsafe=unsafe)
+    plan = plan_fixes(root, result.findings, result.texts, unsafe=unsafe)
     fixed = 0
     for _ in range(MAX_PASSES):
         if not plan.writes:
@@ -80,5 +80,5 @@ def fix_until_stable(root: Path, *, only: list[str] | None, config: CheckConfig,
         apply_writes(plan.writes, root=root)
         fixed += len(plan.applied)
         result = run_check(root, only=only, config=config)
-        plan = plan_fixes(root, result.findings, result.context.texts, unsafe=unsafe)
+        plan = plan_fixes(root, result.findings, result.texts, unsafe=unsafe)
     return FixOutcome(result, fixed, len(plan.unsafe))

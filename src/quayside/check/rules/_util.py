@@ -10,6 +10,7 @@ from typing import Any
 
 from quayside.check.command import Command, Server, effective_command, find_server, split_words
 from quayside.check.context import DB_IMAGES, PROXY_IMAGES, CheckContext, YamlDoc
+from quayside.check.discover import compose_builds
 from quayside.check.dockerfile import Dockerfile, Instruction, Stage
 from quayside.check.model import TextEdit
 
@@ -104,17 +105,11 @@ def is_third_party(image: str) -> bool:
     return any(name == i or name.endswith("/" + i) for i in DB_IMAGES + PROXY_IMAGES)
 
 
-def builds_from(service: Any, dockerfile: str) -> bool:
-    """The compose service is built from this Dockerfile at the project root."""
-    build = service.get("build")
-    if isinstance(build, str):
-        return build.rstrip("/") in (".", "") and dockerfile == "Dockerfile"
-    if isinstance(build, dict):
-        context = str(build.get("context", ".")).rstrip("/") or "."
-        return context == "." and str(build.get("dockerfile", "Dockerfile")) == dockerfile
-    return False
+def builds_from(doc: YamlDoc, service: Any, dockerfile: str) -> bool:
+    """The compose service (in doc) is built from this Dockerfile (a path relative to the folder checked)."""
+    return any(built == dockerfile for _, built in compose_builds(doc.path, {"services": {"s": service}}))
 
 
 def app_services(ctx: CheckContext, dockerfile: str) -> list[tuple[YamlDoc, str, Any]]:
     """The compose services that run the image this Dockerfile builds."""
-    return [(doc, name, svc) for doc, name, svc in ctx.compose_services() if builds_from(svc, dockerfile)]
+    return [(doc, name, svc) for doc, name, svc in ctx.compose_services() if builds_from(doc, svc, dockerfile)]

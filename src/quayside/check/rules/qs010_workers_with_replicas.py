@@ -4,13 +4,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from quayside.check.command import find_server, server_workers, split_words, stage_env
-from quayside.check.context import CheckContext
+from quayside.check.context import CheckContext, dig
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import app_services, final_servers
 
 
 def _cpus(service: Any) -> float | None:
-    value = service.get("cpus") or (((service.get("deploy") or {}).get("resources") or {}).get("limits") or {}).get("cpus")
+    value = service.get("cpus") or dig(service, "deploy", "resources", "limits", "cpus")
     try:
         return float(value) if value is not None else None
     except (TypeError, ValueError):

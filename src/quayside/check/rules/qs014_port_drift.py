@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from quayside.check.command import server_port, stage_env, url_ports
-from quayside.check.context import CheckContext, platform_ports
+from quayside.check.context import CheckContext, dig, platform_ports
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import app_services, chain_instructions, compose_health_test, final_servers, is_third_party
 
@@ -81,7 +81,7 @@ class PortDrift(Rule):
                             yield self.at_line(doc.path, doc.line_of(svc["healthcheck"], "test"), 1,
                                                f"service {name}: the health check asks port {p}, the server listens on {port}")
             yield from self._k8s(ctx, port)
-            for path, line, platform_port, what in platform_ports(ctx):
+            for path, line, platform_port, what in platform_ports(ctx) if ctx.platform else []:
                 if platform_port != port:
                     yield self.at_line(path, line, 1, f"{what} is {platform_port}, but the server listens on {port}: "
                                                       "the platform sends traffic where nothing answers")
@@ -99,13 +99,13 @@ class PortDrift(Rule):
                 yield self.at_line(doc.path, doc.line_of(container, "ports"), 1, f"containerPort {numbers} but the server listens on {port}")
             for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
                 probe = container.get(probe_name) or {}
-                target = (probe.get("httpGet") or probe.get("tcpSocket") or {}).get("port")
+                target = dig(probe, "httpGet", "port") or dig(probe, "tcpSocket", "port")
                 value = named.get(str(target), target) if not isinstance(target, int) else target
                 if isinstance(value, int) and value != port:
                     yield self.at_line(doc.path, doc.line_of(container, probe_name), 1, f"{probe_name} asks port {value}, the server listens on {port}")
         for doc, svc in ctx.k8s_objects("Service"):
-            for entry in ((svc.get("spec") or {}).get("ports") or []):
+            for entry in dig(svc, "spec", "ports") or []:
                 target = entry.get("targetPort", entry.get("port")) if isinstance(entry, dict) else None
                 value = named.get(str(target), target) if not isinstance(target, int) else target
-                if isinstance(value, int) and value != port and not re.search(r"postgres|db|redis", str((svc.get("metadata") or {}).get("name", ""))):
+                if isinstance(value, int) and value != port and not re.search(r"postgres|db|redis", str(dig(svc, "metadata", "name") or "")):
                     yield self.at_line(doc.path, doc.line_of(entry), 1, f"Service targetPort {value}, the server listens on {port}")

@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from quayside.check.context import CheckContext
+from quayside.check.context import CheckContext, dig
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import app_services, chain_instructions, compose_health_test, final_stages, is_third_party
 from quayside.inspection import ProjectInfo
@@ -78,6 +78,6 @@ class ProbePath(Rule):
             if is_third_party(str(container.get("image", ""))):
                 continue
             for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
-                path = ((container.get(probe_name) or {}).get("httpGet") or {}).get("path")
+                path = dig(container, probe_name, "httpGet", "path")
                 if isinstance(path, str) and not served(project, path.split("?")[0]):
                     yield self.at_line(doc.path, doc.line_of(container, probe_name), 1, f"{probe_name} asks {path}, which the app does not serve")

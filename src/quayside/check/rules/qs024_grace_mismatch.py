@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from quayside.check.context import CheckContext
+from quayside.check.context import CheckContext, dig
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import final_servers
 
@@ -71,11 +71,11 @@ class GraceMismatch(Rule):
         for doc, obj, container in ctx.k8s_containers():
             if obj.get("kind") not in ("Deployment", "StatefulSet"):
                 continue
-            pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+            pod = dig(obj, "spec", "template", "spec") or {}
             grace = pod.get("terminationGracePeriodSeconds")
             if isinstance(grace, (int, float)) and grace < needed:
                 yield self.at_line(doc.path, doc.line_of(pod, "terminationGracePeriodSeconds"), 1,
                                    f"terminationGracePeriodSeconds {grace} is shorter than the {needed:g}s the server needs")
-            if ingress and not ((container.get("lifecycle") or {}).get("preStop")):
+            if ingress and not dig(container, "lifecycle", "preStop"):
                 yield self.at_line(doc.path, doc.line_of(container), 1,
                                    f"container {container.get('name')} behind an Ingress has no preStop delay: requests arrive while it shuts down")

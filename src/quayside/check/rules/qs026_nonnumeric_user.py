@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from quayside.check.context import CheckContext
+from quayside.check.context import CheckContext, dig
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import chain_instructions, final_stages
 
@@ -11,7 +11,7 @@ from quayside.check.rules._util import chain_instructions, final_stages
 def _security(obj: Any, container: Any) -> tuple[bool, bool]:
     """(runAsNonRoot demanded, runAsUser given) for a container, pod-level settings included."""
     spec = obj.get("spec") or {}
-    pod = spec if obj.get("kind") == "Pod" else ((spec.get("template") or {}).get("spec") or {})
+    pod = spec if obj.get("kind") == "Pod" else (dig(spec, "template", "spec") or {})
     pod_ctx = pod.get("securityContext") or {}
     ctr_ctx = container.get("securityContext") or {}
     non_root = ctr_ctx.get("runAsNonRoot", pod_ctx.get("runAsNonRoot")) is True
@@ -64,5 +64,5 @@ class NonNumericUser(Rule):
             user = users[-1].rest.strip().split(":", 1)[0]
             if user and not user.isdigit() and not user.startswith("$"):
                 doc, obj, _container = demanding[0]
-                yield self.at(df.path, users[-1], f"USER {user} is a name, and {obj.get('kind')} {(obj.get('metadata') or {}).get('name')} "
+                yield self.at(df.path, users[-1], f"USER {user} is a name, and {obj.get('kind')} {dig(obj, 'metadata', 'name')} "
                               f"({doc.path}) demands runAsNonRoot without runAsUser: the kubelet refuses to start it")
