@@ -20,14 +20,30 @@ from support.projects import EXAMPLES, copy_project
 
 pytestmark = pytest.mark.docker
 
-SECRETS = ["app/id_rsa", "app/.npmrc", "app/server.key", "app/credentials", "app/.envrc", "app/dev.db", ".pypirc"]
+# what each file holds when it is a real secret (fake values): check reads env, PEM and registry files to tell
+SECRETS = {
+    "app/id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\nfake-key-for-tests\n-----END OPENSSH PRIVATE KEY-----\n",
+    "app/.npmrc": "//registry.npmjs.org/:_authToken=fake-token-for-tests\n",
+    "app/server.key": "-----BEGIN PRIVATE KEY-----\nfake-key-for-tests\n-----END PRIVATE KEY-----\n",
+    "app/credentials": "[default]\naws_secret_access_key = fake-secret-for-tests\n",
+    "app/.envrc": "export API_TOKEN=fake-token-for-tests\n",
+    "app/dev.db": "SQLite format 3\n",
+    ".pypirc": "[pypi]\nusername = __token__\npassword = fake-token-for-tests\n",
+}
+# named like secrets, holding none: public settings, a certificate, a public key (the real corpus's false alarms)
+NOT_SECRETS = {
+    "app/.env.development": "VITE_API_URL=http://localhost:8000\nDEBUG=true\n",
+    "app/ca.pem": "-----BEGIN CERTIFICATE-----\nfake-certificate\n-----END CERTIFICATE-----\n",
+    "app/repo.gpg.key": "-----BEGIN PGP PUBLIC KEY BLOCK-----\nfake-public-key\n-----END PGP PUBLIC KEY BLOCK-----\n",
+    "app/.npmrc.example": "registry=https://registry.npmjs.org/\n",
+}
 OLD_DOCKERIGNORE = "**/.env\n**/.env.*\n!**/.env.example\n**/.venv\n**/.git\n**/__pycache__\n"
 
 
 def _project(tmp_path):
     project = copy_project(EXAMPLES / "guide-app", tmp_path)
-    for name in SECRETS:
-        (project / name).write_text("secret\n")
+    for name, content in {**SECRETS, **NOT_SECRETS}.items():
+        (project / name).write_text(content)
     return project
 
 
@@ -56,6 +72,8 @@ def test_check_names_each_secret_file_a_copy_would_include(tmp_path):
     assert ".pypirc (a PyPI credentials file)" in findings[0].message
     assert "app/.envrc (a direnv file)" in findings[0].message
     assert f"and {len(SECRETS) - 3} more" in findings[0].message
+    # the same names holding no secret are not counted (the count above would be off) nor named
+    assert not any(name in findings[0].message for name in NOT_SECRETS)
 
 
 def test_secret_files_are_absent_from_the_built_image(tmp_path):

@@ -28,6 +28,7 @@ PROXY_IMAGES = ("traefik", "nginx", "caddy", "haproxy", "envoyproxy/envoy")
 
 
 _PRODUCTION_NAME = re.compile(r"(?i)(^|[._-])(prod|production|live|release|deploy|stack)([._-]|$)")
+_DEVELOPMENT_FOLDER = re.compile(r"(?i)(^|/)(tests?|testing|e2e|regtest|examples?|demos?|fixtures|dev|development|local)(/|$)")
 _DEVELOPMENT_NAME = re.compile(r"(?i)(^|[._-])(dev|devel|development|local|test|tests|testing|ci|e2e|debug|override)([._-]|$)")
 
 
@@ -35,6 +36,9 @@ def compose_purpose(doc_path: str, data: Any) -> tuple[bool, str]:
     """(meant for production?, why), from the compose file's name, then its content: a file that restarts its
     services and mounts no source over the code it builds reads as a deployment; otherwise as development."""
     name = posixpath.basename(doc_path).rsplit(".", 1)[0]
+    folder = _DEVELOPMENT_FOLDER.search(posixpath.dirname(doc_path))
+    if folder:
+        return False, f"it is under {folder.group(2)}/ (tests, examples or development)"
     if _PRODUCTION_NAME.search(name):
         return True, f"its name ({posixpath.basename(doc_path)}) says production"
     if _DEVELOPMENT_NAME.search(name):
@@ -64,6 +68,11 @@ def _mounts_source(volumes: Any) -> bool:
         if source.startswith((".", "/", "~", "$")) and "ro" not in mode.split(","):
             return True
     return False
+
+
+def manifest_for_tests(doc_path: str) -> bool:
+    """A Kubernetes manifest under a tests, examples or development folder: not what runs in production."""
+    return bool(_DEVELOPMENT_FOLDER.search(posixpath.dirname(doc_path)))
 
 
 def dig(node: Any, *keys: str) -> Any:

@@ -27,6 +27,7 @@ class ProjectInfo:
     health_path: Decided[str | None]
     ready_path: Decided[str | None]
     routes: tuple[Route, ...]
+    routes_complete: bool = True  # False: some routers or prefixes could not be read statically
 
     @property
     def layout(self) -> str:
@@ -66,6 +67,7 @@ class ProjectInfo:
             "openapi_url": app.openapi_url,
             "docs_url": app.docs_url,
             "routes": [{"method": r.method, "path": r.path, "file": r.file, "line": r.line} for r in self.routes],
+            "routes_complete": self.routes_complete,
             "sources": {name: d.source for name, d in decisions.items()},
             "reasons": {name: d.reason for name, d in decisions.items()},
         }
@@ -98,4 +100,5 @@ def inspect_project(path: Path) -> ProjectInfo:
         health_path=found.health_path,
         ready_path=found.ready_path,
         routes=found.routes,
+        routes_complete=found.routes_complete,
     )

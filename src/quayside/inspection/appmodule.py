@@ -32,10 +32,10 @@ class RouteDecl:
 
 @dataclass
 class RouterDecl:
-    prefix: str
+    prefix: str | None  # None: set from something not read statically (a setting, a call)
     routes: list[RouteDecl] = field(default_factory=list)
-    # (how the included router is named in this module, prefix given to include_router)
-    includes: list[tuple[ast.expr, str]] = field(default_factory=list)
+    # (how the included router is named in this module, prefix given to include_router; None as above)
+    includes: list[tuple[ast.expr, str | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -201,10 +201,10 @@ def analyse_module(tree: ast.Module) -> ModuleFacts:
                 if factory.inner_variable and factory.inner_variable not in routers:
                     aliases[factory.inner_variable] = target
             elif names.is_router_ref(value.func):
-                prefix = ""
+                prefix: str | None = ""
                 for kw in value.keywords:
                     if kw.arg == "prefix":
-                        prefix = _const_str(kw.value) or ""
+                        prefix = _const_str(kw.value)
                 routers[target] = RouterDecl(prefix=prefix)
 
     def owner(name: str) -> str:
@@ -231,10 +231,10 @@ def analyse_module(tree: ast.Module) -> ModuleFacts:
             and owner(walked.func.value.id) in routers
             and walked.args
         ):
-            prefix = ""
+            include_prefix: str | None = ""
             for kw in walked.keywords:
                 if kw.arg == "prefix":
-                    prefix = _const_str(kw.value) or ""
-            routers[owner(walked.func.value.id)].includes.append((walked.args[0], prefix))
+                    include_prefix = _const_str(kw.value)
+            routers[owner(walked.func.value.id)].includes.append((walked.args[0], include_prefix))
 
     return ModuleFacts(apps=apps, routers=routers, imports=imports, on_event_apps=on_event_apps)

@@ -7,7 +7,6 @@ names inside `src/` packages; then, as a last resort, a scan of the project's ow
 from __future__ import annotations
 
 import ast
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -60,6 +59,7 @@ class AppLocation:
 class Discovery:
     app: Decided[AppLocation]
     routes: tuple[Route, ...]
+    routes_complete: bool
     lifespan: Decided[bool]
     health_path: Decided[str | None]
     ready_path: Decided[str | None]
@@ -256,8 +256,12 @@ def _discover(reader: _Reader) -> Decided[AppLocation]:
     )
 
 
-def _collect_routes(reader: _Reader, app: AppLocation) -> list[Route]:
+def _collect_routes(reader: _Reader, app: AppLocation) -> tuple[list[Route], bool]:
+    """The app's routes, and whether that list is complete: False when an included router or a prefix could
+    not be read statically (a router from a package's __init__, a prefix from settings), so a path missing
+    from the list may still be served."""
     root = reader.root
+    complete = [True]
     import_roots = [root / app.import_root] if app.import_root != "." else [root]
     routes: list[Route] = []
     seen: set[tuple[Path, str]] = set()
@@ -275,20 +279,30 @@ def _collect_routes(reader: _Reader, app: AppLocation) -> list[Route]:
         return None
 
     def walk_router(file: Path, variable: str, prefix: str, depth: int) -> None:
-        if (file, variable) in seen or depth > 4:
+        if (file, variable) in seen:
+            return
+        if depth > 4:
+            complete[0] = False
             return
         seen.add((file, variable))
         facts = reader.facts(file)
         router = facts.routers.get(variable)
         if router is None:
+            complete[0] = False
             return
-        base = prefix + router.prefix
+        if router.prefix is None:
+            complete[0] = False
+        base = prefix + (router.prefix or "")
         for r in router.routes:
             routes.append(Route(r.method, base + r.path, reader.rel(file), r.line))
         for expr, include_prefix in router.includes:
+            if include_prefix is None:
+                complete[0] = False
             target = _included_router(file, facts, expr)
             if target:
-                walk_router(target[0], target[1], base + include_prefix, depth + 1)
+                walk_router(target[0], target[1], base + (include_prefix or ""), depth + 1)
+            else:
+                complete[0] = False
 
     def _included_router(file: Path, facts: ModuleFacts, expr: ast.expr) -> tuple[Path, str] | None:
         # router defined here, `from .x import router`, or `from . import x` + `x.router`
@@ -309,9 +323,11 @@ def _collect_routes(reader: _Reader, app: AppLocation) -> list[Route]:
         return None
 
     # a broken module the app includes: routes stay partial, the app itself was read fine
-    with contextlib.suppress(UserInputError):
+    try:
         walk_router(root / app.file, app.variable, "", 0)
-    return routes
+    except UserInputError:
+        complete[0] = False
+    return routes, complete[0]
 
 
 def _pick_path(routes: list[Route], preferred: tuple[str, ...], kind: str) -> Decided[str | None]:
@@ -330,7 +346,7 @@ def _pick_path(routes: list[Route], preferred: tuple[str, ...], kind: str) -> De
 def discover(root: Path, entrypoint: str | None) -> Discovery:
     reader = _Reader(root)
     app = _from_entrypoint(reader, entrypoint) if entrypoint else _discover(reader)
-    routes = _collect_routes(reader, app.value)
+    routes, routes_complete = _collect_routes(reader, app.value)
     facts = reader.facts(root / app.value.file)
     on_event = app.value.variable in facts.on_event_apps
     if app.value.lifespan:
@@ -342,6 +358,7 @@ def discover(root: Path, entrypoint: str | None) -> Discovery:
     return Discovery(
         app=app,
         routes=tuple(routes),
+        routes_complete=routes_complete,
         lifespan=lifespan,
         health_path=_pick_path(routes, HEALTH_PATHS, "liveness"),
         ready_path=_pick_path(routes, READY_PATHS, "readiness"),

@@ -38,8 +38,8 @@ class UnpinnedBase(Rule):
                 if image.lower() == "scratch" or (named is not None and named.index < stage.index):
                     continue
                 name, tag, digest = image_tag(image)
-                if digest:
-                    continue
+                if digest or not name or "$" in image:
+                    continue  # pinned by digest, or chosen at build time (an ARG without a default)
                 if not tag:
                     via = f" ({stage.base} after ARG substitution)" if stage.base != image else ""
                     yield self.at(df.path, stage.from_instruction, f"{name} has no tag{via}: it means `latest`, which moves")

@@ -1,11 +1,24 @@
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Iterator
 
 from quayside.build import DEPENDENCY_COMMAND
 from quayside.check.context import CheckContext
+from quayside.check.dockerfile import Instruction
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import BROAD_SOURCES, DEPENDENCY_FILES, copy_sources
+
+
+def _used_by_install(copy: Instruction, sources: list[str], run: str) -> bool:
+    """The install step names what this COPY brought in (its destination, or a copied file by name)."""
+    if any(s in BROAD_SOURCES for s in sources):
+        return False
+    argv = copy.exec_form or copy.rest.split()
+    destination = argv[-1].rstrip("/") if argv else ""
+    names = {destination, *(posixpath.basename(s.rstrip("/")) for s in sources)} - {"", ".", "/"}
+    return any(re.search(r"(^|[\s/=])" + re.escape(name) + r"(/|\s|$|\))", run) for name in names)
 
 
 def _is_source(ctx: CheckContext, source: str) -> bool:
@@ -57,6 +70,8 @@ class CacheOrder(Rule):
                             early_copies.append((ins, sources))
                     elif ins.keyword == "RUN" and DEPENDENCY_COMMAND.search(ins.args):
                         for copy, sources in early_copies:
+                            if _used_by_install(copy, sources, ins.args):
+                                continue  # a local package the step installs, or a helper it runs: it must come first
                             yield self.at(df.path, copy, f"{', '.join(sources)} copied before the dependency install on line {ins.line}: "
                                           "every code change reinstalls every dependency")
                         break

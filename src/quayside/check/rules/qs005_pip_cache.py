@@ -12,8 +12,22 @@ from quayside.check.rules._util import PIP_INSTALL, insert_after
 _PIP_INSTALL_WORD = re.compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
 
 
-def _has_pip_cache_mount(ins: Instruction) -> bool:
-    return any("type=cache" in v and re.search(r"target=[^,]*(\.cache/pip|\.cache)(,|$|/)", v) for v in ins.flag_values("mount"))
+_TRUTHY_NO_CACHE = re.compile(r"\bPIP_NO_CACHE_DIR=(?![\"']?(?:0|false|no|off)?[\"']?(\s|$))", re.IGNORECASE)
+# pip takes any unambiguous prefix of an option: --no-cache is --no-cache-dir
+_NO_CACHE_OPTION = re.compile(r"--no-cache(-dir)?(?=[\s=\\]|$)")
+_CACHE_REMOVED = re.compile(r"\bpip3? cache (purge|remove)\b|\brm\s+(-\w+\s+)*\S*\.cache(/pip)?/?(\s|$|;|&)")
+
+
+def _has_pip_cache_mount(ins: Instruction, cache_dir: str | None) -> bool:
+    """A cache or tmpfs mount over pip's cache: ~/.cache(/pip), or PIP_CACHE_DIR where the stage sets it."""
+    for value in ins.flag_values("mount"):
+        kinds = dict(part.split("=", 1) for part in value.split(",") if "=" in part)
+        target = kinds.get("target") or kinds.get("dst") or kinds.get("destination") or ""
+        if kinds.get("type") not in ("cache", "tmpfs"):
+            continue
+        if re.search(r"\.cache(/pip)?/?$", target) or (cache_dir and target.rstrip("/") == cache_dir.rstrip("/")):
+            return True
+    return False
 
 
 @register
@@ -57,10 +71,11 @@ class PipCache(Rule):
                     continue
                 for ins in stage.find("RUN"):
                     segments = [m.group(0) for m in PIP_INSTALL.finditer(ins.args)]
-                    if not segments or _has_pip_cache_mount(ins):
+                    if not segments or _has_pip_cache_mount(ins, env.get("PIP_CACHE_DIR")):
                         continue
                     text = ins.args + "".join(h.body for h in ins.heredocs)
-                    if "--no-cache-dir" in text:
+                    # the option, the variable set for the command (inline or exported), or the cache removed after
+                    if _NO_CACHE_OPTION.search(text) or _TRUTHY_NO_CACHE.search(text) or _CACHE_REMOVED.search(text):
                         continue
                     edits = tuple(insert_after(df, ins, _PIP_INSTALL_WORD, " --no-cache-dir"))
                     fix = Fix("add --no-cache-dir", edits) if edits else None

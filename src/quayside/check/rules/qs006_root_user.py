@@ -6,6 +6,18 @@ from quayside.check.context import CheckContext
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import chain_instructions, final_stages
 
+# Base images that already run as a user of their own, or whose entrypoint starts as root only to drop to one
+# (the official database images use gosu); a Dockerfile built FROM them inherits that.
+NON_ROOT_BASES = ("postgres", "postgis/postgis", "mysql", "mariadb", "redis", "mongo", "rabbitmq", "elasticsearch",
+                  "pypiserver/pypiserver", "nginxinc/nginx-unprivileged", "bitnami/")
+
+
+def _drops_root(base: str) -> bool:
+    name = base.lower().split("@", 1)[0]
+    name = name.removeprefix("docker.io/").removeprefix("library/")
+    repository = name.rsplit(":", 1)[0] if ":" in name.rsplit("/", 1)[-1] else name
+    return "nonroot" in name or any(repository == b or (b.endswith("/") and repository.startswith(b)) for b in NON_ROOT_BASES)
+
 
 @register
 class RootUser(Rule):
@@ -36,7 +48,7 @@ class RootUser(Rule):
         for df, stage in final_stages(ctx):
             users = chain_instructions(df, stage, "USER")
             if not users:
-                if "nonroot" in df.external_base(stage):
+                if _drops_root(df.external_base(stage)):
                     continue
                 yield self.at(df.path, stage.from_instruction, "no USER in the final stage: the container runs as root")
                 continue

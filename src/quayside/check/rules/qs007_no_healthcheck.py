@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from quayside.check.command import effective_command, find_server
 from quayside.check.context import CheckContext
+from quayside.check.dockerfile import Dockerfile, Stage
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import app_services, chain_instructions, final_stages
 
@@ -42,5 +44,15 @@ class NoHealthcheck(Rule):
                 continue
             if any(c.get("livenessProbe") or c.get("readinessProbe") for _, _, c in ctx.k8s_containers()):
                 continue
+            if not _serves(df, stage):
+                continue  # a one-shot tool, a test or a worker image: nothing to probe over the network
             where = checks[-1] if checks else stage.from_instruction
             yield self.at(df.path, where, "no HEALTHCHECK, and no compose health check or Kubernetes probe for this image")
+
+
+def _serves(df: Dockerfile, stage: Stage) -> bool:
+    """The image serves over the network: it EXPOSEs a port, or its command starts a known server."""
+    if chain_instructions(df, stage, "EXPOSE"):
+        return True
+    command = effective_command(df, stage)
+    return command is not None and find_server(command.words()) is not None

@@ -1,12 +1,62 @@
 from __future__ import annotations
 
+import ast
+import pathlib
 from collections.abc import Iterator
 
+from quayside.check.command import Server, split_words, stage_env
 from quayside.check.context import CheckContext
+from quayside.check.dockerfile import Dockerfile, Stage
 from quayside.check.model import Finding, Fix, Rule, Severity, register
 from quayside.check.rules._util import final_servers, fixable_cmd, replace_exec_form
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+UNKNOWN = "?"
+GUNICORN_DEFAULT_CONFIG = "gunicorn.conf.py"  # read from the working directory when no -c is given
+
+
+def _configured_host(ctx: CheckContext, df: Dockerfile, stage: Stage, server: Server) -> str | None:
+    """The address the server binds, from its options, then where each server also reads it: uvicorn's
+    UVICORN_HOST, gunicorn's GUNICORN_CMD_ARGS and config file (`bind = ...`). UNKNOWN when it is set
+    somewhere quayside cannot read (a config file outside the build context, a variable)."""
+    env = stage_env(df, stage)
+    if server.kind not in ("gunicorn", "hypercorn"):
+        return server.option("--host") or env.get("UVICORN_HOST") if server.kind == "uvicorn" else server.option("--host")
+    bind = server.option("--bind", "-b")
+    if bind is None and server.kind == "gunicorn":
+        extra = Server("gunicorn", split_words(env.get("GUNICORN_CMD_ARGS", "")))
+        bind = extra.option("--bind", "-b")
+        if bind is None:
+            bind = _gunicorn_config_bind(ctx, server.option("--config", "-c"))
+    if bind is None:
+        return None
+    if bind == UNKNOWN or "$" in bind:
+        return UNKNOWN
+    return bind.rsplit(":", 1)[0] if not bind.startswith("unix:") else "unix"
+
+
+def _gunicorn_config_bind(ctx: CheckContext, config: str | None) -> str | None:
+    """`bind` from a gunicorn config file in the build context (`-c file.py`, or gunicorn.conf.py by default)."""
+    name = config or GUNICORN_DEFAULT_CONFIG
+    if name.startswith(("python:", "file:")):
+        name = name.split(":", 1)[1]
+        if config and config.startswith("python:"):
+            return UNKNOWN  # a module on sys.path: not read here
+    candidates = [ctx.root / name.lstrip("/"), ctx.root / pathlib.PurePosixPath(name).name]
+    path = next((c for c in candidates if c.is_file()), None)
+    if path is None:
+        return UNKNOWN if config else None
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, ValueError, RecursionError):
+        return UNKNOWN
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "bind" for t in node.targets):
+            value = node.value
+            if isinstance(value, (ast.List, ast.Tuple)) and value.elts:
+                value = value.elts[0]
+            return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else UNKNOWN
+    return None
 
 
 @register
@@ -46,7 +96,9 @@ class DevServer(Rule):
             if "--reload" in server.args:
                 problems.append("--reload restarts on file changes")
                 argv = [a for a in argv if a != "--reload"]
-            host = server.option("--host") if server.kind not in ("gunicorn", "hypercorn") else (server.option("--bind", "-b") or "").rsplit(":", 1)[0] or None
+            host = _configured_host(ctx, df, _stage, server)
+            if host == UNKNOWN:
+                host = "0.0.0.0"  # set where quayside cannot read it: no claim either way
             if host in LOOPBACK:
                 problems.append(f"it binds {host}, unreachable from outside the container")
             elif host is None and server.kind in ("uvicorn", "gunicorn", "hypercorn"):

@@ -7,15 +7,17 @@ from quayside.check.context import CheckContext
 from quayside.check.model import Finding, Fix, FixSafety, Rule, Severity, register
 from quayside.check.rules._util import final_commands, fixable_cmd, replace_exec_form
 
-WRAPPERS = {"uv", "poetry", "pipenv", "pdm", "hatch", "rye"}
+# `poetry run` and `pipenv run` exec the command on POSIX (the server becomes PID 1, nothing is synced): not these
+WRAPPERS = {"uv", "pdm", "hatch", "rye"}
 
 
 @register
 class WrapperRunner(Rule):
-    """`uv run`, `poetry run`, `pipenv run` (and friends) as the container command.
+    """`uv run`, `pdm run`, `hatch run` or `rye run` as the container command.
 
     ## Why
-    The wrapper stays PID 1 between Docker and the server. It may re-resolve or even sync the environment
+    The wrapper stays PID 1 between Docker and the server (`poetry run` and `pipenv run` replace themselves
+    with the command on Linux, so they are not flagged). It may re-resolve or even sync the environment
     at every start (`uv run` does by default), which writes to a read-only filesystem, needs the network,
     slows the start and can change the dependencies you tested. The virtualenv is already built into the
     image.

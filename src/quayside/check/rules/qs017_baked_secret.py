@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from quayside.check.context import CheckContext, DockerIgnore, parse_dockerignore
 from quayside.check.dockerfile import parse_key_values
@@ -12,7 +13,11 @@ from quayside.secretfiles import ALLOWED, SECRET_PATTERNS
 SECRET_NAME = re.compile(r"(?i)(secret|passw(or)?d|passwd|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)")
 SECRET_VALUE = re.compile(r"(AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|sk-[A-Za-z0-9_-]{20,}|xox[abp]-[A-Za-z0-9-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY-----)")
 URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@\s/]+)@")
-NOT_A_SECRET_NAME = re.compile(r"(?i)_(file|path|url|uri|endpoint|host|port|name|header|ttl|expires?\w*|length|algorithm|type|dir)$")
+NOT_A_SECRET_NAME = re.compile(r"(?i)(_(file|path|url|uri|endpoint|host|port|name|header|ttl|expires?\w*|length|algorithm|type|dir"
+                               r"|tokens|count|limit|size|len)$|^max_)")
+CONTENT_LIMIT = 64 * 1024  # a secret file is small; a larger one is judged by its name alone
+_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----")
+_CREDENTIAL_LINE = re.compile(r"(?im)^\s*(//\S+:)?(_authToken|_auth|_password|password|login)\s*[=:\s]\s*(?![\"']?\$\{)\S+")
 # the same list the generated .dockerignore keeps out; a negated entry there (.env.example) is allowed back in
 _SECRET_REGEXES = [(parse_dockerignore("", pattern).patterns[0][1], what) for pattern, what in SECRET_PATTERNS]
 _ALLOWED = parse_dockerignore("", "\n".join(a.removeprefix("!") for a in ALLOWED))
@@ -85,7 +90,7 @@ class BakedSecret(Rule):
             if not any(prefix == "" or rel.startswith(prefix) or rel + "/" == prefix for prefix in prefixes):
                 continue
             what = next((what for regex, what in _SECRET_REGEXES if regex.fullmatch(rel)), None)
-            if what is not None and not ignore.excludes(rel) and not _ALLOWED.excludes(rel):
+            if what is not None and not ignore.excludes(rel) and not _ALLOWED.excludes(rel) and _holds_secret(ctx.root / rel, what):
                 found.append((rel, what))
         return found
 
@@ -100,3 +105,31 @@ class BakedSecret(Rule):
         if value and SECRET_NAME.search(key) and not NOT_A_SECRET_NAME.search(key) and not PLACEHOLDER.match(value):
             return "a secret-looking name with a literal value"
         return None
+
+
+def _holds_secret(path: Path, what: str) -> bool:
+    """Whether a file named like a secret holds one, where its content can tell: an environment file with a
+    secret-looking name set to a real value, a PEM file with a private key (not a certificate or a public
+    key), a registry config with a token. Anything unreadable or large counts as a secret."""
+    if what not in ("an environment file", "a direnv file", "a key or certificate", "a private key", "an npm credentials file",
+                    "a PyPI credentials file", "a netrc credentials file"):
+        return True
+    try:
+        if not path.is_file() or path.stat().st_size > CONTENT_LIMIT:
+            return True
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    if what in ("a key or certificate", "a private key"):
+        return bool(_PRIVATE_KEY.search(text)) or "-----BEGIN" not in text  # not PEM at all: cannot tell
+    if what in ("an npm credentials file", "a PyPI credentials file", "a netrc credentials file"):
+        return bool(_CREDENTIAL_LINE.search(text))
+    for line in text.splitlines():
+        line = line.strip().removeprefix("export ").strip()
+        if "=" not in line or line.startswith("#"):
+            continue
+        key, _, value = line.partition("=")
+        value = value.split(" #", 1)[0].strip()
+        if value and BakedSecret._secret(key.strip(), value) is not None:
+            return True
+    return False

@@ -39,7 +39,12 @@ class AptHygiene(Rule):
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
-            for ins in df.instructions:
+            final = df.final_stage
+            if final is None:
+                continue
+            # a build stage's layers are not shipped: only what the final image is made of counts
+            shipped = [ins for st in reversed(df.stage_chain(final)) for ins in st.instructions]
+            for ins in shipped:
                 if ins.keyword != "RUN" or not APT_INSTALL.search(ins.args):
                     continue
                 text = ins.args + "\n".join(h.body for h in ins.heredocs)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from quayside.check.context import CheckContext, compose_purpose, dig
+from quayside.check.context import CheckContext, compose_purpose, dig, manifest_for_tests
 from quayside.check.model import Finding, Rule, Severity, register
 
 
@@ -16,10 +16,11 @@ class NoMemoryLimit(Rule):
     schedulers can place containers knowing what they need.
 
     ## When
-    Kubernetes manifests and swarm stacks always. A compose file only when it is meant for production: its name
-    says so (`docker-compose.prod.yml`, `compose.production.yaml`), or its services restart and none mounts
-    source code from the host over what it builds. Development files (`-dev`, `.override`, `.local`, bind-mounted
-    source, no restart policy) are left alone; `quayside check --profile production` checks every compose file.
+    Kubernetes manifests and swarm stacks, except under a tests, examples or development folder. A compose file
+    only when it is meant for production: its name says so (`docker-compose.prod.yml`, `compose.production.yaml`),
+    or its services restart and none mounts source code from the host over what it builds. Development files
+    (`-dev`, `.override`, `.local`, under `tests/`, `examples/`, `dev/`, bind-mounted source, no restart policy)
+    are left alone; `quayside check --profile production` checks every compose file and manifest.
 
     ## Fix
     compose: `mem_limit: 512m` or `deploy.resources.limits.memory`. Kubernetes:
@@ -45,6 +46,8 @@ class NoMemoryLimit(Rule):
             if not svc.get("mem_limit") and not limits.get("memory"):
                 yield self.at_line(doc.path, doc.line_of(doc.data["services"], name), 1, f"service {name} has no memory limit")
         for doc, obj, container in ctx.k8s_containers():
+            if not ctx.production_profile and manifest_for_tests(doc.path):
+                continue
             if not dig(container, "resources", "limits", "memory"):
                 yield self.at_line(doc.path, doc.line_of(container), 1,
                                    f"{obj.get('kind')} container {container.get('name')} has no resources.limits.memory")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from quayside.check.context import CheckContext, dig
 from quayside.check.model import Finding, Rule, Severity, register
@@ -67,7 +68,7 @@ class GraceMismatch(Rule):
                 if grace is not None and grace < needed:
                     yield self.at_line(doc.path, doc.line_of(svc, "stop_grace_period"), 1,
                                        f"service {name}: stop_grace_period {svc['stop_grace_period']} is shorter than the {needed:g}s the server needs to finish requests")
-        ingress = bool(ctx.k8s_objects("Ingress"))
+        fronted = _behind_ingress(ctx)
         for doc, obj, container in ctx.k8s_containers():
             if obj.get("kind") not in ("Deployment", "StatefulSet"):
                 continue
@@ -76,6 +77,34 @@ class GraceMismatch(Rule):
             if isinstance(grace, (int, float)) and grace < needed:
                 yield self.at_line(doc.path, doc.line_of(pod, "terminationGracePeriodSeconds"), 1,
                                    f"terminationGracePeriodSeconds {grace} is shorter than the {needed:g}s the server needs")
-            if ingress and not dig(container, "lifecycle", "preStop"):
+            if _selected(obj, fronted) and not dig(container, "lifecycle", "preStop"):
                 yield self.at_line(doc.path, doc.line_of(container), 1,
                                    f"container {container.get('name')} behind an Ingress has no preStop delay: requests arrive while it shuts down")
+
+
+def _behind_ingress(ctx: CheckContext) -> list[dict[str, str]]:
+    """The selectors of the Services an Ingress sends traffic to (only those pods get requests while stopping)."""
+    backends: set[str] = set()
+    for _, ingress in ctx.k8s_objects("Ingress"):
+        spec = ingress.get("spec") or {}
+        paths = [dig(spec, "defaultBackend")] + [p for rule in spec.get("rules") or [] if isinstance(rule, dict)
+                                                  for p in (dig(rule, "http", "paths") or [])]
+        for path in paths:
+            name = dig(path, "backend", "service", "name") or dig(path, "backend", "serviceName")  # v1 and v1beta1
+            if name:
+                backends.add(str(name))
+    selectors = []
+    for _, service in ctx.k8s_objects("Service"):
+        if str(dig(service, "metadata", "name")) in backends:
+            selector = dig(service, "spec", "selector")
+            if isinstance(selector, dict) and selector:
+                selectors.append({str(k): str(v) for k, v in selector.items()})
+    return selectors
+
+
+def _selected(workload: Any, selectors: list[dict[str, str]]) -> bool:
+    labels = dig(workload, "spec", "template", "metadata", "labels")
+    if not isinstance(labels, dict):
+        return False
+    have = {str(k): str(v) for k, v in labels.items()}
+    return any(all(have.get(k) == v for k, v in selector.items()) for selector in selectors)
