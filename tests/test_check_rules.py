@@ -45,6 +45,8 @@ FLAG = [
     pytest.param("QS000", {"Dockerfile": "# escape=x\nFROM python:3.12\n"}, [1], id="QS000-bad-escape-directive"),
     pytest.param("QS000", {"Dockerfile": ""}, [1], id="QS000-empty-dockerfile"),
     pytest.param("QS000", {"Dockerfile": "FROM python:3.12\n", "compose.yaml": "services:\n  app: [unclosed\n"}, [3], id="QS000-compose-invalid-yaml"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["sh", "-c", "alembic upgrade head && uvicorn main:app --host 0.0.0.0"]\n'}, [2], id="QS001-sh-c-list-dash-stays"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["bash", "-c", "uvicorn main:app --host 0.0.0.0 | tee log"]\n'}, [2], id="QS001-bash-c-pipeline"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["sh", "-c", "fastapi run main.py"]\n'}, [2], id="QS001-cmd-sh-c-fastapi-run-main-py"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT fastapi run main.py\n'}, [2], id="QS001-entrypoint-fastapi-run-main-py"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["./start.sh"]\n', "start.sh": "#!/bin/sh\nalembic upgrade head\nfastapi run\n"}, [2], id="QS001-cmd-start-sh-start"),
@@ -113,6 +115,8 @@ def test_flags(tmp_path, rule_id, files, expected):
 
 
 NOOP = [
+    # bash -c exec's the last command of a plain list (tests/test_live_shells.py measures it)
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["bash", "-c", "alembic upgrade head && uvicorn main:app --host 0.0.0.0"]\n'}, id="QS001-bash-c-list-execs-last"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["sh", "-c", "alembic upgrade head && exec fastapi run main.py"]\n'}, id="QS001-cmd-sh-c-alembic-upgrade-head-exec-fastapi-run-m"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["tini", "--"]\nCMD fastapi run main.py\n'}, id="QS001-entrypoint-tini"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["./start.sh"]\n', "start.sh": "#!/bin/sh\nset -e\nexec fastapi run\n"}, id="QS001-script-execs-server"),

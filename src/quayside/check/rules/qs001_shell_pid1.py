@@ -14,6 +14,18 @@ SHELL_SYNTAX = re.compile(r"[$`|&;<>*?(){}\[\]~\\]")
 EXEC_AT_END = re.compile(r"(^|&&|;|\n)\s*exec\s")
 
 
+_COMPOUND = re.compile(r"(^|[\s;&|(])(if|then|for|while|until|case|function|trap|select)(\s|$)|[|(){}`]|&\s*$|\|\|")
+
+
+def bash_execs_last_command(script: str) -> bool:
+    """Whether `bash -c SCRIPT` ends by exec'ing its last command: the script is a plain list of simple commands
+    joined by `&&` or `;`, with no pipeline, subshell, compound command, `||`, background job or trap. Measured
+    on bash 5.2 (Debian 12's): `bash -c "alembic upgrade head && uvicorn ..."` leaves uvicorn as PID 1, and
+    `sh -c` (dash) does not."""
+    unquoted = re.sub(r"'[^']*'|\"(\\.|[^\"\\])*\"", "''", script.strip())
+    return bool(unquoted) and "$(" not in unquoted.split("&&")[-1].split(";")[-1] and not _COMPOUND.search(unquoted)
+
+
 @register
 class ShellPid1(Rule):
     """The server is not PID 1: a shell stands between Docker and the server.
@@ -23,6 +35,10 @@ class ShellPid1(Rule):
     script that does not `exec` the server, PID 1 is a shell that does not forward the signal. Uvicorn never
     hears it: in-flight requests are not drained, the lifespan shutdown never runs, and `docker stop` waits
     10 seconds before it kills everything. The FastAPI guide uses the exec form for this reason.
+
+    Debian's `sh` (dash) stays PID 1 even for one command. `bash -c "alembic upgrade head && uvicorn ..."` is
+    not flagged: bash 5.1+ replaces itself with the last command of a plain `&&`/`;` list (no pipeline,
+    subshell, `||` or trap), so the server is PID 1 (tests/test_live_shells.py measures both).
 
     ## Fix
     Use the exec form (`CMD ["fastapi", "run", ...]`). In a shell command or script, start the server with
@@ -62,6 +78,8 @@ class ShellPid1(Rule):
                 continue
             script = command.script
             if script is not None:
+                if Path(command.argv[0]).name == "bash" and bash_execs_last_command(script):
+                    continue  # bash -c replaces itself with a list's last simple command (bash 5.1+: Debian 11 on)
                 if not EXEC_AT_END.search(script):
                     yield self.at(df.path, command.instruction, "`sh -c` without `exec` before the server: the shell stays PID 1 "
                                   "and SIGTERM does not reach the server")
