@@ -129,6 +129,11 @@ NOOP = [
     pytest.param("QS002", {"Dockerfile": "FROM registry.local:5000/python:3.12\n"}, id="QS002-from-registry-local-5000-python-3-12"),
     # what the install step itself installs or runs must come first (the real corpus's false alarms)
     pytest.param("QS004", {"Dockerfile": "FROM python:3.12\nCOPY ./shared /tmp/lib/shared\nRUN pip install --no-cache-dir /tmp/lib/shared\nCOPY . /app\n", "shared/x.py": ""}, id="QS004-local-package-installed"),
+    pytest.param("QS004", {"Dockerfile": 'FROM python:3.12\nARG LIBS=/opt/lib\nCOPY ./shared ${LIBS}/shared\nRUN pip install --no-cache-dir -e "${LIBS}/shared"\n', "shared/x.py": ""}, id="QS004-local-package-installed-quoted-variable-path"),
+    pytest.param("QS004", {"Dockerfile": "FROM python:3.12\nCOPY ./tools/langs.py /tmp/langs.py\nRUN pip install --no-cache-dir --upgrade pip setuptools wheel\n", "tools/langs.py": ""}, id="QS004-tooling-upgrade-is-no-dependency-install"),
+    pytest.param("QS004", {"Dockerfile": ("FROM python:3.12 AS deps\nCOPY pyproject.toml poetry.lock /app/\nRUN poetry install --only main --no-root\n"
+                                          "FROM python:3.12-slim\nCOPY --from=deps /app/.venv /app/.venv\nCOPY ./pkg /app/pkg\nRUN poetry install --only main\n"),
+                           "pkg/x.py": ""}, id="QS004-dependencies-prebuilt-in-another-stage"),
     pytest.param("QS004", {"Dockerfile": "FROM python:3.12\nCOPY ./tools/langs.py /tmp/langs.py\nRUN python /tmp/langs.py && pip install --no-cache-dir -r requirements.txt\n",
                            "tools/langs.py": "", "requirements.txt": ""}, id="QS004-helper-the-step-runs"),
     pytest.param("QS004", {"Dockerfile": "FROM python:3.12\nCOPY pyproject.toml uv.lock /code/\nRUN uv sync --locked --no-install-project\nCOPY . /code\nRUN uv sync --locked\n"}, id="QS004-copy-pyproject-toml-uv-lock-code"),
@@ -144,6 +149,7 @@ NOOP = [
     pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=tmpfs,target=/root/.cache pip install fastapi\n"}, id="QS005-tmpfs-mount"),
     pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nENV PIP_CACHE_DIR=/var/cache/pip\nRUN --mount=type=cache,target=/var/cache/pip pip install fastapi\n"}, id="QS005-mount-at-pip-cache-dir"),
     pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN pip install fastapi && pip cache purge\n"}, id="QS005-cache-purged"),
+    pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,target=/var/cache/pip pip install --cache-dir=/var/cache/pip fastapi\n"}, id="QS005-cache-dir-option-on-the-mount"),
     pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN pip install fastapi && rm -rf /root/.cache/pip\n"}, id="QS005-cache-removed"),
     # database images drop to their own user in their entrypoint; pypiserver runs as its own (the real corpus)
     pytest.param("QS006", {"Dockerfile": "FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/\n"}, id="QS006-postgres-base-drops-root"),
@@ -205,6 +211,10 @@ NOOP = [
     pytest.param("QS022", {"docker-compose.override.yml": "services:\n  app:\n    restart: always\n"}, id="QS022-compose-override"),
     pytest.param("QS022", {"docker-compose.dev.yml": "services:\n  app:\n    build: .\n    restart: always\n"}, id="QS022-compose-named-dev"),
     pytest.param("QS022", {"tests/e2e/docker/docker-compose.yml": "services:\n  app:\n    image: app:1\n    restart: always\n"}, id="QS022-compose-under-tests"),
+    pytest.param("QS023", {"k8s/test/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n"}, id="QS023-k8s-under-test"),
+    pytest.param("QS017", {"Dockerfile": "FROM python:3.12\nCOPY . /code\n", ".dockerignore": ".git\n", ".env.sample": "SECRET_KEY=guiyb7a6sd\n"}, id="QS017-env-sample"),
+    pytest.param("QS017", {"Dockerfile": "FROM node:20\nENV VITE_API_KEY=__API_KEY_PLACEHOLDER__\n"}, id="QS017-placeholder-value"),
+    pytest.param("QS017", {"Dockerfile": "FROM python:3.12\nCOPY . /code\n", ".dockerignore": ".git\n", "venv/Lib/site-packages/certifi/cacert.pem": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"}, id="QS017-certificate-bundle"),
     pytest.param("QS022", {"k8s/test/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n"}, id="QS022-k8s-under-test"),
     pytest.param("QS024", {"compose.yaml": "services:\n  app:\n    build: .\n    stop_grace_period: 1m30s\n"}, id="QS024-compose-grace-long-enough"),
     pytest.param("QS025", {"Dockerfile": 'FROM python:3.12-slim\nUSER nobody\nCMD ["fastapi", "run", "main.py"]\n'}, id="QS025-user-nobody"),

@@ -112,6 +112,8 @@ def compose_builds(compose_rel: str, data: Any) -> list[tuple[str, str]]:
     return out
 
 
+PROJECT_MARKERS = (".dockerignore", "pyproject.toml", "requirements.txt", "setup.py", "setup.cfg", "Pipfile", "package.json",
+                   "go.mod", "pom.xml", "build.gradle", "Cargo.toml", "Gemfile", "composer.json")
 _COPY = re.compile(r"(?im)^\s*(?:COPY|ADD)\s+(.+)$")
 
 
@@ -137,6 +139,11 @@ def guess_context(root: Path, dockerfile_rel: str, text: str) -> str:
     while candidates[-1] != ".":
         candidates.append(posixpath.dirname(candidates[-1]) or ".")
     if not sources:
+        # `COPY . .` alone: the nearest folder that looks like a project root (or keeps a .dockerignore)
+        for candidate in candidates:
+            base = root if candidate == "." else root / candidate
+            if any((base / marker).exists() for marker in PROJECT_MARKERS):
+                return candidate
         return here
     best, best_score = here, -1
     for candidate in candidates:

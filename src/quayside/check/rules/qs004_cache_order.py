@@ -10,6 +10,18 @@ from quayside.check.dockerfile import Instruction
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import BROAD_SOURCES, DEPENDENCY_FILES, copy_sources
 
+_TOOLING = {"pip", "setuptools", "wheel", "uv", "poetry", "pdm", "pipenv", "hatch", "virtualenv", "build"}
+_PIP_TARGETS = re.compile(r"\bpip3?\s+install\s+([^&;|]*)")
+
+
+def _tooling_only(run: str) -> bool:
+    """`pip install --upgrade pip setuptools wheel`: the installer's own tools, not the project's dependencies."""
+    installs = _PIP_TARGETS.findall(run)
+    if not installs or re.search(r"\b(uv\s+sync|poetry\s+install|pdm\s+install|pipenv\s+install)\b", run):
+        return False
+    targets = [w.split("==")[0].split(">=")[0].lower() for segment in installs for w in segment.split() if not w.startswith("-")]
+    return bool(targets) and all(t in _TOOLING for t in targets)
+
 
 def _used_by_install(copy: Instruction, sources: list[str], run: str) -> bool:
     """The install step names what this COPY brought in (its destination, or a copied file by name)."""
@@ -18,7 +30,7 @@ def _used_by_install(copy: Instruction, sources: list[str], run: str) -> bool:
     argv = copy.exec_form or copy.rest.split()
     destination = argv[-1].rstrip("/") if argv else ""
     names = {destination, *(posixpath.basename(s.rstrip("/")) for s in sources)} - {"", ".", "/"}
-    return any(re.search(r"(^|[\s/=])" + re.escape(name) + r"(/|\s|$|\))", run) for name in names)
+    return any(re.search(r"(^|[\s/=\"'])" + re.escape(name) + r"(/|\s|$|\)|[\"'])", run) for name in names)
 
 
 def _is_source(ctx: CheckContext, source: str) -> bool:
@@ -63,13 +75,18 @@ class CacheOrder(Rule):
         for df in ctx.dockerfiles:
             for stage in df.stages:
                 early_copies = []
+                prebuilt = False  # dependencies installed in another stage and copied in: this install only tops up
                 for ins in stage.instructions:
-                    if ins.keyword in ("COPY", "ADD") and ins.flag("from") is None:
+                    if ins.keyword == "COPY" and (ref := ins.flag("from")) is not None:
+                        source = df.stage_named(ref)
+                        prebuilt = prebuilt or (source is not None and source.index < stage.index
+                                                and any(DEPENDENCY_COMMAND.search(r.args) for st in df.stage_chain(source) for r in st.find("RUN")))
+                    elif ins.keyword in ("COPY", "ADD") and ins.flag("from") is None:
                         sources = [s for s in copy_sources(ins) if _is_source(ctx, s)]
                         if sources:
                             early_copies.append((ins, sources))
-                    elif ins.keyword == "RUN" and DEPENDENCY_COMMAND.search(ins.args):
-                        for copy, sources in early_copies:
+                    elif ins.keyword == "RUN" and DEPENDENCY_COMMAND.search(ins.args) and not _tooling_only(ins.args):
+                        for copy, sources in early_copies if not prebuilt else []:
                             if _used_by_install(copy, sources, ins.args):
                                 continue  # a local package the step installs, or a helper it runs: it must come first
                             yield self.at(df.path, copy, f"{', '.join(sources)} copied before the dependency install on line {ins.line}: "

@@ -15,6 +15,7 @@ _PIP_INSTALL_WORD = re.compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
 _TRUTHY_NO_CACHE = re.compile(r"\bPIP_NO_CACHE_DIR=(?![\"']?(?:0|false|no|off)?[\"']?(\s|$))", re.IGNORECASE)
 # pip takes any unambiguous prefix of an option: --no-cache is --no-cache-dir
 _NO_CACHE_OPTION = re.compile(r"--no-cache(-dir)?(?=[\s=\\]|$)")
+_CACHE_DIR_OPTION = re.compile(r"--cache-dir[=\s]+(\S+)")
 _CACHE_REMOVED = re.compile(r"\bpip3? cache (purge|remove)\b|\brm\s+(-\w+\s+)*\S*\.cache(/pip)?/?(\s|$|;|&)")
 
 
@@ -71,7 +72,9 @@ class PipCache(Rule):
                     continue
                 for ins in stage.find("RUN"):
                     segments = [m.group(0) for m in PIP_INSTALL.finditer(ins.args)]
-                    if not segments or _has_pip_cache_mount(ins, env.get("PIP_CACHE_DIR")):
+                    option = _CACHE_DIR_OPTION.search(ins.args)
+                    cache_dir = option.group(1).strip("\"'") if option else env.get("PIP_CACHE_DIR")
+                    if not segments or _has_pip_cache_mount(ins, cache_dir):
                         continue
                     text = ins.args + "".join(h.body for h in ins.heredocs)
                     # the option, the variable set for the command (inline or exported), or the cache removed after

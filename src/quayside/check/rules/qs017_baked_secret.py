@@ -21,7 +21,9 @@ _CREDENTIAL_LINE = re.compile(r"(?im)^\s*(//\S+:)?(_authToken|_auth|_password|pa
 # the same list the generated .dockerignore keeps out; a negated entry there (.env.example) is allowed back in
 _SECRET_REGEXES = [(parse_dockerignore("", pattern).patterns[0][1], what) for pattern, what in SECRET_PATTERNS]
 _ALLOWED = parse_dockerignore("", "\n".join(a.removeprefix("!") for a in ALLOWED))
-PLACEHOLDER = re.compile(r"^(\$.*|<.*>|changeme|change-me|example|dummy|xxx+|\*+)$", re.IGNORECASE)
+PLACEHOLDER = re.compile(r"^(\$.*|<.*>|changeme|change-me|changethis|example|dummy|xxx+|\*+|.*placeholder.*|your[-_].*)$", re.IGNORECASE)
+# documented examples of the settings, not the settings: `.env.example` and its cousins
+SAMPLE_NAME = re.compile(r"(?i)[._-](example|sample|template|dist|tpl|defaults?)$")
 
 
 @register
@@ -90,6 +92,8 @@ class BakedSecret(Rule):
             if not any(prefix == "" or rel.startswith(prefix) or rel + "/" == prefix for prefix in prefixes):
                 continue
             what = next((what for regex, what in _SECRET_REGEXES if regex.fullmatch(rel)), None)
+            if "site-packages/" in rel or SAMPLE_NAME.search(rel):
+                continue  # a committed virtualenv's packages (their test keys are public), or an example file
             if what is not None and not ignore.excludes(rel) and not _ALLOWED.excludes(rel) and _holds_secret(ctx.root / rel, what):
                 found.append((rel, what))
         return found
@@ -115,13 +119,18 @@ def _holds_secret(path: Path, what: str) -> bool:
                     "a PyPI credentials file", "a netrc credentials file"):
         return True
     try:
-        if not path.is_file() or path.stat().st_size > CONTENT_LIMIT:
+        if not path.is_file():
             return True
-        text = path.read_text(encoding="utf-8", errors="replace")
+        large = path.stat().st_size > CONTENT_LIMIT
+        with path.open("rb") as handle:
+            text = handle.read(CONTENT_LIMIT).decode("utf-8", errors="replace")
     except OSError:
         return True
     if what in ("a key or certificate", "a private key"):
+        # a certificate bundle is public; a private key anywhere in the first 64 KiB is not
         return bool(_PRIVATE_KEY.search(text)) or "-----BEGIN" not in text  # not PEM at all: cannot tell
+    if large:
+        return True
     if what in ("an npm credentials file", "a PyPI credentials file", "a netrc credentials file"):
         return bool(_CREDENTIAL_LINE.search(text))
     for line in text.splitlines():

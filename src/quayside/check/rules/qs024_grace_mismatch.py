@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from quayside.check.context import CheckContext, dig
+from quayside.check.context import CheckContext, dig, manifest_for_tests
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import final_servers
 
@@ -70,7 +70,7 @@ class GraceMismatch(Rule):
                                        f"service {name}: stop_grace_period {svc['stop_grace_period']} is shorter than the {needed:g}s the server needs to finish requests")
         fronted = _behind_ingress(ctx)
         for doc, obj, container in ctx.k8s_containers():
-            if obj.get("kind") not in ("Deployment", "StatefulSet"):
+            if obj.get("kind") not in ("Deployment", "StatefulSet") or (manifest_for_tests(doc.path) and not ctx.production_profile):
                 continue
             pod = dig(obj, "spec", "template", "spec") or {}
             grace = pod.get("terminationGracePeriodSeconds")
