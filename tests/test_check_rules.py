@@ -59,6 +59,8 @@ FLAG = [
     pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,target=/var/cache/apt pip install fastapi\n"}, [2], id="QS005-run-mount-type-cache-target-var-cache-apt-pip-in"),
     pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,target=/var/cache/pip pip install fastapi\n"}, [2], id="QS005-mount-where-pip-does-not-cache"),
     pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN PIP_NO_CACHE_DIR=0 pip install fastapi\n"}, [2], id="QS005-inline-env-false"),
+    # an unknown instruction is QS000's, and no longer silences the rules for the rest of the file
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12-slim\nFOO bar\nCMD [\"fastapi\", \"run\", \"main.py\"]\n"}, [1], id="QS006-despite-an-unknown-instruction"),
     pytest.param("QS006", {"Dockerfile": "FROM python:3.12\nUSER app\nUSER root\n"}, [3], id="QS006-user-root"),
     pytest.param("QS006", {"Dockerfile": "FROM python:3.12\nUSER 0:0\n"}, [2], id="QS006-user-0-0"),
     pytest.param("QS007", {"Dockerfile": "FROM python:3.12\nHEALTHCHECK NONE\n" + EXEC}, [2], id="QS007-healthcheck-none"),

@@ -16,12 +16,15 @@ from quayside.check.model import TextEdit
 
 PIP_INSTALL = re.compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
 DEPENDENCY_FILES = re.compile(r"(^|/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|pyproject\.toml|[^/]*\.lock|setup\.(py|cfg)|Pipfile(\.lock)?|requirements)$")
+SWALLOWING_ERRORS = ("heredoc <<", "invalid escape directive")
 BROAD_SOURCES = {".", "./", "*", "/", "./*"}
 
 
 def final_stages(ctx: CheckContext) -> Iterator[tuple[Dockerfile, Stage]]:
     for df in ctx.dockerfiles:
-        if df.final_stage is not None and not df.errors:
+        # one bad instruction (an unknown keyword, a stray line) is QS000's; the rest of the file is still
+        # linted. Only errors that change how everything after them reads stop the rules for this file.
+        if df.final_stage is not None and not any(e.message.startswith(SWALLOWING_ERRORS) for e in df.errors):
             yield df, df.final_stage
 
 
