@@ -157,7 +157,8 @@ def test_no_service_gets_the_whole_env_file_and_nothing_mounts_the_docker_socket
     for name, service in services.items():
         assert "env_file" not in service, name
         limits = service["deploy"]["resources"]["limits"]
-        assert limits["memory"] and limits["pids"] >= 256, name  # CIS 5.10 and 5.28
+        assert limits["memory"] and limits["pids"] >= 256 and service["cpu_shares"] >= 512, name  # CIS 5.10, 5.11, 5.28
+        assert "cpus" not in limits  # a cap above the host's cores would stop `up` on a one-CPU machine
     # the app's environment holds the URL of its own role, never the superuser's or the owner's password
     app_env = services["app"]["environment"]
     assert set(app_env) == {"DATABASE_URL"}

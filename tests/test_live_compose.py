@@ -144,7 +144,9 @@ def test_items_service_on_postgres_through_compose(stack):
     services = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]
     for service in ("app", "db", "migrate"):
         limit = services[service]["deploy"]["resources"]["limits"]["pids"]
-        assert docker.inspect_container(f"{name}-{service}-1")["HostConfig"]["PidsLimit"] == limit, service
+        host = docker.inspect_container(f"{name}-{service}-1")["HostConfig"]
+        assert host["PidsLimit"] == limit, service
+        assert host["CpuShares"] == services[service]["cpu_shares"], service
     bomb = ("import threading, time\nstarted = 0\ntry:\n    while started < 5000:\n"
             "        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n        started += 1\n"
             "except RuntimeError:\n    pass\nprint(started)")

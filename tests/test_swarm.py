@@ -87,7 +87,7 @@ def test_no_socket_and_every_service_limited(tmp_path, proxy):
     stack = YAML(typ="safe").load((root / "stack.yaml").read_text())
     for name, service in stack["services"].items():
         limits = service["deploy"]["resources"]["limits"]
-        assert limits["memory"] and limits["pids"] >= 256, name
+        assert limits["memory"] and limits["pids"] >= 256 and float(limits["cpus"]) >= 1, name
     if proxy == "traefik":
         traefik = stack["services"]["proxy"]
         assert traefik["configs"] == [{"source": "traefik_routes", "target": "/etc/traefik/dynamic.yaml"}]
