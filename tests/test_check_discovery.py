@@ -123,3 +123,16 @@ def test_tagged_scalars_where_mappings_belong_are_no_crash(tmp_path):
     root = write(tmp_path, {"compose.yaml": "services:\n  app:\n    build: .\n    restart: always\n    deploy: !reset null\n",
                             "Dockerfile": "FROM python:3.12-slim\n"})
     assert [f.rule for f in run_check(root).findings if f.path == "compose.yaml"] == ["QS022"]
+
+
+def test_a_symlinked_dockerfile_is_named_not_followed(tmp_path):
+    """A Dockerfile that is a symlink out of the project: never read (its content stays unprinted), and said."""
+    outside = tmp_path / "outside"
+    outside.write_text("FROM python:3.12\nCMD uvicorn secret_module:app\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Dockerfile").symlink_to(outside)
+    result = runner.invoke(app, ["check", str(project)])
+    assert result.exit_code == 0
+    assert "Dockerfile is a symlink: not followed, not linted" in result.output
+    assert "secret_module" not in result.output

@@ -86,6 +86,7 @@ class CheckResult:
     context: CheckContext  # the checked folder's own unit (its top-level files)
     texts: dict[str, str] = field(default_factory=dict)  # every file read, by path relative to the folder
     contexts: list[CheckContext] = field(default_factory=list)  # one per build context found
+    skipped: list[str] = field(default_factory=list)  # symlinks quayside did not follow
 
 
 def run_check(root: Path, *, only: list[str] | None = None, config: CheckConfig | None = None) -> CheckResult:
@@ -116,4 +117,4 @@ def run_check(root: Path, *, only: list[str] | None = None, config: CheckConfig 
     unique = sorted(set(findings), key=lambda f: (f.path, f.line, f.column, f.rule, f.message))
     texts = {rel: text for ctx in contexts for rel, text in ctx.texts.items()}
     main = next((ctx for ctx in contexts if ctx.root == root), contexts[0] if contexts else load_context(root))
-    return CheckResult(unique, suppressed, main, texts, contexts)
+    return CheckResult(unique, suppressed, main, texts, contexts, loaded.skipped)

@@ -380,6 +380,7 @@ class Loaded:
     texts: dict[str, str] = field(default_factory=dict)
     load_errors: list[tuple[str, int, str]] = field(default_factory=list)
     yaml: dict[str, list[YamlDoc]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # symlinks named like a Dockerfile or a compose file
 
 
 def plan_units(root: Path, *, only: list[str] | None = None) -> tuple[list[Unit], Loaded]:
@@ -390,6 +391,7 @@ def plan_units(root: Path, *, only: list[str] | None = None) -> tuple[list[Unit]
     if only is None:
         found = discover.walk(root)
         dockerfiles, compose_files, k8s_files = found.dockerfiles, found.compose, found.k8s
+        loaded.skipped = found.skipped_links
     else:
         dockerfiles = [rel for rel in only if not discover.is_compose_name(Path(rel).name) and not rel.endswith((".yaml", ".yml"))]
         compose_files = [rel for rel in only if rel not in dockerfiles and _looks_like_compose(root, rel, loaded)]

@@ -52,6 +52,7 @@ class Found:
     compose: list[str] = field(default_factory=list)
     k8s: list[str] = field(default_factory=list)
     skipped_helm: list[str] = field(default_factory=list)
+    skipped_links: list[str] = field(default_factory=list)  # named like a file we lint, but a symlink: never followed
 
 
 def walk(root: Path) -> Found:
@@ -71,7 +72,12 @@ def walk(root: Path) -> Found:
         for name in sorted(filenames):
             seen += 1
             rel = posixpath.join(rel_dir, name) if rel_dir else name
-            if not os.path.isfile(os.path.join(dirpath, name)) or os.path.islink(os.path.join(dirpath, name)):
+            full = os.path.join(dirpath, name)
+            if os.path.islink(full):
+                if is_dockerfile_name(name) or is_compose_name(name):
+                    found.skipped_links.append(rel)
+                continue
+            if not os.path.isfile(full):
                 continue
             if is_dockerfile_name(name):
                 found.dockerfiles.append(rel)

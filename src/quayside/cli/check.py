@@ -109,6 +109,8 @@ def check_cmd(
                     for w in plan_fixes(root, result.findings, result.texts, unsafe=unsafe_fixes).writes:
                         out.print(w.diff, markup=False, end="")
             prefix = "" if len(targets) == 1 else root.as_posix().rstrip("/") + "/"
+            for link in result.skipped:
+                warn(f"{prefix}{link} is a symlink: not followed, not linted")
             findings += [replace(f, path=prefix + f.path) for f in result.findings]
             texts.update({prefix + rel: text for rel, text in result.texts.items()})
             suppressed += result.suppressed
