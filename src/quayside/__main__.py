@@ -1,3 +1,3 @@
-from quayside.cli import main
+from quayside.entry import main
 
 main()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quayside.buildfailure import explain
+from quayside.check.command import DEPENDENCY_COMMAND
 from quayside.engine import docker
 from quayside.errors import BuildFailed, DockerError, UserInputError
 
@@ -17,9 +18,6 @@ _STEP = re.compile(r"^#(\d+) \[(?:(?P<stage>[^\]]+?) )?(?P<index>\d+)/(?P<total>
 _CACHED = re.compile(r"^#(\d+) CACHED$")
 _DONE = re.compile(r"^#(\d+) DONE (\d+(?:\.\d+)?)s$")
 # A RUN that installs dependencies: pip (any options before `install`), uv, poetry, pdm.
-DEPENDENCY_COMMAND = re.compile(
-    r"\bpip3?\b[^&;|]*?\sinstall\b|\buv\s+(?:sync|pip\s+install)\b|\bpoetry\s+install\b|\bpdm\s+(?:export|sync|install)\b"
-)
 
 
 @dataclass

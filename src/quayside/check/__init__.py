@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from quayside.check import rules as _rules  # noqa: F401 - registers every rule
 from quayside.check.context import CheckContext, load_context, plan_units
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import RULES, Finding, Severity
 from quayside.errors import UserInputError
-from quayside.inspection.source import load_toml
 
-_IGNORE = re.compile(r"#\s*quayside:\s*ignore\s*=\s*([A-Za-z0-9_, ]+)")
+_IGNORE = lazy_compile(r"#\s*quayside:\s*ignore\s*=\s*([A-Za-z0-9_, ]+)")
 
 
 @dataclass
@@ -28,6 +27,8 @@ class CheckConfig:
         path = root / "pyproject.toml"
         if not path.is_file():
             return cls()
+        from quayside.inspection.source import load_toml  # only when there is a pyproject.toml to read
+
         table = load_toml(path, display="pyproject.toml").get("tool", {}).get("quayside", {}).get("check", {})
         if not isinstance(table, dict):
             raise UserInputError("[tool.quayside.check] must be a table", path="pyproject.toml")

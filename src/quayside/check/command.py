@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass
 
 from quayside.check.dockerfile import Dockerfile, Instruction, Stage
+from quayside.check.lazyre import lazy_compile
+
+# a step that installs the project's dependencies (the build's progress and QS004 both look for it)
+DEPENDENCY_COMMAND = lazy_compile(
+    r"\bpip3?\b[^&;|]*?\sinstall\b|\buv\s+(?:sync|pip\s+install)\b|\bpoetry\s+install\b|\bpdm\s+(?:export|sync|install)\b"
+)
 
 SEPARATORS = {"&&", "||", ";", "|", "&"}
 SERVERS = ("fastapi", "uvicorn", "gunicorn", "hypercorn", "granian")
@@ -138,7 +143,7 @@ def stage_env(df: Dockerfile, stage: Stage) -> dict[str, str]:
     return env
 
 
-_URL_PORT = re.compile(r"https?://[^/\s:'\"]+:(\d+)")
+_URL_PORT = lazy_compile(r"https?://[^/\s:'\"]+:(\d+)")
 
 
 def url_ports(text: str) -> list[int]:

@@ -8,14 +8,14 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from typing import TYPE_CHECKING, Any
 
 from quayside.check.dockerfile import Dockerfile, parse
+from quayside.check.lazyre import lazy_compile
 from quayside.errors import QuaysideError
-from quayside.inspection import ProjectInfo, inspect_project
+
+if TYPE_CHECKING:
+    from quayside.inspection import ProjectInfo
 
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 # swarm stack files are compose files too (`docker stack deploy -c`): the compose rules apply to them
@@ -27,9 +27,9 @@ DB_IMAGES = ("postgres", "mysql", "mariadb", "mongo", "postgis/postgis", "timesc
 PROXY_IMAGES = ("traefik", "nginx", "caddy", "haproxy", "envoyproxy/envoy")
 
 
-_PRODUCTION_NAME = re.compile(r"(?i)(^|[._-])(prod|production|live|release|deploy|stack)([._-]|$)")
-_DEVELOPMENT_FOLDER = re.compile(r"(?i)(^|/)(tests?|testing|e2e|regtest|examples?|demos?|fixtures|dev|development|local)(/|$)")
-_DEVELOPMENT_NAME = re.compile(r"(?i)(^|[._-])(dev|devel|development|local|test|tests|testing|ci|e2e|debug|override)([._-]|$)")
+_PRODUCTION_NAME = lazy_compile(r"(?i)(^|[._-])(prod|production|live|release|deploy|stack)([._-]|$)")
+_DEVELOPMENT_FOLDER = lazy_compile(r"(?i)(^|/)(tests?|testing|e2e|regtest|examples?|demos?|fixtures|dev|development|local)(/|$)")
+_DEVELOPMENT_NAME = lazy_compile(r"(?i)(^|[._-])(dev|devel|development|local|test|tests|testing|ci|e2e|debug|override)([._-]|$)")
 
 
 def compose_purpose(doc_path: str, data: Any) -> tuple[bool, str]:
@@ -178,14 +178,36 @@ class CheckContext:
     dockerignore: DockerIgnore | None = None
     compose: list[YamlDoc] = field(default_factory=list)
     k8s: list[YamlDoc] = field(default_factory=list)
-    project: ProjectInfo | None = None
-    project_problem: str | None = None
+    # the app's facts, read when a rule first asks (most checks never need them; reading them parses Python)
+    _project: ProjectInfo | None = field(default=None, repr=False)
+    _project_problem: str | None = field(default=None, repr=False)
+    _project_read: bool = field(default=False, repr=False)
     load_errors: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, message) → QS000
     texts: dict[str, str] = field(default_factory=dict)
 
     platform: bool = True  # read the platform files (fly.toml, render.yaml, deploy/) at root
     production_profile: bool = False  # every compose file is a deployment (`check --profile production`)
     _context_files: list[str] | None = field(default=None, repr=False)
+    # what a rule derives from the context once and reuses for each instruction (keyed by the rule's id)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def project(self) -> ProjectInfo | None:
+        """The app's facts from the build context (never imported), or None when they cannot be read."""
+        if not self._project_read:
+            from quayside.inspection import inspect_project
+
+            self._project_read = True
+            try:
+                # lock files are not parsed: proving they are valid is the build's concern, not the linter's
+                self._project = inspect_project(self.root, read_locks=False)
+            except QuaysideError as exc:
+                self._project_problem = str(exc)
+        return self._project
+
+    @property
+    def project_problem(self) -> str | None:
+        return self._project_problem if self.project is None else None
 
     # -- cross-file helpers ------------------------------------------------------------------
 
@@ -276,6 +298,9 @@ def _read(root: Path, rel: str, ctx: CheckContext | Loaded, limit: int = MAX_YAM
 
 
 def _load_yaml(root: Path, rel: str, ctx: CheckContext | Loaded) -> list[YamlDoc]:
+    from ruamel.yaml import YAML  # imported when there is YAML to read: a lone Dockerfile's check never pays for it
+    from ruamel.yaml.error import YAMLError
+
     text = _read(root, rel, ctx)
     if text is None:
         return []
@@ -296,6 +321,9 @@ def _load_yaml(root: Path, rel: str, ctx: CheckContext | Loaded) -> list[YamlDoc
 
 def _parse_quietly(rel: str, text: str) -> list[YamlDoc]:
     """A file another loader already read (and reported on): parse it again for another purpose."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     try:
         return [YamlDoc(rel, text, d) for d in YAML(typ="rt").load_all(text) if d is not None]
     except YAMLError:
@@ -466,8 +494,4 @@ def load_context(root: Path, *, only: list[str] | None = None, unit: Unit | None
     wanted = {*unit.dockerfiles, *unit.compose, *unit.k8s, ignore_rel}
     ctx.texts.update({rel: text for rel, text in loaded.texts.items() if rel in wanted})
     ctx.load_errors.extend(e for e in loaded.load_errors if e[0] in wanted)
-    try:
-        ctx.project = inspect_project(context_root)
-    except QuaysideError as exc:
-        ctx.project_problem = str(exc)
     return ctx

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from quayside.check.lazyre import lazy_compile
+
 # Never the project's own deployment files: dependencies, caches, tools' folders, other people's code.
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".nox", "__pycache__", "site-packages",
              ".mypy_cache", ".pytest_cache", ".ruff_cache", "vendor", "third_party", "bower_components", ".terraform",
@@ -23,8 +25,8 @@ SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", ".tox", ".n
 K8S_DIRS = {"k8s", "kubernetes", "deploy", "deployment", "deployments", "manifests", "kustomize", "kube", ".k8s"}
 TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", ".example", ".sample", ".orig", ".bak")
 MAX_WALK_FILES = 50_000
-_DOCKERFILE = re.compile(r"(?i)^(dockerfile([._-].*)?|.*[._-]dockerfile|containerfile([._-].*)?)$")
-_COMPOSE = re.compile(r"(?i)^((docker-)?compose|docker-stack|stack)([._-][^/]*)?\.ya?ml$")
+_DOCKERFILE = lazy_compile(r"(?i)^(dockerfile([._-].*)?|.*[._-]dockerfile|containerfile([._-].*)?)$")
+_COMPOSE = lazy_compile(r"(?i)^((docker-)?compose|docker-stack|stack)([._-][^/]*)?\.ya?ml$")
 
 
 NOT_DOCKERFILE_SUFFIXES = (*TEMPLATE_SUFFIXES, ".md", ".rst", ".txt", ".dockerignore", ".sh", ".ps1", ".bat", ".py", ".yml", ".yaml",
@@ -120,7 +122,7 @@ def compose_builds(compose_rel: str, data: Any) -> list[tuple[str, str]]:
 
 PROJECT_MARKERS = (".dockerignore", "pyproject.toml", "requirements.txt", "setup.py", "setup.cfg", "Pipfile", "package.json",
                    "go.mod", "pom.xml", "build.gradle", "Cargo.toml", "Gemfile", "composer.json")
-_COPY = re.compile(r"(?im)^\s*(?:COPY|ADD)\s+(.+)$")
+_COPY = lazy_compile(r"(?im)^\s*(?:COPY|ADD)\s+(.+)$")
 
 
 def copy_sources(text: str) -> list[str]:

@@ -11,21 +11,26 @@ Never raises on bad input: problems become ParseError entries (rule QS000).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shlex
 from dataclasses import dataclass, field
+
+from quayside.check.lazyre import lazy_compile
 
 KNOWN_INSTRUCTIONS = {
     "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
     "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
 }
 HEREDOC_INSTRUCTIONS = {"RUN", "COPY", "ADD"}
+# instructions whose arguments BuildKit reads as a JSON array when they look like one
+JSON_INSTRUCTIONS = {"RUN", "CMD", "ENTRYPOINT", "SHELL", "HEALTHCHECK", "COPY", "ADD", "VOLUME"}
 FLAG_INSTRUCTIONS = {"FROM", "COPY", "ADD", "RUN", "HEALTHCHECK"}
-_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.*?)\s*$")
+_DIRECTIVE = lazy_compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.*?)\s*$")
 _KNOWN_DIRECTIVES = {"syntax", "escape", "check"}
-_HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
-_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+_HEREDOC_WORD = lazy_compile(r"(\d*)<<(-?)([^<]*)")  # a whole shell word, as BuildKit matches it
+_VAR = lazy_compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 @dataclass(frozen=True)
@@ -137,15 +142,10 @@ class Dockerfile:
 
 
 def parse_exec_form(text: str) -> list[str] | None:
-    stripped = text.strip()
-    if not stripped.startswith("["):
-        return None
-    try:
-        value = json.loads(stripped)
-    except (json.JSONDecodeError, RecursionError):
-        return None
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
+    """The exec form's arguments; None for the shell form (not a JSON array: BuildKit runs it through a shell)."""
+    value = json_array(text)
+    if value is not None and all(isinstance(v, str) for v in value):
+        return [str(v) for v in value]
     return None
 
 
@@ -198,6 +198,80 @@ def _split_flags(args: str) -> tuple[list[tuple[str, str | None]], str]:
     return flags, rest.strip()
 
 
+# a shell word: unquoted runs, quoted strings (an unclosed quote runs to the end) and escaped characters
+_SHELL_WORD = lazy_compile(r"""(?:[^\s'"\\]+|'[^']*'?|"(?:[^"\\]|\\.)*"?|\\.?)+""", re.S)
+
+
+def shell_words(text: str) -> list[str]:
+    """Words split on unquoted blanks, quotes and escapes kept as written (BuildKit's lexer in raw mode)."""
+    return _SHELL_WORD.findall(text)
+
+
+def _unquote_word(word: str) -> str | None:
+    """The word with its quotes and escapes removed; None when it is not exactly one word."""
+    parts = shell_words(word)
+    if len(parts) != 1:
+        return None
+    out: list[str] = []
+    quote = ""
+    index = 0
+    while index < len(word):
+        char = word[index]
+        if quote:
+            if char == quote:
+                quote = ""
+            elif char == "\\" and quote == '"' and index + 1 < len(word) and word[index + 1] in '"\\$`':
+                index += 1
+                out.append(word[index])
+            else:
+                out.append(char)
+        elif char in "'\"":
+            quote = char
+        elif char == "\\" and index + 1 < len(word):
+            index += 1
+            out.append(word[index])
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def heredoc_words(line: str) -> list[tuple[bool, str]]:
+    """(strip tabs, terminator) for each heredoc a logical line opens, detected as BuildKit does: a whole
+    shell word `[fd]<<[-]NAME`. So `<< EOF` (a blank after <<), `"…<<EOF…"` (inside quotes) and
+    here-strings `<<<` open none; `<<EOF>file` opens one named `EOF>file`."""
+    found = []
+    for word in shell_words(line):
+        if "<<" not in word:
+            continue
+        m = _HEREDOC_WORD.fullmatch(word)
+        if not m or not m.group(3):
+            continue
+        name = _unquote_word(m.group(3))
+        if name:
+            found.append((m.group(2) == "-", name))
+    return found
+
+
+def _may_hold_heredocs(keyword: str, args: str) -> bool:
+    if keyword == "ONBUILD":  # ONBUILD RUN <<EOF holds the heredoc of its RUN
+        parts = args.split(None, 1)
+        keyword, args = (parts[0].upper(), parts[1] if len(parts) > 1 else "") if parts else ("", "")
+    return keyword in HEREDOC_INSTRUCTIONS and json_array(args) is None
+
+
+def json_array(text: str) -> list[object] | None:
+    """A JSON array as BuildKit's decoder reads it: the first JSON value, whatever follows it."""
+    stripped = text.strip()
+    if not stripped.startswith("["):
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(stripped)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    return value if isinstance(value, list) else None
+
+
 class _Lines:
     def __init__(self, text: str):
         self.items: list[tuple[str, int]] = []  # (line without newline or \r, start offset)
@@ -211,6 +285,17 @@ class _Lines:
 
     def __getitem__(self, index: int) -> tuple[str, int]:
         return self.items[index]
+
+
+def _blank_heredoc_hint(before: list[Instruction]) -> str:
+    """Why a shell line became an instruction: the one before wrote `<< EOF`, which BuildKit does not read as a heredoc."""
+    if before and before[-1].keyword in HEREDOC_INSTRUCTIONS and not before[-1].heredocs:
+        words = shell_words(before[-1].args)
+        for word, following in itertools.pairwise(words):
+            if word in ("<<", "<<-"):
+                return (f" (line {before[-1].line} writes `{word} {following}`: BuildKit opens a heredoc only when the "
+                        f"name follows {word} without a blank, `{word}{following}`)")
+    return ""
 
 
 def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
@@ -230,7 +315,14 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
     if escape not in ("\\", "`"):
         errors.append(ParseError(1, 1, f"invalid escape directive {escape!r}: only \\ and ` are allowed"))
         escape = "\\"
-    continuation = re.compile(re.escape(escape) + r"[ \t]*$")
+
+    def continued(content: str) -> int | None:
+        """Where the continuation escape starts, if the line continues: BuildKit continues a line whose last
+        non-blank character is the escape, unless an escape comes right before it (`C:\\data\\` ends there)."""
+        body = content.rstrip(" \t")
+        if body.endswith(escape) and (len(body) == 1 or body[-2] != escape):
+            return len(body) - 1
+        return None
 
     instructions: list[Instruction] = []
     comments: list[str] = []
@@ -251,9 +343,9 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
         end_line_index = index
         while True:
             content, _ = lines[index]
-            m = continuation.search(content)
-            if m and index + 1 < len(lines):
-                logical += content[: m.start()]
+            cut = continued(content)
+            if cut is not None and index + 1 < len(lines):
+                logical += content[:cut]
                 index += 1
                 # comment and empty lines inside a continuation are dropped, as BuildKit does
                 while index < len(lines) and (not lines[index][0].strip() or lines[index][0].strip().startswith("#")):
@@ -262,7 +354,7 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
                     end_line_index = index - 1
                     break
                 continue
-            logical += content[: m.start()] if m else content
+            logical += content[:cut] if cut is not None else content
             end_line_index = index
             index += 1
             break
@@ -275,23 +367,22 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
         args = args.strip()
         start = offset + column - 1
         heredocs: list[Heredoc] = []
-        if keyword in HEREDOC_INSTRUCTIONS:
-            for m in _HEREDOC.finditer(args):
-                strip_tabs, name = m.group(1) == "-", m.group(3)
+        if "<<" in logical and _may_hold_heredocs(keyword, args):
+            for strip_tabs, terminator in heredoc_words(logical):
                 body_lines: list[str] = []
                 body_start = index + 1
                 terminated = False
                 while index < len(lines):
                     body_line = lines[index][0]
                     index += 1
-                    if (body_line.lstrip("\t") if strip_tabs else body_line) == name:
+                    if (body_line.lstrip("\t") if strip_tabs else body_line) == terminator:
                         terminated = True
                         break
                     body_lines.append(body_line)
                 if not terminated:
-                    errors.append(ParseError(start_index + 1, column, f"heredoc <<{name} is never closed by a line `{name}`"))
+                    errors.append(ParseError(start_index + 1, column, f"heredoc <<{terminator} is never closed by a line `{terminator}`"))
                 end_line_index = index - 1
-                heredocs.append(Heredoc(name, "\n".join(body_lines), strip_tabs, body_start))
+                heredocs.append(Heredoc(terminator, "\n".join(body_lines), strip_tabs, body_start))
         end_line_text, end_offset = lines[end_line_index]
         first_line = lines[start_index][0]
         args_column = column - 1 + len(keyword_text)
@@ -309,7 +400,12 @@ def parse(text: str, path: str = "Dockerfile") -> Dockerfile:
         else:
             ins.rest = args
         if keyword not in KNOWN_INSTRUCTIONS:
-            errors.append(ParseError(ins.line, column, f"unknown instruction {keyword_text!r}"))
+            errors.append(ParseError(ins.line, column, f"unknown instruction {keyword_text!r}{_blank_heredoc_hint(instructions)}"))
+        elif keyword in JSON_INSTRUCTIONS:
+            array = json_array(ins.rest[3:] if keyword == "HEALTHCHECK" and ins.rest[:3].upper() == "CMD" else ins.rest)
+            if array is not None and not all(isinstance(v, str) for v in array):
+                errors.append(ParseError(ins.line, column, "a JSON array form takes strings only: BuildKit refuses "
+                                                           f"{keyword} {ins.rest.strip()[:60]!r} (quote every item)"))
         instructions.append(ins)
 
     global_args: dict[str, str] = {}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from importlib.metadata import version
 from typing import Any
 
 from quayside.check.model import RULES, Finding, Severity
@@ -110,7 +109,7 @@ def format_sarif(findings: list[Finding], texts: dict[str, str], *, docs_url: st
         "runs": [{
             "tool": {"driver": {
                 "name": "quayside",
-                "version": version("quayside"),
+                "version": _version(),
                 "informationUri": "https://fastapi.tiangolo.com/deployment/docker/",
                 "rules": [_rule_descriptor(rid, docs_url) for rid in rule_ids],
             }},
@@ -120,3 +119,9 @@ def format_sarif(findings: list[Finding], texts: dict[str, str], *, docs_url: st
         }],
     }
     return json.dumps(log, indent=2)
+
+
+def _version() -> str:
+    from importlib.metadata import version  # only SARIF names the tool's version: plain output does not pay for it
+
+    return version("quayside")

@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from quayside.checkcli import CheckOptions, FailOn, OutputFormat, Printer, Profile, run
 from quayside.cli.app import app
 from quayside.cli.output import out, say, table, user_errors, warn
 from quayside.errors import UserInputError
-
-
-class OutputFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    SARIF = "sarif"
-
-
-class Profile(StrEnum):
-    AUTO = "auto"
-    PRODUCTION = "production"
-
-
-class FailOn(StrEnum):
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-
-
-def _rule_ids(values: list[str] | None, option: str) -> set[str]:
-    from quayside.check.model import RULES
-
-    ids = {i.strip() for v in values or [] for i in v.split(",") if i.strip()}
-    unknown = sorted(ids - set(RULES))
-    if unknown:
-        raise UserInputError(f"{option}: unknown rule id {', '.join(unknown)}", hint="`quayside check --list-rules` lists them")
-    return ids
 
 
 @app.command("check")
@@ -56,11 +28,8 @@ def check_cmd(
     explain: Annotated[str | None, typer.Option(help="Print one rule's documentation and exit.")] = None,
 ) -> None:
     """Lint Dockerfile, .dockerignore, compose and Kubernetes files against what FastAPI in containers needs."""
-    from quayside.check import CheckConfig, run_check
     from quayside.check.docs import rule_markdown
-    from quayside.check.fixes import fix_until_stable, plan_fixes
-    from quayside.check.model import RULES, Finding, Severity
-    from quayside.check.output import DEFAULT_DOCS_URL, format_json, format_sarif, format_text
+    from quayside.check.model import RULES
 
     with user_errors():
         if list_rules:
@@ -73,57 +42,8 @@ def check_cmd(
                 raise UserInputError(f"--explain {explain}: no such rule", hint="`quayside check --list-rules` lists them")
             say(rule_markdown(rule))
             return
-        if fix and diff:
-            raise UserInputError("--fix and --diff together: choose one (--diff only shows, --fix writes)")
-        if unsafe_fixes and not (fix or diff):
-            raise UserInputError("--unsafe-fixes goes with --fix or --diff")
-        config_select = _rule_ids(select, "--select") if select else None
-        ignored = _rule_ids(ignore, "--ignore")
-        targets = paths or [Path(".")]
-        findings: list[Finding] = []
-        texts: dict[str, str] = {}
-        suppressed = 0
-        docs_url = None
-        for path in targets:
-            only = None
-            root = path
-            if path.is_file():
-                root, only = path.parent, [path.name]
-            elif not path.exists():
-                raise UserInputError("no such file or directory", path=path)
-            config = CheckConfig.from_pyproject(root)
-            if config_select is not None:
-                config.select = config_select
-            config.ignore |= ignored
-            config.production = profile is Profile.PRODUCTION
-            docs_url = docs_url or config.docs_url
-            if fix:
-                outcome = fix_until_stable(root, only=only, config=config, unsafe=unsafe_fixes)
-                result = outcome.result
-                warn(f"fixed {outcome.fixed} finding(s)")
-                if outcome.unsafe_left:
-                    warn(f"{outcome.unsafe_left} more fixable with --unsafe-fixes (they may change what the image does)")
-            else:
-                result = run_check(root, only=only, config=config)
-                if diff:
-                    for w in plan_fixes(root, result.findings, result.texts, unsafe=unsafe_fixes).writes:
-                        out.print(w.diff, markup=False, end="")
-            prefix = "" if len(targets) == 1 else root.as_posix().rstrip("/") + "/"
-            for link in result.skipped:
-                warn(f"{prefix}{link} is a symlink: not followed, not linted")
-            findings += [replace(f, path=prefix + f.path) for f in result.findings]
-            texts.update({prefix + rel: text for rel, text in result.texts.items()})
-            suppressed += result.suppressed
-    threshold = Severity.parse(fail_on.value)
-    code = 1 if any(f.severity >= threshold for f in findings) else 0
-    if output_format is OutputFormat.JSON:
-        print(format_json(findings))
-    elif output_format is OutputFormat.SARIF:
-        print(format_sarif(findings, texts, docs_url=docs_url or DEFAULT_DOCS_URL, exit_code=code))
-    elif not diff:
-        for line, style in format_text(findings, texts, suppressed=suppressed):
-            if out.is_terminal and style:
-                out.print(line, style=style, markup=False, highlight=False)
-            else:
-                say(line)
+        options = CheckOptions(paths or [], output_format, fail_on, fix, unsafe_fixes, diff, profile, select, ignore)
+        printer = Printer(say, warn, lambda text: out.print(text, markup=False, end=""),
+                          (lambda line, style: out.print(line, style=style, markup=False, highlight=False)) if out.is_terminal else None)
+        code = run(options, printer)
     raise typer.Exit(code)

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
-from quayside.inspection import dependencies, discovery, pyversion
-from quayside.inspection.dependencies import Dependencies, Server
-from quayside.inspection.discovery import AppLocation, Route
 from quayside.inspection.source import load_toml
-from quayside.provenance import Decided
+
+if TYPE_CHECKING:
+    from quayside.inspection.dependencies import Dependencies, Server
+    from quayside.inspection.discovery import AppLocation, Route
+    from quayside.provenance import Decided
 
 __all__ = ["AppLocation", "ProjectInfo", "Route", "inspect_project"]
+
+
+def __getattr__(name: str) -> Any:
+    """AppLocation and Route, re-exported on first use: importing the package (for `source`, say) stays cheap."""
+    if name in ("AppLocation", "Route"):
+        from quayside.inspection import discovery
+
+        return getattr(discovery, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -73,11 +83,15 @@ class ProjectInfo:
         }
 
 
-def inspect_project(path: Path) -> ProjectInfo:
+def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
+    """The project's facts. read_locks=False skips proving that lock files parse (what a build needs, and the
+    slowest read of a large project); `check` lints the files and does not need it."""
     if not path.exists():
         raise UserInputError("no such directory", path=path, hint="pass the directory of your FastAPI project")
     if not path.is_dir():
         raise UserInputError("is not a directory", path=path, hint="pass the project directory, not a file inside it")
+    from quayside.inspection import dependencies, discovery, pyversion
+
     root = path.resolve()
     pyproject: dict[str, Any] | None = None
     if (root / "pyproject.toml").is_file():
@@ -89,7 +103,7 @@ def inspect_project(path: Path) -> ProjectInfo:
         if entrypoint is not None and not isinstance(entrypoint, str):
             raise UserInputError("[tool.fastapi] entrypoint must be a string", path="pyproject.toml")
     found = discovery.discover(root, entrypoint)
-    deps = dependencies.detect(root, pyproject)
+    deps = dependencies.detect(root, pyproject, read_locks=read_locks)
     return ProjectInfo(
         root=root,
         app=found.app,

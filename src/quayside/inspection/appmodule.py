@@ -131,9 +131,11 @@ def _factories(tree: ast.Module, names: _Names) -> dict[str, _Factory]:
                 if isinstance(inner, ast.Call) and names.is_fastapi_ref(inner.func):
                     found[node.name] = _Factory(inner, None)
                     break
+            if node.name not in found:
+                continue
             for inner in ast.walk(node):
                 targets, value = _assigned_names(inner) if isinstance(inner, ast.stmt) else ([], None)
-                if targets and node.name in found and value is found[node.name].call:
+                if targets and value is found[node.name].call:
                     found[node.name] = _Factory(value, targets[0])
     return found
 
@@ -171,7 +173,9 @@ def _route_of(decorator: ast.expr) -> tuple[str, str, str] | None:
     return None
 
 
-def analyse_module(tree: ast.Module) -> ModuleFacts:
+def analyse_module(tree: ast.Module, *, routes: bool = True) -> ModuleFacts:
+    """routes=False reads only the module level (the apps, routers and imports): enough to tell whether a
+    module defines an app, without walking every function body."""
     names = _Names(tree)
     factories = _factories(tree, names)
     apps: list[AppInstance] = []
@@ -210,7 +214,7 @@ def analyse_module(tree: ast.Module) -> ModuleFacts:
     def owner(name: str) -> str:
         return aliases.get(name, name) if name not in routers else name
 
-    for walked in ast.walk(tree):
+    for walked in ast.walk(tree) if routes else ():
         if isinstance(walked, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in walked.decorator_list:
                 route = _route_of(decorator)

@@ -138,7 +138,7 @@ def _check_lock(root: Path, name: str) -> None:
     load_toml(root / name, display=name)
 
 
-def detect(root: Path, pyproject: dict[str, Any] | None) -> Dependencies:
+def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = True) -> Dependencies:
 
     def has(name: str) -> bool:
         return (root / name).is_file()
@@ -147,7 +147,8 @@ def detect(root: Path, pyproject: dict[str, Any] | None) -> Dependencies:
     if has("uv.lock"):
         if pyproject is None:
             raise UserInputError("uv.lock without pyproject.toml", path="uv.lock", hint="uv needs both; run `uv init` or remove uv.lock")
-        _check_lock(root, "uv.lock")
+        if read_locks:
+            _check_lock(root, "uv.lock")
         package = build_system and pyproject.get("tool", {}).get("uv", {}).get("package", True) is not False
         return Dependencies(
             Decided("uv", "uv.lock", "uv.lock is present: the image installs with `uv sync --locked`"),
@@ -156,7 +157,8 @@ def detect(root: Path, pyproject: dict[str, Any] | None) -> Dependencies:
     if has("poetry.lock"):
         if pyproject is None:
             raise UserInputError("poetry.lock without pyproject.toml", path="poetry.lock")
-        _check_lock(root, "poetry.lock")
+        if read_locks:
+            _check_lock(root, "poetry.lock")
         mode = pyproject.get("tool", {}).get("poetry", {}).get("package-mode", True)
         return Dependencies(
             Decided("poetry", "poetry.lock", "poetry.lock is present: the image installs with `poetry install --only main`"),
@@ -165,7 +167,8 @@ def detect(root: Path, pyproject: dict[str, Any] | None) -> Dependencies:
     if has("pdm.lock"):
         if pyproject is None:
             raise UserInputError("pdm.lock without pyproject.toml", path="pdm.lock")
-        _check_lock(root, "pdm.lock")
+        if read_locks:
+            _check_lock(root, "pdm.lock")
         return Dependencies(
             Decided("pdm", "pdm.lock", "pdm.lock is present: the image installs what `pdm export --prod` lists"),
             "pyproject", ("pyproject.toml", "pdm.lock"), tuple(_pep621(pyproject)), build_system, (),

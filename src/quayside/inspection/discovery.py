@@ -7,6 +7,7 @@ names inside `src/` packages; then, as a last resort, a scan of the project's ow
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -77,8 +78,30 @@ class _Reader:
 
     def facts(self, path: Path) -> ModuleFacts:
         if path not in self._facts:
-            self._facts[path] = analyse_module(parse_python(path, display=self.rel(path)))
+            self._facts[path] = _analysed(path, self.rel(path), routes=True)
         return self._facts[path]
+
+    def apps(self, path: Path) -> list[AppInstance]:
+        """The module's apps only (its routes are read when it turns out to be the app's module)."""
+        return self._facts[path].apps if path in self._facts else _analysed(path, self.rel(path), routes=False).apps
+
+
+# One process may inspect several build contexts of one repository (`check` over a monorepo): a module read
+# for one is not read again for the next, unless it changed (facts are never modified after analysis).
+_ANALYSED: dict[tuple[Path, int, int, bool], ModuleFacts] = {}
+
+
+def _analysed(path: Path, display: str, *, routes: bool) -> ModuleFacts:
+    try:
+        stat = path.stat()
+    except OSError:
+        return analyse_module(parse_python(path, display=display), routes=routes)  # the reader's error names the file
+    key = (path, stat.st_mtime_ns, stat.st_size, routes)
+    if key not in _ANALYSED:
+        if len(_ANALYSED) > 20_000:
+            _ANALYSED.clear()
+        _ANALYSED[key] = analyse_module(parse_python(path, display=display), routes=routes)
+    return _ANALYSED[key]
 
 
 def module_path(root: Path, file: Path) -> tuple[str, str]:
@@ -204,6 +227,16 @@ def _scan(root: Path) -> list[Path]:
     return found
 
 
+_MAY_DEFINE_APP = re.compile(rb"FastAPI\s*[()]|FastAPI\s+as\b")
+
+
+def _may_define_app(path: Path) -> bool:
+    try:
+        return _MAY_DEFINE_APP.search(path.read_bytes()) is not None
+    except OSError:
+        return True  # let the reader report it
+
+
 def _discover(reader: _Reader) -> Decided[AppLocation]:
     root = reader.root
     skipped: list[str] = []
@@ -230,20 +263,21 @@ def _discover(reader: _Reader) -> Decided[AppLocation]:
                 f"auto-discovery {display}",
                 f"{display} is the first of fastapi-cli's default paths (then src/) that defines a FastAPI app; {how}{note}",
             )
-    scanned = [(f, reader.facts(f)) for f in _scan(root)]
-    with_apps = [(f, facts) for f, facts in scanned if facts.apps]
-    if len(with_apps) == 1:
-        file, facts = with_apps[0]
+    # only a module that calls, subclasses or renames FastAPI can define an app: the others (most of a large
+    # repository, including modules that name FastAPI in a type hint) are not parsed
+    scanned = [(f, apps) for f in _scan(root) if _may_define_app(f) and (apps := reader.apps(f))]
+    if len(scanned) == 1:
+        file, apps = scanned[0]
         display = reader.rel(file)
-        instance, how = _choose_instance(facts.apps, display)
+        instance, how = _choose_instance(apps, display)
         dotted, import_root = module_path(root, file)
         return Decided(
             _location(display, dotted, import_root, instance),
             f"scan {display}",
             f"none of fastapi-cli's default paths defines an app; {display} is the only module that does; {how}",
         )
-    if len(with_apps) > 1:
-        listed = ", ".join(reader.rel(f) for f, _ in with_apps)
+    if len(scanned) > 1:
+        listed = ", ".join(reader.rel(f) for f, _ in scanned)
         raise UserInputError(
             f"no app at fastapi-cli's default paths, and several modules define one: {listed}",
             hint='say which one to run: [tool.fastapi] entrypoint = "module:variable" in pyproject.toml',

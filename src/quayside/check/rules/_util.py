@@ -12,10 +12,11 @@ from quayside.check.command import Command, Server, effective_command, find_serv
 from quayside.check.context import DB_IMAGES, PROXY_IMAGES, CheckContext, YamlDoc
 from quayside.check.discover import compose_builds
 from quayside.check.dockerfile import Dockerfile, Instruction, Stage
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import TextEdit
 
-PIP_INSTALL = re.compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
-DEPENDENCY_FILES = re.compile(r"(^|/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|pyproject\.toml|[^/]*\.lock|setup\.(py|cfg)|Pipfile(\.lock)?|requirements)$")
+PIP_INSTALL = lazy_compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
+DEPENDENCY_FILES = lazy_compile(r"(^|/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt|pyproject\.toml|[^/]*\.lock|setup\.(py|cfg)|Pipfile(\.lock)?|requirements)$")
 SWALLOWING_ERRORS = ("heredoc <<", "invalid escape directive")
 BROAD_SOURCES = {".", "./", "*", "/", "./*"}
 

@@ -6,15 +6,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from quayside.check.context import CheckContext
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Fix, Rule, Severity, register
 from quayside.check.rules._util import final_commands, replace_exec_form, script_text
 
 INITS = {"tini", "tini-static", "dumb-init", "docker-init", "catatonit"}
-SHELL_SYNTAX = re.compile(r"[$`|&;<>*?(){}\[\]~\\]")
-EXEC_AT_END = re.compile(r"(^|&&|;|\n)\s*exec\s")
+SHELL_SYNTAX = lazy_compile(r"[$`|&;<>*?(){}\[\]~\\]")
+EXEC_AT_END = lazy_compile(r"(^|&&|;|\n)\s*exec\s")
 
 
-_COMPOUND = re.compile(r"(^|[\s;&|(])(if|then|for|while|until|case|function|trap|select)(\s|$)|[|(){}`]|&\s*$|\|\|")
+_COMPOUND = lazy_compile(r"(^|[\s;&|(])(if|then|for|while|until|case|function|trap|select)(\s|$)|[|(){}`]|&\s*$|\|\|")
 
 
 def bash_execs_last_command(script: str) -> bool:

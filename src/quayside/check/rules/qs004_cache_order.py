@@ -4,14 +4,15 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from quayside.build import DEPENDENCY_COMMAND
+from quayside.check.command import DEPENDENCY_COMMAND
 from quayside.check.context import CheckContext
 from quayside.check.dockerfile import Instruction
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import BROAD_SOURCES, DEPENDENCY_FILES, copy_sources
 
 _TOOLING = {"pip", "setuptools", "wheel", "uv", "poetry", "pdm", "pipenv", "hatch", "virtualenv", "build"}
-_PIP_TARGETS = re.compile(r"\bpip3?\s+install\s+([^&;|]*)")
+_PIP_TARGETS = lazy_compile(r"\bpip3?\s+install\s+([^&;|]*)")
 
 
 def _tooling_only(run: str) -> bool:

@@ -6,17 +6,18 @@ from collections.abc import Iterator
 from quayside.check.command import stage_env
 from quayside.check.context import CheckContext
 from quayside.check.dockerfile import Instruction
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Fix, Rule, Severity, register
 from quayside.check.rules._util import PIP_INSTALL, insert_after
 
-_PIP_INSTALL_WORD = re.compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
+_PIP_INSTALL_WORD = lazy_compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
 
 
-_TRUTHY_NO_CACHE = re.compile(r"\bPIP_NO_CACHE_DIR=(?![\"']?(?:0|false|no|off)?[\"']?(\s|$))", re.IGNORECASE)
+_TRUTHY_NO_CACHE = lazy_compile(r"\bPIP_NO_CACHE_DIR=(?![\"']?(?:0|false|no|off)?[\"']?(\s|$))", re.IGNORECASE)
 # pip takes any unambiguous prefix of an option: --no-cache is --no-cache-dir
-_NO_CACHE_OPTION = re.compile(r"--no-cache(-dir)?(?=[\s=\\]|$)")
-_CACHE_DIR_OPTION = re.compile(r"--cache-dir[=\s]+(\S+)")
-_CACHE_REMOVED = re.compile(r"\bpip3? cache (purge|remove)\b|\brm\s+(-\w+\s+)*\S*\.cache(/pip)?/?(\s|$|;|&)")
+_NO_CACHE_OPTION = lazy_compile(r"--no-cache(-dir)?(?=[\s=\\]|$)")
+_CACHE_DIR_OPTION = lazy_compile(r"--cache-dir[=\s]+(\S+)")
+_CACHE_REMOVED = lazy_compile(r"\bpip3? cache (purge|remove)\b|\brm\s+(-\w+\s+)*\S*\.cache(/pip)?/?(\s|$|;|&)")
 
 
 def _has_pip_cache_mount(ins: Instruction, cache_dir: str | None) -> bool:

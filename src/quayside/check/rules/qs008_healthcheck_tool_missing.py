@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from quayside.check.command import split_words
 from quayside.check.context import CheckContext
 from quayside.check.dockerfile import Dockerfile, Stage
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Fix, FixSafety, Rule, Severity, TextEdit, register
 from quayside.check.rules._util import app_services, chain_instructions, compose_health_test, final_stages
 
-INSTALL = re.compile(r"\b(apt-get|apt|apk|microdnf|dnf|yum)\b[^&;|]*\b(install|add)\b([^&;|]*)")
+INSTALL = lazy_compile(r"\b(apt-get|apt|apk|microdnf|dnf|yum)\b[^&;|]*\b(install|add)\b([^&;|]*)")
 
 
 def tools_in_base(image: str) -> set[str] | None:

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from quayside.check.context import CheckContext
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import final_commands, script_text
 
-MIGRATIONS = re.compile(r"\b(alembic\s+upgrade|manage\.py\s+migrate|aerich\s+upgrade|prisma\s+migrate\s+deploy|yoyo\s+apply|flask\s+db\s+upgrade)\b")
+MIGRATIONS = lazy_compile(r"\b(alembic\s+upgrade|manage\.py\s+migrate|aerich\s+upgrade|prisma\s+migrate\s+deploy|yoyo\s+apply|flask\s+db\s+upgrade)\b")
 
 
 @register

@@ -1,29 +1,41 @@
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from quayside.check.context import CheckContext, DockerIgnore, parse_dockerignore
 from quayside.check.dockerfile import parse_key_values
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import BROAD_SOURCES, copy_sources
 from quayside.secretfiles import ALLOWED, SECRET_PATTERNS
 
-SECRET_NAME = re.compile(r"(?i)(secret|passw(or)?d|passwd|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)")
-SECRET_VALUE = re.compile(r"(AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|sk-[A-Za-z0-9_-]{20,}|xox[abp]-[A-Za-z0-9-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY-----)")
-URL_CREDENTIALS = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@\s/]+)@")
-NOT_A_SECRET_NAME = re.compile(r"(?i)(_(file|path|url|uri|endpoint|host|port|name|header|ttl|expires?\w*|length|algorithm|type|dir"
+SECRET_NAME = lazy_compile(r"(?i)(secret|passw(or)?d|passwd|token|api[_-]?key|private[_-]?key|access[_-]?key|credential)")
+SECRET_VALUE = lazy_compile(r"(AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|sk-[A-Za-z0-9_-]{20,}|xox[abp]-[A-Za-z0-9-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY-----)")
+URL_CREDENTIALS = lazy_compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@\s/]+)@")
+NOT_A_SECRET_NAME = lazy_compile(r"(?i)(_(file|path|url|uri|endpoint|host|port|name|header|ttl|expires?\w*|length|algorithm|type|dir"
                                r"|tokens|count|limit|size|len)$|^max_)")
 CONTENT_LIMIT = 64 * 1024  # a secret file is small; a larger one is judged by its name alone
-_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----")
-_CREDENTIAL_LINE = re.compile(r"(?im)^\s*(//\S+:)?(_authToken|_auth|_password|password|login)\s*[=:\s]\s*(?![\"']?\$\{)\S+")
-# the same list the generated .dockerignore keeps out; a negated entry there (.env.example) is allowed back in
-_SECRET_REGEXES = [(parse_dockerignore("", pattern).patterns[0][1], what) for pattern, what in SECRET_PATTERNS]
-_ALLOWED = parse_dockerignore("", "\n".join(a.removeprefix("!") for a in ALLOWED))
-PLACEHOLDER = re.compile(r"^(\$.*|<.*>|changeme|change-me|changethis|example|dummy|xxx+|\*+|.*placeholder.*|your[-_].*)$", re.IGNORECASE)
+_PRIVATE_KEY = lazy_compile(r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----")
+_CREDENTIAL_LINE = lazy_compile(r"(?im)^\s*(//\S+:)?(_authToken|_auth|_password|password|login)\s*[=:\s]\s*(?![\"']?\$\{)\S+")
+
+
+@functools.cache
+def _secret_regexes() -> list[tuple[re.Pattern[str], str]]:
+    """The same list the generated .dockerignore keeps out (built when a COPY is first judged, not at import)."""
+    return [(parse_dockerignore("", pattern).patterns[0][1], what) for pattern, what in SECRET_PATTERNS]
+
+
+@functools.cache
+def _allowed() -> DockerIgnore:
+    """A negated entry in that list (.env.example) is allowed back in."""
+    return parse_dockerignore("", "\n".join(a.removeprefix("!") for a in ALLOWED))
+
+PLACEHOLDER = lazy_compile(r"^(\$.*|<.*>|changeme|change-me|changethis|example|dummy|xxx+|\*+|.*placeholder.*|your[-_].*)$", re.IGNORECASE)
 # documented examples of the settings, not the settings: `.env.example` and its cousins
-SAMPLE_NAME = re.compile(r"(?i)[._-](example|sample|template|dist|tpl|defaults?)$")
+SAMPLE_NAME = lazy_compile(r"(?i)[._-](example|sample|template|dist|tpl|defaults?)$")
 
 
 @register
@@ -87,14 +99,18 @@ class BakedSecret(Rule):
                 prefixes.append(source.strip("/").removeprefix("./").rstrip("/") + "/")
         if not prefixes:
             return []
+        if "QS017" not in ctx.derived:  # the context's secret-looking names, matched once for all its COPYs
+            ctx.derived["QS017"] = [
+                (rel, what) for rel in ctx.context_files()
+                # a committed virtualenv's packages (their test keys are public), or an example file
+                if "site-packages/" not in rel and not SAMPLE_NAME.search(rel)
+                for what in [next((what for regex, what in _secret_regexes() if regex.fullmatch(rel)), None)] if what is not None
+            ]
         found = []
-        for rel in ctx.context_files():
+        for rel, what in ctx.derived["QS017"]:
             if not any(prefix == "" or rel.startswith(prefix) or rel + "/" == prefix for prefix in prefixes):
                 continue
-            what = next((what for regex, what in _SECRET_REGEXES if regex.fullmatch(rel)), None)
-            if "site-packages/" in rel or SAMPLE_NAME.search(rel):
-                continue  # a committed virtualenv's packages (their test keys are public), or an example file
-            if what is not None and not ignore.excludes(rel) and not _ALLOWED.excludes(rel) and _holds_secret(ctx.root / rel, what):
+            if not ignore.excludes(rel) and not _allowed().excludes(rel) and _holds_secret(ctx.root / rel, what):
                 found.append((rel, what))
         return found
 

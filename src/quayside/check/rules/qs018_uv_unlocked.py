@@ -4,10 +4,11 @@ import re
 from collections.abc import Iterator
 
 from quayside.check.context import CheckContext
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Fix, Rule, Severity, register
 from quayside.check.rules._util import BROAD_SOURCES, copy_sources, insert_after
 
-UV_SYNC = re.compile(r"\buv\s+sync\b")
+UV_SYNC = lazy_compile(r"\buv\s+sync\b")
 
 
 @register

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 
 from quayside.check.command import stage_env
 from quayside.check.context import CheckContext
 from quayside.check.dockerfile import Dockerfile, Instruction, Stage
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import copy_sources
 
-_PYTHON = re.compile(r"python[:\-]?(\d\.\d+)")
+_PYTHON = lazy_compile(r"python[:\-]?(\d\.\d+)")
 
 
 def python_of(image: str) -> str | None:

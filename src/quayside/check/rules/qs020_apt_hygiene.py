@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from quayside.check.context import CheckContext
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Fix, FixSafety, Rule, Severity, TextEdit, register
 from quayside.check.rules._util import insert_after
 
-APT_INSTALL = re.compile(r"\bapt(-get)?\s+(?:-\S+\s+)*install\b")
+APT_INSTALL = lazy_compile(r"\bapt(-get)?\s+(?:-\S+\s+)*install\b")
 
 
 @register

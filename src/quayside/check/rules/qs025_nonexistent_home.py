@@ -5,10 +5,11 @@ from collections.abc import Iterator
 
 from quayside.check.command import stage_env
 from quayside.check.context import CheckContext
+from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Rule, Severity, register
 from quayside.check.rules._util import chain_instructions, final_commands
 
-RUNTIME_TOOLS = re.compile(r"(^|\s|/)(uv|uvx|pip|pip3|poetry|pdm|pipenv)(\s|$)")
+RUNTIME_TOOLS = lazy_compile(r"(^|\s|/)(uv|uvx|pip|pip3|poetry|pdm|pipenv)(\s|$)")
 
 
 def _creates_home(run_text: str, user: str) -> bool | None:
