@@ -33,6 +33,11 @@ FIXES = [
      "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-install-project\n", id="QS018-uv-sync-unlocked"),
     pytest.param("QS020", "FROM python:3.12\nRUN apt-get update && apt-get install -y gcc\n",
      "FROM python:3.12\nRUN apt-get update && apt-get install --no-install-recommends -y gcc \\\n    && rm -rf /var/lib/apt/lists/*\n", id="QS020-apt-install-recommends"),
+    pytest.param("QS020", "FROM python:3.12\nRUN apt-get install -y --no-install-recommends gcc && apt-get install -y chromium && rm -rf /var/lib/apt/lists/*\n",
+     "FROM python:3.12\nRUN apt-get install -y --no-install-recommends gcc && apt-get install --no-install-recommends -y chromium && rm -rf /var/lib/apt/lists/*\n",
+     id="QS020-only-the-bare-install"),
+    pytest.param("QS027", "FROM python:3.12-slim\nRUN uv sync --locked && uv --no-cache pip install x\n",
+     "FROM python:3.12-slim\nRUN uv sync --no-cache --locked && uv --no-cache pip install x\n", id="QS027-uv-no-cache"),
 ]
 
 

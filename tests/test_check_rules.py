@@ -8,6 +8,7 @@ import pytest
 
 from quayside.check import run_check
 from quayside.check.model import RULES
+from quayside.errors import UserInputError
 from support.projects import write
 
 APP = "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/health')\ndef health():\n    return {}\n"
@@ -51,6 +52,13 @@ FLAG = [
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT fastapi run main.py\n'}, [2], id="QS001-entrypoint-fastapi-run-main-py"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["./start.sh"]\n', "start.sh": "#!/bin/sh\nalembic upgrade head\nfastapi run\n"}, [2], id="QS001-cmd-start-sh-start"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12 AS base\nCMD fastapi run main.py\nFROM base\nRUN true\n'}, [2], id="QS001-shell-form-in-parent-stage"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["tini", "--"]\nCMD ["sh", "-c", "uvicorn main:app --host 0.0.0.0"]\n'}, [3], id="QS001-tini-then-sh-c"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["tini", "--"]\nCMD fastapi run main.py\n'}, [3], id="QS001-tini-then-shell-form"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["/usr/bin/tini", "--", "su-exec", "app", "sh", "-c", "uvicorn main:app"]\n'}, [2], id="QS001-tini-su-exec-sh-c"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nWORKDIR /app\nCOPY docker/ ./bin/\nCMD ["bash", "bin/start.sh"]\n', "docker/start.sh": "#!/bin/bash\nuvicorn main:app\n"}, [4], id="QS001-script-traced-through-copy-of-a-folder"),
+    pytest.param("QS009", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["./entrypoint.sh"]\nCMD uvicorn main:app --reload --host 127.0.0.1\n', "entrypoint.sh": "#!/bin/sh\nexec \"$@\"\n"}, [3], id="QS009-entrypoint-script-then-shell-form-cmd"),
+    pytest.param("QS013", {"Dockerfile": 'FROM python:3.12\nWORKDIR /code\nCOPY scripts ./scripts\nCMD ["bash", "scripts/start.sh"]\n', "scripts/start.sh": "#!/bin/bash\nalembic upgrade head\nexec uvicorn main:app\n"}, [4], id="QS013-script-run-by-bash"),
+    pytest.param("QS013", {"Dockerfile": 'FROM python:3.12\nCOPY deploy/boot.sh /usr/local/bin/boot\nENTRYPOINT ["tini", "--", "boot"]\n', "deploy/boot.sh": "#!/bin/sh\nalembic upgrade head\nexec uvicorn main:app\n"}, [3], id="QS013-script-renamed-by-copy-under-tini"),
     pytest.param("QS002", {"Dockerfile": "ARG PY\nFROM python${PY}\n"}, [2], id="QS002-from-python-py"),
     pytest.param("QS002", {"Dockerfile": "FROM python:3.12 AS b\nFROM ubuntu\nCOPY --from=b / /\n"}, [2], id="QS002-from-ubuntu"),
     pytest.param("QS003", {"Dockerfile": "FROM tiangolo/uwsgi-nginx-flask:python3.8\n"}, [1], id="QS003-from-tiangolo-uwsgi-nginx-flask-python3-8"),
@@ -63,6 +71,12 @@ FLAG = [
     pytest.param("QS006", {"Dockerfile": "FROM python:3.12-slim\nFOO bar\nCMD [\"fastapi\", \"run\", \"main.py\"]\n"}, [1], id="QS006-despite-an-unknown-instruction"),
     pytest.param("QS006", {"Dockerfile": "FROM python:3.12\nUSER app\nUSER root\n"}, [3], id="QS006-user-root"),
     pytest.param("QS006", {"Dockerfile": "FROM python:3.12\nUSER 0:0\n"}, [2], id="QS006-user-0-0"),
+    # every stage that is an image is judged, not only the last
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12-slim AS base\nFROM base AS production\n" + EXEC + "FROM base AS test\nUSER 1000\nCMD [\"pytest\"]\n"}, [2], id="QS006-production-stage-before-a-test-stage"),
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12-slim AS web\n" + EXEC + "FROM web AS dev\nUSER 1000\n",
+                           "compose.yaml": "services:\n  app:\n    build:\n      context: .\n      target: web\n    restart: always\n"}, [1], id="QS006-stage-a-compose-target-builds"),
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12-slim AS api\n" + EXEC + "FROM python:3.12-slim AS docs\nUSER 1000\n",
+                           ".github/workflows/image.yml": "jobs:\n  b:\n    steps:\n      - run: docker build --target api -t x .\n"}, [1], id="QS006-stage-a-ci-workflow-builds"),
     pytest.param("QS007", {"Dockerfile": "FROM python:3.12\nHEALTHCHECK NONE\n" + EXEC}, [2], id="QS007-healthcheck-none"),
     pytest.param("QS008", {"Dockerfile": 'FROM python:3.12-alpine\nHEALTHCHECK CMD ["curl", "-f", "http://127.0.0.1:8000/"]\n' + EXEC}, [2], id="QS008-healthcheck-cmd-curl-f-http-127-0-0-1-8000"),
     pytest.param("QS008", {"Dockerfile": "FROM python:3.12-slim\n" + EXEC,
@@ -98,6 +112,11 @@ FLAG = [
     pytest.param("QS019", {"Dockerfile": "FROM python:3.12 AS b\nRUN python -m venv /opt/venv\nFROM python:3.12\nWORKDIR /app\nCOPY --from=b /opt/venv .venv\n"}, [5], id="QS019-moved-under-workdir"),
     pytest.param("QS019", {"Dockerfile": "FROM python:3.12 AS b\nRUN python -m venv /opt/venv\nFROM python:3.12-slim\nCOPY --from=b /opt/venv /venv\n"}, [4], id="QS019-copy-from-b-opt-venv-venv"),
     pytest.param("QS020", {"Dockerfile": "FROM python:3.12\nRUN apt-get update \\\n && apt-get install -y --no-install-recommends gcc\n"}, [2], id="QS020-run-apt-get-update"),
+    pytest.param("QS020", {"Dockerfile": "FROM python:3.12\nRUN apt-get update && apt-get install -y --no-install-recommends gcc \\\n && apt-get install -y chromium && rm -rf /var/lib/apt/lists/*\n"}, [2], id="QS020-second-install-in-the-same-run"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nRUN uv sync --locked\n"}, [3], id="QS027-uv-sync"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nRUN uv pip install --system -r requirements.txt\n"}, [3], id="QS027-uv-pip-install"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nRUN uv --no-cache sync --locked && uv pip install gunicorn\n"}, [3], id="QS027-second-command-caches"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nRUN --mount=type=cache,target=/root/.cache/pip uv sync --locked\n"}, [3], id="QS027-pip-cache-mount-is-not-uvs"),
     pytest.param("QS021", {"compose.yaml": "services:\n  app:\n    build: .\n    depends_on:\n      db:\n        condition: service_started\n  db:\n    image: postgres:17\n    volumes: [d:/var/lib/postgresql/data]\n"}, [5], id="QS021-db-started-not-healthy"),
     pytest.param("QS022", {"k8s/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app:1\n"}, [9], id="QS022-k8s-no-memory-limit"),
     pytest.param("QS022", {"docker-compose.prod.yml": "services:\n  app:\n    build: .\n"}, [2], id="QS022-compose-named-prod"),
@@ -120,7 +139,12 @@ NOOP = [
     # bash -c exec's the last command of a plain list (tests/test_live_shells.py measures it)
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["bash", "-c", "alembic upgrade head && uvicorn main:app --host 0.0.0.0"]\n'}, id="QS001-bash-c-list-execs-last"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["sh", "-c", "alembic upgrade head && exec fastapi run main.py"]\n'}, id="QS001-cmd-sh-c-alembic-upgrade-head-exec-fastapi-run-m"),
-    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["tini", "--"]\nCMD fastapi run main.py\n'}, id="QS001-entrypoint-tini"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["tini", "--"]\nCMD ["fastapi", "run", "main.py"]\n'}, id="QS001-entrypoint-tini"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["tini", "--"]\nCMD ["sh", "-c", "alembic upgrade head && exec uvicorn main:app"]\n'}, id="QS001-tini-sh-c-exec"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["tini", "-g", "--"]\nCMD ["sh", "-c", "uvicorn main:app"]\n'}, id="QS001-tini-g-signals-the-group"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["dumb-init", "--"]\nCMD ["sh", "-c", "uvicorn main:app"]\n'}, id="QS001-dumb-init-signals-the-group"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nENTRYPOINT ["gosu", "app", "bash", "-c", "alembic upgrade head && uvicorn main:app"]\n'}, id="QS001-gosu-bash-c-list"),
+    pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCOPY docker/run.sh /srv/bin/launch\nCMD ["/srv/bin/launch"]\n', "docker/run.sh": "#!/bin/sh\nexec uvicorn main:app\n", "launch": "#!/bin/sh\nuvicorn main:app\n"}, id="QS001-script-traced-through-copy-execs"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12\nCMD ["./start.sh"]\n', "start.sh": "#!/bin/sh\nset -e\nexec fastapi run\n"}, id="QS001-script-execs-server"),
     pytest.param("QS001", {"Dockerfile": 'FROM python:3.12 AS build\nCMD echo build\nFROM python:3.12-slim\n' + EXEC}, id="QS001-cmd-echo-build"),
     pytest.param("QS002", {"Dockerfile": "ARG PY=3.12\nFROM python:${PY}-slim\n"}, id="QS002-arg-py-3-12"),
@@ -155,6 +179,12 @@ NOOP = [
     pytest.param("QS005", {"Dockerfile": "FROM python:3.12\nRUN pip install fastapi && rm -rf /root/.cache/pip\n"}, id="QS005-cache-removed"),
     # database images drop to their own user in their entrypoint; pypiserver runs as its own (the real corpus)
     pytest.param("QS006", {"Dockerfile": "FROM postgres:16\nCOPY init.sql /docker-entrypoint-initdb.d/\n"}, id="QS006-postgres-base-drops-root"),
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12-slim AS builder\nRUN pip wheel x\nFROM python:3.12-slim\nUSER 1000\n" + EXEC}, id="QS006-build-stage-is-not-an-image"),
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12-slim AS production\nUSER 1000\n" + EXEC + "FROM production AS test\nRUN pip install pytest\n"}, id="QS006-production-stage-the-test-stage-builds-on"),
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12-slim AS builder\nRUN pip wheel -w /w x\nFROM python:3.12-slim\nCOPY --from=builder /w /w\nUSER 1000\n" + EXEC,
+                           ".github/workflows/ci.yml": "jobs:\n  b:\n    steps:\n      - run: docker build --target builder --cache-to type=inline .\n"}, id="QS006-ci-cache-build-of-a-build-stage"),
+    pytest.param("QS006", {"Dockerfile": "FROM python:3.12-slim AS dev\nCMD [\"fastapi\", \"dev\"]\nFROM python:3.12-slim\nUSER 1000\n" + EXEC,
+                           "compose.yaml": "services:\n  app:\n    build:\n      context: .\n      target: dev\n    volumes: ['.:/code']\n"}, id="QS006-development-compose-target"),
     pytest.param("QS006", {"Dockerfile": "FROM pypiserver/pypiserver:v2.3.2\nCOPY packages /data/packages\n"}, id="QS006-pypiserver-base-runs-as-its-user"),
     pytest.param("QS006", {"Dockerfile": "FROM gcr.io/distroless/python3-debian12:nonroot\n"}, id="QS006-from-gcr-io-distroless-python3-debian12-nonroot"),
     pytest.param("QS006", {"Dockerfile": "FROM python:3.12 AS base\nUSER app\nFROM base\n"}, id="QS006-user-app"),
@@ -205,6 +235,16 @@ NOOP = [
     pytest.param("QS019", {"Dockerfile": "FROM python:3.12 AS b\nRUN python -m venv /code/.venv\nFROM python:3.12-slim\nCOPY --from=b /code/.venv /code/.venv\n"}, id="QS019-run-python-m-venv-code-venv"),
     pytest.param("QS020", {"Dockerfile": "FROM python:3.12\nRUN --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y --no-install-recommends gcc\n"}, id="QS020-run-mount-type-cache-target-var-lib-apt-sharing"),
     pytest.param("QS020", {"Dockerfile": "FROM python:3.12 AS b\nRUN apt-get update && apt-get install -y gcc\nFROM python:3.12-slim\nCOPY --from=b /x /x\n"}, id="QS020-build-stage-not-shipped"),
+    pytest.param("QS020", {"Dockerfile": "FROM python:3.12\nRUN apt-get update && apt-get install -y \\\n    gcc \\\n    --no-install-recommends && rm -rf /var/lib/apt/lists/*\n"}, id="QS020-option-on-a-continued-line"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --locked\n"}, id="QS027-cache-mount"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nENV UV_NO_CACHE=1\nRUN uv sync --locked\n"}, id="QS027-env-no-cache"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nRUN UV_NO_CACHE=1 uv sync --locked\n"}, id="QS027-inline-no-cache"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nRUN uv sync --locked --no-cache\n"}, id="QS027-option"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nRUN uv --no-cache pip install --system x\n"}, id="QS027-option-before-the-subcommand"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nRUN uv pip install --no-cache-dir \\\n    pillow\n"}, id="QS027-pip-spelling-of-the-option"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nRUN uv sync --locked && uv cache clean\n"}, id="QS027-cache-cleaned"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nENV UV_CACHE_DIR=/opt/uvc\nRUN --mount=type=cache,target=/opt/uvc uv sync --locked\n"}, id="QS027-mount-at-uv-cache-dir"),
+    pytest.param("QS027", {"Dockerfile": "FROM python:3.12-slim AS build\nCOPY --from=ghcr.io/astral-sh/uv:0.9 /uv /bin/\nRUN uv sync --locked\nFROM python:3.12-slim\nCOPY --from=build /app/.venv /app/.venv\n"}, id="QS027-build-stage-not-shipped"),
     pytest.param("QS021", {"compose.yaml": "services:\n  app:\n    build: .\n    depends_on: [cache]\n  cache:\n    image: redis:7\n"}, id="QS021-db-healthy-with-volume"),
     pytest.param("QS022", {"compose.yaml": "services:\n  app:\n    build: .\n    mem_limit: 512m\n"}, id="QS022-compose-memory-limit"),
     # development compose files: the real corpus's false alarms (bench/field_check)
@@ -229,3 +269,14 @@ NOOP = [
 @pytest.mark.parametrize(("rule_id", "files"), NOOP)
 def test_noop(tmp_path, rule_id, files):
     assert lines_for(write(tmp_path, files), rule_id) == []
+
+
+def test_target_names_the_image_and_an_unknown_one_is_refused(tmp_path):
+    from quayside.check import CheckConfig
+
+    root = write(tmp_path, {"Dockerfile": "FROM python:3.12-slim AS build\nRUN true\nFROM python:3.12-slim AS app\nUSER 1000\n" + EXEC})
+    assert [f.line for f in run_check(root, config=CheckConfig(targets=("build",))).findings if f.rule == "QS006"] == [1]
+    assert [f.line for f in run_check(root, config=CheckConfig(targets=("app",))).findings if f.rule == "QS006"] == []
+    with pytest.raises(UserInputError, match="no Dockerfile checked has a stage of that name") as caught:
+        run_check(root, config=CheckConfig(targets=("prod",)))
+    assert "its stages: app, build" in str(caught.value)

@@ -132,3 +132,32 @@ def test_fuzz_toml_reader(tmp_path_factory, text):
     path.write_text(text, encoding="utf-8", errors="surrogatepass") if "\ud800" not in text else path.write_bytes(b"\xff")
     with contextlib.suppress(UserInputError):
         load_toml(path, display="pyproject.toml")
+
+
+# Hostile sizes: a unit repeated up to 10 MB (the parser) or up to the 2 MB `check` reads (parser and every
+# rule). Each shape once made something quadratic: long words (shlex), one long command (per-match searches),
+# thousands of chained stages, COPYs and WORKDIRs, heredocs. No timing is asserted; a hang never finishes.
+HOSTILE_UNITS = st.sampled_from([
+    "RUN a \\\n", "RUN <<EOF\nx\nEOF\n", "FROM python:3.12 AS s\nRUN echo\n", "apt-get install -y x ", "a\\\"",
+    '"a",', "<< ", "pip install x && ", "uv -x ", "COPY x y/\n", "WORKDIR a\n", "ENV A=1 B=\"2 3\"\n", "USER a\n",
+    'CMD ["sh", "-c", "uvicorn a:b"]\n', "\\\n", "#\n", "x", " ", "<<EOF", "\t", "${A:-", "'", "--mount=type=cache,target=/x ",
+])
+HOSTILE_HEADS = st.sampled_from(["FROM python:3.12\n", "FROM python:3.12\nRUN ", "FROM python:3.12\nCMD [", "FROM python:3.12 AS s0\n", ""])
+
+
+@settings(max_examples=12, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], deadline=None)
+@given(HOSTILE_HEADS, st.lists(st.tuples(HOSTILE_UNITS, st.integers(1, 12)), min_size=1, max_size=3), st.integers(3, 7))
+def test_fuzz_parser_on_hostile_sizes_up_to_10_mb(head, parts, magnitude):
+    body = "".join(unit * (count * 10**magnitude // (len(unit) * count * len(parts)) + 1) for unit, count in parts)
+    text = (head + body)[:10_000_000]
+    df = parse(text)
+    assert all(0 <= ins.start <= ins.end <= len(text) for ins in df.instructions)
+
+
+@settings(max_examples=10, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)
+@given(HOSTILE_HEADS, st.lists(st.tuples(HOSTILE_UNITS, st.integers(1, 12)), min_size=1, max_size=3), st.integers(3, 6))
+def test_fuzz_every_rule_on_hostile_sizes_up_to_what_check_reads(tmp_path_factory, head, parts, magnitude):
+    body = "".join(unit * (count * 2 * 10**magnitude // (len(unit) * count * len(parts)) + 1) for unit, count in parts)
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "Dockerfile").write_text((head + body)[:2_000_000], encoding="utf-8")
+    run_check(root)

@@ -50,6 +50,7 @@ class CheckOptions:
     profile: Profile = Profile.AUTO
     select: list[str] | None = None
     ignore: list[str] | None = None
+    target: list[str] | None = None
 
 
 @dataclass
@@ -99,6 +100,7 @@ def run(options: CheckOptions, printer: Printer) -> int:
             config.select = config_select
         config.ignore |= ignored
         config.production = options.profile is Profile.PRODUCTION
+        config.targets = tuple(options.target or ())
         docs_url = docs_url or config.docs_url
         if options.fix:
             from quayside.check.fixes import fix_until_stable
@@ -156,6 +158,7 @@ def _parser() -> _Parser:
     parser.add_argument("--profile", type=Profile, default=Profile.AUTO)
     parser.add_argument("--select", action="append")
     parser.add_argument("--ignore", action="append")
+    parser.add_argument("--target", action="append")
     return parser
 
 

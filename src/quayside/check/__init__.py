@@ -21,6 +21,7 @@ class CheckConfig:
     severity: dict[str, Severity] = field(default_factory=dict)
     docs_url: str | None = None
     production: bool = False  # --profile production: every compose file is judged as a deployment
+    targets: tuple[str, ...] = ()  # --target: the stages that are the images (default: see rules._util.final_images)
 
     @classmethod
     def from_pyproject(cls, root: Path) -> CheckConfig:
@@ -64,9 +65,8 @@ def _known(ids: list[str], where: str) -> None:
                              hint="`quayside check --list-rules` lists them")
 
 
-def ignored_on_line(text: str, line: int) -> set[str]:
-    """Rule ids from `# quayside: ignore=...` comments in the comment block right above `line`."""
-    lines = text.splitlines()
+def ignored_on_line(lines: list[str], line: int) -> set[str]:
+    """Rule ids from `# quayside: ignore=...` comments in the comment block right above `line` (lines: the file's)."""
     ids: set[str] = set()
     index = line - 2
     while 0 <= index < len(lines):
@@ -97,9 +97,16 @@ def run_check(root: Path, *, only: list[str] | None = None, config: CheckConfig 
     units, loaded = plan_units(root, only=only)
     findings: list[Finding] = []
     suppressed = 0
+    split_lines: dict[str, list[str]] = {}
     contexts = [load_context(root, unit=unit, loaded=loaded) for unit in units]
     for ctx in contexts:
         ctx.production_profile = config.production
+        ctx.targets = config.targets
+    if config.targets:
+        stages = sorted({st.name for ctx in contexts for df in ctx.dockerfiles for st in df.stages if st.name})
+        if not any(df.stage_named(t) for ctx in contexts for df in ctx.dockerfiles for t in config.targets):
+            raise UserInputError(f"--target {', '.join(config.targets)}: no Dockerfile checked has a stage of that name",
+                                 hint=f"its stages: {', '.join(stages)}" if stages else "name a stage with `FROM image AS name`")
     for ctx in contexts:
         for rule_id, rule in sorted(RULES.items()):
             if (config.select is not None and rule_id not in config.select and rule_id != "QS000") or rule_id in config.ignore:
@@ -107,8 +114,10 @@ def run_check(root: Path, *, only: list[str] | None = None, config: CheckConfig 
             for finding in rule.check(ctx):
                 if finding.rule != rule_id:
                     raise AssertionError(f"{rule_id} produced a finding for {finding.rule}")
-                text = ctx.texts.get(finding.path, "")
-                if rule_id in ignored_on_line(text, finding.line):
+                lines = split_lines.get(finding.path)
+                if lines is None:  # split once per file: a file can have thousands of findings
+                    lines = split_lines[finding.path] = ctx.texts.get(finding.path, "").splitlines()
+                if rule_id in ignored_on_line(lines, finding.line):
                     suppressed += 1
                     continue
                 if rule_id in config.severity:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import shlex
+import bisect
 from dataclasses import dataclass
 
-from quayside.check.dockerfile import Dockerfile, Instruction, Stage
+from quayside.check.dockerfile import Dockerfile, Instruction, Stage, unquoted
 from quayside.check.lazyre import lazy_compile
 
 # a step that installs the project's dependencies (the build's progress and QS004 both look for it)
@@ -15,15 +15,24 @@ DEPENDENCY_COMMAND = lazy_compile(
 
 SEPARATORS = {"&&", "||", ";", "|", "&"}
 SERVERS = ("fastapi", "uvicorn", "gunicorn", "hypercorn", "granian")
+SHELLS = ("sh", "bash", "dash", "ash", "zsh")
+INITS = {"tini", "tini-static", "dumb-init", "docker-init", "catatonit"}
+# options of the wrappers below that take a value (the next word)
+_VALUE_OPTIONS = {"-p", "-e", "-r", "--rewrite", "-u", "-g", "--user", "--group", "-w"}
+_ASSIGNMENT = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
+# a run of `;&|` (an operator), or a word of unquoted runs, quoted strings and escapes
+_SHELL_TOKEN = lazy_compile(r"""[;&|]+|(?:[^\s'"\\;&|]+|'[^']*'?|"(?:[^"\\]|\\.)*"?|\\.?)+""")
+_COMMENT = lazy_compile(r"""(?:^|(?<=\s))#[^\n]*""")
 
 
 def split_words(text: str) -> list[str]:
-    try:
-        lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|")
-        lexer.whitespace_split = True
-        return list(lexer)
-    except ValueError:
-        return text.split()
+    """Shell words with quotes and escapes resolved and `&&`, `||`, `;`, `|`, `&` as words of their own; `#`
+    comments dropped. A regular expression rather than shlex, which is quadratic in the length of a word."""
+    if "#" in text:
+        text = _COMMENT.sub("", text)
+    return [token if token[0] in ";&|" else unquoted(token) for token in _SHELL_TOKEN.findall(text)]
 
 
 @dataclass
@@ -37,16 +46,114 @@ class Command:
     def instruction(self) -> Instruction:
         return (self.cmd or self.entrypoint)  # type: ignore[return-value]
 
+    def unwrap(self) -> tuple[list[list[str]], list[str]]:
+        """(the wrappers, the command they run): see `unwrap`."""
+        return unwrap(self.argv)
+
+    @property
+    def inner(self) -> list[str]:
+        """The command after its init process, privilege dropper and `env`/`exec` wrappers."""
+        return self.unwrap()[1]
+
     @property
     def script(self) -> str | None:
-        """The shell script when the command is `sh -c SCRIPT` (written or implied by shell form)."""
-        if len(self.argv) >= 3 and self.argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "dash", "ash", "zsh") and self.argv[1] in ("-c", "-ec", "-ce", "-lc", "-xc"):
-            return self.argv[2]
-        return None
+        """The shell script when the command (after its wrappers) is `sh -c SCRIPT`, written or implied by shell form."""
+        return shell_script(self.inner)
 
     def words(self) -> list[str]:
+        """Every word the container runs, a `sh -c` script split into its words wherever it sits in the chain
+        (an ENTRYPOINT script given a shell-form CMD receives `/bin/sh -c "uvicorn ..."`)."""
         script = self.script
-        return split_words(script) if script is not None else list(self.argv)
+        if script is not None:  # the container runs a shell script (after its wrappers): its words
+            return split_words(script)
+        out: list[str] = []
+        argv = self.argv
+        for i, word in enumerate(argv):
+            if i >= 2 and argv[i - 1] in SHELL_SCRIPT_FLAGS and argv[i - 2].rsplit("/", 1)[-1] in SHELLS:
+                out += split_words(word)
+            else:
+                out.append(word)
+        return out
+
+
+SHELL_SCRIPT_FLAGS = ("-c", "-ec", "-ce", "-lc", "-xc", "-exc", "-eu", "-euc")
+
+
+def shell_script(argv: list[str]) -> str | None:
+    if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in SHELLS and argv[1] in SHELL_SCRIPT_FLAGS:
+        return argv[2]
+    return None
+
+
+def unwrap(argv: list[str]) -> tuple[list[list[str]], list[str]]:
+    """Peel the programs that run another command in their place or as their child: init processes (`tini --`,
+    `dumb-init`), privilege droppers (`gosu USER`, `su-exec USER`, `setpriv ... --`, `runuser -u USER --`),
+    `env [K=V ...]`, `exec`, and variable assignments. Returns each wrapper's words and the command left."""
+    wrappers: list[list[str]] = []
+    i = 0
+    while i < len(argv):
+        base = argv[i].rsplit("/", 1)[-1]
+        j = i + 1
+        if base in INITS or base in ("setpriv", "runuser", "env", "chpst", "nice"):
+            while j < len(argv) and argv[j].startswith("-"):
+                j += 2 if argv[j] in _VALUE_OPTIONS and base != "env" else 1
+                if argv[j - 1] == "--":
+                    break
+            if base == "env":
+                while j < len(argv) and _ASSIGNMENT.match(argv[j]):
+                    j += 1
+        elif base in ("gosu", "su-exec"):
+            j = i + 2  # the user, then the command
+        elif base == "exec":
+            pass
+        elif _ASSIGNMENT.match(argv[i]) and i + 1 < len(argv):
+            pass  # VAR=value before a command (a shell script's words)
+        else:
+            break
+        wrappers.append(argv[i:j])
+        i = j
+    return wrappers, argv[i:]
+
+
+def signals_group(wrappers: list[list[str]]) -> bool:
+    """The init sends SIGTERM to its child's whole process group, so a server under a non-exec shell hears it:
+    dumb-init does by default (unless --single-child), tini only with -g."""
+    for words in wrappers:
+        base = words[0].rsplit("/", 1)[-1]
+        if base == "dumb-init" and not {"-c", "--single-child"} & set(words):
+            return True
+        if base.startswith("tini") and "-g" in words:
+            return True
+    return False
+
+
+_COMMAND_END = lazy_compile(r"&&|\|\||;|\||(?<!\\)\n")
+
+
+class CommandEnds:
+    """Where each shell command of a text ends (`&&`, `||`, `;`, `|`, an unescaped newline), found in one pass
+    so that asking for many commands of one long RUN stays linear."""
+
+    def __init__(self, text: str) -> None:
+        self._ends = [m.start() for m in _COMMAND_END.finditer(text)]
+        self._length = len(text)
+
+    def after(self, start: int) -> int:
+        index = bisect.bisect_left(self._ends, start)
+        return self._ends[index] if index < len(self._ends) else self._length
+
+
+def commands_of(script: str) -> list[list[str]]:
+    """A shell script's simple commands (split on `&&`, `||`, `;`, `|`, `&` and newlines), each as words."""
+    out: list[list[str]] = [[]]
+    for line in script.replace("\\\n", " ").splitlines():
+        for word in split_words(line):
+            if word in SEPARATORS or set(word) <= set(";&|"):
+                out.append([])
+            else:
+                out[-1].append(word)
+        out.append([])
+    return [c for c in out if c]
 
 
 def effective_command(df: Dockerfile, stage: Stage) -> Command | None:
@@ -137,10 +244,17 @@ def server_workers(server: Server, env: dict[str, str]) -> int:
 
 
 def stage_env(df: Dockerfile, stage: Stage) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for st in reversed(df.stage_chain(stage)):
-        env.update(st.env())
-    return env
+    """The ENV in effect at the end of the stage (its parents' first). Computed for every stage at once, each
+    from its parent's, so that a file of thousands of chained stages stays linear."""
+    if df.stage_envs is None or len(df.stage_envs) != len(df.stages):
+        envs: list[dict[str, str]] = []
+        for st in df.stages:
+            parent = df.stage_named(st.base_resolved)
+            env = dict(envs[parent.index]) if parent is not None and parent.index < st.index else {}
+            env.update(st.env())
+            envs.append(env)
+        df.stage_envs = envs
+    return dict(df.stage_envs[stage.index])
 
 
 _URL_PORT = lazy_compile(r"https?://[^/\s:'\"]+:(\d+)")

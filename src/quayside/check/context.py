@@ -187,6 +187,8 @@ class CheckContext:
 
     platform: bool = True  # read the platform files (fly.toml, render.yaml, deploy/) at root
     production_profile: bool = False  # every compose file is a deployment (`check --profile production`)
+    targets: tuple[str, ...] = ()  # `check --target STAGE`: the stages that are the images
+    ci_targets: tuple[str, ...] = ()  # stages a CI workflow builds with --target / target:
     _context_files: list[str] | None = field(default=None, repr=False)
     # what a rule derives from the context once and reuses for each instruction (keyed by the rule's id)
     derived: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -409,13 +411,32 @@ class Loaded:
     load_errors: list[tuple[str, int, str]] = field(default_factory=list)
     yaml: dict[str, list[YamlDoc]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # symlinks named like a Dockerfile or a compose file
+    ci_targets: tuple[str, ...] = ()
+
+
+_CI_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml", "Makefile", "docker-bake.hcl")
+_CI_TARGET = lazy_compile(r"""--target[= ]+["']?([A-Za-z0-9_.-]+)|^\s*target\s*[:=]\s*["']?([A-Za-z0-9_.-]+)""", re.MULTILINE)
+
+
+def ci_targets(root: Path) -> tuple[str, ...]:
+    """Stage names the project's CI builds (`docker build --target X`, build-push-action's `target: X`, bake)."""
+    found: list[str] = []
+    for pattern in _CI_FILES:
+        for path in sorted(root.glob(pattern)):
+            try:
+                if path.is_file() and not path.is_symlink() and path.stat().st_size < 1_000_000:
+                    text = path.read_text(encoding="utf-8", errors="replace")
+                    found += [a or b for a, b in _CI_TARGET.findall(text)]
+            except OSError:
+                continue
+    return tuple(dict.fromkeys(found))
 
 
 def plan_units(root: Path, *, only: list[str] | None = None) -> tuple[list[Unit], Loaded]:
     """Discover what to lint under root (or only the given root-relative files) and group it by build context."""
     from quayside.check import discover
 
-    loaded = Loaded()
+    loaded = Loaded(ci_targets=ci_targets(root))
     if only is None:
         found = discover.walk(root)
         dockerfiles, compose_files, k8s_files = found.dockerfiles, found.compose, found.k8s
@@ -477,7 +498,7 @@ def load_context(root: Path, *, only: list[str] | None = None, unit: Unit | None
         units, loaded = plan_units(root, only=only)
         unit = next((u for u in units if u.context == "."), units[0] if units else Unit(".", platform=True))
     context_root = root if unit.context == "." else root / unit.context
-    ctx = CheckContext(root=context_root, platform=unit.platform)
+    ctx = CheckContext(root=context_root, platform=unit.platform, ci_targets=loaded.ci_targets)
     for rel in unit.dockerfiles:
         text = _read(root, rel, loaded)
         if text is not None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import shlex
 from dataclasses import dataclass, field
 
 from quayside.check.lazyre import lazy_compile
@@ -87,6 +86,8 @@ class Stage:
     base_resolved: str  # after ARG substitution
     from_instruction: Instruction
     instructions: list[Instruction] = field(default_factory=list)
+    _by_keyword: dict[str, list[Instruction]] | None = field(default=None, repr=False, compare=False)
+    _indexed: int = field(default=0, repr=False, compare=False)
 
     def env(self) -> dict[str, str]:
         """ENV values set in this stage, in order (later wins)."""
@@ -97,7 +98,12 @@ class Stage:
         return values
 
     def find(self, keyword: str) -> list[Instruction]:
-        return [i for i in self.instructions if i.keyword == keyword]
+        # indexed on first use (after parsing): rules ask for the same keyword of the same stage many times
+        if self._by_keyword is None or self._indexed != len(self.instructions):
+            self._by_keyword, self._indexed = {}, len(self.instructions)
+            for ins in self.instructions:
+                self._by_keyword.setdefault(ins.keyword, []).append(ins)
+        return list(self._by_keyword.get(keyword, ()))
 
     def last(self, keyword: str) -> Instruction | None:
         found = self.find(keyword)
@@ -114,17 +120,23 @@ class Dockerfile:
     stages: list[Stage]
     global_args: dict[str, str]
     errors: list[ParseError]
+    _stage_index: dict[str, Stage] | None = field(default=None, repr=False, compare=False)
+    stage_envs: list[dict[str, str]] | None = field(default=None, repr=False, compare=False)  # see command.stage_env
+    _indexed: int = field(default=0, repr=False, compare=False)
 
     @property
     def final_stage(self) -> Stage | None:
         return self.stages[-1] if self.stages else None
 
     def stage_named(self, ref: str) -> Stage | None:
-        ref = ref.lower()
-        for stage in self.stages:
-            if (stage.name and stage.name.lower() == ref) or str(stage.index) == ref:
-                return stage
-        return None
+        """The first stage whose name or index is ref (indexed once: stage chains ask for every stage)."""
+        if self._stage_index is None or self._indexed != len(self.stages):
+            self._stage_index, self._indexed = {}, len(self.stages)
+            for stage in self.stages:
+                self._stage_index.setdefault(str(stage.index), stage)
+                if stage.name:
+                    self._stage_index.setdefault(stage.name.lower(), stage)
+        return self._stage_index.get(ref.lower())
 
     def stage_chain(self, stage: Stage) -> list[Stage]:
         """The stage and the stages it is built FROM, nearest first."""
@@ -158,10 +170,8 @@ def parse_key_values(text: str) -> dict[str, str]:
     if "=" not in first[0]:
         # legacy form: ENV key the rest is the value
         return {first[0]: first[1].strip() if len(first) > 1 else ""}
-    try:
-        tokens = shlex.split(text, posix=True)
-    except ValueError:
-        tokens = text.split()
+    # BuildKit's words with their quotes and escapes resolved (shlex, slow on long inputs, was used before)
+    tokens = [unquoted(word) for word in shell_words(text)]
     values = {}
     for token in tokens:
         key, _, value = token.partition("=")
@@ -207,6 +217,20 @@ def shell_words(text: str) -> list[str]:
     return _SHELL_WORD.findall(text)
 
 
+_QUOTED_PART = re.compile(r"""'([^']*)'?|"((?:[^"\\]|\\.)*)"?|\\(.)|([^'"\\]+)""", re.S)
+_DOUBLE_QUOTED_ESCAPE = re.compile(r"""\\(["\\$`])""")
+
+
+def unquoted(word: str) -> str:
+    """One shell word with its quotes and escapes resolved (`a="b c"` -> `a=b c`)."""
+    if not any(c in word for c in "'\"\\"):
+        return word
+    out = []
+    for single, double, escaped, plain in _QUOTED_PART.findall(word):
+        out.append(single or (_DOUBLE_QUOTED_ESCAPE.sub(r"\1", double) if "\\" in double else double) or escaped or plain)
+    return "".join(out)
+
+
 def _unquote_word(word: str) -> str | None:
     """The word with its quotes and escapes removed; None when it is not exactly one word."""
     parts = shell_words(word)
@@ -247,7 +271,8 @@ def heredoc_words(line: str) -> list[tuple[bool, str]]:
         m = _HEREDOC_WORD.fullmatch(word)
         if not m or not m.group(3):
             continue
-        name = _unquote_word(m.group(3))
+        rest = m.group(3)
+        name = rest if rest.isidentifier() else _unquote_word(rest)  # the common `<<EOF` needs no lexing
         if name:
             found.append((m.group(2) == "-", name))
     return found

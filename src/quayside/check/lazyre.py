@@ -11,8 +11,6 @@ from typing import Any, cast
 
 
 class _Lazy:
-    __slots__ = ("_args", "_compiled")
-
     def __init__(self, pattern: str, flags: int) -> None:
         self._args = (pattern, flags)
         self._compiled: re.Pattern[str] | None = None
@@ -20,7 +18,9 @@ class _Lazy:
     def __getattr__(self, name: str) -> Any:
         if self._compiled is None:
             self._compiled = re.compile(*self._args)
-        return getattr(self._compiled, name)
+        value = getattr(self._compiled, name)
+        setattr(self, name, value)  # kept: the next use is a plain attribute lookup, not this method
+        return value
 
 
 def lazy_compile(pattern: str, flags: int = 0) -> re.Pattern[str]:

@@ -24,6 +24,7 @@ def check_cmd(
     profile: Annotated[Profile, typer.Option(help="auto: a compose file is judged as a deployment when its name or content says so (QS022); production: every compose file is.")] = Profile.AUTO,
     select: Annotated[list[str] | None, typer.Option(help="Only these rule ids (comma-separated or repeated).")] = None,
     ignore: Annotated[list[str] | None, typer.Option(help="Skip these rule ids.")] = None,
+    target: Annotated[list[str] | None, typer.Option(help="The stage that is the image, as `docker build --target` (repeatable). Default: the last stage, stages a compose file or CI workflow builds as a target, and production-named stages nothing builds on.")] = None,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="List the rules and exit.")] = False,
     explain: Annotated[str | None, typer.Option(help="Print one rule's documentation and exit.")] = None,
 ) -> None:
@@ -42,7 +43,7 @@ def check_cmd(
                 raise UserInputError(f"--explain {explain}: no such rule", hint="`quayside check --list-rules` lists them")
             say(rule_markdown(rule))
             return
-        options = CheckOptions(paths or [], output_format, fail_on, fix, unsafe_fixes, diff, profile, select, ignore)
+        options = CheckOptions(paths or [], output_format, fail_on, fix, unsafe_fixes, diff, profile, select, ignore, target)
         printer = Printer(say, warn, lambda text: out.print(text, markup=False, end=""),
                           (lambda line, style: out.print(line, style=style, markup=False, highlight=False)) if out.is_terminal else None)
         code = run(options, printer)

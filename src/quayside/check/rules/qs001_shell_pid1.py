@@ -5,12 +5,12 @@ import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
+from quayside.check.command import INITS, SHELLS, signals_group
 from quayside.check.context import CheckContext
 from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Fix, Rule, Severity, register
-from quayside.check.rules._util import final_commands, replace_exec_form, script_text
+from quayside.check.rules._util import entry_script, final_commands, replace_exec_form
 
-INITS = {"tini", "tini-static", "dumb-init", "docker-init", "catatonit"}
 SHELL_SYNTAX = lazy_compile(r"[$`|&;<>*?(){}\[\]~\\]")
 EXEC_AT_END = lazy_compile(r"(^|&&|;|\n)\s*exec\s")
 
@@ -60,10 +60,10 @@ class ShellPid1(Rule):
     good = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "app/main.py", "--port", "8000"]\n'}
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
-        for df, _stage, command in final_commands(ctx):
+        for df, stage, command in final_commands(ctx):
+            wrappers, inner = command.unwrap()
+            init = next((w[0].rsplit("/", 1)[-1] for w in wrappers if w[0].rsplit("/", 1)[-1] in INITS), None)
             ep = command.entrypoint.exec_form if command.entrypoint else None
-            if ep and Path(ep[0]).name in INITS:
-                continue  # an init process forwards signals
             if command.shell_form or (command.entrypoint is not None and ep is None):
                 ins = command.entrypoint if (command.entrypoint is not None and ep is None) else command.instruction
                 fix = None
@@ -79,15 +79,19 @@ class ShellPid1(Rule):
                 continue
             script = command.script
             if script is not None:
-                if Path(command.argv[0]).name == "bash" and bash_execs_last_command(script):
+                if Path(inner[0]).name == "bash" and bash_execs_last_command(script):
                     continue  # bash -c replaces itself with a list's last simple command (bash 5.1+: Debian 11 on)
-                if not EXEC_AT_END.search(script):
+                if EXEC_AT_END.search(script) or signals_group(wrappers):
+                    continue  # the server replaces the shell, or the init signals the whole process group
+                if init is not None:
+                    yield self.at(df.path, command.instruction, f"{init} forwards SIGTERM to `sh -c`, which does not pass it on: "
+                                  "start the server with `exec` in the script (or use the exec form)")
+                else:
                     yield self.at(df.path, command.instruction, "`sh -c` without `exec` before the server: the shell stays PID 1 "
                                   "and SIGTERM does not reach the server")
                 continue
-            argv = command.argv
-            target = argv[1] if argv and Path(argv[0]).name in ("sh", "bash", "dash") and len(argv) > 1 else (argv[0] if argv else "")
-            text = script_text(ctx, target) if target.endswith(".sh") else None
-            if text is not None and not re.search(r"^\s*exec\s", text, re.MULTILINE):
+            target = inner[1] if inner and Path(inner[0]).name in SHELLS and len(inner) > 1 else (inner[0] if inner else "")
+            text = entry_script(ctx, df, stage, command.instruction, target)
+            if text is not None and not re.search(r"^\s*exec\s", text, re.MULTILINE) and not signals_group(wrappers):
                 yield self.at(df.path, command.instruction, f"{target} starts the server without `exec`: the script "
                               "stays PID 1 and SIGTERM does not reach the server")

@@ -8,7 +8,7 @@ from quayside.check.context import CheckContext
 from quayside.check.dockerfile import Instruction
 from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Fix, Rule, Severity, register
-from quayside.check.rules._util import PIP_INSTALL, insert_after
+from quayside.check.rules._util import PIP_INSTALL, insert_after, shipped_stages
 
 _PIP_INSTALL_WORD = lazy_compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
 
@@ -61,13 +61,8 @@ class PipCache(Rule):
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
-            final = df.final_stage
-            if final is None:
-                continue
-            shipped = {st.index for st in df.stage_chain(final)}
-            for stage in df.stages:
-                if stage.index not in shipped:
-                    continue  # a build stage's cache is not copied out with the virtualenv
+            # a build stage's cache is not copied out with the virtualenv: only the images' own stages count
+            for stage in shipped_stages(ctx, df):
                 env = stage_env(df, stage)
                 if "PIP_NO_CACHE_DIR" in env and env["PIP_NO_CACHE_DIR"].lower() not in ("", "0", "false", "no", "off"):
                     continue

@@ -50,7 +50,8 @@ class RootUser(Rule):
             if not users:
                 if _drops_root(df.external_base(stage)):
                     continue
-                yield self.at(df.path, stage.from_instruction, "no USER in the final stage: the container runs as root")
+                where = "the final stage" if stage is df.final_stage else f"stage {stage.name}, which is built as an image"
+                yield self.at(df.path, stage.from_instruction, f"no USER in {where}: the container runs as root")
                 continue
             user = users[-1].rest.strip().split(":", 1)[0]
             if user in ("root", "0"):

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from quayside.check.context import CheckContext
 from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Rule, Severity, register
-from quayside.check.rules._util import final_commands, script_text
+from quayside.check.rules._util import entry_script, final_commands
 
 MIGRATIONS = lazy_compile(r"\b(alembic\s+upgrade|manage\.py\s+migrate|aerich\s+upgrade|prisma\s+migrate\s+deploy|yoyo\s+apply|flask\s+db\s+upgrade)\b")
 
@@ -36,14 +36,17 @@ class MigrationsAtStart(Rule):
     good = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["fastapi", "run", "main.py"]\n'}
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
-        for df, _stage, command in final_commands(ctx):
+        for df, stage, command in final_commands(ctx):
             text = " ".join(command.words())
             m = MIGRATIONS.search(text)
             if m:
                 yield self.at(df.path, command.instruction, f"`{m.group(1)}` runs at every start of every replica: make it a pre-start step")
                 continue
-            for word in command.argv[:2]:
-                script = script_text(ctx, word) if word.endswith(".sh") else None
+            inner = command.inner
+            # the script the container starts: `./start.sh`, `bash scripts/start.sh`, or ENTRYPOINT ["tini", "--", "/start.sh"]
+            for word in inner[:2]:
+                script = entry_script(ctx, df, stage, command.instruction, word)
                 m = MIGRATIONS.search(script) if script else None
                 if m:
                     yield self.at(df.path, command.instruction, f"{word} runs `{m.group(1)}` at every start: make it a pre-start step")
+                    break

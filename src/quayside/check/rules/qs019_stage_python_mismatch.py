@@ -5,10 +5,9 @@ from collections.abc import Iterator
 
 from quayside.check.command import stage_env
 from quayside.check.context import CheckContext
-from quayside.check.dockerfile import Dockerfile, Instruction, Stage
 from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Rule, Severity, register
-from quayside.check.rules._util import copy_sources
+from quayside.check.rules._util import absolute_in_image, copy_sources
 
 _PYTHON = lazy_compile(r"python[:\-]?(\d\.\d+)")
 
@@ -53,7 +52,7 @@ class StagePythonMismatch(Rule):
                     if source is None or source.index >= stage.index:
                         continue
                     argv = ins.exec_form or ins.rest.split()
-                    sources, dest = copy_sources(ins), _absolute(df, stage, ins, argv[-1] if argv else "")
+                    sources, dest = copy_sources(ins), absolute_in_image(df, stage, ins.line, argv[-1] if argv else "")
                     env = stage_env(df, source)
                     venvs = {v.rstrip("/") for v in (env.get("VIRTUAL_ENV"), env.get("UV_PROJECT_ENVIRONMENT")) if v}
                     for src in sources:
@@ -64,16 +63,3 @@ class StagePythonMismatch(Rule):
                             yield self.at(df.path, ins, f"{src} was made with Python {built} and runs on Python {run}")
                         elif dest.rstrip("/") != posixpath.normpath(src):  # COPY puts a directory's contents at dest
                             yield self.at(df.path, ins, f"{src} copied to {dest}: its scripts still point at {src}")
-
-
-def _absolute(df: Dockerfile, stage: Stage, ins: Instruction, dest: str) -> str:
-    """A COPY destination as an absolute path: a relative one is under the WORKDIR in effect at that line."""
-    if dest.startswith("/"):
-        return posixpath.normpath(dest)
-    workdir = "/"
-    for st in reversed(df.stage_chain(stage)):
-        for w in st.find("WORKDIR"):
-            if st is stage and w.line > ins.line:
-                break
-            workdir = posixpath.join(workdir, w.rest.strip().strip('"'))
-    return posixpath.normpath(posixpath.join(workdir, dest or "."))

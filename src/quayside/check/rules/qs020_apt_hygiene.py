@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from quayside.check.command import CommandEnds
 from quayside.check.context import CheckContext
 from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Fix, FixSafety, Rule, Severity, TextEdit, register
-from quayside.check.rules._util import insert_after
+from quayside.check.rules._util import shipped_stages
 
 APT_INSTALL = lazy_compile(r"\bapt(-get)?\s+(?:-\S+\s+)*install\b")
 
@@ -39,19 +40,22 @@ class AptHygiene(Rule):
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
-            final = df.final_stage
-            if final is None:
-                continue
-            # a build stage's layers are not shipped: only what the final image is made of counts
-            shipped = [ins for st in reversed(df.stage_chain(final)) for ins in st.instructions]
+            # a build stage's layers are not shipped: only what the images are made of counts
+            shipped = [ins for st in shipped_stages(ctx, df) for ins in st.instructions]
             for ins in shipped:
                 if ins.keyword != "RUN" or not APT_INSTALL.search(ins.args):
                     continue
                 text = ins.args + "\n".join(h.body for h in ins.heredocs)
                 problems, edits = [], []
-                if "--no-install-recommends" not in text and "Install-Recommends" not in text:
+                # each install command on its own: a compliant one does not excuse the next in the same RUN
+                raw = df.text[ins.start:ins.end]
+                ends = CommandEnds(raw)
+                # one verdict per command (its first `install` word), so a long command is read once
+                first_of_command = {ends.after(m.end()): m for m in reversed(list(APT_INSTALL.finditer(raw)))}
+                bare = sorted((m for end, m in first_of_command.items() if "--no-install-recommends" not in raw[m.start():end]), key=lambda m: m.start())
+                if bare and "Install-Recommends" not in text:
                     problems.append("without --no-install-recommends")
-                    edits += insert_after(df, ins, APT_INSTALL, " --no-install-recommends")
+                    edits += [TextEdit(df.path, ins.start + m.end(), ins.start + m.end(), " --no-install-recommends") for m in bare]
                 cached = any("type=cache" in v and "/var/lib/apt" in v for v in ins.flag_values("mount"))
                 if "/var/lib/apt/lists" not in text and not cached:
                     problems.append("without removing /var/lib/apt/lists")
