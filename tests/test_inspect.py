@@ -9,7 +9,7 @@ import pytest
 
 from quayside.errors import UserInputError
 from quayside.inspection import inspect_project
-from support.projects import EXAMPLES, FIXTURES
+from support.projects import EXAMPLES, FIXTURES, write
 
 LAYOUTS = [
     # (project, entrypoint, app_path, installer, python, server, health_path, lifespan, entrypoint source)
@@ -166,3 +166,24 @@ def test_poetry_python_constraints(tmp_path, constraint, expected):
         f'[tool.poetry]\nname = "x"\n[tool.poetry.dependencies]\npython = "{constraint}"\nfastapi = {{version = "*", extras = ["standard"]}}\n')
     (tmp_path / "poetry.lock").write_text("# stand-in\n[metadata]\nlock-version = '2.0'\n")
     assert inspect_project(tmp_path).python_version.value == expected
+
+
+APP_MODULE = "from fastapi import FastAPI\napp = FastAPI()\n"
+
+
+@pytest.mark.parametrize("folder", ["backend", "server", "services/api"])
+def test_a_service_in_a_subfolder_is_named_with_the_command(tmp_path, folder):
+    root = write(tmp_path, {f"{folder}/app/__init__.py": "", f"{folder}/app/main.py": APP_MODULE,
+                            f"{folder}/requirements.txt": "fastapi[standard]\n", "README.md": "# repo\n"})
+    with pytest.raises(UserInputError) as caught:
+        inspect_project(root)
+    message = str(caught.value)
+    assert f"lives in {folder}/, which has its own requirements.txt" in message
+    assert f"quayside inspect {(root / folder).as_posix()}" in message
+    assert inspect_project(root / folder).app.value.file == "app/main.py"
+
+
+def test_a_root_with_its_own_dependencies_keeps_its_app_in_a_subfolder(tmp_path):
+    root = write(tmp_path, {"backend/app/__init__.py": "", "backend/app/main.py": APP_MODULE,
+                            "backend/requirements.txt": "fastapi\n", "requirements.txt": "fastapi[standard]\n"})
+    assert inspect_project(root).app.value.file == "backend/app/main.py"

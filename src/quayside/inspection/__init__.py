@@ -103,6 +103,8 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
         if entrypoint is not None and not isinstance(entrypoint, str):
             raise UserInputError("[tool.fastapi] entrypoint must be a string", path="pyproject.toml")
     found = discovery.discover(root, entrypoint)
+    if pyproject is None and not (root / "requirements.txt").is_file():
+        _refuse_service_in_subfolder(path, root, found.app.value.file)
     deps = dependencies.detect(root, pyproject, read_locks=read_locks)
     return ProjectInfo(
         root=root,
@@ -116,3 +118,23 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
         routes=found.routes,
         routes_complete=found.routes_complete,
     )
+
+
+SERVICE_FILES = ("requirements.txt", "pyproject.toml")
+
+
+def _refuse_service_in_subfolder(given: Path, root: Path, app_file: str) -> None:
+    """The folder holds no dependency file, but the app sits in a subfolder that has one (a repository with
+    `backend/`, `server/`, `project/`): that subfolder is the project, so say which and how to run on it."""
+    folder = (root / app_file).parent
+    while folder != root and root in folder.parents:
+        has = [name for name in SERVICE_FILES if (folder / name).is_file()]
+        if has:
+            service = folder.relative_to(root).as_posix()
+            shown = (given / service).as_posix()
+            raise UserInputError(
+                f"the app ({app_file}) lives in {service}/, which has its own {has[0]}: that folder is the project",
+                path=given,
+                hint=f"run `quayside inspect {shown}` (and init, build, verify, up on {shown})",
+            )
+        folder = folder.parent

@@ -238,3 +238,16 @@ def builds_from(doc: YamlDoc, service: Any, dockerfile: str) -> bool:
 def app_services(ctx: CheckContext, dockerfile: str) -> list[tuple[YamlDoc, str, Any]]:
     """The compose services that run the image this Dockerfile builds."""
     return [(doc, name, svc) for doc, name, svc in ctx.compose_services() if builds_from(doc, svc, dockerfile)]
+
+
+def has_cache_mount(ins: Instruction, tool: str, cache_dir: str | None) -> bool:
+    """A cache or tmpfs mount over a tool's cache (pip, uv): ~/.cache or ~/.cache/TOOL, or the cache folder
+    the stage or the command sets (PIP_CACHE_DIR, UV_CACHE_DIR, --cache-dir)."""
+    for value in ins.flag_values("mount"):
+        kinds = dict(part.split("=", 1) for part in value.split(",") if "=" in part)
+        target = (kinds.get("target") or kinds.get("dst") or kinds.get("destination") or "").rstrip("/")
+        if kinds.get("type") not in ("cache", "tmpfs"):
+            continue
+        if target.endswith(("/.cache", f"/.cache/{tool}")) or target in (".cache", f".cache/{tool}") or (cache_dir and target == cache_dir.rstrip("/")):
+            return True
+    return False

@@ -5,10 +5,9 @@ from collections.abc import Iterator
 
 from quayside.check.command import stage_env
 from quayside.check.context import CheckContext
-from quayside.check.dockerfile import Instruction
 from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Fix, Rule, Severity, register
-from quayside.check.rules._util import PIP_INSTALL, insert_after, shipped_stages
+from quayside.check.rules._util import PIP_INSTALL, has_cache_mount, insert_after, shipped_stages
 
 _PIP_INSTALL_WORD = lazy_compile(r"(?<!uv )\bpip3?\b[^&;|\n]*?\binstall\b")
 
@@ -19,17 +18,6 @@ _NO_CACHE_OPTION = lazy_compile(r"--no-cache(-dir)?(?=[\s=\\]|$)")
 _CACHE_DIR_OPTION = lazy_compile(r"--cache-dir[=\s]+(\S+)")
 _CACHE_REMOVED = lazy_compile(r"\bpip3? cache (purge|remove)\b|\brm\s+(-\w+\s+)*\S*\.cache(/pip)?/?(\s|$|;|&)")
 
-
-def _has_pip_cache_mount(ins: Instruction, cache_dir: str | None) -> bool:
-    """A cache or tmpfs mount over pip's cache: ~/.cache(/pip), or PIP_CACHE_DIR where the stage sets it."""
-    for value in ins.flag_values("mount"):
-        kinds = dict(part.split("=", 1) for part in value.split(",") if "=" in part)
-        target = kinds.get("target") or kinds.get("dst") or kinds.get("destination") or ""
-        if kinds.get("type") not in ("cache", "tmpfs"):
-            continue
-        if re.search(r"\.cache(/pip)?/?$", target) or (cache_dir and target.rstrip("/") == cache_dir.rstrip("/")):
-            return True
-    return False
 
 
 @register
@@ -70,7 +58,7 @@ class PipCache(Rule):
                     segments = [m.group(0) for m in PIP_INSTALL.finditer(ins.args)]
                     option = _CACHE_DIR_OPTION.search(ins.args)
                     cache_dir = option.group(1).strip("\"'") if option else env.get("PIP_CACHE_DIR")
-                    if not segments or _has_pip_cache_mount(ins, cache_dir):
+                    if not segments or has_cache_mount(ins, "pip", cache_dir):
                         continue
                     text = ins.args + "".join(h.body for h in ins.heredocs)
                     # the option, the variable set for the command (inline or exported), or the cache removed after

@@ -5,10 +5,9 @@ from collections.abc import Iterator
 
 from quayside.check.command import CommandEnds, stage_env
 from quayside.check.context import CheckContext
-from quayside.check.dockerfile import Instruction
 from quayside.check.lazyre import lazy_compile
 from quayside.check.model import Finding, Fix, Rule, Severity, TextEdit, register
-from quayside.check.rules._util import shipped_stages
+from quayside.check.rules._util import has_cache_mount, shipped_stages
 
 # the uv commands that download and build into uv's cache
 UV_INSTALL = lazy_compile(r"\buv\s+(?:--?\S+\s+)*(?:sync|pip\s+(?:install|sync)|tool\s+install|add)\b")
@@ -18,17 +17,6 @@ _TRUTHY_NO_CACHE = lazy_compile(r"\bUV_NO_CACHE=(?![\"']?(?:0|false|no|off)?[\"'
 _CACHE_DIR_OPTION = lazy_compile(r"--cache-dir[=\s]+(\S+)")
 _CACHE_REMOVED = lazy_compile(r"\buv\s+cache\s+(clean|prune)\b|\brm\s+(-\w+\s+)*\S*\.cache(/uv)?/?(\s|$|;|&)")
 
-
-def _has_uv_cache_mount(ins: Instruction, cache_dir: str | None) -> bool:
-    """A cache or tmpfs mount over uv's cache: ~/.cache(/uv), or UV_CACHE_DIR / --cache-dir where set."""
-    for value in ins.flag_values("mount"):
-        kinds = dict(part.split("=", 1) for part in value.split(",") if "=" in part)
-        target = kinds.get("target") or kinds.get("dst") or kinds.get("destination") or ""
-        if kinds.get("type") not in ("cache", "tmpfs"):
-            continue
-        if re.search(r"\.cache(/uv)?/?$", target) or (cache_dir and target.rstrip("/") == cache_dir.rstrip("/")):
-            return True
-    return False
 
 
 @register
@@ -71,7 +59,7 @@ class UvCache(Rule):
                     installs = list(UV_INSTALL.finditer(text))
                     option = _CACHE_DIR_OPTION.search(text)
                     cache_dir = option.group(1).strip("\"'") if option else env.get("UV_CACHE_DIR")
-                    if not installs or _has_uv_cache_mount(ins, cache_dir):
+                    if not installs or has_cache_mount(ins, "uv", cache_dir):
                         continue
                     if _TRUTHY_NO_CACHE.search(text) or _CACHE_REMOVED.search(text):
                         continue  # the variable set for the command (inline or exported), or the cache removed after
