@@ -15,7 +15,7 @@ from quayside.checkcli import _parser, run_fast
 from quayside.cli import app
 from support.projects import write
 
-MESSY = {"Dockerfile": "FROM python\nRUN pip install fastapi\nCOPY . /code\nCMD uvicorn main:app --reload\n",
+MESSY = {"Dockerfile": "FROM python AS base\nRUN pip install fastapi\nFROM base\nCOPY . /code\nCMD uvicorn main:app --reload\n",
          "docker-compose.yml": "services:\n  app:\n    build: .\n    ports: ['8000:8000']\n"}
 FALLBACK_ONLY = {"--list-rules", "--explain", "--help"}
 
@@ -50,8 +50,10 @@ def test_the_fast_path_reads_every_option_the_command_has():
     ["check", "{p}/missing"],
     ["check", "{p}", "--select", "QS999"],
     ["check", "{p}", "--fix", "--diff"],
+    ["check", "{p}", "--target", "base", "--format", "json"],
+    ["check", "{p}", "--target", "nope"],
 ], ids=["text", "json", "sarif", "select-fail-on", "ignore-profile", "two-files", "diff", "diff-unsafe", "missing-path",
-        "unknown-rule", "fix-and-diff"])
+        "unknown-rule", "fix-and-diff", "target", "unknown-target"])
 def test_both_paths_print_the_same_and_exit_the_same(tmp_path, args):
     project = write(tmp_path / "p", MESSY)
     argv = [a.replace("{p}", str(project)) for a in args]
