@@ -52,16 +52,19 @@ def test_unknown_cause_has_no_made_up_hint():
 
 @pytest.mark.docker
 def test_live_psycopg2_from_source_shows_pg_config_and_the_fix(tmp_path):
+    """The user's own Dockerfile (init would add libpq-dev: tests/test_live_system_libs.py) on a slim image."""
     project = tmp_path / "needs-libpq"
     project.mkdir()
     (project / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
     (project / "requirements.txt").write_text("fastapi[standard]>=0.115\npsycopg2==2.9.10\n")
+    (project / "Dockerfile").write_text("FROM python:3.12-slim\nWORKDIR /code\nCOPY requirements.txt .\n"
+                                        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY main.py .\n"
+                                        'CMD ["fastapi", "run", "main.py"]\n')
     run = [sys.executable, "-m", "quayside"]
-    assert subprocess.run([*run, "init", str(project)], capture_output=True, check=False, timeout=120).returncode == 0
     proc = subprocess.run([*run, "build", str(project), "-t", "quayside-test/needs-libpq:1"], capture_output=True,
                           text=True, timeout=900, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "pg_config" in proc.stderr
-    assert "psycopg2-binary" in proc.stderr  # the hint
+    assert "psycopg2-binary" in proc.stderr and "--apt-build libpq-dev" in proc.stderr  # the hint
     assert "Traceback" not in proc.stderr
     assert [line for line in proc.stderr.splitlines() if line.startswith("error:")] == proc.stderr.splitlines()[:1]

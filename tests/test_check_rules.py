@@ -160,6 +160,12 @@ NOOP = [
     pytest.param("QS004", {"Dockerfile": ("FROM python:3.12 AS deps\nCOPY pyproject.toml poetry.lock /app/\nRUN poetry install --only main --no-root\n"
                                           "FROM python:3.12-slim\nCOPY --from=deps /app/.venv /app/.venv\nCOPY ./pkg /app/pkg\nRUN poetry install --only main\n"),
                            "pkg/x.py": ""}, id="QS004-dependencies-prebuilt-in-another-stage"),
+    pytest.param("QS004", {"Dockerfile": ("FROM python:3.12 AS builder\nCOPY requirements.txt /code/\nRUN pip install -r /code/requirements.txt\n"
+                                          "FROM builder AS project\nCOPY . /code\nRUN pip install --no-deps --target /opt/project /code\n"),
+                           "requirements.txt": "", "pkg/x.py": ""}, id="QS004-project-installed-in-a-stage-from-the-dependencies-stage"),
+    pytest.param("QS018", {"Dockerfile": ("FROM python:3.12 AS builder\nRUN --mount=type=bind,source=uv.lock,target=uv.lock uv sync --locked --no-install-project\n"
+                                          "FROM builder AS project\nCOPY . /code\nRUN uv pip install --no-deps --target /opt/project .\n"),
+                           "uv.lock": "", "pyproject.toml": ""}, id="QS018-the-project-alone-after-a-locked-sync"),
     pytest.param("QS004", {"Dockerfile": "FROM python:3.12\nCOPY ./tools/langs.py /tmp/langs.py\nRUN python /tmp/langs.py && pip install --no-cache-dir -r requirements.txt\n",
                            "tools/langs.py": "", "requirements.txt": ""}, id="QS004-helper-the-step-runs"),
     pytest.param("QS004", {"Dockerfile": "FROM python:3.12\nCOPY pyproject.toml uv.lock /code/\nRUN uv sync --locked --no-install-project\nCOPY . /code\nRUN uv sync --locked\n"}, id="QS004-copy-pyproject-toml-uv-lock-code"),

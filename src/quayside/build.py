@@ -32,7 +32,10 @@ class Step:
 
     @property
     def installs_dependencies(self) -> bool:
-        return self.name.startswith("RUN") and DEPENDENCY_COMMAND.search(self.name) is not None
+        # `install --no-deps .` installs the project alone (its dependencies came before): a code step; a locked
+        # list installed with --no-deps (-r requirements) is still the dependency step
+        project_only = "--no-deps" in self.name and not re.search(r"\s(-r|--requirement)[\s=]", self.name)
+        return self.name.startswith("RUN") and DEPENDENCY_COMMAND.search(self.name) is not None and not project_only
 
 
 @dataclass

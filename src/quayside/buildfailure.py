@@ -15,10 +15,11 @@ TAIL_LINES = 25
 HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"pg_config executable not found|libpq-fe\.h"),
      "psycopg2 builds from source and needs PostgreSQL's headers: depend on psycopg2-binary (or psycopg[binary]), "
-     "or install libpq-dev and gcc in the build stage and libpq5 in the runtime"),
+     "or install libpq-dev and gcc in the build stage and libpq5 in the runtime (`quayside init` does: "
+     "--apt-build libpq-dev --apt-runtime libpq5)"),
     (re.compile(r"mysql_config|mysqlclient.*pkg-config|Can not find valid pkg-config name"),
      "mysqlclient builds from source: install default-libmysqlclient-dev, pkg-config and gcc in the build stage "
-     "and libmariadb3 in the runtime, or use PyMySQL"),
+     "and libmariadb3 in the runtime (--apt-build default-libmysqlclient-dev --apt-runtime libmariadb3), or use PyMySQL"),
     (re.compile(r"lber\.h|ldap\.h|sasl/sasl\.h"),
      "python-ldap builds from source: install libldap2-dev, libsasl2-dev and gcc in the build stage and libldap-2.5-0 "
      "in the runtime"),
@@ -26,7 +27,8 @@ HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
      "pyodbc builds from source: install unixodbc-dev and g++ in the build stage and unixodbc in the runtime"),
     (re.compile(r"command 'gcc' failed|gcc: not found|error: command 'x86_64-linux-gnu-gcc' failed|No such file or directory: 'gcc'"),
      "a dependency has no wheel for this Python and platform and builds from source, which needs a compiler: "
-     "pin a version that ships a wheel, or install gcc (and the library's -dev package) in the build stage"),
+     "pin a version that ships a wheel, or install gcc (and the library's -dev package) in the build stage "
+     "(--apt-build gcc --apt-build libfoo-dev)"),
     (re.compile(r"No matching distribution found for|ResolutionImpossible|Because .* depends on|No solution found"),
      "the installer found no versions that fit: a pin may not exist for this Python version (check --python, "
      "requires-python) or on the package index this build reaches"),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from quayside.files import PlannedWrite, apply_writes, plan_lines, plan_writes
-from quayside.inspection import inspect_project
+from quayside.inspection import inspect_project, projectconfig
 from quayside.plan.dockerfile import build_plan
 from quayside.plan.options import InitOptions, Style, Target
 from quayside.provenance import Decided
@@ -26,6 +26,11 @@ class InitRequest:
     builder_image: str | None = None
     force: bool = False
     options: TargetOptions = field(default_factory=TargetOptions)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    health_path: str | None = None
+    apt_build: tuple[str, ...] = ()
+    apt_runtime: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,10 +45,16 @@ class InitPlan:
 def plan_init(path: Path, request: InitRequest) -> InitPlan:
     """Everything init would write, and why; raises ConflictError only when applied."""
     info = inspect_project(path)
+    if request.health_path is not None:
+        given = projectconfig.health_path(request.health_path, "--health-path")
+        info = replace(info, health_path=Decided(given, "--health-path", "given on the command line"))
     target = get_target(request.target)
     options = target.normalise(request.options)
     plan = build_plan(info, InitOptions(request.style, request.python, request.port, target.dockerfile_workers(options),
-                                        options.proxy, request.forwarded_allow_ips, request.base_image, request.builder_image))
+                                        options.proxy, request.forwarded_allow_ips, request.base_image, request.builder_image,
+                                        request.include, request.exclude,
+                                        projectconfig.debian_packages(request.apt_build, "--apt-build"),
+                                        projectconfig.debian_packages(request.apt_runtime, "--apt-runtime")))
     generated = target.generate(info, plan, options)
     files = {**render_files(plan), **generated.files}
     writes = plan_writes(info.root, files, force=request.force)

@@ -32,6 +32,15 @@ def _bind_mounts(files: Iterable[str]) -> str:
 
 
 _env.filters["bind_mounts"] = _bind_mounts
+
+
+def _template_source(name: str) -> str:
+    """A file under templates/ as it is (a script a Dockerfile runs through a heredoc), not rendered."""
+    assert _env.loader is not None
+    return _env.loader.get_source(_env, name)[0].rstrip("\n")
+
+
+_env.globals["template_source"] = _template_source
 # COPY lines through one function, so a path with a space is one path (names.copy_instruction)
 _env.filters["copy_to"] = lambda source, dest, flags="": copy_instruction(source, dest, flags=flags)
 

@@ -3,23 +3,137 @@
 # Build stage: the dependencies go into a virtualenv that the runtime stage copies.
 FROM python:3.13-slim AS builder
 
-ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_ROOT_USER_ACTION=ignore
+COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/
 
-RUN --mount=type=cache,target=/root/.cache/pip \
-    pip install "pdm==2.29.4"
+ENV UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON_DOWNLOADS=0 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # No pip inside the virtualenv: the runtime never installs, and the image is smaller.
 RUN python -m venv --without-pip /opt/venv
 
 WORKDIR /code
 
-# Dependencies before the source: this layer is reused until they change.
-RUN --mount=type=cache,target=/root/.cache/pip \
+# Dependencies before the source, from pdm.lock as it is: the default group's packages for this Python,
+# pinned with their hashes, installed by uv. Neither pdm nor any resolver runs here.
+RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
     --mount=type=bind,source=pdm.lock,target=pdm.lock \
-    pdm export --prod --no-hashes --format requirements --output /tmp/requirements.txt \
-    && pip --python /opt/venv/bin/python install -r /tmp/requirements.txt
+    python - pdm.lock > /tmp/requirements.txt <<'PY' \
+    && uv pip install --python /opt/venv/bin/python --no-deps -r /tmp/requirements.txt
+"""Pinned requirements, with their hashes, from poetry.lock or pdm.lock: the lock read as it is, no resolver.
+
+Runs in the builder stage with the image's own Python (its pip's vendored packaging and, before 3.11, tomli),
+so markers are evaluated for the Python and platform the app will run on. Prints one line per package of
+the main/default group; dev groups are left out. Locks that record each package's groups (Poetry 2, PDM's
+inherit_metadata) are read by group; older ones by walking the dependency graph from pyproject.toml.
+"""
+
+import sys
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11: pip's own copy
+    from pip._vendor import tomli as tomllib
+from pip._vendor.packaging.markers import Marker
+from pip._vendor.packaging.requirements import Requirement
+from pip._vendor.packaging.utils import canonicalize_name
+
+LOCK = sys.argv[1]
+GROUP = "main" if LOCK == "poetry.lock" else "default"
+with open(LOCK, "rb") as f:
+    lock = tomllib.load(f)
+with open("pyproject.toml", "rb") as f:
+    project = tomllib.load(f)
+entries = {}  # canonical name -> the lock's entries (PDM writes one more per extras set)
+for entry in lock.get("package", []):
+    entries.setdefault(canonicalize_name(entry["name"]), []).append(entry)
+
+def holds(marker, extras=("",)):
+    return not marker or any(Marker(marker).evaluate({"extra": extra}) for extra in extras)
+
+def by_groups():
+    chosen = set()
+    for name, found in entries.items():
+        for entry in found:
+            marker = entry.get("markers", entry.get("marker"))
+            if isinstance(marker, dict):  # Poetry: a marker per group
+                marker = marker.get(GROUP)
+            if GROUP in entry["groups"] and holds(marker):
+                chosen.add(name)
+    return chosen
+
+def requirement(text):
+    return Requirement(text.split(" (")[0] + (text.split(" (", 1)[1].split(")", 1)[1] if " (" in text else ""))
+
+def roots():
+    for text in project.get("project", {}).get("dependencies", []):
+        yield requirement(text), None
+    for name, spec in project.get("tool", {}).get("poetry", {}).get("dependencies", {}).items():
+        if name.lower() != "python":
+            for one in spec if isinstance(spec, list) else [spec]:
+                table = one if isinstance(one, dict) else {}
+                if not table.get("optional"):
+                    yield Requirement(name + "[" + ",".join(table.get("extras", [])) + "]"), table.get("markers")
+
+def edges(entry):
+    dependencies = entry.get("dependencies", {})
+    if isinstance(dependencies, list):  # PDM: PEP 508 strings
+        for text in dependencies:
+            found = Requirement(text)
+            yield found, str(found.marker) if found.marker else None
+        return
+    for name, spec in dependencies.items():  # Poetry: a constraint, a table, or a list of tables
+        for one in spec if isinstance(spec, list) else [spec]:
+            table = one if isinstance(one, dict) else {}
+            if not table.get("optional"):
+                yield Requirement(name + "[" + ",".join(table.get("extras", [])) + "]"), table.get("markers")
+
+def by_walk():
+    seen, stack = set(), list(roots())
+    while stack:
+        found, marker = stack.pop()
+        name, extras = canonicalize_name(found.name), frozenset(found.extras)
+        if not holds(marker or (str(found.marker) if found.marker else None)) or (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        if name not in entries:
+            sys.exit(f"{LOCK} has no entry for {found.name}: the lock is older than pyproject.toml; update it")
+        for entry in entries[name]:
+            own = entry.get("extras", {})
+            if isinstance(own, list) and not set(own) <= extras:
+                continue  # PDM: an entry per extras set, with that set's dependencies
+            for dep, dep_marker in edges(entry):
+                if holds(dep_marker, tuple(extras) or ("",)):
+                    stack.append((dep, None))
+            for extra in extras if isinstance(own, dict) else ():  # Poetry: extra -> its requirements
+                for text in own.get(extra, []):
+                    stack.append((requirement(text), None))
+    return {name for name, _ in seen}
+
+chosen = by_groups() if all("groups" in e for found in entries.values() for e in found) else by_walk()
+lines, hashed = [], True
+for name in sorted(chosen):
+    entry = entries[name][0]
+    source = entry.get("source", {})
+    if source.get("type") == "git" or "git" in entry:
+        url = source.get("url") or entry["git"]
+        ref = source.get("resolved_reference") or entry.get("revision") or source.get("reference", "")
+        lines.append(f"{entry['name']} @ git+{url}@{ref}")
+        hashed = False
+    elif source.get("type") in ("directory", "file") or "path" in entry:
+        sys.exit(f"{entry['name']} comes from a path in the project ({source.get('url') or entry.get('path')}): "
+                 "install it with the project, or publish it to an index")
+    else:
+        hashes = [f["hash"] for f in entry.get("files", [])]
+        hashed = hashed and bool(hashes)
+        lines.append(f"{entry['name']}=={entry['version']}" + "".join(f" --hash={h}" for h in hashes))
+for line in lines:
+    # hashes are all or nothing for pip and uv
+    print(line if hashed else line.split(" --hash=")[0])
+print(f"{len(lines)} packages of group {GROUP} from {LOCK}", file=sys.stderr)
+PY
 
 # Runtime stage: slim Python, the virtualenv, the app, and nothing else.
 FROM python:3.13-slim

@@ -17,10 +17,14 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
     && pip --python /opt/venv/bin/python install -r /tmp/requirements.txt
 
+# The project itself, apart from its dependencies: installed into /opt/project, so a code change rebuilds
+# this stage only and the runtime's dependency layer keeps its digest (a push re-sends the code, not the venv).
+FROM builder AS project
+
 COPY . /code
 
 RUN --mount=type=cache,target=/root/.cache/pip \
-    pip --python /opt/venv/bin/python install --no-deps .
+    pip --python /opt/venv/bin/python install --no-deps --target /opt/project .
 
 # Runtime stage: slim Python, the virtualenv, the app, and nothing else.
 FROM python:3.12-slim
@@ -28,6 +32,7 @@ FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     VIRTUAL_ENV=/opt/venv \
+    PYTHONPATH=/opt/project \
     PATH="/opt/venv/bin:$PATH"
 
 # A non-root user with a real home (tools that write caches at run time need one), and no setuid or setgid
@@ -37,6 +42,8 @@ RUN groupadd --system --gid 10001 app \
     && find / -xdev -type f -perm /6000 -exec chmod a-s {} +
 
 COPY --from=builder /opt/venv /opt/venv
+# the project's installed files (its metadata and entry points), on PYTHONPATH
+COPY --from=project /opt/project /opt/project
 
 WORKDIR /code
 

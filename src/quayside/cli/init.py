@@ -29,6 +29,11 @@ def init_cmd(
     forwarded_allow_ips: Annotated[str | None, typer.Option(help="Addresses/networks trusted for X-Forwarded-* (implies --proxy external).")] = None,
     base_image: Annotated[str | None, typer.Option(help="Runtime base image (default python:X.Y-slim; python:X.Y for guide).")] = None,
     builder_image: Annotated[str | None, typer.Option(help="Build-stage image (default: the runtime base).")] = None,
+    include: Annotated[list[str] | None, typer.Option("--include", help="Copy this file or folder into the image too (repeatable; also [tool.quayside] include).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Never copy this file or folder (repeatable; also [tool.quayside] exclude).")] = None,
+    health_path: Annotated[str | None, typer.Option("--health-path", help="The route health checks ask for (default: the app's health route, else its OpenAPI schema).")] = None,
+    apt_build: Annotated[list[str] | None, typer.Option("--apt-build", help="A Debian package the builder stage needs to compile dependencies, e.g. libpq-dev (repeatable).")] = None,
+    apt_runtime: Annotated[list[str] | None, typer.Option("--apt-runtime", help="A Debian package the app needs at run time, e.g. libpq5 (repeatable).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the diff; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace existing files that differ.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain each decision.")] = False,
@@ -38,7 +43,8 @@ def init_cmd(
     from quayside.targets import TargetOptions
 
     request = InitRequest(target, style, python, port, forwarded_allow_ips, base_image, builder_image, force,
-                          TargetOptions(proxy, db, workers, replicas, domain, acme_email))
+                          TargetOptions(proxy, db, workers, replicas, domain, acme_email),
+                          tuple(include or ()), tuple(exclude or ()), health_path, tuple(apt_build or ()), tuple(apt_runtime or ()))
     with user_errors():
         plan = plan_init(path, request)
         if verbose:

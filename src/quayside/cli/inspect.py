@@ -20,10 +20,14 @@ def inspect_cmd(
 ) -> None:
     """Find the app, its dependencies, Python version and server, without importing any user code."""
     from quayside.inspection import inspect_project
+    from quayside.plan.dockerfile import RUNTIME_EXTRAS
 
     with user_errors():
         info = inspect_project(path)
+        content = info.runtime_content(extras=RUNTIME_EXTRAS)
     data = info.to_json()
+    data["runtime_content"] = [{"path": e.path, "directory": e.is_dir, "why": e.why} for e in content.entries]
+    data["left_out"] = list(content.skipped)
     if as_json:
         if out.is_terminal:
             out.print_json(json.dumps(data))
@@ -40,5 +44,9 @@ def inspect_cmd(
             say(f"- {decided.explain(name)}")
         for route in info.routes:
             say(f"  route {route.method} {route.path}  ({route.file}:{route.line})")
+        for entry in content.entries:
+            say(f"  copies {entry.path}{'/' if entry.is_dir else ''}  ({entry.why})")
+        for skipped in content.skipped:
+            say(f"  leaves out {skipped}")
         for local in info.dependencies.local_paths:
             say(f"  note: {local} installs from the project itself: the dependency layer needs that path")

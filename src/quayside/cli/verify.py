@@ -56,11 +56,13 @@ def verify_cmd(
     read_only: Annotated[bool, typer.Option("--read-only", help="Run with a read-only root filesystem and a tmpfs /tmp.")] = False,
     env: Annotated[list[str] | None, typer.Option("--env", "-e", help="NAME=VALUE: a setting the app needs to start (masked in all output). Repeatable.")] = None,
     env_file: Annotated[Path | None, typer.Option("--env-file", help="A file of NAME=VALUE settings (as docker's --env-file), e.g. the project's documented example values.")] = None,
+    health_path: Annotated[str | None, typer.Option("--health-path", help="The route to wait on and probe (default: the app's health route, else its OpenAPI schema).")] = None,
     start_timeout: Annotated[float, typer.Option(help="Seconds the app may take to answer its first request (migrations, model loading).")] = 60.0,
 ) -> None:
     """Run the image on 127.0.0.1 and prove: healthy, non-root, smoke requests, graceful stop with a request
     in flight, lifespan shutdown, start time, size, and dependency-layer cache reuse."""
     from quayside.build import build_image
+    from quayside.inspection import projectconfig
     from quayside.verify import Expectation, VerifyOptions, verify_image, verify_path
     from quayside.verify.compare import compare_path
     from quayside.verify.settings import parse_env_file, parse_env_options
@@ -79,7 +81,10 @@ def verify_cmd(
             raise UserInputError(f"--start-timeout {start_timeout:g} must be more than 0 seconds")
         settings = {**(parse_env_file(env_file) if env_file is not None else {}), **parse_env_options(env or [])}
         options = VerifyOptions(port=port, expectations=[Expectation.parse(e) for e in expect or []], read_only=read_only,
-                                env=settings, start_timeout=start_timeout, health_timeout=max(90.0, start_timeout + 30))
+                                env=settings, start_timeout=start_timeout, health_timeout=max(90.0, start_timeout + 30),
+                                health_path=projectconfig.health_path(health_path, "--health-path") if health_path else None)
+        if image is not None and options.health_path:
+            options.smoke_paths = (options.health_path, *options.smoke_paths)
         if image is not None:
             options.style = style or Style.PRODUCTION
             report = verify_image(image, options, progress)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
+from quayside.inspection.projectconfig import ProjectConfig, read_config
 from quayside.inspection.source import load_toml
 
 if TYPE_CHECKING:
+    from quayside.inspection.content import RuntimeContent
     from quayside.inspection.dependencies import Dependencies, Server
     from quayside.inspection.discovery import AppLocation, Route
     from quayside.provenance import Decided
@@ -38,6 +40,24 @@ class ProjectInfo:
     ready_path: Decided[str | None]
     routes: tuple[Route, ...]
     routes_complete: bool = True  # False: some routers or prefixes could not be read statically
+    config: ProjectConfig = field(default_factory=ProjectConfig)  # [tool.quayside]
+
+    def runtime_content(self, *, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
+                        extras: tuple[str, ...] = ()) -> RuntimeContent:
+        """What the runtime image holds: the app's import closure, the data it reads, and what the project
+        (`[tool.quayside] include/exclude`) and the command line add or take away."""
+        from quayside.check.context import parse_dockerignore
+        from quayside.inspection.content import runtime_content
+        from quayside.targets.docker import render_dockerignore
+
+        ignore = parse_dockerignore(".dockerignore", render_dockerignore())
+        app = self.app.value
+        given = "[tool.quayside] include", "[tool.quayside] exclude"
+        return runtime_content(
+            self.root, app.file, app.import_root, extras=extras, ignored=ignore.excludes,
+            include=(*((v, given[0]) for v in self.config.include), *((v, "--include") for v in include)),
+            exclude=(*((v, given[1]) for v in self.config.exclude), *((v, "--exclude") for v in exclude)),
+        )
 
     @property
     def layout(self) -> str:
@@ -91,6 +111,7 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
     if not path.is_dir():
         raise UserInputError("is not a directory", path=path, hint="pass the project directory, not a file inside it")
     from quayside.inspection import dependencies, discovery, pyversion
+    from quayside.provenance import Decided
 
     root = path.resolve()
     pyproject: dict[str, Any] | None = None
@@ -102,6 +123,7 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
         entrypoint = fastapi_table.get("entrypoint") if isinstance(fastapi_table, dict) else None
         if entrypoint is not None and not isinstance(entrypoint, str):
             raise UserInputError("[tool.fastapi] entrypoint must be a string", path="pyproject.toml")
+    config = read_config(pyproject)
     found = discovery.discover(root, entrypoint)
     if pyproject is None and not (root / "requirements.txt").is_file():
         _refuse_service_in_subfolder(path, root, found.app.value.file)
@@ -113,10 +135,12 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
         python_version=pyversion.detect(root, pyproject),
         server=dependencies.detect_server(deps),
         lifespan=found.lifespan,
-        health_path=found.health_path,
+        health_path=(Decided(config.health_path, "[tool.quayside] health-path", "the project names its health route")
+                     if config.health_path else found.health_path),
         ready_path=found.ready_path,
         routes=found.routes,
         routes_complete=found.routes_complete,
+        config=config,
     )
 
 

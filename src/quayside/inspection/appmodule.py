@@ -21,21 +21,39 @@ class AppInstance:
     # None: disabled by the app; str: the URL; "?" could not be read statically (kept as FastAPI's default)
     openapi_url: str | None = "/openapi.json"
     docs_url: str | None = "/docs"
+    # the expressions of openapi_url=/docs_url= when not plain strings (a setting, an f-string): resolved later
+    openapi_expr: ast.expr | None = field(default=None, compare=False, repr=False)
+    docs_expr: ast.expr | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class RouteDecl:
     method: str
-    path: str
+    path: str  # "" when path_expr holds it
     line: int
+    path_expr: ast.expr | None = field(default=None, compare=False, repr=False)  # `@router.get(settings.HEALTH)`
 
 
 @dataclass
 class RouterDecl:
     prefix: str | None  # None: set from something not read statically (a setting, a call)
     routes: list[RouteDecl] = field(default_factory=list)
-    # (how the included router is named in this module, prefix given to include_router; None as above)
-    includes: list[tuple[ast.expr, str | None]] = field(default_factory=list)
+    # (how the included router is named in this module, prefix given to include_router; None as above,
+    # the prefix's expression when it is not a plain string)
+    includes: list[tuple[ast.expr, str | None, ast.expr | None]] = field(default_factory=list)
+    prefix_expr: ast.expr | None = None
+
+
+@dataclass
+class ClassDecl:
+    bases: list[ast.expr]
+    attributes: dict[str, ast.expr]  # class-level defaults: `API_V1_STR: str = "/api/v1"`, `X = Field("/x")`
+
+
+@dataclass(frozen=True)
+class Factory:
+    call: ast.Call
+    inner_variable: str | None  # the app's name inside the factory, whose routes become the module app's
 
 
 @dataclass
@@ -44,6 +62,12 @@ class ModuleFacts:
     routers: dict[str, RouterDecl]  # variable -> router; the apps' own routes are here too, keyed by app variable
     imports: dict[str, tuple[str, int, str | None]]  # local name -> (module, level, attribute or None)
     on_event_apps: set[str]
+    constants: dict[str, ast.expr] = field(default_factory=dict)  # module-level `NAME = expr` (the last one)
+    classes: dict[str, ClassDecl] = field(default_factory=dict)
+    returns: dict[str, ast.expr] = field(default_factory=dict)  # module-level function -> its first `return expr`
+    # module-level `app = make()` where `make` is imported: maybe a factory defined in another module
+    imported_calls: dict[str, tuple[str, int]] = field(default_factory=dict)  # variable -> (called name, line)
+    factories: dict[str, Factory] = field(default_factory=dict)
 
 
 def _const_str(node: ast.expr | None) -> str | None:
@@ -92,7 +116,7 @@ class _Names:
         return self._is_ref(node, self.router_names, "APIRouter")
 
 
-def _app_from_call(call: ast.Call, variable: str, line: int) -> AppInstance:
+def app_from_call(call: ast.Call, variable: str, line: int) -> AppInstance:
     kwargs = {kw.arg: kw.value for kw in call.keywords if kw.arg}
 
     def url(name: str, default: str) -> str | None:
@@ -102,6 +126,10 @@ def _app_from_call(call: ast.Call, variable: str, line: int) -> AppInstance:
         if isinstance(value, ast.Constant) and value.value is None:
             return None
         return _const_str(value) or default
+
+    def expr(name: str) -> ast.expr | None:
+        value = kwargs.get(name)
+        return value if value is not None and not isinstance(value, ast.Constant) else None
 
     lifespan_node = kwargs.get("lifespan")
     has_lifespan = lifespan_node is not None and not (
@@ -113,30 +141,26 @@ def _app_from_call(call: ast.Call, variable: str, line: int) -> AppInstance:
         lifespan=has_lifespan,
         openapi_url=url("openapi_url", "/openapi.json"),
         docs_url=url("docs_url", "/docs"),
+        openapi_expr=expr("openapi_url"),
+        docs_expr=expr("docs_url"),
     )
 
 
-@dataclass(frozen=True)
-class _Factory:
-    call: ast.Call
-    inner_variable: str | None  # the app's name inside the factory, whose routes become the module app's
-
-
-def _factories(tree: ast.Module, names: _Names) -> dict[str, _Factory]:
+def _factories(tree: ast.Module, names: _Names) -> dict[str, Factory]:
     """Module-level functions that build and return a FastAPI app: `def create_app(): app = FastAPI(...); return app`."""
-    found: dict[str, _Factory] = {}
+    found: dict[str, Factory] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for inner in ast.walk(node):
                 if isinstance(inner, ast.Call) and names.is_fastapi_ref(inner.func):
-                    found[node.name] = _Factory(inner, None)
+                    found[node.name] = Factory(inner, None)
                     break
             if node.name not in found:
                 continue
             for inner in ast.walk(node):
                 targets, value = _assigned_names(inner) if isinstance(inner, ast.stmt) else ([], None)
                 if targets and value is found[node.name].call:
-                    found[node.name] = _Factory(value, targets[0])
+                    found[node.name] = Factory(value, targets[0])
     return found
 
 
@@ -148,20 +172,23 @@ def _assigned_names(node: ast.stmt) -> tuple[list[str], ast.expr | None]:
     return [], None
 
 
-def _route_of(decorator: ast.expr) -> tuple[str, str, str] | None:
-    """`@x.get("/p")` -> ("x", "GET", "/p"); `@x.api_route("/p", methods=[...])` -> first method."""
+def _route_of(decorator: ast.expr) -> tuple[str, str, str | ast.expr] | None:
+    """`@x.get("/p")` -> ("x", "GET", "/p"); `@x.api_route("/p", methods=[...])` -> first method; a path that
+    is not a plain string comes back as its expression."""
     if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
         return None
     owner = decorator.func.value
     if not isinstance(owner, ast.Name):
         return None
     attr = decorator.func.attr
-    path = _const_str(decorator.args[0]) if decorator.args else None
+    node: ast.expr | None = decorator.args[0] if decorator.args else None
     for kw in decorator.keywords:
         if kw.arg == "path":
-            path = _const_str(kw.value)
-    if path is None:
+            node = kw.value
+    if node is None:
         return None
+    constant = _const_str(node)
+    path: str | ast.expr = constant if constant is not None else node
     if attr in HTTP_METHODS:
         return owner.id, attr.upper(), path
     if attr == "api_route":
@@ -184,7 +211,24 @@ def analyse_module(tree: ast.Module, *, routes: bool = True) -> ModuleFacts:
     on_event_apps: set[str] = set()
     aliases: dict[str, str] = {}  # a factory's local app name -> the module-level app it becomes
 
+    constants: dict[str, ast.expr] = {}
+    classes: dict[str, ClassDecl] = {}
+    returns: dict[str, ast.expr] = {}
+    imported_calls: dict[str, tuple[str, int]] = {}
     for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            attributes: dict[str, ast.expr] = {}
+            for item in node.body:
+                item_targets, item_value = _assigned_names(item)
+                for name in item_targets:
+                    if item_value is not None:
+                        attributes[name] = item_value
+            classes[node.name] = ClassDecl(list(node.bases), attributes)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Return) and inner.value is not None:
+                    returns[node.name] = inner.value
+                    break
         if isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 imports[alias.asname or alias.name] = (node.module or "", node.level, alias.name)
@@ -192,24 +236,38 @@ def analyse_module(tree: ast.Module, *, routes: bool = True) -> ModuleFacts:
             for alias in node.names:
                 imports[alias.asname or alias.name.split(".")[0]] = (alias.name if alias.asname else alias.name.split(".")[0], 0, None)
         targets, value = _assigned_names(node)
+        for target in targets:
+            if value is not None:
+                constants[target] = value
         if not targets or not isinstance(value, ast.Call):
             continue
         for target in targets:
             if names.is_fastapi_ref(value.func):
-                apps.append(_app_from_call(value, target, node.lineno))
+                apps.append(app_from_call(value, target, node.lineno))
                 routers[target] = RouterDecl(prefix="")
             elif isinstance(value.func, ast.Name) and value.func.id in factories:
                 factory = factories[value.func.id]
-                apps.append(_app_from_call(factory.call, target, node.lineno))
+                apps.append(app_from_call(factory.call, target, node.lineno))
                 routers[target] = RouterDecl(prefix="")
                 if factory.inner_variable and factory.inner_variable not in routers:
                     aliases[factory.inner_variable] = target
             elif names.is_router_ref(value.func):
                 prefix: str | None = ""
+                prefix_expr: ast.expr | None = None
                 for kw in value.keywords:
                     if kw.arg == "prefix":
                         prefix = _const_str(kw.value)
-                routers[target] = RouterDecl(prefix=prefix)
+                        prefix_expr = kw.value if prefix is None else None
+                routers[target] = RouterDecl(prefix=prefix, prefix_expr=prefix_expr)
+            elif isinstance(value.func, ast.Name) and value.func.id in imports:
+                imported_calls[target] = (value.func.id, node.lineno)
+
+    # a factory's own app, for an app another module makes by calling it: routes on it land under "name()"
+    for factory_name, factory in factories.items():
+        key = f"{factory_name}()"
+        routers.setdefault(key, RouterDecl(prefix=""))
+        if factory.inner_variable and factory.inner_variable not in aliases and factory.inner_variable not in routers:
+            aliases[factory.inner_variable] = key
 
     def owner(name: str) -> str:
         return aliases.get(name, name) if name not in routers else name
@@ -219,7 +277,10 @@ def analyse_module(tree: ast.Module, *, routes: bool = True) -> ModuleFacts:
             for decorator in walked.decorator_list:
                 route = _route_of(decorator)
                 if route and owner(route[0]) in routers:
-                    routers[owner(route[0])].routes.append(RouteDecl(route[1], route[2], walked.lineno))
+                    path = route[2]
+                    declared = (RouteDecl(route[1], path, walked.lineno) if isinstance(path, str)
+                                else RouteDecl(route[1], "", walked.lineno, path))
+                    routers[owner(route[0])].routes.append(declared)
                 if (
                     isinstance(decorator, ast.Call)
                     and isinstance(decorator.func, ast.Attribute)
@@ -236,9 +297,12 @@ def analyse_module(tree: ast.Module, *, routes: bool = True) -> ModuleFacts:
             and walked.args
         ):
             include_prefix: str | None = ""
+            include_expr: ast.expr | None = None
             for kw in walked.keywords:
                 if kw.arg == "prefix":
                     include_prefix = _const_str(kw.value)
-            routers[owner(walked.func.value.id)].includes.append((walked.args[0], include_prefix))
+                    include_expr = kw.value if include_prefix is None else None
+            routers[owner(walked.func.value.id)].includes.append((walked.args[0], include_prefix, include_expr))
 
-    return ModuleFacts(apps=apps, routers=routers, imports=imports, on_event_apps=on_event_apps)
+    return ModuleFacts(apps=apps, routers=routers, imports=imports, on_event_apps=on_event_apps, constants=constants,
+                       classes=classes, returns=returns, imported_calls=imported_calls, factories=factories)

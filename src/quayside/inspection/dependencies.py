@@ -161,7 +161,7 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
             _check_lock(root, "poetry.lock")
         mode = pyproject.get("tool", {}).get("poetry", {}).get("package-mode", True)
         return Dependencies(
-            Decided("poetry", "poetry.lock", "poetry.lock is present: the image installs with `poetry install --only main`"),
+            Decided("poetry", "poetry.lock", "poetry.lock is present: the image installs its main group, read from the lock with hashes, by uv (no Poetry in the image)"),
             "pyproject", ("pyproject.toml", "poetry.lock"), tuple(_poetry(pyproject)), build_system and mode is not False, (),
         )
     if has("pdm.lock"):
@@ -170,7 +170,7 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
         if read_locks:
             _check_lock(root, "pdm.lock")
         return Dependencies(
-            Decided("pdm", "pdm.lock", "pdm.lock is present: the image installs what `pdm export --prod` lists"),
+            Decided("pdm", "pdm.lock", "pdm.lock is present: the image installs its default group, read from the lock with hashes, by uv (no PDM in the image)"),
             "pyproject", ("pyproject.toml", "pdm.lock"), tuple(_pep621(pyproject)), build_system, (),
         )
     if has("requirements.txt"):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from quayside.errors import UserInputError
-from quayside.inspection.appmodule import AppInstance, ModuleFacts, analyse_module
+from quayside.inspection.appmodule import AppInstance, ModuleFacts, analyse_module, app_from_call
 from quayside.inspection.source import parse_python
+from quayside.inspection.staticvalues import StaticStrings
 from quayside.provenance import Decided
 
 # fastapi-cli's get_default_path() order
@@ -25,7 +26,8 @@ SCAN_SKIP_DIRS = {
     "tests", "test", "docs", "migrations", "alembic", "__pycache__", ".mypy_cache", ".pytest_cache",
 }
 SCAN_MAX_DEPTH = 3
-HEALTH_PATHS = ("/health", "/healthz", "/health/live", "/livez", "/live", "/ping", "/healthcheck", "/status")
+HEALTH_PATHS = ("/health", "/healthz", "/health/live", "/livez", "/live", "/ping", "/healthcheck", "/health-check",
+                "/status")
 READY_PATHS = ("/ready", "/readyz", "/health/ready", "/readiness")
 
 
@@ -47,6 +49,18 @@ class AppLocation:
     lifespan: bool
     openapi_url: str | None
     docs_url: str | None
+    # where the app's own routes are declared, when not on `variable` in `file`: a factory in another module
+    # (`app = create_app()`, with create_app imported) declares them on its local app, keyed "create_app()"
+    factory_file: str | None = None
+    factory_key: str | None = None
+
+    @property
+    def routes_file(self) -> str:
+        return self.factory_file or self.file
+
+    @property
+    def routes_variable(self) -> str:
+        return self.factory_key or self.variable
 
     @property
     def entrypoint(self) -> str:
@@ -81,9 +95,13 @@ class _Reader:
             self._facts[path] = _analysed(path, self.rel(path), routes=True)
         return self._facts[path]
 
-    def apps(self, path: Path) -> list[AppInstance]:
-        """The module's apps only (its routes are read when it turns out to be the app's module)."""
-        return self._facts[path].apps if path in self._facts else _analysed(path, self.rel(path), routes=False).apps
+    def apps(self, path: Path, *, routes: bool = False) -> list[FoundApp]:
+        """The module's apps (its routes are read when it turns out to be the app's module, or routes=True)."""
+        if routes or path in self._facts:
+            facts = self.facts(path)
+        else:
+            facts = _analysed(path, self.rel(path), routes=False)
+        return _apps_of(self, path, facts, module_path(self.root, path)[1])
 
 
 # One process may inspect several build contexts of one repository (`check` over a monorepo): a module read
@@ -118,14 +136,14 @@ def module_path(root: Path, file: Path) -> tuple[str, str]:
     return ".".join(parts), import_root
 
 
-def _choose_instance(apps: list[AppInstance], display: str) -> tuple[AppInstance, str]:
-    by_name = {a.variable: a for a in apps}
+def _choose_instance(apps: list[FoundApp], display: str) -> tuple[FoundApp, str]:
+    by_name = {a.app.variable: a for a in apps}
     for preferred in PREFERRED_VARIABLES:
         if preferred in by_name:
             return by_name[preferred], f"variable `{preferred}` (fastapi-cli prefers `app`, then `api`)"
     if len(apps) == 1:
         return apps[0], f"the only FastAPI instance in {display}"
-    listed = ", ".join(f"`{a.variable}` (line {a.line})" for a in apps)
+    listed = ", ".join(f"`{a.app.variable}` (line {a.app.line})" for a in apps)
     raise UserInputError(
         f"{len(apps)} FastAPI instances and none is named `app` or `api`: {listed}",
         path=display,
@@ -159,39 +177,81 @@ def _from_entrypoint(reader: _Reader, entrypoint: str) -> Decided[AppLocation]:
             hint="fix the module path, or create the module",
         )
     display = reader.rel(file)
-    facts = reader.facts(file)
+    apps = reader.apps(file, routes=True)
     if variable:
-        instances = [a for a in facts.apps if a.variable == variable]
+        instances = [a for a in apps if a.app.variable == variable]
         if not instances:
             raise UserInputError(
                 f'[tool.fastapi] entrypoint "{entrypoint}": {display} defines no FastAPI instance `{variable}` at module level',
                 path="pyproject.toml",
-                hint=f"found: {', '.join(a.variable for a in facts.apps) or 'none'}",
+                hint=f"found: {', '.join(a.app.variable for a in apps) or 'none'}",
             )
         instance, how = instances[0], f"variable `{variable}` named by the entrypoint"
     else:
-        if not facts.apps:
+        if not apps:
             raise UserInputError(f"{display} has no module-level FastAPI instance", path="pyproject.toml")
-        instance, how = _choose_instance(facts.apps, display)
+        instance, how = _choose_instance(apps, display)
     dotted, import_root = module_path(root, file)
     return Decided(
-        _location(display, dotted, import_root, instance),
+        _location(reader, display, dotted, import_root, instance),
         "pyproject [tool.fastapi]",
         f'pyproject.toml sets [tool.fastapi] entrypoint = "{entrypoint}"; {how}',
     )
 
 
-def _location(display: str, module: str, import_root: str, instance: AppInstance) -> AppLocation:
-    return AppLocation(
+def _location(reader: _Reader, display: str, module: str, import_root: str, instance: FoundApp) -> AppLocation:
+    app = instance.app
+    location = AppLocation(
         file=display,
         module=module,
-        variable=instance.variable,
+        variable=app.variable,
         import_root=import_root,
-        line=instance.line,
-        lifespan=instance.lifespan,
-        openapi_url=instance.openapi_url,
-        docs_url=instance.docs_url,
+        line=app.line,
+        lifespan=app.lifespan,
+        openapi_url=app.openapi_url,
+        docs_url=app.docs_url,
+        factory_file=reader.rel(instance.factory[0]) if instance.factory else None,
+        factory_key=instance.factory[1] if instance.factory else None,
     )
+    if app.openapi_expr is None and app.docs_expr is None:
+        return location
+    # openapi_url=f"{settings.API_V1_STR}/openapi.json": read the setting's default
+    strings = _strings(reader, location)
+    declared_in = reader.root / (instance.factory[0] if instance.factory else display)
+    openapi = strings.string(declared_in, app.openapi_expr) if app.openapi_expr is not None else app.openapi_url
+    docs = strings.string(declared_in, app.docs_expr) if app.docs_expr is not None else app.docs_url
+    return replace(location, openapi_url=openapi or app.openapi_url, docs_url=docs or app.docs_url)
+
+
+@dataclass(frozen=True)
+class FoundApp:
+    app: AppInstance
+    factory: tuple[Path, str] | None = None  # (module, router key) when made by a factory in another module
+
+
+def _apps_of(reader: _Reader, file: Path, facts: ModuleFacts, import_root: str) -> list[FoundApp]:
+    """The module's apps: its own FastAPI instances, and `app = create_app()` where create_app is imported
+    from a module of the project that builds and returns a FastAPI app."""
+    found = [FoundApp(a) for a in facts.apps]
+    root = reader.root
+    import_roots = [root / import_root] if import_root != "." else [root]
+    if root not in import_roots:
+        import_roots.append(root)
+    for variable, (called, line) in facts.imported_calls.items():
+        module, level, attr = facts.imports[called]
+        if not attr:
+            continue
+        target = _resolve_import(root, import_roots, file, module, level)
+        if target is None:
+            continue
+        try:
+            target_facts = reader.facts(target)
+        except UserInputError:
+            continue
+        factory = target_facts.factories.get(attr)
+        if factory is not None:
+            found.append(FoundApp(app_from_call(factory.call, variable, line), (target, f"{attr}()")))
+    return found
 
 
 def _candidate_ranks(root: Path) -> list[list[Path]]:
@@ -227,7 +287,8 @@ def _scan(root: Path) -> list[Path]:
     return found
 
 
-_MAY_DEFINE_APP = re.compile(rb"FastAPI\s*[()]|FastAPI\s+as\b")
+# ... or makes its app by calling a factory: `app = create_app()` (the factory may live in another module)
+_MAY_DEFINE_APP = re.compile(rb"FastAPI\s*[()]|FastAPI\s+as\b|^(?:app|api|application)\s*(?::[^=\n]*)?=\s*\w+\(", re.M)
 
 
 def _may_define_app(path: Path) -> bool:
@@ -241,11 +302,11 @@ def _discover(reader: _Reader) -> Decided[AppLocation]:
     root = reader.root
     skipped: list[str] = []
     for rank in _candidate_ranks(root):
-        with_apps = [(f, reader.facts(f)) for f in rank if f.is_file()]
-        for f, facts in with_apps:
-            if not facts.apps:
+        with_apps = [(f, reader.apps(f, routes=True)) for f in rank if f.is_file()]
+        for f, apps in with_apps:
+            if not apps:
                 skipped.append(reader.rel(f))
-        with_apps = [(f, facts) for f, facts in with_apps if facts.apps]
+        with_apps = [(f, apps) for f, apps in with_apps if apps]
         if len(with_apps) > 1:
             listed = ", ".join(reader.rel(f) for f, _ in with_apps)
             raise UserInputError(
@@ -253,13 +314,13 @@ def _discover(reader: _Reader) -> Decided[AppLocation]:
                 hint='say which one to run: [tool.fastapi] entrypoint = "module:variable" in pyproject.toml',
             )
         if with_apps:
-            file, facts = with_apps[0]
+            file, apps = with_apps[0]
             display = reader.rel(file)
-            instance, how = _choose_instance(facts.apps, display)
+            instance, how = _choose_instance(apps, display)
             dotted, import_root = module_path(root, file)
             note = f" (skipped {', '.join(skipped)}: no FastAPI instance)" if skipped else ""
             return Decided(
-                _location(display, dotted, import_root, instance),
+                _location(reader, display, dotted, import_root, instance),
                 f"auto-discovery {display}",
                 f"{display} is the first of fastapi-cli's default paths (then src/) that defines a FastAPI app; {how}{note}",
             )
@@ -272,7 +333,7 @@ def _discover(reader: _Reader) -> Decided[AppLocation]:
         instance, how = _choose_instance(apps, display)
         dotted, import_root = module_path(root, file)
         return Decided(
-            _location(display, dotted, import_root, instance),
+            _location(reader, display, dotted, import_root, instance),
             f"scan {display}",
             f"none of fastapi-cli's default paths defines an app; {display} is the only module that does; {how}",
         )
@@ -290,46 +351,77 @@ def _discover(reader: _Reader) -> Decided[AppLocation]:
     )
 
 
+def _resolve_import(root: Path, import_roots: list[Path], file: Path, module: str, level: int) -> Path | None:
+    if level == 0:
+        return _resolve_module(root, import_roots, module)
+    base = file.parent
+    for _ in range(level - 1):
+        base = base.parent
+    target = base.joinpath(*module.split(".")) if module else base
+    for candidate in (target.with_suffix(".py"), target / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _strings(reader: _Reader, app: AppLocation) -> StaticStrings:
+    root = reader.root
+    import_roots = [root / app.import_root] if app.import_root != "." else [root]
+
+    def facts(path: Path) -> ModuleFacts:
+        try:
+            return reader.facts(path)
+        except UserInputError:  # a broken module: nothing read from it
+            return ModuleFacts([], {}, {}, set())
+
+    return StaticStrings(facts, lambda file, module, level: _resolve_import(root, import_roots, file, module, level))
+
+
 def _collect_routes(reader: _Reader, app: AppLocation) -> tuple[list[Route], bool]:
     """The app's routes, and whether that list is complete: False when an included router or a prefix could
-    not be read statically (a router from a package's __init__, a prefix from settings), so a path missing
-    from the list may still be served."""
+    not be read statically (a router from a package's __init__, a prefix from a call), so a path missing
+    from the list may still be served. Prefixes from settings defaults and module constants are read."""
     root = reader.root
     complete = [True]
     import_roots = [root / app.import_root] if app.import_root != "." else [root]
+    strings = _strings(reader, app)
     routes: list[Route] = []
     seen: set[tuple[Path, str]] = set()
 
     def resolve_import(file: Path, module: str, level: int) -> Path | None:
-        if level == 0:
-            return _resolve_module(root, import_roots, module)
-        base = file.parent
-        for _ in range(level - 1):
-            base = base.parent
-        target = base.joinpath(*module.split(".")) if module else base
-        for candidate in (target.with_suffix(".py"), target / "__init__.py"):
-            if candidate.is_file():
-                return candidate
-        return None
+        return _resolve_import(root, import_roots, file, module, level)
 
     def walk_router(file: Path, variable: str, prefix: str, depth: int) -> None:
         if (file, variable) in seen:
             return
-        if depth > 4:
+        if depth > 6:
             complete[0] = False
             return
         seen.add((file, variable))
         facts = reader.facts(file)
         router = facts.routers.get(variable)
         if router is None:
-            complete[0] = False
+            # `from .endpoints import router` re-exported through a package's __init__
+            target = _included_router(file, facts, ast.Name(id=variable))
+            if target is not None and target != (file, variable):
+                seen.discard((file, variable))
+                walk_router(target[0], target[1], prefix, depth + 1)
+            else:
+                complete[0] = False
             return
-        if router.prefix is None:
+        own_prefix = router.prefix if router.prefix is not None else strings.string(file, router.prefix_expr)
+        if own_prefix is None:
             complete[0] = False
-        base = prefix + (router.prefix or "")
+        base = prefix + (own_prefix or "")
         for r in router.routes:
-            routes.append(Route(r.method, base + r.path, reader.rel(file), r.line))
-        for expr, include_prefix in router.includes:
+            path = r.path if r.path_expr is None else strings.string(file, r.path_expr)
+            if path is None:
+                complete[0] = False
+                continue
+            routes.append(Route(r.method, base + path, reader.rel(file), r.line))
+        for expr, include_prefix, include_expr in router.includes:
+            if include_prefix is None:
+                include_prefix = strings.string(file, include_expr)
             if include_prefix is None:
                 complete[0] = False
             target = _included_router(file, facts, expr)
@@ -345,9 +437,11 @@ def _collect_routes(reader: _Reader, app: AppLocation) -> tuple[list[Route], boo
                 return file, expr.id
             if expr.id in facts.imports:
                 module, level, attr = facts.imports[expr.id]
-                target = resolve_import(file, module, level)
-                if target is not None and attr:
-                    return target, attr
+                if attr:
+                    # `from .api import api_router`: a module attribute; `from . import items`: a submodule
+                    target = resolve_import(file, module, level)
+                    if target is not None:
+                        return target, attr
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in facts.imports:
             module, level, attr = facts.imports[expr.value.id]
             dotted = f"{module}.{attr}" if attr and module else (attr or module)
@@ -358,7 +452,7 @@ def _collect_routes(reader: _Reader, app: AppLocation) -> tuple[list[Route], boo
 
     # a broken module the app includes: routes stay partial, the app itself was read fine
     try:
-        walk_router(root / app.file, app.variable, "", 0)
+        walk_router(root / app.routes_file, app.routes_variable, "", 0)
     except UserInputError:
         complete[0] = False
     return routes, complete[0]
@@ -381,8 +475,8 @@ def discover(root: Path, entrypoint: str | None) -> Discovery:
     reader = _Reader(root)
     app = _from_entrypoint(reader, entrypoint) if entrypoint else _discover(reader)
     routes, routes_complete = _collect_routes(reader, app.value)
-    facts = reader.facts(root / app.value.file)
-    on_event = app.value.variable in facts.on_event_apps
+    facts = reader.facts(root / app.value.routes_file)
+    on_event = app.value.routes_variable in facts.on_event_apps
     if app.value.lifespan:
         lifespan = Decided(True, f"{app.value.file}:{app.value.line}", "FastAPI(lifespan=...) is passed")
     elif on_event:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
-from quayside.plan import names
+from quayside.plan import names, systemlibs
 from quayside.plan.options import InitOptions, Proxy, Style
 from quayside.plan.shared import build_command, health_target
 from quayside.provenance import Decided
@@ -20,9 +20,8 @@ if TYPE_CHECKING:
     from quayside.inspection.dependencies import Installer, SourceKind
 
 UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
-POETRY_VERSION = "2.5.1"
-PDM_VERSION = "2.29.4"
 VENV = "/opt/venv"
+PROJECT_DIR = "/opt/project"  # a package project's own installed files, apart from the dependencies in VENV
 WORKDIR = "/code"
 APP_USER = "app"
 APP_UID = 10001
@@ -45,6 +44,10 @@ class DockerfilePlan:
     dependency_files: tuple[str, ...]
     package_project: bool
     copy_paths: tuple[tuple[str, bool], ...]  # (project-relative path, is a directory)
+    ignore_lines: tuple[str, ...]  # excluded paths inside copied folders (.dockerignore)
+    apt_build: tuple[str, ...]  # Debian packages of the builder stage (headers, compiler)
+    apt_runtime: tuple[str, ...]  # Debian packages of the runtime (shared libraries)
+    apt_why: str  # one line: which dependencies need them
     port: int
     workers: int
     command: tuple[str, ...]
@@ -53,9 +56,8 @@ class DockerfilePlan:
     user: str | None
     uid: int
     venv: str = VENV
+    project_dir: str = PROJECT_DIR
     workdir: str = WORKDIR
-    poetry_version: str = POETRY_VERSION
-    pdm_version: str = PDM_VERSION
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
 
@@ -93,24 +95,16 @@ def _healthcheck(project: ProjectInfo, port: int) -> tuple[tuple[str, ...], Deci
     return ("python", "-c", code), target
 
 
-def _copy_paths(project: ProjectInfo, style: Style) -> tuple[tuple[tuple[str, bool], ...], Decided[str]]:
-    app = project.app.value
-    root = project.root
-    if app.import_root != ".":
-        first = app.import_root.split("/")[0]
-    else:
-        first = app.file.split("/")[0]
-    paths = [(first, (root / first).is_dir())]
-    extras = []
-    if style is not Style.GUIDE:
-        for extra in RUNTIME_EXTRAS:
-            if extra != first and (root / extra).exists():
-                paths.append((extra, (root / extra).is_dir()))
-                extras.append(extra)
-    reason = f"the app lives in {first}"
-    if extras:
-        reason += f"; {', '.join(extras)} found at the project root and read at run time"
-    return tuple(paths), Decided(", ".join(p for p, _ in paths), app.file, reason)
+def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...], Decided[str]]:
+    """(paths to copy, .dockerignore lines for excluded paths inside them, the decision)."""
+    content = project.runtime_content(include=options.include, exclude=options.exclude,
+                                      extras=RUNTIME_EXTRAS if options.style is not Style.GUIDE else ())
+    sources = [s for s, given in (("--include", options.include), ("--exclude", options.exclude)) if given]
+    if project.config.include or project.config.exclude:
+        sources.append("[tool.quayside]")
+    source = ", ".join(sources) or project.app.value.file
+    decided = Decided(", ".join(content.paths), source, "the app's import closure and the data it reads: " + content.explain())
+    return tuple((e.path, e.is_dir) for e in content.entries), content.ignore_lines, decided
 
 
 def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
@@ -201,7 +195,15 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         healthcheck, target = _healthcheck(project, port.value)
         health_target = target.value
         decisions["healthcheck"] = target
-    copy_paths, copy_decision = _copy_paths(project, style)
+    copy_paths, ignore_lines, copy_decision = _copy_paths(project, options)
+    apt = systemlibs.apt_packages([d.name for d in deps.declared], project_build=project.config.apt_build,
+                                  project_runtime=project.config.apt_runtime, given_build=options.apt_build,
+                                  given_runtime=options.apt_runtime)
+    if apt.build.value or apt.runtime.value:
+        decisions["apt_build"], decisions["apt_runtime"] = apt.build, apt.runtime
+    apt_why = apt.build.source
+    for package in (*apt.build.value, *apt.runtime.value):
+        names.project_path(package, "the Debian package")
     decisions["copy_paths"] = copy_decision
     # names are data: each one lands in a Dockerfile line, so each is checked for what that line can carry
     for path, _ in copy_paths:
@@ -223,6 +225,10 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         dependency_files=deps.files,
         package_project=deps.package_project,
         copy_paths=copy_paths,
+        ignore_lines=ignore_lines,
+        apt_build=apt.build.value,
+        apt_runtime=apt.runtime.value,
+        apt_why=apt_why,
         port=port.value,
         workers=workers.value,
         command=command,

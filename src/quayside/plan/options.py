@@ -49,3 +49,7 @@ class InitOptions:
     forwarded_allow_ips: str | None = None
     base_image: str | None = None
     builder_image: str | None = None
+    include: tuple[str, ...] = ()  # --include: copied into the runtime image besides the import closure
+    exclude: tuple[str, ...] = ()  # --exclude: never copied
+    apt_build: tuple[str, ...] = ()  # --apt-build: Debian packages for the builder stage
+    apt_runtime: tuple[str, ...] = ()  # --apt-runtime: Debian packages the app needs at run time

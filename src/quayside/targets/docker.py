@@ -19,12 +19,12 @@ def render_dockerfile(plan: DockerfilePlan) -> str:
     return render(f"dockerfile/Dockerfile.{plan.style.value}.j2", plan=plan)
 
 
-def render_dockerignore() -> str:
-    return render("dockerfile/dockerignore.j2", secrets=SECRET_PATTERNS, allowed=ALLOWED)
+def render_dockerignore(excluded: tuple[str, ...] = ()) -> str:
+    return render("dockerfile/dockerignore.j2", secrets=SECRET_PATTERNS, allowed=ALLOWED, excluded=excluded)
 
 
 def render_files(plan: DockerfilePlan) -> dict[str, str]:
-    return {"Dockerfile": render_dockerfile(plan), ".dockerignore": render_dockerignore()}
+    return {"Dockerfile": render_dockerfile(plan), ".dockerignore": render_dockerignore(plan.ignore_lines)}
 
 
 class DockerTarget(DeployTarget):

@@ -37,7 +37,7 @@ def verify_project(
     report = verify_image(built.tag, options, on_progress)
     if on_progress:
         on_progress("rebuilding a copy with a touched source file (cache reuse)")
-    cache, _ = check_cache_reuse(root, app_file, dockerfile)
+    cache, _ = check_cache_reuse(root, app_file, dockerfile, image=built.tag)
     report.checks.append(cache)
     return report, built
 
@@ -46,9 +46,10 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
     """What to demand of a project's image: its smoke paths from inspect, its style from its Dockerfile's header.
     Returns the options and the app's file (touched by the cache-reuse check)."""
     app = info.app.value
-    smoke = tuple(p for p in (app.openapi_url, app.docs_url) if p) or ("/",)
+    health = options.health_path or info.health_path.value
+    smoke = tuple(p for p in (health, app.openapi_url, app.docs_url) if p) or ("/",)
     chosen = style or style_of_dockerfile(info.root / "Dockerfile") or Style.PRODUCTION
-    return replace(options, smoke_paths=smoke, style=chosen), app.file
+    return replace(options, smoke_paths=smoke, style=chosen, health_path=health), app.file
 
 
 def verify_path(path: Path, options: VerifyOptions, *, tag: str | None = None, style: Style | None = None,

@@ -181,7 +181,7 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
         say(f"starting {image} (port {port} on 127.0.0.1)")
         container.create(config.get("Env") or [], read_only=options.read_only, settings=options.env)
         container.start()
-        ready_path = options.smoke_paths[0] if options.smoke_paths else "/"
+        ready_path = options.health_path or (options.smoke_paths[0] if options.smoke_paths else "/")
         start_seconds = _wait_first_response(container, ready_path, options.start_timeout)
         if start_seconds is None:
             logs = mask(container.logs(), options.env)

@@ -70,6 +70,7 @@ class VerifyOptions:
     style: Style = Style.PRODUCTION  # what to demand: production demands non-root and a healthy HEALTHCHECK
     expectations: list[Expectation] = field(default_factory=list)
     smoke_paths: tuple[str, ...] = ("/openapi.json", "/docs")
+    health_path: str | None = None  # waited on for the first 200 (the app's health route); else smoke_paths[0]
     start_timeout: float = 60.0
     health_timeout: float = 90.0
     read_only: bool = False  # run with --read-only and a tmpfs /tmp, as compose and Kubernetes do

@@ -71,12 +71,15 @@ class CacheOrder(Rule):
     )
     bad = {"Dockerfile": "FROM python:3.12-slim\nWORKDIR /code\nCOPY . /code\nRUN pip install --no-cache-dir -r requirements.txt\n"}
     good = {"Dockerfile": "FROM python:3.12-slim\nWORKDIR /code\nCOPY requirements.txt /code/\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . /code\n"}
+    # (the project installed in a stage built FROM the one that installed its dependencies is not flagged)
 
     def check(self, ctx: CheckContext) -> Iterator[Finding]:
         for df in ctx.dockerfiles:
             for stage in df.stages:
                 early_copies = []
-                prebuilt = False  # dependencies installed in another stage and copied in: this install only tops up
+                # dependencies installed in another stage and copied in, or in the stage this one is built FROM:
+                # this install only tops up (a package project installed apart from its dependencies)
+                prebuilt = any(DEPENDENCY_COMMAND.search(r.args) for st in df.stage_chain(stage)[1:] for r in st.find("RUN"))
                 for ins in stage.instructions:
                     if ins.keyword == "COPY" and (ref := ins.flag("from")) is not None:
                         source = df.stage_named(ref)

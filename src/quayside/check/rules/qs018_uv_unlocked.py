@@ -64,5 +64,7 @@ class UvUnlocked(Rule):
                                             "each code change reinstalls every dependency")
                         if problems:
                             yield self.at(df.path, ins, "uv sync " + "; ".join(problems), fix)
-                    elif has_lock and re.search(r"\buv\s+pip\s+install\b", text):
+                    elif (has_lock and re.search(r"\buv\s+pip\s+install\b", text)
+                          # the project alone, its locked dependencies synced before: nothing the lock pins
+                          and not ("--no-deps" in text and not re.search(r"\s(-r|--requirement)[\s=]", text))):
                         yield self.at(df.path, ins, "`uv pip install` ignores uv.lock: use `uv sync --locked`")

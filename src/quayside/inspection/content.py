@@ -1,0 +1,329 @@
+"""What the runtime image must hold for the app to run, read statically (user code is never imported).
+
+- Code: the import closure of the app over first-party modules. Whole top-level packages are copied, so the
+  closure is taken over them: every module of a copied package is read, and each first-party top-level package
+  or module it imports (siblings of `app/` such as `core/`, `api/`; namespace packages; `src/` layouts) is
+  copied too, and read in turn.
+- Data: files the code visibly reads at run time: relative path literals that exist in the project (`open(
+  "data/words.txt")`, `Jinja2Templates(directory="templates")`, `joblib.load("model/model.joblib")`), and
+  paths built from the module's own location (`Path(__file__).parent.parent / "sample_model"`,
+  `os.path.join(os.path.dirname(__file__), "..", "data")`, through module constants such as `BASE_DIR`).
+- The project's own words: `[tool.quayside] include/exclude` and `init --include/--exclude`.
+
+Never content: files the generated .dockerignore keeps out (secrets, virtualenvs, caches). An explicit include
+of a secret is refused; a secret the code reads is left out and said so (it belongs in the environment).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from quayside.errors import UserInputError
+from quayside.inspection.source import parse_python
+
+# Folders that are never the app's code even when a module of that name is imported (a local virtualenv
+# would shadow nothing the image needs).
+NEVER_CODE = {".venv", "venv", "env", ".git", "node_modules", "site-packages", "__pycache__", "build", "dist"}
+# Beyond this many modules in the copied packages the rest are not read (a vendored tree); what is read stays.
+MAX_MODULES = 3000
+MAX_LITERAL = 255
+# Calls and keywords whose string argument is a path the code opens at run time.
+PATH_CALLS = {"open", "Path", "PurePath", "read_csv", "read_parquet", "read_json", "load", "loadtxt",
+              "FileResponse", "TemplateResponse", "exists", "isfile", "isdir", "listdir", "scandir"}
+PATH_KEYWORDS = {"directory", "path", "filename", "file", "template_folder", "static_folder", "env_file"}
+
+
+@dataclass(frozen=True)
+class ContentEntry:
+    path: str  # project-relative POSIX path, copied to the same place under the workdir
+    is_dir: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class RuntimeContent:
+    entries: tuple[ContentEntry, ...]
+    skipped: tuple[str, ...] = ()  # what the code reads but the image must not hold (secrets), with why
+    ignore_lines: tuple[str, ...] = ()  # excluded paths inside copied folders, for the .dockerignore
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(e.path for e in self.entries)
+
+    def explain(self) -> str:
+        text = "; ".join(f"{e.path}{'/' if e.is_dir else ''} ({e.why})" for e in self.entries)
+        if self.skipped:
+            text += "; left out: " + "; ".join(self.skipped)
+        return text
+
+
+def _norm(root: Path, candidate: Path) -> str | None:
+    """The project-relative POSIX path of an existing file or folder inside the project, or None."""
+    try:
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if resolved == root or root not in resolved.parents or not resolved.exists():
+        return None
+    # a symlink inside the project that leads out of it is not content
+    return resolved.relative_to(root).as_posix()
+
+
+class _Closure:
+    def __init__(self, root: Path, import_roots: list[Path], ignored: Callable[[str], bool]):
+        self.root = root
+        self.import_roots = import_roots
+        self.ignored = ignored
+        self.entries: dict[str, ContentEntry] = {}
+        self.skipped: dict[str, str] = {}
+        self.read_modules = 0
+
+    # -- code ---------------------------------------------------------------------------------------------
+    def top_level(self, name: str) -> Path | None:
+        """Where a first-party top-level module or package `name` lives, if the project has one."""
+        if name in NEVER_CODE:
+            return None
+        for base in self.import_roots:
+            package = base / name
+            if package.is_dir() and not package.is_symlink() and (
+                (package / "__init__.py").is_file() or any(package.glob("*.py"))
+            ):
+                return package
+            module = base / f"{name}.py"
+            if module.is_file():
+                return module
+        return None
+
+    def add_code(self, path: Path, why: str) -> bool:
+        rel = _norm(self.root, path)
+        if rel is None or rel in self.entries or self.covered(rel):
+            return False
+        self.entries[rel] = ContentEntry(rel, path.is_dir(), why)
+        return True
+
+    def covered(self, rel: str) -> bool:
+        parts = PurePosixPath(rel).parts
+        return any("/".join(parts[:i]) in self.entries for i in range(1, len(parts)))
+
+    def modules_of(self, path: Path) -> Iterable[Path]:
+        if path.is_file():
+            yield path
+            return
+        for module in sorted(path.rglob("*.py")):
+            rel = module.relative_to(path).parts
+            if not any(part in NEVER_CODE or part.startswith(".") for part in rel[:-1]):
+                yield module
+
+    def run(self, app_file: Path, first: Path, first_why: str) -> None:
+        self.add_code(first, first_why)
+        queue = [first]
+        while queue:
+            unit = queue.pop(0)
+            for module in self.modules_of(unit):
+                if self.read_modules >= MAX_MODULES:
+                    return
+                self.read_modules += 1
+                display = module.relative_to(self.root).as_posix()
+                try:
+                    tree = parse_python(module, display=display)
+                except UserInputError:
+                    if module == app_file:
+                        raise
+                    continue  # a broken module the app may never import: the build will tell if it does
+                for name in sorted(_imported_top_levels(tree)):
+                    found = self.top_level(name)
+                    if found is not None and self.add_code(found, f"imported by {display}"):
+                        queue.append(found)
+                for rel, how in _data_paths(tree, module, self.root):
+                    self.add_data(rel, f"{how} in {display}")
+
+    # -- data ---------------------------------------------------------------------------------------------
+    def add_data(self, rel: str, why: str) -> None:
+        if rel in self.entries or self.covered(rel):
+            return
+        if self.ignored(rel):
+            self.skipped.setdefault(rel, f"{rel} ({why}): the .dockerignore keeps it out (a secret or a cache); "
+                                         "give it to the container at run time")
+            return
+        is_dir = (self.root / rel).is_dir()
+        # a data folder added now may cover files added before it
+        for inner in [p for p in self.entries if p.startswith(rel + "/")]:
+            del self.entries[inner]
+        self.entries[rel] = ContentEntry(rel, is_dir, why)
+
+
+def _imported_top_levels(tree: ast.Module) -> set[str]:
+    """Absolute imports anywhere in the module (lazy imports in functions count: they run too)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str) and _call_name(node) == "import_module"):
+            names.add(node.args[0].value.split(".")[0])  # importlib.import_module("plugins.x")
+    return {n for n in names if n.isidentifier()}
+
+
+def _call_name(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return None
+
+
+def _is_file_dunder(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "__file__"
+
+
+class _Anchors:
+    """Paths built from the module's own location, evaluated to absolute paths on this machine."""
+
+    def __init__(self, module: Path):
+        self.module = module
+        self.names: dict[str, Path] = {}
+
+    def eval(self, node: ast.expr) -> Path | None:
+        if _is_file_dunder(node):
+            return self.module
+        if isinstance(node, ast.Name):
+            return self.names.get(node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.eval(node.value)
+            if base is None:
+                return None
+            return base.parent if node.attr == "parent" else None
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "parents":
+            base = self.eval(node.value.value)
+            index = node.slice
+            if base is not None and isinstance(index, ast.Constant) and isinstance(index.value, int) and index.value >= 0:
+                parents = base.parents
+                return parents[index.value] if index.value < len(parents) else None
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            base = self.eval(node.left)
+            tail = _const_str(node.right)
+            return base / tail if base is not None and tail is not None and not tail.startswith("/") else None
+        if isinstance(node, ast.Call):
+            name = _call_name(node)
+            if name in ("Path", "PurePath", "abspath", "realpath", "normpath", "resolve", "absolute"):
+                inner = node.args[0] if node.args else (node.func.value if isinstance(node.func, ast.Attribute) else None)
+                return self.eval(inner) if inner is not None else None
+            if name == "dirname" and node.args:
+                base = self.eval(node.args[0])
+                return base.parent if base is not None else None
+            if name in ("join", "joinpath"):
+                args = list(node.args)
+                if name == "joinpath" and isinstance(node.func, ast.Attribute):
+                    args.insert(0, node.func.value)
+                if not args:
+                    return None
+                base = self.eval(args[0])
+                tails = [_const_str(a) for a in args[1:]]
+                if base is None or any(t is None or t.startswith("/") for t in tails):
+                    return None
+                return base.joinpath(*[t for t in tails if t is not None])
+        return None
+
+
+def _const_str(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and 0 < len(node.value) <= MAX_LITERAL:
+        return node.value
+    return None
+
+
+def _looks_like_path(value: str) -> bool:
+    if "\n" in value or "://" in value or value.startswith(("/", "~")) or any(c in value for c in "{}*?<>|%$"):
+        return False
+    name = PurePosixPath(value).name
+    return "/" in value.strip("/") or ("." in name.strip(".") and name.rsplit(".", 1)[1].isalnum())
+
+
+def _data_paths(tree: ast.Module, module: Path, root: Path) -> list[tuple[str, str]]:
+    anchors = _Anchors(module)
+    found: list[tuple[str, str]] = []
+    # module constants first (BASE_DIR = Path(__file__).resolve().parent.parent), in order
+    for statement in tree.body:
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            anchor = anchors.eval(statement.value)
+            for target in targets:
+                if isinstance(target, ast.Name) and anchor is not None:
+                    anchors.names[target.id] = anchor
+    path_args: set[int] = set()
+    for walked in ast.walk(tree):
+        if isinstance(walked, ast.Call):
+            if _call_name(walked) in PATH_CALLS and walked.args:
+                path_args.add(id(walked.args[0]))
+            for kw in walked.keywords:
+                if kw.arg in PATH_KEYWORDS:
+                    path_args.add(id(kw.value))
+    consumed: set[int] = set()  # parts of a path already read whole: `BASE / "a" / "b"` is a/b, not a
+    for node in ast.walk(tree):
+        if id(node) in consumed:
+            continue
+        if isinstance(node, (ast.BinOp, ast.Call)) and (anchored := anchors.eval(node)) is not None:
+            consumed.update(id(inner) for inner in ast.walk(node))
+            rel = _norm(root, anchored)
+            if rel is not None and not (root / rel).samefile(module) and not module.is_relative_to(root / rel):
+                found.append((rel, "a path built from __file__"))
+            continue
+        value = _const_str(node) if isinstance(node, ast.expr) else None
+        if value is None or not (id(node) in path_args or _looks_like_path(value)):
+            continue
+        cleaned = value.removeprefix("./")
+        if not cleaned or cleaned.startswith("..") or "\n" in cleaned:
+            continue
+        rel = _norm(root, root / cleaned)
+        if rel is not None:
+            found.append((rel, f'"{value}" read'))
+    return found
+
+
+def _explicit(root: Path, value: str, given_as: str) -> str:
+    rel = _norm(root, root / value) if not value.startswith("/") and ".." not in PurePosixPath(value).parts else None
+    if rel is None:
+        raise UserInputError(f"{given_as} {value!r}: no such file or folder inside the project",
+                             hint="give a path relative to the project folder")
+    return rel
+
+
+def runtime_content(root: Path, app_file: str, import_root: str, *, include: tuple[tuple[str, str], ...] = (),
+                    exclude: tuple[tuple[str, str], ...] = (), extras: tuple[str, ...] = (),
+                    ignored: Callable[[str], bool] = lambda _: False) -> RuntimeContent:
+    """The paths to copy into the image, each with why. include/exclude are (path, where it was given);
+    `extras` are conventional folders (alembic, templates) copied when present; `ignored` says what the
+    generated .dockerignore keeps out of the build context."""
+    import_roots = [root / import_root] if import_root != "." else [root]
+    if root not in import_roots:
+        import_roots.append(root)  # `uvicorn` puts the working directory on sys.path too
+    closure = _Closure(root, import_roots, ignored)
+    app_path = root / app_file
+    top = PurePosixPath(app_file).parts[0] if import_root == "." else PurePosixPath(import_root).parts[0]
+    first = root / top
+    closure.run(app_path, first, "the app's own code" if import_root == "." else f"the import root {import_root}")
+    for extra in extras:
+        if (root / extra).exists() and not closure.covered(extra) and extra not in closure.entries:
+            closure.add_data(extra, "read at run time by convention (migrations, templates, static files)")
+    for value, include_from in include:
+        rel = _explicit(root, value, include_from)
+        if ignored(rel):
+            raise UserInputError(f"{include_from} {value!r}: the .dockerignore keeps it out of every image: it looks "
+                                 "like a secret or a cache", hint="pass secrets at run time (an env file, a secret mount), never in the image")
+        closure.add_data(rel, f"{include_from}")
+    entries = dict(closure.entries)
+    ignore_lines: list[str] = []
+    for value, exclude_from in exclude:
+        rel = _explicit(root, value, exclude_from)
+        if (root / app_file).resolve().is_relative_to((root / rel).resolve()):
+            raise UserInputError(f"{exclude_from} {value!r} would leave out the app itself ({app_file})")
+        entries = {p: e for p, e in entries.items() if p != rel and not p.startswith(rel + "/")}
+        if any(rel.startswith(p + "/") for p in entries):
+            ignore_lines.append(rel)  # inside a copied folder: only the .dockerignore keeps it out of that COPY
+    return RuntimeContent(tuple(sorted(entries.values(), key=lambda e: e.path)), tuple(closure.skipped.values()),
+                          tuple(ignore_lines))

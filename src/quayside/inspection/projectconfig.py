@@ -1,0 +1,76 @@
+"""`[tool.quayside]` in pyproject.toml: what the project says about its own image, checked once, each value
+with the name it was given under (errors name the key, never a traceback).
+
+    [tool.quayside]
+    include = ["data", "config/settings.yaml"]   # copied into the image besides what the code imports
+    exclude = ["app/fixtures"]                   # never copied
+    health-path = "/api/v1/health"               # what health checks and verify ask for
+    apt-build = ["libpq-dev"]                     # Debian packages the builder stage needs
+    apt-runtime = ["libpq5"]                      # Debian packages the app needs at run time
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from quayside.errors import UserInputError
+
+# Debian package names (policy §5.6.1): lower case, digits, + - . ; at least two characters, starting alphanumeric.
+DEBIAN_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+KNOWN_KEYS = ("include", "exclude", "health-path", "apt-build", "apt-runtime", "check")
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    health_path: str | None = None
+    apt_build: tuple[str, ...] = ()
+    apt_runtime: tuple[str, ...] = ()
+
+
+def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserInputError(f"[tool.quayside] {key} must be a list of strings", path="pyproject.toml",
+                             hint=f'for example: {key} = ["data"]')
+    return tuple(value)
+
+
+def health_path(value: str, given_as: str) -> str:
+    """A path a health check can ask for: absolute, no scheme or host, nothing a shell or a URL could misread."""
+    if not value.startswith("/") or value.startswith("//") or any(c.isspace() or c in "\"'\\?#" for c in value) \
+            or not value.isprintable():
+        raise UserInputError(f"{given_as} {value!r} is not a URL path like /health",
+                             hint="give the path the app serves its health route at, starting with /")
+    return value
+
+
+def debian_packages(values: tuple[str, ...], given_as: str) -> tuple[str, ...]:
+    for value in values:
+        if not DEBIAN_PACKAGE.match(value):
+            raise UserInputError(f"{given_as} {value!r} is not a Debian package name",
+                                 hint="names like libpq-dev or libldap2-dev: lower case letters, digits, + - .")
+    return values
+
+
+def read_config(pyproject: dict[str, Any] | None) -> ProjectConfig:
+    table = (pyproject or {}).get("tool", {}).get("quayside", {})
+    if not isinstance(table, dict):
+        raise UserInputError("[tool.quayside] must be a table", path="pyproject.toml")
+    unknown = sorted(set(table) - set(KNOWN_KEYS))
+    if unknown:
+        raise UserInputError(f"[tool.quayside] has no key {unknown[0]!r}", path="pyproject.toml",
+                             hint=f"known keys: {', '.join(KNOWN_KEYS)}")
+    health = table.get("health-path")
+    if health is not None and not isinstance(health, str):
+        raise UserInputError("[tool.quayside] health-path must be a string", path="pyproject.toml")
+    return ProjectConfig(
+        include=_strings(table, "include"),
+        exclude=_strings(table, "exclude"),
+        health_path=health_path(health, "[tool.quayside] health-path") if health is not None else None,
+        apt_build=debian_packages(_strings(table, "apt-build"), "[tool.quayside] apt-build"),
+        apt_runtime=debian_packages(_strings(table, "apt-runtime"), "[tool.quayside] apt-runtime"),
+    )

@@ -1,0 +1,84 @@
+"""Live: projects shaped like the real apps that failed verify (issue 11), built and proven on the engine.
+
+- sibling packages of app/ (core/, api/, a top-level helpers.py), a model beside the code reached through
+  `Path(__file__).parent.parent`, a data file opened by a relative path: all in the image, and the app answers
+  with what it read. Leaving one sibling out (--exclude core) fails with the import error named: the check
+  can fail.
+- settings-prefixed routers through a factory in another module, with docs disabled: the health check and
+  verify ask for /api/v1/utils/healthz (a BaseSettings default), not a 404 at /openapi.json.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from quayside.engine import docker
+from support.projects import FIXTURES, copy_project
+
+pytestmark = pytest.mark.docker
+
+
+def _quayside(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=900, check=False)
+
+
+def test_sibling_packages_and_data_files_reach_the_image(tmp_path):
+    project = copy_project(FIXTURES / "sibling-packages", tmp_path)
+    (project / ".env").write_text("API_KEY=never-in-the-image\n")
+    assert _quayside("init", str(project)).returncode == 0
+    tag = "quayside-test/sibling-packages:1"
+    try:
+        ok = _quayside("verify", str(project), "-t", tag,
+                       "--expect", '/health={"words":["alpha","beta"],"model":"model-v1","helper":"from-helpers"}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        listing = docker.run(["run", "--rm", "--entrypoint", "ls", tag, "-A", "/code"], timeout=60).stdout.split()
+        assert sorted(listing) == ["api", "app", "core", "data", "helpers.py", "sample_model"]
+
+        assert _quayside("init", str(project), "--force", "--exclude", "core").returncode == 0
+        broken = _quayside("verify", str(project), "-t", tag)
+        assert broken.returncode == 1
+        assert "No module named 'core'" in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_settings_prefixed_routes_from_a_factory_with_docs_disabled(tmp_path):
+    project = copy_project(FIXTURES / "settings-factory", tmp_path)
+    assert _quayside("init", str(project)).returncode == 0
+    assert "8000/api/v1/utils/healthz'" in (project / "Dockerfile").read_text()
+    tag = "quayside-test/settings-factory:1"
+    try:
+        result = _quayside("verify", str(project), "-t", tag)
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output
+        assert "first 200 from /api/v1/utils/healthz" in output
+        assert "/openapi.json" not in output
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_package_project_keeps_its_dependency_layer_digest_across_code_changes(tmp_path):
+    """uv project with a build system: installed apart from its dependencies, its metadata still found. The
+    broken variant (the project installed into the dependency virtualenv, as before) fails cache_reused."""
+    project = copy_project(FIXTURES / "uv-package", tmp_path)
+    assert _quayside("init", str(project)).returncode == 0
+    tag = "quayside-test/uv-package:1"
+    try:
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"version":"1.2.3"}')
+        output = ok.stdout + ok.stderr
+        assert ok.returncode == 0, output
+        assert "runtime dependency layer" in output and "unchanged" in output
+
+        dockerfile = project / "Dockerfile"
+        broken = dockerfile.read_text().replace("--target /opt/project .", ".").replace(
+            "COPY --from=project /opt/project /opt/project", "COPY --from=project /opt/venv /opt/venv")
+        assert broken != dockerfile.read_text()
+        dockerfile.write_text(broken)
+        failed = _quayside("verify", str(project), "-t", tag)
+        assert failed.returncode == 1
+        assert "runtime dependency layer changed" in failed.stdout + failed.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

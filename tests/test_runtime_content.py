@@ -1,0 +1,158 @@
+"""What the runtime image holds: the app's import closure over first-party code, the data it visibly reads,
+and the project's include/exclude — never a secret. Each row is a tiny project shaped like a real failure."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from quayside.errors import UserInputError
+from quayside.init import InitRequest, plan_init
+from quayside.inspection import inspect_project
+from support.projects import FIXTURES, write
+
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+# (id, files, the paths copied). Every project has requirements.txt.
+CONTENT = [
+    ("single-file", {"main.py": APP}, ["main.py"]),
+    ("sibling-packages", {
+        "app/__init__.py": "", "app/main.py": "from core.config import X\nfrom api import routes\n" + APP,
+        "core/__init__.py": "", "core/config.py": "X = 1\n", "api/__init__.py": "", "api/routes.py": "import helpers\n",
+        "helpers.py": "", "unrelated/__init__.py": "", "unrelated/x.py": "",
+    }, ["api", "app", "core", "helpers.py"]),
+    ("lazy-import-in-function", {
+        "app/__init__.py": "", "app/main.py": APP + "def load():\n    import plugins.extra\n",
+        "plugins/__init__.py": "", "plugins/extra.py": "",
+    }, ["app", "plugins"]),
+    ("import-module-literal", {
+        "app/__init__.py": "", "app/main.py": "import importlib\n" + APP + "importlib.import_module('workers.jobs')\n",
+        "workers/jobs.py": "",
+    }, ["app", "workers"]),
+    ("namespace-package", {"app/main.py": "from shared.util import f\n" + APP, "shared/util.py": "f = 1\n"},
+     ["app", "shared"]),
+    ("third-party-name-is-not-local", {"app/__init__.py": "", "app/main.py": "import requests\n" + APP}, ["app"]),
+    ("src-layout", {
+        "src/svc/__init__.py": "", "src/svc/main.py": "from svc import db\n" + APP, "src/svc/db.py": "",
+        "pyproject.toml": '[project]\nname = "svc"\nversion = "1"\ndependencies = ["fastapi[standard]"]\n',
+    }, ["src"]),
+    ("data-literal", {
+        "app/__init__.py": "", "app/main.py": APP + "WORDS = open('data/words.txt').read()\n",
+        "data/words.txt": "a\n", "data/other.txt": "b\n",
+    }, ["app", "data/words.txt"]),
+    ("data-folder-by-keyword", {
+        "app/__init__.py": "",
+        "app/main.py": "from fastapi.staticfiles import StaticFiles\n" + APP + "app.mount('/s', StaticFiles(directory='assets'))\n",
+        "assets/site.css": "",
+    }, ["app", "assets"]),
+    ("file-anchor-parent-parent", {
+        "app/__init__.py": "",
+        "app/main.py": "from pathlib import Path\n" + APP + "M = Path(__file__).resolve().parent.parent / 'sample_model' / 'model.joblib'\n",
+        "sample_model/model.joblib": "x", "sample_model/unused.bin": "y",
+    }, ["app", "sample_model/model.joblib"]),
+    ("file-anchor-through-constant", {
+        "app/__init__.py": "",
+        "app/core.py": "from pathlib import Path\nBASE_DIR = Path(__file__).resolve().parents[1]\nDATA = BASE_DIR / 'data'\n",
+        "app/main.py": "from app import core\n" + APP, "data/a.csv": "",
+    }, ["app", "data"]),
+    ("os-path-join-dirname", {
+        "app/__init__.py": "",
+        "app/main.py": "import os\n" + APP + "P = os.path.join(os.path.dirname(__file__), '..', 'config', 'x.yaml')\n",
+        "config/x.yaml": "",
+    }, ["app", "config/x.yaml"]),
+    ("inside-the-package-adds-nothing", {
+        "app/__init__.py": "", "app/main.py": "from pathlib import Path\n" + APP + "T = Path(__file__).parent / 'templates'\n",
+        "app/templates/a.html": "",
+    }, ["app"]),
+    ("missing-path-is-not-content", {"app/__init__.py": "", "app/main.py": APP + "open('data/cache.json')\n"}, ["app"]),
+    ("conventional-folders", {"app/__init__.py": "", "app/main.py": APP, "alembic.ini": "", "alembic/env.py": ""},
+     ["alembic", "alembic.ini", "app"]),
+    ("broken-sibling-module-is-skipped", {
+        "app/__init__.py": "", "app/main.py": "import tools\n" + APP, "tools/__init__.py": "", "tools/old.py": "print 'py2'\n",
+    }, ["app", "tools"]),
+]
+
+
+@pytest.mark.parametrize(("files", "expected"), [(f, e) for _, f, e in CONTENT], ids=[i for i, _, _ in CONTENT])
+def test_runtime_content(tmp_path, files, expected):
+    root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", **files})
+    content = inspect_project(root).runtime_content(extras=("alembic.ini", "alembic", "migrations", "templates", "static"))
+    assert list(content.paths) == expected
+
+
+def test_a_secret_the_code_reads_is_left_out_and_said(tmp_path):
+    root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "",
+                                  "app/main.py": APP + "KEY = open('.env').read()\nDB = open('local.db')\n",
+                                  ".env": "API_KEY=x\n", "local.db": ""})
+    content = inspect_project(root).runtime_content()
+    assert content.paths == ("app",)
+    assert any(s.startswith(".env ") and "run time" in s for s in content.skipped)
+    assert any(s.startswith("local.db ") for s in content.skipped)
+
+
+def test_a_symlink_leading_out_is_not_content(tmp_path):
+    outside = write(tmp_path / "outside", {"secret.txt": "x"})
+    root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "",
+                                  "app/main.py": APP + "open('data/secret.txt')\n"})
+    os.symlink(outside, root / "data")
+    assert inspect_project(root).runtime_content().paths == ("app",)
+
+
+def test_include_and_exclude_from_the_project_and_the_command_line(tmp_path):
+    root = write(tmp_path / "p", {
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["fastapi[standard]"]\n'
+                          '[tool.quayside]\ninclude = ["seed"]\nexclude = ["app/fixtures"]\n',
+        "app/__init__.py": "", "app/main.py": APP, "app/fixtures/big.json": "{}", "seed/a.sql": "", "docs/x.md": "",
+    })
+    info = inspect_project(root)
+    content = info.runtime_content(include=("docs/x.md",))
+    assert content.paths == ("app", "docs/x.md", "seed")
+    assert content.ignore_lines == ("app/fixtures",)
+    assert [e.why for e in content.entries if e.path == "seed"] == ["[tool.quayside] include"]
+    plan = plan_init(root, InitRequest(exclude=("seed",)))
+    dockerignore = next(w for w in plan.writes if w.name == ".dockerignore").content
+    dockerfile = next(w for w in plan.writes if w.name == "Dockerfile").content
+    assert "\napp/fixtures\n" in dockerignore
+    assert "seed" not in dockerfile and "COPY ./app /code/app" in dockerfile
+
+
+@pytest.mark.parametrize(("request_args", "message"), [
+    ({"include": (".env",)}, "looks like a secret"),
+    ({"include": ("../elsewhere",)}, "no such file or folder inside the project"),
+    ({"include": ("/etc/passwd",)}, "no such file or folder inside the project"),
+    ({"include": ("nope",)}, "no such file or folder inside the project"),
+    ({"exclude": ("app",)}, "would leave out the app itself"),
+    ({"health_path": "health"}, "is not a URL path"),
+    ({"health_path": "//evil.example/x"}, "is not a URL path"),
+    ({"apt_build": ("libpq-dev; rm -rf /",)}, "is not a Debian package name"),
+])
+def test_bad_content_options_are_one_clear_error_and_write_nothing(tmp_path, request_args, message):
+    root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "", "app/main.py": APP,
+                                  ".env": "K=v\n"})
+    with pytest.raises(UserInputError, match=message):
+        plan_init(root, InitRequest(**request_args))
+    assert not (root / "Dockerfile").exists()
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ('include = "data"', "include must be a list of strings"),
+    ('health-path = 3', "health-path must be a string"),
+    ('health-path = "no-slash"', "is not a URL path"),
+    ('apt-runtime = ["LibPQ"]', "is not a Debian package name"),
+    ('helth-path = "/x"', "has no key 'helth-path'"),
+])
+def test_bad_tool_quayside_tables(tmp_path, table, message):
+    root = write(tmp_path / "p", {"pyproject.toml": f'[project]\nname = "p"\nversion = "1"\n[tool.quayside]\n{table}\n',
+                                  "main.py": APP})
+    with pytest.raises(UserInputError, match=message):
+        inspect_project(root)
+
+
+def test_nested_data_files_are_copied_to_their_own_folder(tmp_path):
+    plan = plan_init(FIXTURES / "sibling-packages", InitRequest())
+    dockerfile = next(w for w in plan.writes if w.name == "Dockerfile").content
+    for line in ("COPY ./api /code/api", "COPY ./core /code/core", "COPY ./helpers.py /code/",
+                 "COPY ./data/words.txt /code/data/", "COPY ./sample_model/model.txt /code/sample_model/"):
+        assert line in dockerfile
+    assert "tests" not in dockerfile
