@@ -37,48 +37,52 @@ def checkout_dir(root: Path, repo: str) -> Path:
     return root / repo.replace("/", "+")
 
 
+def write_tree(mirrors: Path, repo: str, commit: str, target: Path) -> int:
+    """Write one repository's tree at a commit from its git snapshot, skipping absent blobs. 1 when there is no
+    snapshot, else 0."""
+    git_dir = mirrors / repo.replace("/", "+") / "repo"
+    if (git_dir / ".git").is_dir():
+        git_dir = git_dir / ".git"
+    if not git_dir.is_dir():
+        print(f"{repo}: no snapshot under {mirrors}", file=sys.stderr)
+        return 1
+    listing = subprocess.run(["git", "--git-dir", str(git_dir), "ls-tree", "-r", "-z", commit], capture_output=True, check=True).stdout
+    entries = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, path = record.split(b"\t", 1)
+        mode, kind, sha = meta.split()
+        if kind == b"blob" and mode != b"120000":  # no symlinks: a checkout must not point outside itself
+            entries.append((sha.decode(), path.decode("utf-8", "surrogateescape")))
+    batch = subprocess.run(["git", "--git-dir", str(git_dir), "cat-file", "--batch"], input=b"".join(f"{sha}\n".encode() for sha, _ in entries),
+                           capture_output=True, check=False).stdout
+    offset = 0
+    for _sha, path in entries:
+        header_end = batch.index(b"\n", offset)
+        header = batch[offset:header_end].split()
+        if header[-1] == b"missing":
+            offset = header_end + 1
+            continue
+        size = int(header[2])
+        body = batch[header_end + 1: header_end + 1 + size]
+        offset = header_end + 1 + size + 1
+        destination = target / path
+        if ".." in Path(path).parts:
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_bytes(body)
+    print(f"{repo}: {len(entries)} files at {commit[:12]}")
+    return 0
+
+
 def prepare(mirrors: Path, into: Path) -> int:
     """Write each repository's tree at the manifest's commit from its git snapshot, skipping absent blobs."""
     missing = 0
     for entry in load_manifest():
-        repo, commit = str(entry["repo"]), str(entry["commit"])
-        git_dir = mirrors / repo.replace("/", "+") / "repo"
-        if (git_dir / ".git").is_dir():
-            git_dir = git_dir / ".git"
-        target = checkout_dir(into, repo)
-        if target.is_dir():
-            continue
-        if not git_dir.is_dir():
-            print(f"{repo}: no snapshot under {mirrors}", file=sys.stderr)
-            missing += 1
-            continue
-        listing = subprocess.run(["git", "--git-dir", str(git_dir), "ls-tree", "-r", "-z", commit], capture_output=True, check=True).stdout
-        entries = []
-        for record in listing.split(b"\0"):
-            if not record:
-                continue
-            meta, path = record.split(b"\t", 1)
-            mode, kind, sha = meta.split()
-            if kind == b"blob" and mode != b"120000":  # no symlinks: a checkout must not point outside itself
-                entries.append((sha.decode(), path.decode("utf-8", "surrogateescape")))
-        batch = subprocess.run(["git", "--git-dir", str(git_dir), "cat-file", "--batch"], input=b"".join(f"{sha}\n".encode() for sha, _ in entries),
-                               capture_output=True, check=False).stdout
-        offset = 0
-        for _sha, path in entries:
-            header_end = batch.index(b"\n", offset)
-            header = batch[offset:header_end].split()
-            if header[-1] == b"missing":
-                offset = header_end + 1
-                continue
-            size = int(header[2])
-            body = batch[header_end + 1: header_end + 1 + size]
-            offset = header_end + 1 + size + 1
-            destination = target / path
-            if ".." in Path(path).parts:
-                continue
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_bytes(body)
-        print(f"{repo}: {len(entries)} files at {commit[:12]}")
+        target = checkout_dir(into, str(entry["repo"]))
+        if not target.is_dir():
+            missing += write_tree(mirrors, str(entry["repo"]), str(entry["commit"]), target)
     return 1 if missing else 0
 
 

@@ -4,7 +4,10 @@ Prints, per style: image size and its ratio to the guide's basic Dockerfile, col
 BuildKit cache mounts), warm rebuild after a code-only change and its ratio to cold, start → first 200, and stop
 time idle and with a request in flight. Writes the figures to bench/results-spine.json.
 
-    python bench/spine.py [--example examples/guide-app] [--styles production,guide,multistage,uv]
+    python bench/spine.py [--example examples/guide-app] [--styles production,guide,multistage,uv] [--rounds N]
+
+With --rounds N every style is measured N times, the styles interleaved in each round (so a busy moment of
+the machine falls on all of them); each figure is the median, with min–max beside it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -82,36 +86,59 @@ def measure(example: Path, style: Style, workdir: Path) -> dict[str, float | int
         docker.run(["rmi", "-f", tag], check=False)
 
 
+def _spread(values: list[float], digits: int = 1) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--example", type=Path, default=HERE.parent / "examples" / "guide-app")
     parser.add_argument("--styles", default="production,guide,multistage,uv")
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     styles = [Style(s) for s in args.styles.split(",")]
     if Style.GUIDE not in styles:
         styles.append(Style.GUIDE)  # the baseline every ratio is against
-    print(f"engine {docker.engine_version()}; example {args.example.name}", flush=True)
-    rows = []
+    print(f"engine {docker.engine_version()}; example {args.example.name}; {args.rounds} round(s)", flush=True)
+    runs: dict[str, list[dict[str, float | int | str]]] = {s.value: [] for s in styles}
     with tempfile.TemporaryDirectory(prefix="quayside-bench-") as tmp:
-        for style in styles:
-            print(f"measuring {style.value} ...", flush=True)
-            rows.append(measure(args.example, style, Path(tmp)))
-    guide = next(r for r in rows if r["style"] == "guide")
-    for r in rows:
-        r["size_vs_guide"] = round(r["size_bytes"] / guide["size_bytes"], 3)
-        r["warm_vs_cold"] = round(r["warm_rebuild_s"] / r["cold_build_s"], 3)
-    header = ("style", "size MB", "size/guide", "cold s", "warm s", "warm/cold", "dep cached", "start s", "stop idle s", "stop in-flight s")
+        for round_number in range(args.rounds):
+            for style in styles:
+                print(f"round {round_number + 1}: measuring {style.value} ...", flush=True)
+                runs[style.value].append(measure(args.example, style, Path(tmp) / str(round_number)))
+
+    def median(style: str, key: str) -> float:
+        return float(statistics.median(float(r[key]) for r in runs[style]))
+
+    rows = []
+    for style, measured in runs.items():
+        row: dict[str, object] = {"style": style, "rounds": measured}
+        for key in ("size_bytes", "cold_build_s", "warm_rebuild_s", "start_s", "stop_idle_s", "stop_inflight_s"):
+            row[key] = median(style, key)
+        row["size_vs_guide"] = round(median(style, "size_bytes") / median("guide", "size_bytes"), 3)
+        row["cold_vs_guide"] = round(median(style, "cold_build_s") / median("guide", "cold_build_s"), 3)
+        row["start_vs_guide"] = round(median(style, "start_s") / median("guide", "start_s"), 3)
+        row["warm_vs_cold"] = round(median(style, "warm_rebuild_s") / median(style, "cold_build_s"), 3)
+        row["dependency_layer_cached_on_warm"] = all(bool(r["dependency_layer_cached_on_warm"]) for r in measured)
+        rows.append(row)
+    header = ("style", "size MB", "size/guide", "cold s", "cold/guide", "warm s", "warm/cold", "dep cached", "start s",
+              "start/guide", "stop idle s", "stop in-flight s")
     table = [header] + [
-        (r["style"], f"{r['size_bytes'] / 1e6:.1f}", f"{r['size_vs_guide']:.3f}", f"{r['cold_build_s']:.1f}",
-         f"{r['warm_rebuild_s']:.1f}", f"{r['warm_vs_cold']:.3f}", str(r["dependency_layer_cached_on_warm"]),
-         f"{r['start_s']:.2f}", f"{r['stop_idle_s']:.2f}", f"{r['stop_inflight_s']:.2f}")
+        (str(r["style"]), f"{float(str(r['size_bytes'])) / 1e6:.1f}", f"{r['size_vs_guide']:.3f}",
+         _spread([float(x["cold_build_s"]) for x in runs[str(r["style"])]]), f"{r['cold_vs_guide']:.3f}",
+         _spread([float(x["warm_rebuild_s"]) for x in runs[str(r["style"])]]), f"{r['warm_vs_cold']:.3f}",
+         str(r["dependency_layer_cached_on_warm"]), _spread([float(x["start_s"]) for x in runs[str(r["style"])]], 2),
+         f"{r['start_vs_guide']:.3f}", _spread([float(x["stop_idle_s"]) for x in runs[str(r["style"])]], 2),
+         _spread([float(x["stop_inflight_s"]) for x in runs[str(r["style"])]], 2))
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        print("  ".join(cell.rjust(widths[i]) if i else cell.ljust(widths[i]) for i, cell in enumerate(row)))
+    for line in table:
+        print("  ".join(cell.rjust(widths[i]) if i else cell.ljust(widths[i]) for i, cell in enumerate(line)))
     out = HERE / "results-spine.json"
-    out.write_text(json.dumps({"example": args.example.name, "rows": rows}, indent=2) + "\n")
+    out.write_text(json.dumps({"example": args.example.name, "rounds": args.rounds, "rows": rows}, indent=2) + "\n")
     print(f"wrote {out.relative_to(HERE.parent)}")
     return 0
 

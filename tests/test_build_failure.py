@@ -39,6 +39,9 @@ def test_the_failing_step_and_its_own_lines():
     ("/bin/sh: 1: mysql_config: not found", "mysqlclient"),
     ("ERROR: No matching distribution found for numpy==1.19.0", "no versions that fit"),
     ("error: command 'gcc' failed: No such file or directory", "compiler"),
+    ("RuntimeError: Unsupported compiler -- at least C++11 support is needed!", "--apt-build g++"),
+    ('ERROR: failed to solve: python:3.10-slim: failed to resolve source metadata for docker.io/library/python:3.10-slim',
+     "no such base image"),
 ])
 def test_hints_for_the_common_causes(line, needle):
     _, hint = explain(f"#5 [2/3] RUN pip install x\n#5 1.0 {line}\n#5 ERROR: process did not complete successfully: exit code: 1\n")

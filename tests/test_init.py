@@ -164,3 +164,21 @@ def test_proxy_and_workers_reach_the_command():
     plan = build_plan(inspect_project(EXAMPLES / "guide-app"), InitOptions(proxy=Proxy.EXTERNAL, workers=2))
     assert plan.command[-5:] == ("--workers", "2", "--proxy-headers", "--forwarded-allow-ips", plan.decisions["forwarded_allow_ips"].value)
     assert "*" not in plan.command
+
+
+@pytest.mark.parametrize(("request_args", "message"), [
+    ({"python": "3.12"}, r"--python 3.12 contradicts the project: the project's requires-python is '>=3.13'"),
+    ({"python": "3.13", "builder_image": "python:3.12-slim"}, "--builder-image python:3.12-slim is Python 3.12"),
+    ({"base_image": "docker.io/library/python:3.11.7-slim"}, "--base-image docker.io/library/python:3.11.7-slim is Python 3.11"),
+])
+def test_versions_that_contradict_the_project_or_each_other_are_refused(tmp_path, request_args, message):
+    from quayside.errors import UserInputError
+    from quayside.init import InitRequest, plan_init
+    from support.projects import write
+
+    root = write(tmp_path / "p", {"pyproject.toml": '[project]\nname = "v"\nversion = "1"\nrequires-python = ">=3.13"\n'
+                                                    'dependencies = ["fastapi[standard]"]\n',
+                                  "main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    with pytest.raises(UserInputError, match=message):
+        plan_init(root, InitRequest(**request_args))
+    assert plan_init(root, InitRequest(python="3.14")).writes  # allowed by >=3.13

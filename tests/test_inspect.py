@@ -187,3 +187,45 @@ def test_a_root_with_its_own_dependencies_keeps_its_app_in_a_subfolder(tmp_path)
     root = write(tmp_path, {"backend/app/__init__.py": "", "backend/app/main.py": APP_MODULE,
                             "backend/requirements.txt": "fastapi\n", "requirements.txt": "fastapi[standard]\n"})
     assert inspect_project(root).app.value.file == "backend/app/main.py"
+
+
+def test_a_uv_lock_in_toml_1_1_is_read_and_a_broken_one_still_refused(tmp_path):
+    """uv.lock with multi-line inline tables (TOML 1.1, as a real project's lock has them) is a lock."""
+    from quayside.errors import UserInputError
+    from support.projects import write
+
+    files = {"pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["fastapi[standard]"]\n',
+             "main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+             "uv.lock": 'version = 1\n[[package]]\nname = "a"\nsdist = {\n  url = "https://x/a.tar.gz",\n  hash = "sha256:00",\n}\n'}
+    assert inspect_project(write(tmp_path / "ok", files)).dependencies.installer.value == "uv"
+    files["uv.lock"] = 'version = 1\n[[package]\nname = "a"\n'
+    with pytest.raises(UserInputError, match="invalid TOML"):
+        inspect_project(write(tmp_path / "broken", files))
+
+
+@pytest.mark.parametrize(("layout", "installs"), [
+    ({"svc_app/__init__.py": ""}, True),  # poetry-core finds the package named after the project
+    ({"src/svc_app/__init__.py": ""}, True),
+    ({"src/other/__init__.py": ""}, False),  # an application in package mode by default: never installable
+])
+def test_a_poetry_project_is_installed_only_when_poetry_core_can_build_it(tmp_path, layout, installs):
+    files = {"pyproject.toml": '[tool.poetry]\nname = "svc-app"\nversion = "1"\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+                               'fastapi = {version = "*", extras = ["standard"]}\n[build-system]\nrequires = ["poetry-core"]\n',
+             "poetry.lock": '[metadata]\nlock-version = "2.1"\n', "main.py": "from fastapi import FastAPI\napp = FastAPI()\n", **layout}
+    assert inspect_project(write(tmp_path / "p", files)).dependencies.package_project is installs
+
+
+def test_an_app_folder_without_init_that_imports_itself_runs_as_a_namespace_package(tmp_path):
+    """app/ has no __init__.py and app/main.py imports `app.config`: `fastapi run app/main.py` would put app/
+    on sys.path and fail on `import app`; uvicorn app.main:app from the project root imports it."""
+    from quayside.plan.shared import build_command
+
+    files = {"requirements.txt": "fastapi[standard]\n", "app/config.py": "X = 1\n",
+             "app/main.py": "from fastapi import FastAPI\nfrom app.config import X\napp = FastAPI()\n"}
+    info = inspect_project(write(tmp_path / "ns", files))
+    assert (info.app.value.entrypoint, info.app.value.import_root) == ("app.main:app", ".")
+    assert build_command(info, 8000, 1, None)[:2] == ("uvicorn", "app.main:app")
+    files["app/main.py"] = "from fastapi import FastAPI\nfrom config import X\napp = FastAPI()\n"  # imports its siblings flat
+    flat = inspect_project(write(tmp_path / "flat", files))
+    assert (flat.app.value.entrypoint, flat.app.value.import_root) == ("main:app", "app")
+    assert build_command(flat, 8000, 1, None)[:3] == ("fastapi", "run", "app/main.py")

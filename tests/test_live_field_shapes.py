@@ -1,7 +1,8 @@
 """Live: projects shaped like the real apps that failed verify (issue 11), built and proven on the engine.
 
 - sibling packages of app/ (core/, api/, a top-level helpers.py), a model beside the code reached through
-  `Path(__file__).parent.parent`, a data file opened by a relative path: all in the image, and the app answers
+  `Path(__file__).parent.parent`, a data file opened by a relative path, a logs/ folder it makes and writes to
+  (owned by the app user, the rest read-only to it): all in the image, and the app answers
   with what it read. Leaving one sibling out (--exclude core) fails with the import error named: the check
   can fail.
 - settings-prefixed routers through a factory in another module, with docs disabled: the health check and
@@ -35,7 +36,7 @@ def test_sibling_packages_and_data_files_reach_the_image(tmp_path):
                        "--expect", '/health={"words":["alpha","beta"],"model":"model-v1","helper":"from-helpers"}')
         assert ok.returncode == 0, ok.stdout + ok.stderr
         listing = docker.run(["run", "--rm", "--entrypoint", "ls", tag, "-A", "/code"], timeout=60).stdout.split()
-        assert sorted(listing) == ["api", "app", "core", "data", "helpers.py", "sample_model"]
+        assert sorted(listing) == ["api", "app", "core", "data", "helpers.py", "logs", "sample_model"]
 
         assert _quayside("init", str(project), "--force", "--exclude", "core").returncode == 0
         broken = _quayside("verify", str(project), "-t", tag)

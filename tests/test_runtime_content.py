@@ -66,6 +66,11 @@ CONTENT = [
         "app/templates/a.html": "",
     }, ["app"]),
     ("missing-path-is-not-content", {"app/__init__.py": "", "app/main.py": APP + "open('data/cache.json')\n"}, ["app"]),
+    ("path-named-by-the-documented-settings", {
+        "app/__init__.py": "", "app/main.py": APP + "import os\nMODEL = os.environ['DEFAULT_MODEL_PATH']\n",
+        ".env.example": "API_KEY=sample\nDEFAULT_MODEL_PATH=./sample_model/model.joblib\nURL=http://x/a.b\n",
+        "sample_model/model.joblib": "x",
+    }, ["app", "sample_model/model.joblib"]),
     ("conventional-folders", {"app/__init__.py": "", "app/main.py": APP, "alembic.ini": "", "alembic/env.py": ""},
      ["alembic", "alembic.ini", "app"]),
     ("broken-sibling-module-is-skipped", {
@@ -156,3 +161,29 @@ def test_nested_data_files_are_copied_to_their_own_folder(tmp_path):
                  "COPY ./data/words.txt /code/data/", "COPY ./sample_model/model.txt /code/sample_model/"):
         assert line in dockerfile
     assert "tests" not in dockerfile
+
+
+@pytest.mark.parametrize(("code", "folders"), [
+    ("import os\nos.makedirs('logs', exist_ok=True)\n", ["logs"]),
+    ("from pathlib import Path\nPath('./data/uploads').mkdir(parents=True, exist_ok=True)\n", ["data/uploads"]),
+    ("import logging\nh = logging.FileHandler('var/log/app.log')\n", ["var/log"]),
+    ("class Settings:\n    log_path: str = './logs'\n    UPLOAD_DIR = 'media'\n", ["logs", "media"]),
+    ("import os\nos.makedirs('/var/lib/app', exist_ok=True)\nos.makedirs('../up')\nname_dir = 'x'\n", []),  # not under /code
+])
+def test_folders_the_app_writes_to(tmp_path, code, folders):
+    root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "", "app/main.py": APP + code})
+    assert [path for path, _ in inspect_project(root).runtime_content().writable] == folders
+
+
+def test_writable_folders_are_owned_by_the_app_user_and_volumes_under_a_read_only_root(tmp_path):
+    root = write(tmp_path / "p", {
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["fastapi[standard]"]\n'
+                          '[tool.quayside]\nwritable = ["uploads"]\n',
+        "app/__init__.py": "", "app/main.py": APP + "import os\nos.makedirs('logs', exist_ok=True)\n"})
+    from quayside.plan.options import Target
+
+    files = {w.name: w.content for w in plan_init(root, InitRequest(target=Target.COMPOSE)).writes}
+    assert "RUN install -d -o 10001 -g 10001 /code/logs /code/uploads\n" in files["Dockerfile"]
+    assert "      - app-logs:/code/logs\n      - app-uploads:/code/uploads\n" in files["compose.yaml"]
+    kube = {w.name: w.content for w in plan_init(root, InitRequest(target=Target.KUBERNETES, force=True)).writes}
+    assert "mountPath: /code/logs" in kube["k8s/base/deployment.yaml"]

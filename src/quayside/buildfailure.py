@@ -29,6 +29,12 @@ HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
      "a dependency has no wheel for this Python and platform and builds from source, which needs a compiler: "
      "pin a version that ships a wheel, or install gcc (and the library's -dev package) in the build stage "
      "(--apt-build gcc --apt-build libfoo-dev)"),
+    (re.compile(r"Unsupported compiler|C\+\+1[147] support is needed|command 'g\+\+' failed|g\+\+: not found"),
+     "a dependency builds C++ from source and the build stage has no C++ compiler: pin a version that ships a "
+     "wheel for this Python, or add one (--apt-build g++)"),
+    (re.compile(r"load metadata for \S+ failed|pull access denied|manifest unknown|failed to resolve source metadata for"),
+     "the engine has no such base image and cannot pull it: pull it where a registry is reachable, or choose a "
+     "Python it has (--python 3.12; see `docker images python`)"),
     (re.compile(r"No matching distribution found for|ResolutionImpossible|Because .* depends on|No solution found"),
      "the installer found no versions that fit: a pin may not exist for this Python version (check --python, "
      "requires-python) or on the package index this build reaches"),

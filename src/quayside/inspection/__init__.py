@@ -41,6 +41,7 @@ class ProjectInfo:
     routes: tuple[Route, ...]
     routes_complete: bool = True  # False: some routers or prefixes could not be read statically
     config: ProjectConfig = field(default_factory=ProjectConfig)  # [tool.quayside]
+    pyproject: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # as read, for later checks
 
     def runtime_content(self, *, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
                         extras: tuple[str, ...] = ()) -> RuntimeContent:
@@ -57,6 +58,7 @@ class ProjectInfo:
             self.root, app.file, app.import_root, extras=extras, ignored=ignore.excludes,
             include=(*((v, given[0]) for v in self.config.include), *((v, "--include") for v in include)),
             exclude=(*((v, given[1]) for v in self.config.exclude), *((v, "--exclude") for v in exclude)),
+            writable=tuple((v, "[tool.quayside] writable") for v in self.config.writable),
         )
 
     @property
@@ -141,6 +143,7 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
         routes=found.routes,
         routes_complete=found.routes_complete,
         config=config,
+        pyproject=pyproject,
     )
 
 

@@ -17,6 +17,7 @@ of a secret is refused; a secret the code reads is left out and said so (it belo
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -48,6 +49,7 @@ class RuntimeContent:
     entries: tuple[ContentEntry, ...]
     skipped: tuple[str, ...] = ()  # what the code reads but the image must not hold (secrets), with why
     ignore_lines: tuple[str, ...] = ()  # excluded paths inside copied folders, for the .dockerignore
+    writable: tuple[tuple[str, str], ...] = ()  # (folder under the workdir the app writes to, why)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -79,6 +81,7 @@ class _Closure:
         self.ignored = ignored
         self.entries: dict[str, ContentEntry] = {}
         self.skipped: dict[str, str] = {}
+        self.writable: dict[str, str] = {}
         self.read_modules = 0
 
     # -- code ---------------------------------------------------------------------------------------------
@@ -139,6 +142,8 @@ class _Closure:
                         queue.append(found)
                 for rel, how in _data_paths(tree, module, self.root):
                     self.add_data(rel, f"{how} in {display}")
+                for rel, how in _writable_paths(tree):
+                    self.writable.setdefault(rel, f"{how} in {display}")
 
     # -- data ---------------------------------------------------------------------------------------------
     def add_data(self, rel: str, why: str) -> None:
@@ -237,6 +242,50 @@ def _const_str(node: ast.expr) -> str | None:
     return None
 
 
+# A setting or constant naming a folder the app writes to: log_path = "./logs", UPLOAD_DIR = "uploads"
+WRITABLE_NAME = re.compile(r"(?i)^_?(logs?|uploads?|media|data|output|outputs|cache|storage|files)_?(dir|path|folder|root|directory)$")
+MAKES_DIRS = {"makedirs", "mkdir"}
+LOG_FILE_CALLS = {"FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler", "WatchedFileHandler"}
+
+
+def _relative_folder(value: str | None) -> str | None:
+    if value is None or value.startswith(("/", "~")) or "://" in value or any(c in value for c in "{}*?<>|%$\n"):
+        return None
+    cleaned = value.removeprefix("./").rstrip("/")
+    if not cleaned or cleaned == "." or ".." in PurePosixPath(cleaned).parts:
+        return None
+    return cleaned
+
+
+def _writable_paths(tree: ast.Module) -> list[tuple[str, str]]:
+    """Folders under the working directory the code creates or writes logs into (relative paths only)."""
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _call_name(node)
+            target: ast.expr | None = None
+            if name in MAKES_DIRS:
+                # os.makedirs("logs"), os.mkdir("x"), Path("logs").mkdir()
+                target = node.args[0] if node.args else None  # os.makedirs(p), os.mkdir(p); p.mkdir() below
+                if name == "mkdir" and not node.args and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
+                    inner = node.func.value
+                    target = inner.args[0] if _call_name(inner) in ("Path", "PurePath") and inner.args else None
+            elif name in LOG_FILE_CALLS and node.args:
+                folder = PurePosixPath(_const_str(node.args[0]) or "").parent.as_posix()
+                if (rel := _relative_folder(folder)) is not None:
+                    found.append((rel, f"a log file is written there ({name})"))
+                continue
+            if target is not None and (rel := _relative_folder(_const_str(target))) is not None:
+                found.append((rel, f"created by {name}()"))
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target_node in targets:
+                if isinstance(target_node, ast.Name) and WRITABLE_NAME.match(target_node.id) \
+                        and (rel := _relative_folder(_const_str(node.value))) is not None:
+                    found.append((rel, f"{target_node.id} names it"))
+    return found
+
+
 def _looks_like_path(value: str) -> bool:
     if "\n" in value or "://" in value or value.startswith(("/", "~")) or any(c in value for c in "{}*?<>|%$"):
         return False
@@ -285,6 +334,33 @@ def _data_paths(tree: ast.Module, module: Path, root: Path) -> list[tuple[str, s
     return found
 
 
+# The project's documented example settings: a value that is a path in the project is a file the app reads
+# (DEFAULT_MODEL_PATH=./sample_model/model.joblib).
+EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "env.example")
+
+
+def _example_env_paths(root: Path) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for name in EXAMPLE_ENV_FILES:
+        path = root / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")[:200_000]
+        except OSError:
+            continue
+        for line in text.splitlines():
+            key, sep, value = line.strip().removeprefix("export ").partition("=")
+            value = value.split(" #")[0].strip().strip("\"'")
+            if not sep or key.startswith("#") or not value or not (value.startswith("./") or _looks_like_path(value)):
+                continue
+            cleaned = value.removeprefix("./")
+            rel = _norm(root, root / cleaned) if not cleaned.startswith("..") else None
+            if rel is not None:
+                found.append((rel, f"{key.strip()} in {name}"))
+    return found
+
+
 def _explicit(root: Path, value: str, given_as: str) -> str:
     rel = _norm(root, root / value) if not value.startswith("/") and ".." not in PurePosixPath(value).parts else None
     if rel is None:
@@ -295,6 +371,7 @@ def _explicit(root: Path, value: str, given_as: str) -> str:
 
 def runtime_content(root: Path, app_file: str, import_root: str, *, include: tuple[tuple[str, str], ...] = (),
                     exclude: tuple[tuple[str, str], ...] = (), extras: tuple[str, ...] = (),
+                    writable: tuple[tuple[str, str], ...] = (),
                     ignored: Callable[[str], bool] = lambda _: False) -> RuntimeContent:
     """The paths to copy into the image, each with why. include/exclude are (path, where it was given);
     `extras` are conventional folders (alembic, templates) copied when present; `ignored` says what the
@@ -307,6 +384,8 @@ def runtime_content(root: Path, app_file: str, import_root: str, *, include: tup
     top = PurePosixPath(app_file).parts[0] if import_root == "." else PurePosixPath(import_root).parts[0]
     first = root / top
     closure.run(app_path, first, "the app's own code" if import_root == "." else f"the import root {import_root}")
+    for rel, why in _example_env_paths(root):
+        closure.add_data(rel, why)
     for extra in extras:
         if (root / extra).exists() and not closure.covered(extra) and extra not in closure.entries:
             closure.add_data(extra, "read at run time by convention (migrations, templates, static files)")
@@ -325,5 +404,12 @@ def runtime_content(root: Path, app_file: str, import_root: str, *, include: tup
         entries = {p: e for p, e in entries.items() if p != rel and not p.startswith(rel + "/")}
         if any(rel.startswith(p + "/") for p in entries):
             ignore_lines.append(rel)  # inside a copied folder: only the .dockerignore keeps it out of that COPY
+    folders = dict(closure.writable)
+    for value, given_as in writable:
+        folder = _relative_folder(value)
+        if folder is None:
+            raise UserInputError(f"{given_as} {value!r} is not a folder inside the project",
+                                 hint='a relative path such as "logs" or "data/uploads"')
+        folders[folder] = given_as
     return RuntimeContent(tuple(sorted(entries.values(), key=lambda e: e.path)), tuple(closure.skipped.values()),
-                          tuple(ignore_lines))
+                          tuple(ignore_lines), tuple(sorted(folders.items())))

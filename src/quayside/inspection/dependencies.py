@@ -11,7 +11,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from quayside.errors import UserInputError
-from quayside.inspection.source import load_toml, read_text
+from quayside.inspection.source import load_lock, read_text
 from quayside.provenance import Decided
 
 _INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
@@ -135,7 +135,21 @@ def _poetry(pyproject: dict[str, Any]) -> list[Dependency]:
 
 
 def _check_lock(root: Path, name: str) -> None:
-    load_toml(root / name, display=name)
+    load_lock(root / name, display=name)
+
+
+def _poetry_package_found(root: Path, pyproject: dict[str, Any]) -> bool:
+    """Whether poetry-core can build the project: `packages` is declared, or a module or package named after the
+    project exists (in the root or src/). Many Poetry apps keep package mode on by default but were never meant
+    to be installed (their own Dockerfiles run `poetry install --no-root`): those run from their source."""
+    poetry = pyproject.get("tool", {}).get("poetry", {})
+    if not isinstance(poetry, dict):
+        return False
+    if poetry.get("packages"):
+        return True
+    name = str(poetry.get("name") or pyproject.get("project", {}).get("name") or "")
+    module = re.sub(r"[-_.]+", "_", name).lower()
+    return bool(module) and any((base / module).is_dir() or (base / f"{module}.py").is_file() for base in (root, root / "src"))
 
 
 def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = True) -> Dependencies:
@@ -162,7 +176,8 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
         mode = pyproject.get("tool", {}).get("poetry", {}).get("package-mode", True)
         return Dependencies(
             Decided("poetry", "poetry.lock", "poetry.lock is present: the image installs its main group, read from the lock with hashes, by uv (no Poetry in the image)"),
-            "pyproject", ("pyproject.toml", "poetry.lock"), tuple(_poetry(pyproject)), build_system and mode is not False, (),
+            "pyproject", ("pyproject.toml", "poetry.lock"), tuple(_poetry(pyproject)),
+            build_system and mode is not False and _poetry_package_found(root, pyproject), (),
         )
     if has("pdm.lock"):
         if pyproject is None:

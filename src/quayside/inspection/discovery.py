@@ -53,6 +53,9 @@ class AppLocation:
     # (`app = create_app()`, with create_app imported) declares them on its local app, keyed "create_app()"
     factory_file: str | None = None
     factory_key: str | None = None
+    # app/ has no __init__.py but its modules import `app.x`: a namespace package run from the project root,
+    # which `fastapi run app/main.py` cannot import (it puts app/ itself on sys.path); uvicorn app.main:app can
+    namespace: bool = False
 
     @property
     def routes_file(self) -> str:
@@ -199,8 +202,27 @@ def _from_entrypoint(reader: _Reader, entrypoint: str) -> Decided[AppLocation]:
     )
 
 
+def _namespace_package(reader: _Reader, display: str, module: str, import_root: str) -> tuple[str, str] | None:
+    """(module, import root) when the app's folder is a namespace package its own code imports by name."""
+    if import_root == "." or "/" in import_root:
+        return None
+    folder = reader.root / import_root
+    if (folder / "__init__.py").is_file():
+        return None
+    try:
+        imports = reader.facts(reader.root / display).imports.values()
+    except UserInputError:
+        return None
+    if any(level == 0 and name.split(".")[0] == import_root for name, level, _ in imports):
+        return f"{import_root}.{module}", "."
+    return None
+
+
 def _location(reader: _Reader, display: str, module: str, import_root: str, instance: FoundApp) -> AppLocation:
     app = instance.app
+    namespace = _namespace_package(reader, display, module, import_root)
+    if namespace is not None:
+        module, import_root = namespace
     location = AppLocation(
         file=display,
         module=module,
@@ -212,6 +234,7 @@ def _location(reader: _Reader, display: str, module: str, import_root: str, inst
         docs_url=app.docs_url,
         factory_file=reader.rel(instance.factory[0]) if instance.factory else None,
         factory_key=instance.factory[1] if instance.factory else None,
+        namespace=namespace is not None,
     )
     if app.openapi_expr is None and app.docs_expr is None:
         return location

@@ -7,6 +7,7 @@ with the name it was given under (errors name the key, never a traceback).
     health-path = "/api/v1/health"               # what health checks and verify ask for
     apt-build = ["libpq-dev"]                     # Debian packages the builder stage needs
     apt-runtime = ["libpq5"]                      # Debian packages the app needs at run time
+    writable = ["logs"]                           # folders the app writes to, owned by the app user
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from quayside.errors import UserInputError
 
 # Debian package names (policy §5.6.1): lower case, digits, + - . ; at least two characters, starting alphanumeric.
 DEBIAN_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
-KNOWN_KEYS = ("include", "exclude", "health-path", "apt-build", "apt-runtime", "check")
+KNOWN_KEYS = ("include", "exclude", "health-path", "apt-build", "apt-runtime", "writable", "check")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ProjectConfig:
     health_path: str | None = None
     apt_build: tuple[str, ...] = ()
     apt_runtime: tuple[str, ...] = ()
+    writable: tuple[str, ...] = ()  # folders under the workdir the app writes to (owned by the app user)
 
 
 def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -73,4 +75,5 @@ def read_config(pyproject: dict[str, Any] | None) -> ProjectConfig:
         health_path=health_path(health, "[tool.quayside] health-path") if health is not None else None,
         apt_build=debian_packages(_strings(table, "apt-build"), "[tool.quayside] apt-build"),
         apt_runtime=debian_packages(_strings(table, "apt-runtime"), "[tool.quayside] apt-runtime"),
+        writable=_strings(table, "writable"),
     )

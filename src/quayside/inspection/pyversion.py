@@ -10,7 +10,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from quayside.errors import UserInputError
-from quayside.inspection.source import load_toml, read_text
+from quayside.inspection.source import load_lock, read_text
 from quayside.provenance import Decided
 
 DEFAULT_PYTHON = "3.12"
@@ -109,7 +109,7 @@ def detect(root: Path, pyproject: dict[str, Any] | None) -> Decided[str]:
             best = next((d for d in decided if d.value == DEFAULT_PYTHON), None) or (newer or older[::-1])[0]
             return Decided(best.value, source, f"{what} is {poetry_python!r}; {best.reason.rsplit('; ', 1)[-1]}")
     if (root / "uv.lock").is_file():
-        requires = load_toml(root / "uv.lock", display="uv.lock").get("requires-python")
+        requires = load_lock(root / "uv.lock", display="uv.lock").get("requires-python")
         if isinstance(requires, str):
             return _from_range(requires, "uv.lock requires-python", "uv.lock's requires-python")
     runtime = root / "runtime.txt"
@@ -118,3 +118,26 @@ def detect(root: Path, pyproject: dict[str, Any] | None) -> Decided[str]:
         if m:
             return Decided(m[1], "runtime.txt", "runtime.txt (the PaaS convention) names it")
     return Decided(DEFAULT_PYTHON, "default", f"nothing in the project pins a Python version; {DEFAULT_PYTHON} is quayside's default")
+
+
+def refuses(pyproject: dict[str, Any] | None, version: str) -> str | None:
+    """Why the project's own constraint (requires-python, Poetry's python) rules out Python `version`, or None."""
+    if pyproject is None:
+        return None
+    requires = pyproject.get("project", {}).get("requires-python")
+    ranges: list[tuple[str, str]] = []
+    if isinstance(requires, str):
+        ranges.append((requires, "requires-python"))
+    poetry_python = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
+    if isinstance(poetry_python, str):
+        ranges += [(_poetry_range(alt), "Poetry's python constraint") for alt in poetry_python.split("||")]
+    for raw, _what in ranges:
+        try:
+            if SpecifierSet(raw).contains(Version(f"{version}.99"), prereleases=True) or \
+                    SpecifierSet(raw).contains(Version(f"{version}.0"), prereleases=True):
+                return None
+        except InvalidSpecifier:
+            return None
+    if not ranges:
+        return None
+    return f"the project's {ranges[0][1]} is {(requires if isinstance(requires, str) else poetry_python)!r}"

@@ -64,3 +64,49 @@ def load_toml(path: Path, *, display: str) -> dict[str, Any]:
         raise UserInputError(f"invalid TOML: {exc}", path=display, hint="fix the TOML syntax at the position shown") from None
     except RecursionError:  # tomllib recurses per nesting level: thousands of [[[…]]] exhaust the stack
         raise UserInputError("the TOML nests too deeply to read", path=display, hint="no real configuration nests like that") from None
+
+
+def load_lock(path: Path, *, display: str) -> dict[str, Any]:
+    """A lock file: TOML, where TOML 1.1's multi-line inline tables (uv and formatters write them) are read too;
+    tomllib reads TOML 1.0."""
+    try:
+        return load_toml(path, display=display)
+    except UserInputError as unreadable:
+        try:
+            return tomllib.loads(_inline_tables_on_one_line(read_text(path, what="TOML file")))
+        except (tomllib.TOMLDecodeError, RecursionError):
+            raise unreadable from None
+
+
+def _inline_tables_on_one_line(text: str) -> str:
+    """TOML 1.1's multi-line inline tables (and their trailing commas) as TOML 1.0 reads them."""
+    out: list[str] = []
+    depth = 0
+    quote = ""
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                out.append(text[i:i + 2])
+                i += 2
+                continue
+            if c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "{":
+            depth += 1
+        elif c == "}" and depth:
+            depth -= 1
+            while out and out[-1] in (" ", "\n", ","):
+                out.pop()
+        elif c == "#" and depth:
+            while i < len(text) and text[i] != "\n":
+                i += 1
+            continue
+        elif c == "\n" and depth:
+            c = " "
+        out.append(c)
+        i += 1
+    return "".join(out)

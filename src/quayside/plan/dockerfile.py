@@ -6,10 +6,12 @@ Built from ProjectInfo plus the user's options; every choice is a Decided with i
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
+from quayside.inspection import pyversion
 from quayside.plan import names, systemlibs
 from quayside.plan.options import InitOptions, Proxy, Style
 from quayside.plan.shared import build_command, health_target
@@ -48,6 +50,7 @@ class DockerfilePlan:
     apt_build: tuple[str, ...]  # Debian packages of the builder stage (headers, compiler)
     apt_runtime: tuple[str, ...]  # Debian packages of the runtime (shared libraries)
     apt_why: str  # one line: which dependencies need them
+    writable: tuple[str, ...]  # folders under the workdir the app writes to: made and owned by the app user
     port: int
     workers: int
     command: tuple[str, ...]
@@ -59,6 +62,10 @@ class DockerfilePlan:
     project_dir: str = PROJECT_DIR
     workdir: str = WORKDIR
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
+
+
+# python:3.12, python:3.12-slim, docker.io/library/python:3.12.1-slim-bookworm: the minor version it names
+_IMAGE_PYTHON = re.compile(r"^(?:[\w.-]+(?::\d+)?/)*python:(3\.\d+)(?:[.-]|$)")
 
 
 def _validate_python(value: str) -> str:
@@ -95,8 +102,9 @@ def _healthcheck(project: ProjectInfo, port: int) -> tuple[tuple[str, ...], Deci
     return ("python", "-c", code), target
 
 
-def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...], Decided[str]]:
-    """(paths to copy, .dockerignore lines for excluded paths inside them, the decision)."""
+def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...], Decided[str],
+                                                                     Decided[tuple[str, ...]]]:
+    """(paths to copy, .dockerignore lines for excluded paths inside them, the decision, the writable folders)."""
     content = project.runtime_content(include=options.include, exclude=options.exclude,
                                       extras=RUNTIME_EXTRAS if options.style is not Style.GUIDE else ())
     sources = [s for s, given in (("--include", options.include), ("--exclude", options.exclude)) if given]
@@ -104,7 +112,14 @@ def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple
         sources.append("[tool.quayside]")
     source = ", ".join(sources) or project.app.value.file
     decided = Decided(", ".join(content.paths), source, "the app's import closure and the data it reads: " + content.explain())
-    return tuple((e.path, e.is_dir) for e in content.entries), content.ignore_lines, decided
+    folders = tuple(path for path, _ in content.writable)
+    for folder in folders:
+        if not names.is_bare(folder):
+            raise UserInputError(f"the writable folder {folder!r} has a character a RUN line would misread",
+                                 hint="letters, digits and . _ - / @ + are safe")
+    writable = Decided(folders, "code" if folders else "project",
+                       "; ".join(f"{path} ({why})" for path, why in content.writable) or "the code writes to no folder of its own")
+    return tuple((e.path, e.is_dir) for e in content.entries), content.ignore_lines, decided, writable
 
 
 def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
@@ -126,16 +141,13 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
 
     if options.python:
         python = Decided(_validate_python(options.python), "--python", "given on the command line")
+        if (why := pyversion.refuses(project.pyproject, options.python)) is not None:
+            raise UserInputError(f"--python {options.python} contradicts the project: {why}",
+                                 hint="pass a version the project allows, or change its constraint")
     else:
         python = project.python_version
     v = python.value
     decisions["python_version"] = python
-    if installer == "pip" and deps.source_kind == "pyproject" and tuple(map(int, v.split("."))) < (3, 11):
-        raise UserInputError(
-            f"installing [project] dependencies without a lock file reads pyproject.toml with tomllib, new in Python 3.11; "
-            f"the image would use Python {v}",
-            hint="pass --python 3.11 or newer, or add requirements.txt or a lock file (uv lock)",
-        )
 
     if options.port is not None:
         if not 1 <= options.port <= 65535:
@@ -184,6 +196,12 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
     else:
         # same image as the runtime: the virtualenv's interpreter path and version match by construction
         builder = base.value
+    for given, image in (("--base-image", options.base_image), ("--builder-image", options.builder_image)):
+        named = _IMAGE_PYTHON.match(image or "")
+        if named and named[1] != v:
+            raise UserInputError(f"{given} {image} is Python {named[1]}, but the image is planned for Python {v}: "
+                                 "the virtualenv built in one would not run in the other",
+                                 hint=f"use python:{v} images (or pass --python {named[1]})")
     if builder is not None:
         decisions["builder_image"] = Decided(builder, "--builder-image" if options.builder_image else "default",
                                              "the stage that installs dependencies into the virtualenv")
@@ -195,7 +213,9 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         healthcheck, target = _healthcheck(project, port.value)
         health_target = target.value
         decisions["healthcheck"] = target
-    copy_paths, ignore_lines, copy_decision = _copy_paths(project, options)
+    copy_paths, ignore_lines, copy_decision, writable = _copy_paths(project, options)
+    if writable.value:
+        decisions["writable"] = writable
     apt = systemlibs.apt_packages([d.name for d in deps.declared], project_build=project.config.apt_build,
                                   project_runtime=project.config.apt_runtime, given_build=options.apt_build,
                                   given_runtime=options.apt_runtime)
@@ -229,6 +249,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         apt_build=apt.build.value,
         apt_runtime=apt.runtime.value,
         apt_why=apt_why,
+        writable=writable.value if style is Style.PRODUCTION else (),
         port=port.value,
         workers=workers.value,
         command=command,

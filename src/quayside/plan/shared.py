@@ -106,7 +106,7 @@ def watchdog_check(port: int, target: str, *, failures: int = 3) -> tuple[str, .
 def build_command(project: ProjectInfo, port: int, workers: int, allow_ips: str | None) -> tuple[str, ...]:
     """The server's exec-form argv: `fastapi run` when the image has the CLI, else uvicorn."""
     app = project.app.value
-    if project.server.value == "fastapi":
+    if project.server.value == "fastapi" and not app.namespace:
         cmd = ["fastapi", "run", app.file, "--port", str(port)]
         if app.variable != "app":
             cmd += ["--app", app.variable]

@@ -46,11 +46,19 @@ class ComposePlan:
     proxy: Proxy = Proxy.NONE
     proxy_image: str = ""
     app_pids: int = 256
+    writable: tuple[str, ...] = ()  # folders under /code the app writes to: a named volume each (read-only root)
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
     def db_name(self) -> str:
         return self.project.replace("-", "_")
+
+    @property
+    def writable_volumes(self) -> list[tuple[str, str]]:
+        """(volume name, mount path) of each writable folder: a new named volume starts as the image's folder,
+        owned by the app user."""
+        return [("app-" + folder.replace("/", "-").replace(".", "-").replace("_", "-").lower(), f"/code/{folder}")
+                for folder in self.writable]
 
     @property
     def fronted(self) -> bool:
@@ -84,6 +92,7 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         watchdog=watchdog_check(dockerfile.port, health_target(project).value),
         proxy=options.proxy,
         app_pids=app_pids_limit(workers),
+        writable=dockerfile.writable,
         proxy_image={Proxy.TRAEFIK: TRAEFIK_IMAGE, Proxy.NGINX: NGINX_IMAGE}.get(options.proxy, ""),
         decisions=decisions,
     )

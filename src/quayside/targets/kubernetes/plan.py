@@ -27,6 +27,12 @@ class KubePlan:
     domain: str
     acme_email: str
     migrate: tuple[str, ...] | None
+    writable: tuple[str, ...] = ()  # folders under /code the app writes to: an emptyDir each (read-only root)
+
+    @property
+    def writable_volumes(self) -> list[tuple[str, str]]:
+        return [("write-" + folder.replace("/", "-").replace(".", "-").replace("_", "-").lower(), f"/code/{folder}")
+                for folder in self.writable]
 
 
 # RFC 1123 host names: what an Ingress host and a certificate's name may be (no wildcard: cert-manager's
@@ -56,4 +62,5 @@ def build_kube_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, domain:
         domain=domain,
         acme_email=acme_email,
         migrate=ALEMBIC_UPGRADE if (project.root / "alembic.ini").is_file() else None,
+        writable=dockerfile.writable,
     )

@@ -23,7 +23,11 @@ with open(LOCK, "rb") as f:
 with open("pyproject.toml", "rb") as f:
     project = tomllib.load(f)
 entries = {}  # canonical name -> the lock's entries (PDM writes one more per extras set)
+# Poetry < 1.2 lists files apart; its `category` marks no platform, so such locks are walked, edge markers and all
+old_files = {canonicalize_name(k): v for k, v in lock.get("metadata", {}).get("files", {}).items()}
 for entry in lock.get("package", []):
+    if "files" not in entry:
+        entry["files"] = old_files.get(canonicalize_name(entry["name"]), [])
     entries.setdefault(canonicalize_name(entry["name"]), []).append(entry)
 
 

@@ -1,0 +1,177 @@
+"""The field bench: real public FastAPI apps through inspect → init → build → verify, as a new user would run them.
+
+The repositories are not in this repo. bench/field/manifest.json names each app: repository, commit, the
+subfolder that is the project, and the settings its own documentation gives (an example env file in the
+repository, or values copied from its README), with where they come from. Nothing else is given: no
+--include, no --health-path, no edits to the project.
+
+    python bench/field.py prepare --mirrors DIR --into CHECKOUTS    # DIR/<owner>+<name>/repo: git snapshots
+    python bench/field.py run --checkouts CHECKOUTS [--only NAME] [--record]
+
+`run` copies each app's folder to a scratch directory (the checkout stays as it was), runs
+`quayside init --force` there (the copy may hold the project's own Dockerfile, which the bench replaces), then
+`quayside verify` (build, start, health, non-root, graceful stop, cache reuse) with the documented settings,
+and prints one row per app: each stage's result and the first failing check with its cause. --record writes
+the rows to bench/field/results.csv, the committed record of the last run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MANIFEST = HERE / "field" / "manifest.json"
+RESULTS = HERE / "field" / "results.csv"
+sys.path.insert(0, str(HERE))
+
+from field_check import checkout_dir, write_tree  # noqa: E402  (a sibling script, not a package)
+
+COLUMNS = ("app", "repo", "shape", "inspect", "init", "build", "verify", "seconds", "cause")
+
+
+def load_apps() -> list[dict[str, object]]:
+    return list(json.loads(MANIFEST.read_text())["apps"])
+
+
+def prepare(mirrors: Path, into: Path) -> int:
+    missing = 0
+    done: set[str] = set()
+    for app in load_apps():
+        repo, commit = str(app["repo"]), str(app["commit"])
+        if (repo, commit) in done or checkout_dir(into, repo).is_dir():
+            continue
+        done.add(repo)
+        missing += write_tree(mirrors, repo, commit, checkout_dir(into, repo))
+    return 1 if missing else 0
+
+
+def _quayside(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "quayside", *args]
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False,
+                              env={**os.environ, "COLUMNS": "200"})
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(command, 124, "", f"error: no answer within {timeout:g}s")
+
+
+# The line of a failure that says what went wrong: a Python exception, or a build tool's error
+_EXCEPTION = re.compile(r"^\s*(?:[\w.]+(?:Error|Exception|Exit)|error|ERROR|Error)\b[^\n]*")
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
+    told = [m.group(0).strip() for line in lines[1:] if (m := _EXCEPTION.match(line)) and not line.startswith("error:")]
+    head = (errors or lines or [""])[0]
+    if told and "the build of" in head:
+        return f"build: {told[-1]}"[:240]
+    return head[:240]
+
+
+def _verify_cause(report: dict[str, object]) -> str:
+    for check in report.get("checks", []):  # type: ignore[union-attr]
+        if isinstance(check, dict) and check.get("status") == "fail":
+            detail = str(check.get("detail", ""))
+            told = [m.group(0).strip() for line in detail.splitlines() if (m := _EXCEPTION.match(line.strip("│ ")))]
+            if not told and "; last logs:" in detail:  # no exception: the app's own last words
+                told = [line.strip() for line in detail.split("; last logs:", 1)[1].splitlines() if line.strip()][-1:]
+            summary = detail.split("; last logs:")[0].splitlines()[0]
+            return f"{check.get('name')}: {summary}{' — ' + told[-1] if told else ''}"[:300]
+    return ""
+
+
+def run_app(app: dict[str, object], checkouts: Path, scratch: Path) -> dict[str, str]:
+    name = str(app["name"])
+    row = {"app": name, "repo": str(app["repo"]), "shape": str(app.get("shape", "")), "inspect": "-", "init": "-",
+           "build": "-", "verify": "-", "seconds": "", "cause": ""}
+    source = checkout_dir(checkouts, str(app["repo"]))
+    if not source.is_dir():
+        row["cause"] = "not checked out (run prepare)"
+        return row
+    project = scratch / name
+    shutil.copytree(source / str(app.get("subfolder", ".")), project, symlinks=True)
+    started = time.monotonic()
+    inspected = _quayside("inspect", str(project), timeout=120)
+    row["inspect"] = "ok" if inspected.returncode == 0 else "FAIL"
+    if inspected.returncode != 0:
+        row["cause"] = _first_line(inspected.stderr + inspected.stdout)
+        return row
+    initialised = _quayside("init", str(project), "--force", timeout=120)
+    row["init"] = "ok" if initialised.returncode == 0 else "FAIL"
+    if initialised.returncode != 0:
+        row["cause"] = _first_line(initialised.stderr + initialised.stdout)
+        return row
+    args = ["verify", str(project), "-t", f"quayside-field/{name.lower()}:bench", "--json"]
+    if "env_file" in app:
+        args += ["--env-file", str(source / str(app["env_file"]))]
+    for key, value in dict(app.get("env", {})).items():  # type: ignore[call-overload]
+        args += ["--env", f"{key}={value}"]
+    if "start_timeout" in app:
+        args += ["--start-timeout", str(app["start_timeout"])]
+    verified = _quayside(*args, timeout=1800)
+    row["seconds"] = f"{time.monotonic() - started:.0f}"
+    try:
+        report = json.loads(verified.stdout)
+    except json.JSONDecodeError:
+        report = None
+    if report is None:
+        row["build"] = "FAIL" if "build" in verified.stderr else "?"
+        row["cause"] = _first_line(verified.stderr + verified.stdout)
+        return row
+    row["build"] = "ok"
+    row["verify"] = "ok" if verified.returncode == 0 else "FAIL"
+    row["cause"] = _verify_cause(report)
+    subprocess.run(["docker", "rmi", "-f", f"quayside-field/{name.lower()}:bench"], capture_output=True, check=False)
+    return row
+
+
+def run(checkouts: Path, only: list[str], record: bool) -> int:
+    apps = [a for a in load_apps() if not only or a["name"] in only]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="quayside-field-") as tmp:
+        for app in apps:
+            print(f"{app['name']}: running", file=sys.stderr, flush=True)
+            row = run_app(app, checkouts, Path(tmp))
+            rows.append(row)
+            print(" | ".join(row[c] for c in COLUMNS), flush=True)
+    green = sum(r["verify"] == "ok" for r in rows)
+    print(f"\n{green} of {len(rows)} apps green (verify passed with only what each project documents)")
+    print("\n| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS))
+    for row in rows:
+        print("| " + " | ".join(row[c].replace("|", "/") for c in COLUMNS) + " |")
+    if record:
+        with RESULTS.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("prepare")
+    p.add_argument("--mirrors", type=Path, required=True)
+    p.add_argument("--into", type=Path, required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--checkouts", type=Path, required=True)
+    r.add_argument("--only", action="append", default=[])
+    r.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+    if args.command == "prepare":
+        return prepare(args.mirrors, args.into)
+    return run(args.checkouts, args.only, args.record)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
