@@ -15,10 +15,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from quayside.inspection.appmodule import ClassDecl, ModuleFacts
 
 MAX_DEPTH = 12
+T = TypeVar("T")
 
 
 class StaticStrings:
@@ -65,44 +67,30 @@ class StaticStrings:
             return self.string(default[0], default[1], depth + 1) if default else None
         return None
 
-    def name(self, file: Path, name: str, depth: int) -> tuple[Path, ast.expr] | None:
-        """The expression a module-level name is bound to, following imports."""
+    def _follow(self, file: Path, name: str, depth: int, table: Callable[[ModuleFacts], dict[str, T]]) -> tuple[Path, T] | None:
+        """What a module-level name is in one of the module's tables (constants, classes, function returns),
+        following `from x import name` to the module that defines it."""
         if depth > MAX_DEPTH:
             return None
         facts = self.facts(file)
-        if name in facts.constants:
-            return file, facts.constants[name]
+        found = table(facts)
+        if name in found:
+            return file, found[name]
         if name in facts.imports:
             module, level, attr = facts.imports[name]
-            if attr is None:
-                return None
-            target = self.resolve(file, module, level)
-            return self.name(target, attr, depth + 1) if target is not None else None
+            target = self.resolve(file, module, level) if attr else None
+            return self._follow(target, attr, depth + 1, table) if target is not None and attr else None
         return None
+
+    def name(self, file: Path, name: str, depth: int) -> tuple[Path, ast.expr] | None:
+        """The expression a module-level name is bound to."""
+        return self._follow(file, name, depth, lambda facts: facts.constants)
 
     def _class(self, file: Path, name: str, depth: int) -> tuple[Path, ClassDecl] | None:
-        if depth > MAX_DEPTH:
-            return None
-        facts = self.facts(file)
-        if name in facts.classes:
-            return file, facts.classes[name]
-        if name in facts.imports:
-            module, level, attr = facts.imports[name]
-            target = self.resolve(file, module, level) if attr else None
-            return self._class(target, attr, depth + 1) if target is not None and attr else None
-        return None
+        return self._follow(file, name, depth, lambda facts: facts.classes)
 
     def _function_return(self, file: Path, name: str, depth: int) -> tuple[Path, ast.expr] | None:
-        if depth > MAX_DEPTH:
-            return None
-        facts = self.facts(file)
-        if name in facts.returns:
-            return file, facts.returns[name]
-        if name in facts.imports:
-            module, level, attr = facts.imports[name]
-            target = self.resolve(file, module, level) if attr else None
-            return self._function_return(target, attr, depth + 1) if target is not None and attr else None
-        return None
+        return self._follow(file, name, depth, lambda facts: facts.returns)
 
     def instance_class(self, file: Path, node: ast.expr, depth: int) -> tuple[Path, ClassDecl] | None:
         """The class whose instance `node` is: `Settings()`, `settings` bound to one, `get_settings()` returning one."""
