@@ -142,6 +142,7 @@ def run(checkouts: Path, only: list[str], record: bool) -> int:
         for app in apps:
             print(f"{app['name']}: running", file=sys.stderr, flush=True)
             row = run_app(app, checkouts, Path(tmp))
+            row["cause"] = row["cause"].replace(f"{tmp}/", "<scratch>/")  # no machine path in the record
             rows.append(row)
             print(" | ".join(row[c] for c in COLUMNS), flush=True)
     green = sum(r["verify"] == "ok" for r in rows)
