@@ -229,3 +229,36 @@ def test_an_app_folder_without_init_that_imports_itself_runs_as_a_namespace_pack
     flat = inspect_project(write(tmp_path / "flat", files))
     assert (flat.app.value.entrypoint, flat.app.value.import_root) == ("main:app", "app")
     assert build_command(flat, 8000, 1, None)[:3] == ("fastapi", "run", "app/main.py")
+
+
+POETRY_PYPROJECT = ('[tool.poetry]\nname = "p"\nversion = "1"\npackage-mode = false\n[tool.poetry.dependencies]\n'
+                    'python = "^3.9"\nfastapi = {version = "*", extras = ["standard"]}\n')
+
+
+def _poetry_lock(*packages: tuple[str, str, list[str], str]) -> str:
+    text = ""
+    for name, version, files, group in packages:
+        listed = ", ".join(f'{{file = "{f}", hash = "sha256:00"}}' for f in files)
+        text += f'[[package]]\nname = "{name}"\nversion = "{version}"\ngroups = ["{group}"]\nfiles = [{listed}]\n\n'
+    return text + '[metadata]\nlock-version = "2.1"\n'
+
+
+OLD = ("psycopg2-binary", "2.9.3", ["psycopg2_binary-2.9.3-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                                     "psycopg2_binary-2.9.3-cp312-cp312-win_amd64.whl", "psycopg2-binary-2.9.3.tar.gz"], "main")
+PURE = ("anyio", "4.0", ["anyio-4.0-py3-none-any.whl"], "main")
+ABI3 = ("cryptography", "42.0", ["cryptography-42.0-cp39-abi3-manylinux_2_28_x86_64.whl"], "main")
+DEV_ONLY = ("coverage", "6.0", ["coverage-6.0-cp39-cp39-manylinux1_x86_64.whl"], "dev")
+
+
+@pytest.mark.parametrize(("packages", "extra", "expected", "source"), [
+    ([PURE, ABI3, DEV_ONLY], {}, "3.12", "pyproject.toml [tool.poetry.dependencies] python"),  # nothing to move for
+    ([PURE, OLD], {}, "3.10", "poetry.lock"),  # the newest with a wheel for every release
+    ([PURE, OLD], {".python-version": "3.12\n"}, "3.12", ".python-version"),  # a pin is the project's word
+])
+def test_the_python_fits_the_wheels_the_lock_pins(tmp_path, packages, extra, expected, source):
+    files = {"pyproject.toml": POETRY_PYPROJECT, "poetry.lock": _poetry_lock(*packages),
+             "main.py": "from fastapi import FastAPI\napp = FastAPI()\n", **extra}
+    decided = inspect_project(write(tmp_path / "p", files)).python_version
+    assert (decided.value, decided.source) == (expected, source)
+    if source == "poetry.lock":
+        assert "psycopg2-binary 2.9.3 with no Linux wheel for Python 3.12" in decided.reason

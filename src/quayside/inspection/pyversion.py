@@ -141,3 +141,26 @@ def refuses(pyproject: dict[str, Any] | None, version: str) -> str | None:
     if not ranges:
         return None
     return f"the project's {ranges[0][1]} is {(requires if isinstance(requires, str) else poetry_python)!r}"
+
+
+def fit_to_lock(root: Path, pyproject: dict[str, Any] | None, decided: Decided[str]) -> Decided[str]:
+    """The version, moved to one the lock's releases all have Linux wheels for, when the project does not pin it
+    (.python-version) and its constraint allows another: the chosen one first, then older, then newer."""
+    from quayside.inspection import lockwheels
+
+    if decided.source == ".python-version":
+        return decided
+    missing = lockwheels.sdist_only(root, int(decided.value.split(".")[1]))
+    if not missing:
+        return decided
+    chosen = Version(decided.value)
+    candidates = sorted((c for c in KNOWN_PYTHONS if Version(c) < chosen), key=Version, reverse=True) + \
+        sorted((c for c in KNOWN_PYTHONS if Version(c) > chosen), key=Version)
+    for candidate in candidates:
+        if refuses(pyproject, candidate) is None and not lockwheels.sdist_only(root, int(candidate.split(".")[1])):
+            lock = next(name for name in lockwheels.LOCKS if (root / name).is_file())
+            shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+            return Decided(candidate, lock, f"{decided.reason}; but {lock} pins {shown} with no Linux wheel for "
+                                            f"Python {decided.value}: {candidate} is the nearest the project allows "
+                                            "for which every locked release has one")
+    return decided

@@ -1,0 +1,69 @@
+"""Which Python a lock file can install without building from source.
+
+A lock records every file each pinned release has. A 2022 lock pins releases whose Linux wheels stop at, say,
+Python 3.10 (psycopg2-binary 2.9.3): on 3.12 those build from source, which needs headers and a compiler the
+image has not got, or fails outright. So when the project does not pin a Python, the image takes the newest
+one its own constraint allows for which every locked release has a Linux wheel.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from quayside.errors import UserInputError
+from quayside.inspection.source import load_lock
+
+# name-version(-build)?-python-abi-platform.whl
+_WHEEL = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(?:-\d[^-]*)?-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$")
+LOCKS = ("uv.lock", "poetry.lock", "pdm.lock")
+
+
+def _linux_x86_64(platform: str) -> bool:
+    return platform == "any" or any(p.startswith(("manylinux", "linux_x86_64")) and p.endswith("x86_64")
+                                    for p in platform.split("."))
+
+
+def _serves(wheel: str, minor: int) -> bool | None:
+    """True/False: the wheel installs / does not install on CPython 3.minor on Linux x86_64; None: not a wheel
+    for this platform at all."""
+    m = _WHEEL.match(wheel)
+    if m is None or not _linux_x86_64(m["plat"]):
+        return None
+    for tag in m["py"].split("."):
+        if tag in ("py3", "py2.py3") or tag.startswith("py3"):
+            return True
+        if tag.startswith("cp3") and tag[3:].isdigit():
+            wheel_minor = int(tag[3:])
+            if wheel_minor == minor or ("abi3" in m["abi"] and wheel_minor <= minor):
+                return True
+    return False
+
+
+def _file_names(entry: dict[str, Any], old_files: dict[str, Any]) -> list[str]:
+    files = entry.get("files") or old_files.get(str(entry.get("name", "")).lower()) or []
+    names = [str(f.get("file") or f.get("url", "")).rsplit("/", 1)[-1] for f in files if isinstance(f, dict)]
+    names += [str(w.get("url", "")).rsplit("/", 1)[-1] for w in entry.get("wheels", []) if isinstance(w, dict)]  # uv
+    return [n for n in names if n.endswith(".whl")]
+
+
+def sdist_only(root: Path, minor: int) -> list[str] | None:
+    """The locked releases that ship Linux wheels, but none for CPython 3.minor; None without a readable lock."""
+    lock_name = next((name for name in LOCKS if (root / name).is_file()), None)
+    if lock_name is None:
+        return None
+    try:
+        lock = load_lock(root / lock_name, display=lock_name)
+    except UserInputError:
+        return None
+    old_files = {str(k).lower(): v for k, v in lock.get("metadata", {}).get("files", {}).items()}
+    main = "main" if lock_name == "poetry.lock" else "default"
+    missing = []
+    for entry in lock.get("package", []):
+        if not isinstance(entry, dict) or ("groups" in entry and main not in entry["groups"]) or entry.get("category") == "dev":
+            continue  # a dev-only release does not reach the image
+        verdicts = [v for v in (_serves(n, minor) for n in _file_names(entry, old_files)) if v is not None]
+        if verdicts and not any(verdicts):
+            missing.append(f"{entry.get('name')} {entry.get('version')}")
+    return missing
