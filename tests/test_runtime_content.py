@@ -146,6 +146,7 @@ def test_bad_content_options_are_one_clear_error_and_write_nothing(tmp_path, req
     ('health-path = "no-slash"', "is not a URL path"),
     ('apt-runtime = ["LibPQ"]', "is not a Debian package name"),
     ('helth-path = "/x"', "has no key 'helth-path'"),
+    ('start-timeout = "2m"', "start-timeout must be a number of seconds"),
 ])
 def test_bad_tool_quayside_tables(tmp_path, table, message):
     root = write(tmp_path / "p", {"pyproject.toml": f'[project]\nname = "p"\nversion = "1"\n[tool.quayside]\n{table}\n',
@@ -187,3 +188,21 @@ def test_writable_folders_are_owned_by_the_app_user_and_volumes_under_a_read_onl
     assert "      - app-logs:/code/logs\n      - app-uploads:/code/uploads\n" in files["compose.yaml"]
     kube = {w.name: w.content for w in plan_init(root, InitRequest(target=Target.KUBERNETES, force=True)).writes}
     assert "mountPath: /code/logs" in kube["k8s/base/deployment.yaml"]
+
+
+def test_the_start_timeout_sets_the_health_check_start_period_and_what_verify_waits(tmp_path):
+    from quayside.verify import VerifyOptions, project_options
+
+    root = write(tmp_path / "p", {
+        "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["fastapi[standard]"]\n'
+                          '[tool.quayside]\nstart-timeout = 90\n',
+        "main.py": APP})
+    dockerfile = next(w for w in plan_init(root, InitRequest()).writes if w.name == "Dockerfile").content
+    assert "--start-period=90s" in dockerfile
+    given = next(w for w in plan_init(root, InitRequest(start_timeout=150.5)).writes if w.name == "Dockerfile").content
+    assert "--start-period=151s" in given
+    info = inspect_project(root)
+    assert project_options(info, VerifyOptions(), None)[0].start_timeout == 90
+    assert project_options(info, VerifyOptions(start_timeout=5, start_timeout_given=True), None)[0].start_timeout == 5
+    with pytest.raises(UserInputError, match="--start-timeout must be a number of seconds"):
+        plan_init(root, InitRequest(start_timeout=0))

@@ -53,3 +53,19 @@ def test_the_env_file_for_docker_is_private_and_removed():
 ])
 def test_the_missing_setting_is_named(logs, name):
     assert missing_setting(logs) == name
+
+
+@pytest.mark.parametrize(("log", "service"), [
+    ("OSError: Multiple exceptions: [Errno 111] Connect call failed ('127.0.0.1', 5432)", "PostgreSQL"),
+    ('psycopg2.OperationalError: connection to server at "localhost" (127.0.0.1), port 5432 failed: Connection refused',
+     "PostgreSQL"),
+    ("socket.gaierror: [Errno -2] Name or service not known (host postgres)", "PostgreSQL"),
+    ("pymysql.err.OperationalError: (2003, \"Can't connect to MySQL server on 'localhost' ([Errno 111] Connection refused)\")",
+     "MySQL/MariaDB"),
+    ("redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.", "Redis"),
+    ("KeyError: 'API_KEY'", None),
+])
+def test_a_service_the_app_could_not_reach_is_named(log, service):
+    from quayside.verify.settings import missing_service
+
+    assert missing_service(f"Traceback (most recent call last):\n  ...\n{log}\n") == service

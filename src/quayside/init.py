@@ -31,6 +31,7 @@ class InitRequest:
     health_path: str | None = None
     apt_build: tuple[str, ...] = ()
     apt_runtime: tuple[str, ...] = ()
+    start_timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def plan_init(path: Path, request: InitRequest) -> InitPlan:
                                         options.proxy, request.forwarded_allow_ips, request.base_image, request.builder_image,
                                         request.include, request.exclude,
                                         projectconfig.debian_packages(request.apt_build, "--apt-build"),
-                                        projectconfig.debian_packages(request.apt_runtime, "--apt-runtime")))
+                                        projectconfig.debian_packages(request.apt_runtime, "--apt-runtime"),
+                                        projectconfig.start_timeout(request.start_timeout, "--start-timeout")))
     generated = target.generate(info, plan, options)
     files = {**render_files(plan), **generated.files}
     writes = plan_writes(info.root, files, force=request.force)

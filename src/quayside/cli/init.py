@@ -34,6 +34,7 @@ def init_cmd(
     health_path: Annotated[str | None, typer.Option("--health-path", help="The route health checks ask for (default: the app's health route, else its OpenAPI schema).")] = None,
     apt_build: Annotated[list[str] | None, typer.Option("--apt-build", help="A Debian package the builder stage needs to compile dependencies, e.g. libpq-dev (repeatable).")] = None,
     apt_runtime: Annotated[list[str] | None, typer.Option("--apt-runtime", help="A Debian package the app needs at run time, e.g. libpq5 (repeatable).")] = None,
+    start_timeout: Annotated[float | None, typer.Option("--start-timeout", help="Seconds the app may take to start (migrations, model loading): the HEALTHCHECK start period (default 30).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the diff; write nothing.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace existing files that differ.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Explain each decision.")] = False,
@@ -44,7 +45,7 @@ def init_cmd(
 
     request = InitRequest(target, style, python, port, forwarded_allow_ips, base_image, builder_image, force,
                           TargetOptions(proxy, db, workers, replicas, domain, acme_email),
-                          tuple(include or ()), tuple(exclude or ()), health_path, tuple(apt_build or ()), tuple(apt_runtime or ()))
+                          tuple(include or ()), tuple(exclude or ()), health_path, tuple(apt_build or ()), tuple(apt_runtime or ()), start_timeout)
     with user_errors():
         plan = plan_init(path, request)
         if verbose:

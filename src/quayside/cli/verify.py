@@ -57,7 +57,7 @@ def verify_cmd(
     env: Annotated[list[str] | None, typer.Option("--env", "-e", help="NAME=VALUE: a setting the app needs to start (masked in all output). Repeatable.")] = None,
     env_file: Annotated[Path | None, typer.Option("--env-file", help="A file of NAME=VALUE settings (as docker's --env-file), e.g. the project's documented example values.")] = None,
     health_path: Annotated[str | None, typer.Option("--health-path", help="The route to wait on and probe (default: the app's health route, else its OpenAPI schema).")] = None,
-    start_timeout: Annotated[float, typer.Option(help="Seconds the app may take to answer its first request (migrations, model loading).")] = 60.0,
+    start_timeout: Annotated[float | None, typer.Option(help="Seconds the app may take to answer its first request (migrations, model loading); default: [tool.quayside] start-timeout, else 60.")] = None,
 ) -> None:
     """Run the image on 127.0.0.1 and prove: healthy, non-root, smoke requests, graceful stop with a request
     in flight, lifespan shutdown, start time, size, and dependency-layer cache reuse."""
@@ -77,11 +77,12 @@ def verify_cmd(
             raise UserInputError("--compare needs a project PATH (both Dockerfiles are built from it)")
         if markdown and compare is None:
             raise UserInputError("--markdown goes with --compare")
-        if start_timeout <= 0:
+        if start_timeout is not None and start_timeout <= 0:
             raise UserInputError(f"--start-timeout {start_timeout:g} must be more than 0 seconds")
         settings = {**(parse_env_file(env_file) if env_file is not None else {}), **parse_env_options(env or [])}
         options = VerifyOptions(port=port, expectations=[Expectation.parse(e) for e in expect or []], read_only=read_only,
-                                env=settings, start_timeout=start_timeout, health_timeout=max(90.0, start_timeout + 30),
+                                env=settings, start_timeout=start_timeout or 60.0,
+                                health_timeout=max(90.0, (start_timeout or 60.0) + 30), start_timeout_given=start_timeout is not None,
                                 health_path=projectconfig.health_path(health_path, "--health-path") if health_path else None)
         if image is not None and options.health_path:
             options.smoke_paths = (options.health_path, *options.smoke_paths)

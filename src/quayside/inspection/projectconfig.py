@@ -8,6 +8,7 @@ with the name it was given under (errors name the key, never a traceback).
     apt-build = ["libpq-dev"]                     # Debian packages the builder stage needs
     apt-runtime = ["libpq5"]                      # Debian packages the app needs at run time
     writable = ["logs"]                           # folders the app writes to, owned by the app user
+    start-timeout = 120                           # seconds it may take to start: health check and verify
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from quayside.errors import UserInputError
 
 # Debian package names (policy §5.6.1): lower case, digits, + - . ; at least two characters, starting alphanumeric.
 DEBIAN_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
-KNOWN_KEYS = ("include", "exclude", "health-path", "apt-build", "apt-runtime", "writable", "check")
+KNOWN_KEYS = ("include", "exclude", "health-path", "apt-build", "apt-runtime", "writable", "start-timeout", "check")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class ProjectConfig:
     apt_build: tuple[str, ...] = ()
     apt_runtime: tuple[str, ...] = ()
     writable: tuple[str, ...] = ()  # folders under the workdir the app writes to (owned by the app user)
+    start_timeout: float | None = None  # seconds the app may take to answer (migrations, model loading)
 
 
 def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -76,4 +78,15 @@ def read_config(pyproject: dict[str, Any] | None) -> ProjectConfig:
         apt_build=debian_packages(_strings(table, "apt-build"), "[tool.quayside] apt-build"),
         apt_runtime=debian_packages(_strings(table, "apt-runtime"), "[tool.quayside] apt-runtime"),
         writable=_strings(table, "writable"),
+        start_timeout=start_timeout(table.get("start-timeout"), "[tool.quayside] start-timeout"),
     )
+
+
+def start_timeout(value: object, given_as: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 3600:
+        raise UserInputError(f"{given_as} must be a number of seconds from 1 to 3600",
+                             path="pyproject.toml" if given_as.startswith("[tool") else None,
+                             hint="for example: 120")
+    return float(value)

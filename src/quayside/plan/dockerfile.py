@@ -6,6 +6,7 @@ Built from ProjectInfo plus the user's options; every choice is a Decided with i
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from quayside.inspection.dependencies import Installer, SourceKind
 
 UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
+DEFAULT_START_PERIOD = 30
 VENV = "/opt/venv"
 PROJECT_DIR = "/opt/project"  # a package project's own installed files, apart from the dependencies in VENV
 WORKDIR = "/code"
@@ -51,6 +53,7 @@ class DockerfilePlan:
     apt_runtime: tuple[str, ...]  # Debian packages of the runtime (shared libraries)
     apt_why: str  # one line: which dependencies need them
     writable: tuple[str, ...]  # folders under the workdir the app writes to: made and owned by the app user
+    start_period: int  # HEALTHCHECK --start-period: how long the app may take to start
     port: int
     workers: int
     command: tuple[str, ...]
@@ -213,6 +216,15 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         healthcheck, target = _healthcheck(project, port.value)
         health_target = target.value
         decisions["healthcheck"] = target
+    if options.start_timeout is not None:
+        start_period = Decided(math.ceil(options.start_timeout), "--start-timeout", "given on the command line")
+    elif project.config.start_timeout is not None:
+        start_period = Decided(math.ceil(project.config.start_timeout), "[tool.quayside] start-timeout",
+                               "the project says how long it may take to start")
+    else:
+        start_period = Decided(DEFAULT_START_PERIOD, "default", "a FastAPI app answers within seconds; failures in the "
+                               "first 30 s do not count against it")
+    decisions["start_period"] = start_period
     copy_paths, ignore_lines, copy_decision, writable = _copy_paths(project, options)
     if writable.value:
         decisions["writable"] = writable
@@ -250,6 +262,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         apt_runtime=apt.runtime.value,
         apt_why=apt_why,
         writable=writable.value if style is Style.PRODUCTION else (),
+        start_period=start_period.value,
         port=port.value,
         workers=workers.value,
         command=command,

@@ -53,3 +53,4 @@ class InitOptions:
     exclude: tuple[str, ...] = ()  # --exclude: never copied
     apt_build: tuple[str, ...] = ()  # --apt-build: Debian packages for the builder stage
     apt_runtime: tuple[str, ...] = ()  # --apt-runtime: Debian packages the app needs at run time
+    start_timeout: float | None = None  # --start-timeout: the HEALTHCHECK start period

@@ -49,6 +49,9 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
     health = options.health_path or info.health_path.value
     smoke = tuple(p for p in (health, app.openapi_url, app.docs_url) if p) or ("/",)
     chosen = style or style_of_dockerfile(info.root / "Dockerfile") or Style.PRODUCTION
+    if not options.start_timeout_given and info.config.start_timeout is not None:
+        options = replace(options, start_timeout=info.config.start_timeout,
+                          health_timeout=max(options.health_timeout, info.config.start_timeout + 30))
     return replace(options, smoke_paths=smoke, style=chosen, health_path=health), app.file
 
 

@@ -23,7 +23,7 @@ from quayside.engine import docker
 from quayside.errors import DockerError
 from quayside.plan.options import Style
 from quayside.verify.report import VerifyOptions, VerifyReport
-from quayside.verify.settings import env_file, mask, missing_setting
+from quayside.verify.settings import env_file, mask, missing_service, missing_setting
 
 PROBE_DIR = "/quayside-probe"
 SLOW_SECONDS = 1.0
@@ -189,6 +189,9 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
             cause = ""
             if (name := missing_setting(logs)) is not None:
                 cause = f"missing setting {name}: pass --env-file FILE or --env {name}=…; "
+            elif (service := missing_service(logs)) is not None:
+                cause = (f"the app could not reach {service} at start: run it beside one (quayside init --target "
+                         "compose, then quayside up) or point its settings at one with --env; ")
             elif container.state().get("Running"):
                 cause = "still starting? raise --start-timeout; "
             report.add("start_seconds", "fail", None,

@@ -72,6 +72,7 @@ class VerifyOptions:
     smoke_paths: tuple[str, ...] = ("/openapi.json", "/docs")
     health_path: str | None = None  # waited on for the first 200 (the app's health route); else smoke_paths[0]
     start_timeout: float = 60.0
+    start_timeout_given: bool = False  # --start-timeout given: the project's [tool.quayside] start-timeout yields
     health_timeout: float = 90.0
     read_only: bool = False  # run with --read-only and a tmpfs /tmp, as compose and Kubernetes do
     env: dict[str, str] = field(default_factory=dict)  # the app's settings (--env, --env-file): masked in output

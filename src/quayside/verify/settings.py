@@ -87,3 +87,25 @@ def missing_setting(logs: str) -> str | None:
         if m := pattern.search(logs):
             return m.group(1)
     return None
+
+
+# The app reaching for a service at start that is not there: (what the logs say, the service it means)
+_SERVICES = (
+    (re.compile(r"(?i)(?:connection refused|could not connect|connect call failed|can't connect|cannot connect|"
+                r"name or service not known|temporary failure in name resolution|nodename nor servname)"
+                r"[^\n]*?(?:5432|postgres)|(?:5432|postgres)[^\n]*?(?:connection refused|could not connect|"
+                r"connect call failed|name or service not known|temporary failure in name resolution)"), "PostgreSQL"),
+    (re.compile(r"(?i)(?:connection refused|can't connect|could not connect|name or service not known)[^\n]*?(?:3306|mysql|mariadb)"
+                r"|(?:3306|mysql|mariadb)[^\n]*?(?:connection refused|can't connect)"), "MySQL/MariaDB"),
+    (re.compile(r"(?i)(?:connection refused|error \d+ connecting|name or service not known)[^\n]*?(?:6379|redis)"
+                r"|redis[^\n]*?(?:connection refused|error \d+ connecting)"), "Redis"),
+    (re.compile(r"(?i)(?:serverselectiontimeout|connection refused)[^\n]*?(?:27017|mongo)"), "MongoDB"),
+)
+
+
+def missing_service(logs: str) -> str | None:
+    """The service (a database, a cache) the app could not reach at start, when its logs say so."""
+    for pattern, service in _SERVICES:
+        if pattern.search(logs):
+            return service
+    return None
