@@ -182,3 +182,17 @@ def test_versions_that_contradict_the_project_or_each_other_are_refused(tmp_path
     with pytest.raises(UserInputError, match=message):
         plan_init(root, InitRequest(**request_args))
     assert plan_init(root, InitRequest(python="3.14")).writes  # allowed by >=3.13
+
+
+@pytest.mark.parametrize(("requirements", "tool"), [
+    ("fastapi[standard]==0.115.0 \\\n    --hash=sha256:00\n", "uv"),  # pip-compile's hashes: uv reads them
+    ('fastapi[standard]\nhttpx>=0.27 \\\n    ; python_version >= "3.9"\n', "pip"),  # a marker carried on: pip only
+])
+def test_uv_installs_requirements_unless_they_use_syntax_only_pip_reads(tmp_path, requirements, tool):
+    from quayside.init import InitRequest, plan_init
+    from support.projects import write
+
+    root = write(tmp_path / "p", {"requirements.txt": requirements, "main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    dockerfile = next(w for w in plan_init(root, InitRequest()).writes if w.name == "Dockerfile").content
+    assert (f"    {tool} pip install --python /opt/venv/bin/python -r requirements.txt" in dockerfile) is (tool == "uv")
+    assert ("    pip --python /opt/venv/bin/python install -r requirements.txt" in dockerfile) is (tool == "pip")

@@ -3,24 +3,21 @@
 # Build stage: the dependencies go into a virtualenv that the runtime stage copies.
 FROM python:3.12-slim AS builder
 
-COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/
-
-ENV UV_COMPILE_BYTECODE=1 \
-    UV_LINK_MODE=copy \
-    UV_PYTHON_DOWNLOADS=0
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
 
 # No pip inside the virtualenv: the runtime never installs, and the image is smaller.
 RUN python -m venv --without-pip /opt/venv
 
 WORKDIR /code
 
-# Dependencies before the source: this layer is reused until they change. uv installs them, as pip would and
-# several times faster, compiled to bytecode for a fast start; uv stays in this stage.
-RUN --mount=type=cache,target=/root/.cache/uv \
+# Dependencies before the source: this layer is reused until they change. pip installs them: the
+# requirements use a syntax only pip reads.
+RUN --mount=type=cache,target=/root/.cache/pip \
     --mount=type=bind,source=requirements.txt,target=requirements.txt \
     --mount=type=bind,source=requirements/base.txt,target=requirements/base.txt \
     --mount=type=bind,source=constraints.txt,target=constraints.txt \
-    uv pip install --python /opt/venv/bin/python -r requirements.txt
+    pip --python /opt/venv/bin/python install -r requirements.txt
 
 # Runtime stage: slim Python, the virtualenv, the app, and nothing else.
 FROM python:3.12-slim

@@ -9,6 +9,7 @@ import ipaddress
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
@@ -54,6 +55,7 @@ class DockerfilePlan:
     apt_why: str  # one line: which dependencies need them
     writable: tuple[str, ...]  # folders under the workdir the app writes to: made and owned by the app user
     start_period: int  # HEALTHCHECK --start-period: how long the app may take to start
+    requirements_tool: str  # "uv", or "pip" for requirements files in a syntax only pip reads
     port: int
     workers: int
     command: tuple[str, ...]
@@ -103,6 +105,22 @@ def _healthcheck(project: ProjectInfo, port: int) -> tuple[tuple[str, ...], Deci
             f"sys.exit(0 if urllib.request.urlopen({f'http://127.0.0.1:{port}{target.value}'!r}, timeout=3).status < 400 else 1)"
         )
     return ("python", "-c", code), target
+
+
+def _requirements_tool(root: Path, files: tuple[str, ...]) -> Decided[str]:
+    """uv installs requirements several times faster than pip; but a continuation line that carries on with
+    anything but an option (`httpx \\` then `; python_version >= "3.9"`) is pip's syntax alone."""
+    for name in files:
+        try:
+            lines = (root / name).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for number, line in enumerate(lines[:-1], start=1):
+            following = lines[number].strip()
+            if line.rstrip().endswith("\\") and following and not following.startswith("-"):
+                return Decided("pip", f"{name}:{number}", f"{name}:{number} continues a requirement onto the next "
+                               "line, which only pip reads: pip installs it")
+    return Decided("uv", "default", "uv installs the requirements (pip's format, several times faster)")
 
 
 def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...], Decided[str],
@@ -225,6 +243,9 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         start_period = Decided(DEFAULT_START_PERIOD, "default", "a FastAPI app answers within seconds; failures in the "
                                "first 30 s do not count against it")
     decisions["start_period"] = start_period
+    requirements_tool = _requirements_tool(project.root, deps.files) if installer == "pip" else Decided("uv", installer, "")
+    if installer == "pip":
+        decisions["requirements_tool"] = requirements_tool
     copy_paths, ignore_lines, copy_decision, writable = _copy_paths(project, options)
     if writable.value:
         decisions["writable"] = writable
@@ -263,6 +284,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         apt_why=apt_why,
         writable=writable.value if style is Style.PRODUCTION else (),
         start_period=start_period.value,
+        requirements_tool=requirements_tool.value,
         port=port.value,
         workers=workers.value,
         command=command,
