@@ -12,7 +12,7 @@ repository, or values copied from its README), with where they come from. Nothin
 `quayside init --force` there (the copy may hold the project's own Dockerfile, which the bench replaces), then
 `quayside verify` (build, start, health, non-root, graceful stop, cache reuse) with the documented settings,
 and prints one row per app: each stage's result and the first failing check with its cause. --record writes
-the rows to bench/field/results.csv, the committed record of the last run.
+the rows to bench/field/results.csv, the committed record of the last run (with --only, those apps' rows).
 """
 
 from __future__ import annotations
@@ -151,10 +151,17 @@ def run(checkouts: Path, only: list[str], record: bool) -> int:
     for row in rows:
         print("| " + " | ".join(row[c].replace("|", "/") for c in COLUMNS) + " |")
     if record:
+        # --only updates those apps' rows and keeps the others, in manifest order
+        kept: dict[str, dict[str, str]] = {}
+        if only and RESULTS.is_file():
+            with RESULTS.open(newline="") as handle:
+                kept = {row["app"]: row for row in csv.DictReader(handle)}
+        kept.update({row["app"]: row for row in rows})
+        order = [str(a["name"]) for a in load_apps()]
         with RESULTS.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(kept[name] for name in order if name in kept)
     return 0
 
 

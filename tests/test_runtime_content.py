@@ -170,6 +170,7 @@ def test_nested_data_files_are_copied_to_their_own_folder(tmp_path):
     ("import logging\nh = logging.FileHandler('var/log/app.log')\n", ["var/log"]),
     ("class Settings:\n    log_path: str = './logs'\n    UPLOAD_DIR = 'media'\n", ["logs", "media"]),
     ("import os\nos.makedirs('/var/lib/app', exist_ok=True)\nos.makedirs('../up')\nname_dir = 'x'\n", []),  # not under /code
+    ("DB = 'sqlite:///./data/app.db'\nROOT_DB = 'sqlite:///./db.sqlite3'\nABS = 'sqlite:////var/db.sqlite'\n", ["data"]),
 ])
 def test_folders_the_app_writes_to(tmp_path, code, folders):
     root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "", "app/main.py": APP + code})

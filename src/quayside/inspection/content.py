@@ -245,6 +245,7 @@ def _const_str(node: ast.expr) -> str | None:
 # A setting or constant naming a folder the app writes to: log_path = "./logs", UPLOAD_DIR = "uploads"
 WRITABLE_NAME = re.compile(r"(?i)^_?(logs?|uploads?|media|data|output|outputs|cache|storage|files)_?(dir|path|folder|root|directory)$")
 MAKES_DIRS = {"makedirs", "mkdir"}
+SQLITE_URL = re.compile(r"^sqlite(?:\+\w+)?:///(?!/)(.+)$")  # a relative SQLite file: its folder gets written
 LOG_FILE_CALLS = {"FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler", "WatchedFileHandler"}
 
 
@@ -277,6 +278,9 @@ def _writable_paths(tree: ast.Module) -> list[tuple[str, str]]:
                 continue
             if target is not None and (rel := _relative_folder(_const_str(target))) is not None:
                 found.append((rel, f"created by {name}()"))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := SQLITE_URL.match(node.value)):
+            if (database_folder := _relative_folder(PurePosixPath(m[1]).parent.as_posix())) is not None:
+                found.append((database_folder, "a SQLite database is written there"))
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target_node in targets:

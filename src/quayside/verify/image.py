@@ -189,6 +189,9 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
             cause = ""
             if (name := missing_setting(logs)) is not None:
                 cause = f"missing setting {name}: pass --env-file FILE or --env {name}=…; "
+            elif re.search(r"unable to open database file|attempt to write a readonly database", logs):
+                cause = ("the app writes a SQLite database where the app user cannot write (the code is read-only to "
+                         "it): point the database URL into a folder of its own ([tool.quayside] writable); ")
             elif (service := missing_service(logs)) is not None:
                 cause = (f"the app could not reach {service} at start: run it beside one (quayside init --target "
                          "compose, then quayside up) or point its settings at one with --env; ")
