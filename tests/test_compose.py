@@ -44,10 +44,11 @@ def test_compose_snapshot(example, db, proxy, snapshot):
 def test_items_service_plan():
     plan = _compose(EXAMPLES / "items-service")
     assert plan.database and plan.migrate == ("alembic", "upgrade", "head")
+    app_env, owner_env = dict(plan.app_env), dict(plan.owner_env)
     # the app connects as the DML-only role, migrations as the owner: never the superuser
-    assert plan.database_url.startswith("postgresql+psycopg://${DB_APP_USER:?")
-    assert plan.migrate_url.startswith("postgresql+psycopg://${DB_OWNER:?")
-    assert "POSTGRES_USER" not in plan.database_url + plan.migrate_url
+    assert app_env["DATABASE_URL"].startswith("postgresql+psycopg://${DB_APP_USER:?")
+    assert owner_env["DATABASE_URL"].startswith("postgresql+psycopg://${DB_OWNER:?")
+    assert "POSTGRES_PASSWORD" not in app_env["DATABASE_URL"] + owner_env["DATABASE_URL"]
     assert plan.command[-2:] == ("--workers", "2")
     assert not _compose(EXAMPLES / "guide-app").database
 
@@ -97,44 +98,67 @@ def test_dry_run_hides_secrets(tmp_path):
 USER_COMPOSE = """\
 # my own services, with comments that must survive
 services:
-  cache:
-    image: redis:7  # pinned on purpose
-    mem_limit: 64m
+  web:
+    build: .
+    ports: ["8000:8000"]
+    environment:
+      DATABASE_URL: postgresql://postgres:postgres@database:5432/items
+  database:
+    image: postgres:16  # pinned on purpose
 """
+USER_EXAMPLE = "# documented settings\nDATABASE_URL=postgresql://me:pw@localhost/items  # local\nAPP_PORT=9000\n"
 
 
-def test_existing_user_compose_is_merged_round_trip_only_with_force(tmp_path):
+@pytest.mark.parametrize("name", ["compose.yaml", "docker-compose.yml"])
+def test_project_compose_file_is_never_touched_or_shadowed(tmp_path, name):
     project = copy_project(EXAMPLES / "items-service", tmp_path)
-    (project / "compose.yaml").write_text(USER_COMPOSE)
-    before = tree_digest(project)
-    refused = runner.invoke(app, ["init", str(project), "--target", "compose"])
-    assert refused.exit_code == 2 and "+  app:" in refused.output and "already exist" in refused.output
-    assert tree_digest(project) == before
-    forced = runner.invoke(app, ["init", str(project), "--target", "compose", "--force"])
-    assert forced.exit_code == 0, forced.output
-    merged = (project / "compose.yaml").read_text()
-    assert merged.startswith("# my own services, with comments that must survive")
-    assert "image: redis:7  # pinned on purpose" in merged
-    services = YAML(typ="safe").load(merged)["services"]
-    assert list(services) == ["cache", "app", "migrate", "db"]
-    assert runner.invoke(app, ["init", str(project), "--target", "compose"]).exit_code == 0  # now unchanged
+    (project / name).write_text(USER_COMPOSE)
+    (project / ".env.example").write_text(USER_EXAMPLE)
+    result = runner.invoke(app, ["init", str(project), "--target", "compose"])
+    assert result.exit_code == 0, result.output  # merging into the example file needs no --force
+    assert (project / name).read_text() == USER_COMPOSE
+    ours = YAML(typ="safe").load((project / "compose.quayside.yaml").read_text())
+    # the project's app service keeps its name; its database is Postgres as its compose file says
+    assert list(ours["services"]) == ["web", "migrate", "db"]
+    assert ours["services"]["web"]["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://${DB_APP_USER:?")
+    example = (project / ".env.example").read_text()
+    assert example.startswith(USER_EXAMPLE)  # every line of theirs, in order
+    assert example.count("APP_PORT=") == 1 and "DB_APP_USER=" in example  # ours added, theirs not repeated
+    # what quayside wrote is clean (the project's own file has findings of its own: its db has no volume)
+    assert [(f.rule, f.path) for f in run_check(project).findings] == [("QS021", name)]
+    again = runner.invoke(app, ["init", str(project), "--target", "compose"])
+    assert again.exit_code == 0 and (project / ".env.example").read_text() == example  # stable
+    assert "compose.quayside.yaml" in again.output
 
 
-def test_user_service_named_app_is_left_alone(tmp_path):
-    project = copy_project(EXAMPLES / "guide-app", tmp_path)
-    (project / "compose.yaml").write_text("services:\n  app:\n    image: mine:1  # keep\n")
-    result = runner.invoke(app, ["init", str(project), "--target", "compose", "--force"])
-    assert result.exit_code == 0
-    assert (project / "compose.yaml").read_text() == "services:\n  app:\n    image: mine:1  # keep\n"
+def test_up_prefers_quaysides_file(tmp_path):
+    from quayside.targets.compose.run import compose_file
+
+    (tmp_path / "docker-compose.yml").write_text(USER_COMPOSE)
+    assert compose_file(tmp_path).name == "docker-compose.yml"
+    (tmp_path / "compose.quayside.yaml").write_text("services: {}\n")
+    assert compose_file(tmp_path).name == "compose.quayside.yaml"
 
 
-def test_broken_user_compose_is_one_error(tmp_path):
+def test_existing_env_gains_only_missing_keys(tmp_path):
+    project = copy_project(EXAMPLES / "items-service", tmp_path)
+    (project / ".env").write_text("MY_OWN=1\nPOSTGRES_PASSWORD=mine\n")
+    (project / ".env").chmod(0o600)
+    result = runner.invoke(app, ["init", str(project), "--target", "compose"])
+    assert result.exit_code == 0, result.output
+    env = (project / ".env").read_text()
+    assert env.startswith("MY_OWN=1\nPOSTGRES_PASSWORD=mine\n") and env.count("POSTGRES_PASSWORD=") == 1
+    assert "DB_APP_PASSWORD=" in env and "DB_APP_PASSWORD=change-me" not in env
+    assert "mine" not in result.output and (project / ".env").stat().st_mode & 0o077 == 0
+
+
+def test_broken_user_compose_is_left_alone(tmp_path):
     project = copy_project(EXAMPLES / "guide-app", tmp_path)
     (project / "compose.yaml").write_text("services: [unclosed\n")
-    before = tree_digest(project)
-    result = runner.invoke(app, ["init", str(project), "--target", "compose", "--force"])
-    assert result.exit_code == 2 and "invalid YAML" in result.output and "Traceback" not in result.output
-    assert tree_digest(project) == before
+    result = runner.invoke(app, ["init", str(project), "--target", "compose"])
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    assert (project / "compose.yaml").read_text() == "services: [unclosed\n"
+    assert (project / "compose.quayside.yaml").is_file()
 
 
 @pytest.mark.parametrize("example", ["guide-app", "guide-single-file", "items-service"])

@@ -143,6 +143,16 @@ def plan_lines(root: Path, name: str, lines: tuple[str, ...]) -> PlannedWrite:
     return PlannedWrite(name, path, content, Change.CREATE if old is None else Change.UPDATE, unified_diff(name, old, content))
 
 
+def plan_merged(root: Path, name: str, content: str, *, secret: bool = False) -> PlannedWrite:
+    """A file of the user's rewritten with every line of theirs kept (the caller merged it): no --force."""
+    path = inside(root, name)
+    old = read_existing(path, name)
+    if old == content:
+        return PlannedWrite(name, path, content, Change.UNCHANGED, "", secret)
+    change = Change.CREATE if old is None else Change.UPDATE
+    return PlannedWrite(name, path, content, change, "" if secret else unified_diff(name, old, content), secret)
+
+
 def _mode_for(p: PlannedWrite) -> int:
     if p.secret:
         return 0o600

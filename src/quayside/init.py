@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from quayside.files import PlannedWrite, apply_writes, plan_lines, plan_writes
+from quayside.files import PlannedWrite, apply_writes, plan_lines, plan_merged, plan_writes
 from quayside.inspection import inspect_project, projectconfig
 from quayside.plan.dockerfile import build_plan
 from quayside.plan.options import InitOptions, Style, Target
@@ -61,6 +61,8 @@ def plan_init(path: Path, request: InitRequest) -> InitPlan:
     files = {**render_files(plan), **generated.files}
     writes = plan_writes(info.root, files, force=request.force)
     writes += [plan_lines(info.root, name, lines) for name, lines in generated.ensure_lines.items()]
+    writes += [plan_merged(info.root, name, text) for name, text in generated.merged.items()]
+    writes += [plan_merged(info.root, name, text, secret=True) for name, text in generated.merged_secret.items()]
     missing = {name: text for name, text in generated.create_only.items()
                if not (info.root / name).exists() and not (info.root / name).is_symlink()}
     create_only = plan_writes(info.root, missing, force=False, secret=True)

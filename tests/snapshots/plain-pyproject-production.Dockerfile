@@ -26,6 +26,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     VIRTUAL_ENV=/opt/venv \
+    PYTHONPATH=/code \
     PATH="/opt/venv/bin:$PATH"
 
 # A non-root user with a real home (tools that write caches at run time need one), and no setuid or setgid

@@ -19,7 +19,8 @@ def init_cmd(
     style: Annotated[Style, typer.Option(help="production (default): everything the guide recommends; guide: the guide's Dockerfile; multistage; uv.")] = Style.PRODUCTION,
     target: Annotated[Target, typer.Option(help="docker: Dockerfile + .dockerignore; compose: also compose.yaml and .env.example; kubernetes: a kustomize base and overlays under k8s/; swarm: stack.yaml; cloudrun, ecs, aci, fly, render, railway: that platform's file.")] = Target.DOCKER,
     proxy: Annotated[Proxy, typer.Option(help="none; external: behind a TLS proxy you run; traefik or nginx: compose adds that proxy (HTTPS).")] = Proxy.NONE,
-    db: Annotated[Database, typer.Option(help="compose, swarm, cloud targets: a Postgres database (auto: when a driver or ORM is declared).")] = Database.AUTO,
+    db: Annotated[Database, typer.Option(help="compose, swarm, cloud targets: a database service (auto: the one the project's driver, settings or compose file names; mariadb: compose only).")] = Database.AUTO,
+    prestart: Annotated[str | None, typer.Option("--prestart", help="compose: a command run once after migrations, before the app (default: the project's prestart.sh).")] = None,
     domain: Annotated[str, typer.Option(help="kubernetes: the Ingress host.")] = "app.example.com",
     acme_email: Annotated[str, typer.Option(help="kubernetes: the ACME account e-mail of the ClusterIssuer.")] = "admin@example.com",
     replicas: Annotated[int | None, typer.Option(help="swarm: tasks of the app (default 2).")] = None,
@@ -44,7 +45,7 @@ def init_cmd(
     from quayside.targets import TargetOptions
 
     request = InitRequest(target, style, python, port, forwarded_allow_ips, base_image, builder_image, force,
-                          TargetOptions(proxy, db, workers, replicas, domain, acme_email),
+                          TargetOptions(proxy, db, workers, replicas, domain, acme_email, prestart),
                           tuple(include or ()), tuple(exclude or ()), health_path, tuple(apt_build or ()), tuple(apt_runtime or ()), start_timeout)
     with user_errors():
         plan = plan_init(path, request)

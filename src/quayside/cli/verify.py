@@ -58,6 +58,7 @@ def verify_cmd(
     env_file: Annotated[Path | None, typer.Option("--env-file", help="A file of NAME=VALUE settings (as docker's --env-file), e.g. the project's documented example values.")] = None,
     health_path: Annotated[str | None, typer.Option("--health-path", help="The route to wait on and probe (default: the app's health route, else its OpenAPI schema).")] = None,
     start_timeout: Annotated[float | None, typer.Option(help="Seconds the app may take to answer its first request (migrations, model loading); default: [tool.quayside] start-timeout, else 60.")] = None,
+    compose: Annotated[bool, typer.Option("--compose", help="Bring up the project's compose services (its own project, removed after) and prove the app service among them.")] = False,
 ) -> None:
     """Run the image on 127.0.0.1 and prove: healthy, non-root, smoke requests, graceful stop with a request
     in flight, lifespan shutdown, start time, size, and dependency-layer cache reuse."""
@@ -84,11 +85,19 @@ def verify_cmd(
                                 env=settings, start_timeout=start_timeout or 60.0,
                                 health_timeout=max(90.0, (start_timeout or 60.0) + 30), start_timeout_given=start_timeout is not None,
                                 health_path=projectconfig.health_path(health_path, "--health-path") if health_path else None)
+        if compose and (path is None or compare is not None):
+            raise UserInputError("--compose needs a project PATH (its compose file) and goes without --compare")
         if image is not None and options.health_path:
             options.smoke_paths = (options.health_path, *options.smoke_paths)
         if image is not None:
             options.style = style or Style.PRODUCTION
             report = verify_image(image, options, progress)
+        elif compose:
+            assert path is not None  # checked above
+            from quayside.verify import compose_options
+            from quayside.verify.stack import verify_compose
+
+            report = verify_compose(path.resolve(), compose_options(path, options), progress)
         elif compare is not None:
             assert path is not None  # checked above
             columns = compare_path(path, compare, options, tag=tag, progress=progress, build=build)

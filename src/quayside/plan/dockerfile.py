@@ -34,7 +34,7 @@ APP_UID = 10001
 # internet cannot appear with one. Trusting them (not "*") keeps X-Forwarded-For unspoofable from outside.
 PRIVATE_NETWORKS = "127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 # Runtime files many FastAPI projects read besides the app package (Alembic, Jinja templates, static files).
-RUNTIME_EXTRAS = ("alembic.ini", "alembic", "migrations", "templates", "static")
+RUNTIME_EXTRAS = ("alembic.ini", "alembic", "migrations", "templates", "static", "prestart.sh", "scripts/prestart.sh")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,15 @@ class DockerfilePlan:
     venv: str = VENV
     project_dir: str = PROJECT_DIR
     workdir: str = WORKDIR
+    import_root: str = "."  # where the app's packages are, under the workdir (src/ in a src layout)
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
+
+    @property
+    def python_path(self) -> str:
+        """The runtime's PYTHONPATH: the installed project (a package project), then the code's folder, so a
+        migration tool, a worker or a prestart script imports the app as the server does."""
+        code = self.workdir if self.import_root == "." else f"{self.workdir}/{self.import_root}"
+        return f"{self.project_dir}:{code}" if self.package_project else code
 
 
 # python:3.12, python:3.12-slim, docker.io/library/python:3.12.1-slim-bookworm: the minor version it names
@@ -126,8 +134,10 @@ def _requirements_tool(root: Path, files: tuple[str, ...]) -> Decided[str]:
 def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...], Decided[str],
                                                                      Decided[tuple[str, ...]]]:
     """(paths to copy, .dockerignore lines for excluded paths inside them, the decision, the writable folders)."""
-    content = project.runtime_content(include=options.include, exclude=options.exclude,
-                                      extras=RUNTIME_EXTRAS if options.style is not Style.GUIDE else ())
+    extras: tuple[str, ...] = RUNTIME_EXTRAS if options.style is not Style.GUIDE else ()
+    if extras and isinstance((project.pyproject or {}).get("tool", {}).get("aerich"), dict):
+        extras += ("pyproject.toml",)  # aerich reads its [tool.aerich] config from it at run time
+    content = project.runtime_content(include=options.include, exclude=options.exclude, extras=extras)
     sources = [s for s, given in (("--include", options.include), ("--exclude", options.exclude)) if given]
     if project.config.include or project.config.exclude:
         sources.append("[tool.quayside]")
@@ -268,6 +278,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
                                  path=dependency_file, hint="rename it: letters, digits and . _ - / @ + are safe")
 
     return DockerfilePlan(
+        import_root=project.app.value.import_root,
         style=style,
         python_version=v,
         base_image=base.value,

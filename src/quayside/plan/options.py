@@ -36,6 +36,7 @@ class Style(StrEnum):
 class Database(StrEnum):
     AUTO = "auto"
     POSTGRES = "postgres"
+    MARIADB = "mariadb"  # compose only (MySQL protocol)
     NONE = "none"
 
 

@@ -34,6 +34,10 @@ def decide_database(project: ProjectInfo, choice: Database) -> tuple[Decided[boo
     driver = next((d for d in POSTGRES_DRIVERS if d in names), None)
     if choice is Database.NONE:
         return Decided(False, "--db none", "no database service"), ""
+    if choice is Database.MARIADB:
+        from quayside.errors import UserInputError
+
+        raise UserInputError("--db mariadb is a compose option", hint="use --target compose, or --db postgres here")
     scheme = "postgresql"
     if driver and names & ORMS:
         scheme = POSTGRES_DRIVERS[driver]  # SQLAlchemy picks the driver from the URL scheme

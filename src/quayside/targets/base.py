@@ -26,6 +26,7 @@ class TargetOptions:
     replicas: int | None = None
     domain: str = "app.example.com"
     acme_email: str = "admin@example.com"
+    prestart: str | None = None  # --prestart CMD: a one-off step after migrations, before the app
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ class Generated:
     decisions: dict[str, Decided[Any]] = field(default_factory=dict)
     # lines a file of the user's must hold (`.env` in .gitignore): appended when missing, never needing --force
     ensure_lines: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # files of the user's merged with ours (.env.example): every line of theirs kept, so no --force is needed;
+    # `merged_secret` ones (.env) are never shown
+    merged: dict[str, str] = field(default_factory=dict)
+    merged_secret: dict[str, str] = field(default_factory=dict)
 
 
 class DeployTarget(ABC):

@@ -18,7 +18,7 @@ from quayside.verify.cache import check_cache_reuse
 from quayside.verify.image import port_from_image, verify_image
 from quayside.verify.report import Check, Expectation, VerifyOptions, VerifyReport, style_of_dockerfile
 
-__all__ = ["Check", "Expectation", "VerifyOptions", "VerifyReport", "check_cache_reuse", "port_from_image",
+__all__ = ["Check", "Expectation", "VerifyOptions", "VerifyReport", "check_cache_reuse", "compose_options", "port_from_image",
            "project_options", "style_of_dockerfile", "verify_image", "verify_path", "verify_project"]
 
 
@@ -53,6 +53,14 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
         options = replace(options, start_timeout=info.config.start_timeout,
                           health_timeout=max(options.health_timeout, info.config.start_timeout + 30))
     return replace(options, smoke_paths=smoke, style=chosen, health_path=health), app.file
+
+
+def compose_options(path: Path, options: VerifyOptions) -> VerifyOptions:
+    """What to demand of the app service of a compose project: its smoke paths and start time from inspect."""
+    info = inspect_project(path)
+    chosen, _ = project_options(info, options, Style.PRODUCTION)
+    ready = info.ready_path.value
+    return replace(chosen, ready_path=ready if ready and ready != chosen.health_path else None)
 
 
 def verify_path(path: Path, options: VerifyOptions, *, tag: str | None = None, style: Style | None = None,

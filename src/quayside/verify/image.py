@@ -41,6 +41,14 @@ def _http_get(url: str, timeout: float) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def safe_get(url: str, timeout: float) -> tuple[int, bytes]:
+    """GET for a check: a timeout or a dropped connection is a finding (status 0), never a crash."""
+    try:
+        return _http_get(url, timeout)
+    except (urllib.error.URLError, OSError) as exc:
+        return 0, f"no answer: {exc}".encode()
+
+
 def port_from_image(config: dict[str, Any]) -> int | None:
     exposed = sorted((config.get("ExposedPorts") or {}).keys())
     if len(exposed) == 1:
@@ -203,11 +211,11 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
         report.add("start_seconds", "pass", round(start_seconds, 3), f"start → first 200 from {ready_path}")
 
         for path in options.smoke_paths:
-            status, body = _http_get(container.url(path), timeout=5)
+            status, body = safe_get(container.url(path), timeout=5)
             ok = status == 200 and (path != "/openapi.json" or body.lstrip().startswith(b"{"))
             report.add(f"smoke {path}", "pass" if ok else "fail", status, f"GET {path} → {status}")
         for expectation in options.expectations:
-            status, body = _http_get(container.url(expectation.path), timeout=5)
+            status, body = safe_get(container.url(expectation.path), timeout=30)
             try:
                 got: Any = json.loads(body)
             except json.JSONDecodeError:

@@ -71,6 +71,7 @@ class VerifyOptions:
     expectations: list[Expectation] = field(default_factory=list)
     smoke_paths: tuple[str, ...] = ("/openapi.json", "/docs")
     health_path: str | None = None  # waited on for the first 200 (the app's health route); else smoke_paths[0]
+    ready_path: str | None = None  # the app's readiness route (its database answers): asked with --compose
     start_timeout: float = 60.0
     start_timeout_given: bool = False  # --start-timeout given: the project's [tool.quayside] start-timeout yields
     health_timeout: float = 90.0

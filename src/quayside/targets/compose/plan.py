@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from quayside.inspection.appsettings import QUAYSIDE_ENV_BLOCK
 from quayside.plan.dockerfile import DockerfilePlan
 from quayside.plan.options import Proxy
 from quayside.plan.shared import (
@@ -13,13 +16,12 @@ from quayside.plan.shared import (
     TRAEFIK_IMAGE,
     app_pids_limit,
     build_command,
-    decide_database,
-    decide_migrations,
     health_target,
     project_name,
     watchdog_check,
 )
 from quayside.provenance import Decided
+from quayside.targets.compose.environment import PassedSetting, passed_settings, ref, service_environment
 
 if TYPE_CHECKING:
     from quayside.inspection import ProjectInfo
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
 
 # nginx's maintained stable line: 1.22 reached its end of life in 2023, and a minor pinned forever goes stale
 NGINX_IMAGE = "nginx:stable"
+MARIADB_IMAGE = "mariadb:11"
+REDIS_IMAGE = "redis:7"
+COMPOSE_FILE = "compose.yaml"
+QUAYSIDE_FILE = "compose.quayside.yaml"  # beside the project's own compose file, which it never shadows
 LETSENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory"
 COMPOSE_WORKERS = 2  # one host, no orchestrator: a couple of processes use its cores (the guide)
 
@@ -37,11 +43,20 @@ class ComposePlan:
     image: str
     port: int
     command: tuple[str, ...]
-    database: bool
+    database: bool  # a database service (Postgres or MariaDB) in this compose project
     db_image: str
-    database_url: str  # the app's: the DML-only role
-    migrate_url: str  # the migrate service's: the role that owns the database
     migrate: tuple[str, ...] | None
+    db_kind: str = "postgres"  # postgres | mysql
+    app_env: tuple[tuple[str, str], ...] = ()  # the app's environment: the names it reads, the role that writes rows
+    owner_env: tuple[tuple[str, str], ...] = ()  # migrate's and prestart's: the same names, the role that owns the db
+    passed: tuple[PassedSetting, ...] = ()  # settings the app reads that no service answers, from .env
+    redis: bool = False
+    prestart: tuple[str, ...] | None = None
+    worker: tuple[str, ...] | None = None
+    worker_health: tuple[str, ...] = ()
+    app_service: str = "app"  # the project's own compose file's name for its app, kept
+    file: str = "compose.yaml"  # compose.quayside.yaml beside a compose file of the project's own
+    start_period: int = 30
     watchdog: tuple[str, ...] = ()  # the app's health check, which also ends a hung server (see plan.shared)
     proxy: Proxy = Proxy.NONE
     proxy_image: str = ""
@@ -52,6 +67,10 @@ class ComposePlan:
     @property
     def db_name(self) -> str:
         return self.project.replace("-", "_")
+
+    @property
+    def redis_image(self) -> str:
+        return REDIS_IMAGE
 
     @property
     def writable_volumes(self) -> list[tuple[str, str]]:
@@ -65,30 +84,77 @@ class ComposePlan:
         """A proxy service in this compose project: the app is reachable only through it."""
         return self.proxy in (Proxy.TRAEFIK, Proxy.NGINX)
 
+    @property
+    def passed_env(self) -> list[tuple[str, str]]:
+        return [(s.name, ref(s.name)) for s in self.passed]
+
+    @property
+    def before_app(self) -> list[str]:
+        """The one-off services the app waits for, in order."""
+        return [name for name, on in (("migrate", self.migrate), ("prestart", self.prestart)) if on]
+
 
 def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options: TargetOptions) -> ComposePlan:
+    from quayside.inspection.appsettings import read_app_settings
+    from quayside.inspection.services import detect_services
+
     decisions: dict[str, Decided[Any]] = {}
     name = project_name(project)
-    has_db, scheme = decide_database(project, options.db)
-    decisions["database"] = has_db
-    migrate = decide_migrations(project)
+    settings = read_app_settings(project.root)
+    needs = detect_services(project.root, {d.name for d in project.dependencies.declared}, project.pyproject, settings,
+                            import_root=project.app.value.import_root, db=options.db.value, prestart=options.prestart)
+    database = needs.database
+    if database.value == "mongodb":
+        database = Decided(None, database.source, f"{database.reason}: MongoDB gets no service here (no image "
+                           "this lab can run); point the app's settings at your MongoDB")
+    elif database.value == "sqlite":
+        database = Decided(None, database.source, f"{database.reason}: its folder is a volume (writable)")
+    decisions["database"] = database
+    has_db = database.value in ("postgres", "mysql")
+    migrate = needs.migrate if has_db else Decided(None, needs.migrate.source, "no database service to migrate")
+    prestart = needs.prestart
+    if prestart.value and migrate.value and _prestart_migrates(project.root, prestart.value):
+        migrate = Decided(None, prestart.source, "the prestart script runs the migrations itself")
     decisions["migrate"] = migrate
-    if migrate.value and not has_db.value:
-        migrate = Decided(None, migrate.source, "Alembic is configured but there is no database service to migrate")
+    decisions["prestart"] = prestart
+    decisions["redis"] = needs.redis
+    decisions["worker"] = needs.worker
     workers = options.workers or COMPOSE_WORKERS
     decisions["workers"] = Decided(workers, "--workers" if options.workers else "default",
                                    "given on the command line" if options.workers else "one host without an orchestrator: two worker processes (the guide)")
     command = build_command(project, dockerfile.port, workers, dockerfile.decisions.get("forwarded_allow_ips", Decided(None, "", "")).value)
+    if not has_db:
+        needs = replace(needs, database=Decided(None, "", ""))
+    app_env = service_environment(needs, "app")
+    answered = {n for n, _ in app_env}
+    passed = passed_settings(needs, answered)
+    decisions["app_environment"] = Decided(tuple(n for n, _ in app_env) + tuple(p.name for p in passed),
+                                           settings.documented_file or "code", "the settings the app reads, each given a value")
+    user = needs.user_compose
+    file = COMPOSE_FILE
+    if user is not None:
+        file = QUAYSIDE_FILE
+        decisions["compose_file"] = Decided(QUAYSIDE_FILE, user.file, f"the project's own {user.file} is left as it is; "
+                                            f"quayside's services go in {QUAYSIDE_FILE}, always used with -f")
     return ComposePlan(
         project=name,
         image=f"{name}:latest",
         port=dockerfile.port,
         command=command,
-        database=has_db.value,
-        db_image=POSTGRES_IMAGE,
-        database_url=_url(scheme, "DB_APP_USER", "DB_APP_PASSWORD") if has_db.value else "",
-        migrate_url=_url(scheme, "DB_OWNER", "DB_OWNER_PASSWORD") if has_db.value else "",
+        database=has_db,
+        db_image=POSTGRES_IMAGE if database.value != "mysql" else MARIADB_IMAGE,
+        db_kind="mysql" if database.value == "mysql" else "postgres",
         migrate=migrate.value,
+        app_env=tuple(app_env),
+        owner_env=tuple(service_environment(needs, "owner")),
+        passed=tuple(passed),
+        redis=needs.redis.value,
+        prestart=prestart.value,
+        worker=needs.worker.value.command if needs.worker.value else None,
+        worker_health=needs.worker.value.health if needs.worker.value else (),
+        app_service=(user.app_service if user is not None and user.app_service else "app"),
+        file=file,
+        start_period=dockerfile.start_period,
         watchdog=watchdog_check(dockerfile.port, health_target(project).value),
         proxy=options.proxy,
         app_pids=app_pids_limit(workers),
@@ -98,28 +164,50 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
     )
 
 
-def _url(scheme: str, user: str, password: str) -> str:
-    # compose fills these in from .env; `:?` stops `up` with the variable's name when .env lacks it
-    need = "is not set, see .env.example"  # no ": " in it: the URL is a plain YAML scalar
-    return (f"{scheme}://${{{user}:?{user} {need}}}:${{{password}:?{password} {need}}}"
-            f"@db:5432/${{POSTGRES_DB:?POSTGRES_DB {need}}}")
+def _prestart_migrates(root: Path, argv: tuple[str, ...]) -> bool:
+    """A prestart script that runs `alembic upgrade`/`aerich upgrade` itself (the full-stack template's does)."""
+    script = next((a for a in argv[1:] if a.endswith(".sh")), None) if argv[0] in ("sh", "bash") else None
+    if script is None:
+        return False
+    try:
+        text = (root / script).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(re.search(r"^\s*(alembic|aerich)\b.*\bupgrade\b", text, re.MULTILINE))
 
 
 def env_file(plan: ComposePlan, *, example: bool) -> str:
-    """The .env compose reads: .env.example with placeholders, .env (written once, 0600, never overwritten) with
-    random passwords. Compose interpolates it into each service's environment: no service gets the whole file."""
+    """The .env compose reads: .env.example with placeholders, .env (written once, 0600) with random passwords.
+    Compose interpolates it into each service's environment: no service gets the whole file."""
 
     def password() -> str:
         return "change-me" if example else secrets.token_urlsafe(24)
 
-    lines = ["# Settings for compose.yaml. Keep .env out of version control (init adds it to .gitignore) and out",
-             "# of images (.dockerignore does)."]
-    if plan.database:
+    lines = [f"{QUAYSIDE_ENV_BLOCK} ({plan.file}). Keep .env out of version control (init adds it to .gitignore) and",
+             "# out of images (.dockerignore does)."]
+    if plan.database and plan.db_kind == "postgres":
         lines += ["# Postgres: the superuser (only the db's init script uses it), the role that owns the database",
                   "# (migrations) and the app's role (rows only). Roles are created when the volume is first made.",
-                  f"POSTGRES_PASSWORD={password()}", f"POSTGRES_DB={plan.db_name}",
-                  f"DB_OWNER={plan.db_name}_owner", f"DB_OWNER_PASSWORD={password()}",
+                  f"POSTGRES_PASSWORD={password()}", f"POSTGRES_DB={plan.db_name}"]
+    elif plan.database:
+        lines += ["# MariaDB: root (only the db's init script uses it), the user that owns the database",
+                  "# (migrations) and the app's user (rows only). Users are created when the volume is first made.",
+                  f"MARIADB_ROOT_PASSWORD={password()}", f"MARIADB_DATABASE={plan.db_name}"]
+    if plan.database:
+        lines += [f"DB_OWNER={plan.db_name}_owner", f"DB_OWNER_PASSWORD={password()}",
                   f"DB_APP_USER={plan.db_name}_app", f"DB_APP_PASSWORD={password()}"]
+    if plan.redis:
+        lines += ["# Redis asks every client for this password (the app's and the worker's URLs carry it).",
+                  f"REDIS_PASSWORD={password()}"]
+    if plan.passed:
+        lines += ["# The app's own settings (the names its code reads), from the project's documented values."]
+        for setting in plan.passed:
+            value = setting.example
+            if setting.secret and not example:
+                value = secrets.token_urlsafe(32)
+            elif setting.secret and not value:
+                value = "change-me"
+            lines.append(f"{setting.name}={value}")
     if plan.fronted:
         lines += ["# The public name of the app; DNS for it must point at this host.", "APP_DOMAIN=app.example.com",
                   "# Where the proxy listens (80 and 443 on every address in production).",
@@ -131,3 +219,42 @@ def env_file(plan: ComposePlan, *, example: bool) -> str:
         lines += ["# Where the app is published on this host (an empty APP_PORT picks a free port).",
                   "APP_BIND=127.0.0.1", f"APP_PORT={plan.port}"]
     return "\n".join(lines) + "\n"
+
+
+_KEY = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
+def _keys(text: str) -> set[str]:
+    return {m[1] for line in text.splitlines() if (m := _KEY.match(line))}
+
+
+def merge_env(existing: str | None, ours: str) -> str:
+    """A settings file of the project's with quayside's block after it: every line of theirs kept, in order;
+    our keys they already define left out of our block. A block quayside added before is replaced."""
+    if existing is None or not existing.strip():
+        return ours
+    theirs = existing
+    if (at := _block_start(existing)) is not None:
+        theirs = existing[:at]
+    if not theirs.strip():
+        return ours
+    defined = _keys(theirs)
+    kept = [line for line in ours.splitlines() if not ((m := _KEY.match(line)) and m[1] in defined)]
+    return theirs.rstrip("\n") + "\n\n" + "\n".join(kept) + "\n"
+
+
+def missing_env(existing: str, ours: str) -> str:
+    """An .env of the user's with the keys quayside's services need and it lacks appended; nothing else touched."""
+    defined = _keys(existing)
+    added = [line for line in ours.splitlines() if (m := _KEY.match(line)) and m[1] not in defined]
+    if not added:
+        return existing
+    head = existing if existing.endswith("\n") or not existing else existing + "\n"
+    return head + "# added by quayside init for its compose services\n" + "\n".join(added) + "\n"
+
+
+def _block_start(text: str) -> int | None:
+    if text.startswith(QUAYSIDE_ENV_BLOCK):
+        return 0
+    at = text.find("\n" + QUAYSIDE_ENV_BLOCK)
+    return at + 1 if at != -1 else None

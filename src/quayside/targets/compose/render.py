@@ -7,19 +7,22 @@ from quayside.render import render
 from quayside.targets.compose.plan import ComposePlan
 
 ROLES_SCRIPT = "postgres/initdb/10-roles.sh"  # mounted into /docker-entrypoint-initdb.d
+MARIADB_ROLES_SCRIPT = "mariadb/initdb/10-roles.sh"
 
 
 def render_compose_files(compose: ComposePlan) -> dict[str, str]:
-    files = {"compose.yaml": render("compose/compose.yaml.j2", c=compose),
+    files = {compose.file: render("compose/compose.yaml.j2", c=compose),
              "DEPLOY.md": render("compose/DEPLOY.md.j2", c=compose)}
     if compose.proxy is Proxy.NGINX:
         files["nginx/templates/default.conf.template"] = render("compose/nginx.conf.j2", c=compose)
     elif compose.proxy is Proxy.TRAEFIK:
-        files["traefik/dynamic.yaml"] = render("traefik/dynamic.yaml.j2", target="compose", project=compose.project, port=compose.port, per_request_dns=False)
-    if compose.database:
+        files["traefik/dynamic.yaml"] = render("traefik/dynamic.yaml.j2", target="compose", project=compose.project, service=compose.app_service, port=compose.port, per_request_dns=False)
+    if compose.database and compose.db_kind == "postgres":
         files[ROLES_SCRIPT] = render("postgres/roles.sh.j2", target="compose")
+    elif compose.database:
+        files[MARIADB_ROLES_SCRIPT] = render("mariadb/roles.sh.j2")
     return files
 
 
 def render_compose(compose: ComposePlan) -> str:
-    return render_compose_files(compose)["compose.yaml"]
+    return render_compose_files(compose)[compose.file]

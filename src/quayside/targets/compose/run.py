@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 from quayside.engine import docker
 from quayside.errors import ComposeUpFailed, DockerError, UserInputError
 
-COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+# quayside's own file beside a project's compose file comes first: `up` never runs the project's by mistake
+COMPOSE_FILES = ("compose.quayside.yaml", "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 LOG_LINES = 30
 
 
@@ -63,6 +65,8 @@ def up(root: Path, project: str | None = None, *, on_line: Callable[[str], None]
         docker.stream([*_base(root, project), "up", "--detach", "--build", "--wait", "--wait-timeout", str(wait_timeout)],
                       on_line or (lambda _line: None), timeout=wait_timeout + 900)
     except DockerError as exc:
+        if taken := _port_taken(exc.stderr):
+            raise ComposeUpFailed(taken[0], hint=taken[1]) from None
         states = services(root, project)
         failing = [s for s in states if s.health == "unhealthy" or (s.state != "running" and s.exit_code != 0)
                    or (s.state not in ("running", "exited"))]
@@ -71,6 +75,23 @@ def up(root: Path, project: str | None = None, *, on_line: Callable[[str], None]
             parts.append(f"--- {s.name}: {s.state}{' (' + s.health + ')' if s.health else ''}, exit {s.exit_code}; last log lines:\n{logs(root, s.name, project)}")
         raise ComposeUpFailed("\n".join(parts), hint="fix the failing service, then `quayside up` again; `quayside down` stops the rest") from None
     return services(root, project)
+
+
+_TAKEN = re.compile(r"(?:endpoint\s+(?P<container>[\w.-]+)\s.*?)?(?:Bind for\s+|listen tcp4?\s+)?"
+                    r"(?P<bind>[\d.:\[\]a-f]*?:(?P<port>\d+))[^\n]*?(?:port is already allocated|address already in use)", re.S)
+
+
+def _port_taken(stderr: str) -> tuple[str, str] | None:
+    """The engine's "port is already allocated" as the service, the port and the setting that moves it."""
+    m = _TAKEN.search(stderr)
+    if m is None:
+        return None
+    container = m["container"] or ""
+    service = re.sub(r"-\d+$", "", str(container)).rsplit("-", 1)[-1] if container else "a service"
+    setting = "HTTP_PORT or HTTPS_PORT" if service == "proxy" else "APP_PORT (empty: a free port)"
+    bind = str(m["bind"]).rsplit(":", 1)[0] or "the host"
+    return (f"port {m['port']} on {bind} is already taken: {service} cannot publish on it",
+            f"stop what listens there, or set {setting} in .env, then `quayside up` again")
 
 
 def down(root: Path, project: str | None = None, *, volumes: bool = False) -> None:

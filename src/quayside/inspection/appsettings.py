@@ -1,0 +1,238 @@
+"""The settings an app reads from its environment, found statically (never imported).
+
+Read from pydantic `BaseSettings` classes (each field, its `env_prefix`, `alias`/`validation_alias`/`env=`),
+`os.getenv("X")`/`os.environ["X"]`/`os.environ.get("X")`, starlette's and decouple's `config("X")`, and the
+project's documented example file (`.env.example`, `.env.sample`, `.env.template`, `example.env`). Compose gives the
+app exactly these names, so it starts with no hand edits.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from quayside.errors import UserInputError
+from quayside.inspection.source import parse_python
+
+EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "env.example",
+                     ".env.local.example", "dotenv.example")
+_SKIP_DIRS = {".venv", "venv", "env", ".git", "node_modules", "__pycache__", ".tox", ".nox", "build", "dist", "tests",
+              "test", "site-packages", ".mypy_cache", "docs", "frontend"}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# where the block quayside adds to an example file begins: what follows is ours, not the project's documentation
+QUAYSIDE_ENV_BLOCK = "# Settings for compose"
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+MAX_FILES = 2000  # a monorepo's worth: past that, the settings are somewhere a static read will not find
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the environment variable, upper case (pydantic matches case-insensitively)
+    required: bool  # no default: the app stops at start without it
+    default: str | None  # a string default, when the code has one (a URL's scheme says which driver)
+    source: str  # "app/core/config.py:12"
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    settings: tuple[Setting, ...] = ()
+    documented: dict[str, str] = field(default_factory=dict)  # the project's example file: name -> value
+    documented_file: str | None = None
+
+    @property
+    def names(self) -> set[str]:
+        return {s.name for s in self.settings} | set(self.documented)
+
+    def get(self, name: str) -> Setting | None:
+        return next((s for s in self.settings if s.name == name), None)
+
+    def default(self, name: str) -> str | None:
+        """What the project says a setting is: its documented example value, else the code's default."""
+        if self.documented.get(name):
+            return self.documented[name]
+        found = self.get(name)
+        return found.default if found else None
+
+
+def _python_files(root: Path) -> list[Path]:
+    files = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        if any(part in _SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
+            continue
+        if rel.name.startswith("test_") or rel.name == "conftest.py":
+            continue
+        files.append(path)
+        if len(files) >= MAX_FILES:
+            break
+    return files
+
+
+def _const(node: ast.expr | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _call_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return ""
+
+
+def _keyword(call: ast.Call, *names: str) -> ast.expr | None:
+    return next((kw.value for kw in call.keywords if kw.arg in names), None)
+
+
+def _is_settings_class(node: ast.ClassDef, known: set[str]) -> bool:
+    return any(_call_name(base).endswith("BaseSettings") or _call_name(base) in known for base in node.bases)
+
+
+def _env_prefix(node: ast.ClassDef) -> str:
+    for item in node.body:
+        # model_config = SettingsConfigDict(env_prefix="APP_") / {"env_prefix": "APP_"}
+        if isinstance(item, ast.Assign | ast.AnnAssign):
+            target = item.targets[0] if isinstance(item, ast.Assign) else item.target
+            if isinstance(target, ast.Name) and target.id == "model_config" and item.value is not None:
+                if isinstance(item.value, ast.Call) and (prefix := _const(_keyword(item.value, "env_prefix"))) is not None:
+                    return prefix
+                if isinstance(item.value, ast.Dict):
+                    for key, value in zip(item.value.keys, item.value.values, strict=True):
+                        if _const(key) == "env_prefix" and (prefix := _const(value)) is not None:
+                            return prefix
+        # pydantic v1: class Config: env_prefix = "APP_"
+        if isinstance(item, ast.ClassDef) and item.name == "Config":
+            for sub in item.body:
+                if (isinstance(sub, ast.Assign) and isinstance(sub.targets[0], ast.Name)
+                        and sub.targets[0].id == "env_prefix" and (prefix := _const(sub.value)) is not None):
+                    return prefix
+    return ""
+
+
+def _field(value: ast.expr | None) -> tuple[bool, str | None, str | None]:
+    """(required, string default, alias) of a settings field's right-hand side."""
+    if value is None:
+        return True, None, None
+    if isinstance(value, ast.Call) and _call_name(value.func) == "Field":
+        alias = _const(_keyword(value, "validation_alias", "alias", "env"))
+        default = _keyword(value, "default")
+        if default is None and value.args:
+            default = value.args[0]
+        has_factory = _keyword(value, "default_factory") is not None
+        if default is None and not has_factory:
+            return True, None, alias
+        if isinstance(default, ast.Constant) and default.value is Ellipsis:
+            return True, None, alias
+        return False, _const(default), alias
+    return False, _const(value), None
+
+
+def _settings_fields(node: ast.ClassDef, rel: str, inherited: dict[str, list[Setting]],
+                     prefixes: dict[str, str]) -> list[Setting]:
+    # pydantic merges model_config down the class tree: a subclass keeps its base's env_prefix
+    prefix = _env_prefix(node) or next((prefixes[_call_name(b)] for b in node.bases if prefixes.get(_call_name(b))), "")
+    prefixes[node.name] = prefix
+    found: list[Setting] = []
+    for base in node.bases:
+        found.extend(inherited.get(_call_name(base), []))
+    for item in node.body:
+        if not isinstance(item, ast.AnnAssign) or not isinstance(item.target, ast.Name):
+            continue
+        name = item.target.id
+        if name.startswith("_") or name == "model_config":
+            continue
+        annotation = ast.unparse(item.annotation)
+        if annotation.startswith("ClassVar"):
+            continue
+        required, default, alias = _field(item.value)
+        env = alias if alias and _NAME.match(alias) else prefix + name
+        found = [s for s in found if s.name != env.upper()]
+        found.append(Setting(env.upper(), required, default, f"{rel}:{item.lineno}"))
+    return found
+
+
+def _environ_reads(tree: ast.Module, rel: str) -> list[Setting]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and _dotted(node.value).endswith("environ"):
+            if (name := _const(node.slice)) is not None and _NAME.match(name):
+                found.append(Setting(name, True, None, f"{rel}:{node.lineno}"))
+        elif isinstance(node, ast.Call):
+            func = _dotted(node.func)
+            if func.endswith(("getenv", "environ.get")) or func in ("config", "env", "env.str", "env.int", "env.bool"):
+                name = _const(node.args[0]) if node.args else None
+                if name is None or not _NAME.match(name):
+                    continue
+                default_node = node.args[1] if len(node.args) > 1 else _keyword(node, "default")
+                # os.getenv("X") is None when unset (optional); config("X") with no default raises
+                required = default_node is None and not func.endswith(("getenv", "environ.get"))
+                found.append(Setting(name, required, _const(default_node), f"{rel}:{node.lineno}"))
+    return found
+
+
+def read_documented(root: Path) -> tuple[dict[str, str], str | None]:
+    """The project's example settings file (the first that exists): NAME -> value, as documented."""
+    for name in EXAMPLE_ENV_FILES:
+        path = root / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        values: dict[str, str] = {}
+        for line in text.splitlines():
+            if line.startswith(QUAYSIDE_ENV_BLOCK):
+                break
+            if (m := _ENV_LINE.match(line)) is None or line.lstrip().startswith("#"):
+                continue
+            value = m[2]
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            elif " #" in value:
+                value = value.split(" #", 1)[0].rstrip()
+            values[m[1]] = value
+        if not values and text.startswith(QUAYSIDE_ENV_BLOCK):
+            continue  # quayside's own file: not the project's documentation
+        return values, name
+    return {}, None
+
+
+def read_app_settings(root: Path, *, documented_from: Path | None = None) -> AppSettings:
+    """Every setting the code reads from the environment, and the project's documented example values.
+    `documented_from` reads the example file from elsewhere (what init read before it wrote its own)."""
+    settings: dict[str, Setting] = {}
+    classes: dict[str, list[Setting]] = {}
+    prefixes: dict[str, str] = {}
+    trees: list[tuple[ast.Module, str]] = []
+    for path in _python_files(root):
+        rel = path.relative_to(root).as_posix()
+        try:
+            trees.append((parse_python(path, display=rel), rel))
+        except UserInputError:
+            continue  # a file that does not parse is not where the app's settings are read
+    # settings classes may inherit from each other across files: two passes find the ones defined later
+    for _ in range(2):
+        for tree, rel in trees:
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and _is_settings_class(node, set(classes)):
+                    classes[node.name] = _settings_fields(node, rel, classes, prefixes)
+    for fields in classes.values():
+        for setting in fields:
+            settings.setdefault(setting.name, setting)
+    for tree, rel in trees:
+        for setting in _environ_reads(tree, rel):
+            if setting.name not in settings or (setting.required and not settings[setting.name].required):
+                settings[setting.name] = setting
+    documented, documented_file = read_documented(documented_from or root)
+    return AppSettings(tuple(sorted(settings.values(), key=lambda s: s.name)), documented, documented_file)

@@ -1,0 +1,320 @@
+"""What services a project needs beside its app, read from what it declares: drivers and ORMs among its
+dependencies, its settings' defaults and documented examples, its migration tool's config, a prestart script,
+a task worker, and its own compose file. Each answer records where it came from."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from quayside.errors import UserInputError
+from quayside.inspection.appsettings import AppSettings, Setting, _python_files
+from quayside.inspection.source import parse_python
+from quayside.provenance import Decided
+
+DatabaseKind = Literal["postgres", "mysql", "sqlite", "mongodb"]
+Orm = Literal["sqlalchemy", "tortoise", "none"]
+
+# distribution -> database it talks to
+DRIVERS: dict[str, DatabaseKind] = {
+    "psycopg": "postgres", "psycopg-binary": "postgres", "psycopg2": "postgres", "psycopg2-binary": "postgres",
+    "asyncpg": "postgres", "pg8000": "postgres",
+    "mysqlclient": "mysql", "pymysql": "mysql", "aiomysql": "mysql", "asyncmy": "mysql",
+    "mysql-connector-python": "mysql", "mariadb": "mysql",
+    "motor": "mongodb", "pymongo": "mongodb", "beanie": "mongodb", "odmantic": "mongodb", "mongoengine": "mongodb",
+    "aiosqlite": "sqlite",
+}
+ASYNC_DRIVERS = {"asyncpg", "psycopg", "psycopg-binary", "aiomysql", "asyncmy", "aiosqlite"}
+# SQLAlchemy's URL scheme for each driver (it picks the driver from the scheme)
+SQLALCHEMY_SCHEMES = {
+    "psycopg": "postgresql+psycopg", "psycopg-binary": "postgresql+psycopg", "asyncpg": "postgresql+asyncpg",
+    "psycopg2": "postgresql", "psycopg2-binary": "postgresql", "pg8000": "postgresql+pg8000",
+    "mysqlclient": "mysql+mysqldb", "pymysql": "mysql+pymysql", "aiomysql": "mysql+aiomysql",
+    "asyncmy": "mysql+asyncmy", "mysql-connector-python": "mysql+mysqlconnector", "mariadb": "mariadb+mariadbconnector",
+}
+# Tortoise ORM's schemes: the database, not the driver
+TORTOISE_SCHEMES = {"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite"}
+SQLALCHEMY_ORMS = {"sqlalchemy", "sqlmodel", "databases", "ormar", "fastapi-users-db-sqlalchemy", "sqlalchemy-utils"}
+TORTOISE = {"tortoise-orm"}
+REDIS_CLIENTS = {"redis", "aioredis", "arq", "rq", "celery", "fastapi-cache2", "fastapi-limiter", "dramatiq",
+                 "taskiq-redis", "redis-om", "coredis"}
+SCHEME_KIND = (("postgres", "postgres"), ("mysql", "mysql"), ("mariadb", "mysql"), ("sqlite", "sqlite"),
+               ("mongodb", "mongodb"))
+PRESTART_SCRIPTS = ("prestart.sh", "scripts/prestart.sh")
+USER_COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+_URL_NAME = re.compile(r"(DATABASE|DB|SQLALCHEMY|POSTGRES|PG|MYSQL|MARIADB|SQL|TORTOISE)[A-Z_]*_(URL|URI|DSN)$")
+
+
+@dataclass(frozen=True)
+class Worker:
+    kind: Literal["celery", "arq", "dramatiq"]
+    command: tuple[str, ...]
+    source: str
+    health: tuple[str, ...] = ()  # exec-form check that the worker is alive and talking to its broker
+
+
+@dataclass(frozen=True)
+class UserCompose:
+    """The project's own compose file, read (never written): its app service and what it runs beside it."""
+
+    file: str
+    app_service: str | None  # the service that builds the project's context
+    app_environment: tuple[tuple[str, str], ...]  # (name, value) that service's environment sets
+    database_images: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ServiceNeeds:
+    database: Decided[DatabaseKind | None]
+    driver: str | None  # the distribution the app talks to its database through
+    orm: Orm
+    redis: Decided[bool]
+    migrate: Decided[tuple[str, ...] | None]
+    prestart: Decided[tuple[str, ...] | None]
+    worker: Decided[Worker | None]
+    settings: AppSettings
+    user_compose: UserCompose | None
+    declared: frozenset[str] = frozenset()  # the dependencies' names
+
+    def url_scheme(self, name: str | None = None) -> str:
+        """The URL scheme the app's driver needs, for a setting `name`: the scheme of the project's own
+        example or default value when it names one of this database, else the driver's."""
+        kind = self.database.value
+        if name is not None and (given := self.settings.default(name)) and "://" in given:
+            scheme = given.split("://", 1)[0]
+            # a bare `postgresql://` means psycopg2 to SQLAlchemy: with another driver, name the driver
+            if _scheme_kind(scheme) == kind and ("+" in scheme or self.orm != "sqlalchemy" or not self.driver):
+                return scheme
+        if kind is None:
+            return ""
+        if self.orm == "tortoise":
+            return TORTOISE_SCHEMES.get(kind, kind)
+        if kind == "sqlite":
+            return "sqlite+aiosqlite" if self.driver == "aiosqlite" and self.orm == "sqlalchemy" else "sqlite"
+        wants_async = name is not None and "ASYNC" in name
+        if self.orm == "sqlalchemy" and self.driver:
+            driver = self.driver
+            if wants_async and driver not in ASYNC_DRIVERS:
+                driver = next((d for d, k in DRIVERS.items() if k == kind and d in ASYNC_DRIVERS and d in self.declared), driver)
+            return SQLALCHEMY_SCHEMES.get(driver, "postgresql" if kind == "postgres" else "mysql")
+        return "postgresql" if kind == "postgres" else "mysql" if kind == "mysql" else kind
+
+
+def _scheme_kind(scheme: str) -> str | None:
+    base = scheme.split("+", 1)[0].lower()
+    return next((kind for prefix, kind in SCHEME_KIND if base.startswith(prefix)), None)
+
+
+def _url_kind(value: str) -> str | None:
+    return _scheme_kind(value.split("://", 1)[0]) if "://" in value else None
+
+
+def _url_settings(settings: AppSettings) -> list[str]:
+    return sorted(n for n in settings.names if _URL_NAME.search(n) and "TEST" not in n and "REDIS" not in n
+                  and "MONGO" not in n)
+
+
+def detect_database(declared: set[str], settings: AppSettings, user: UserCompose | None,
+                    forced: str | None = None) -> tuple[Decided[DatabaseKind | None], str | None]:
+    drivers = [d for d in DRIVERS if d in declared]
+    if forced == "none":
+        return Decided(None, "--db none", "no database service"), None
+    wanted = {"postgres": "postgres", "mariadb": "mysql", "mysql": "mysql"}.get(forced or "")
+    served = [d for d in drivers if DRIVERS[d] != "sqlite"]
+    urls = [(name, kind) for name in _url_settings(settings)
+            if (kind := _url_kind(settings.documented.get(name) or "")) is not None]
+    code_urls = [(name, kind) for name in _url_settings(settings)
+                 if (kind := _url_kind(settings.default(name) or "")) is not None]
+    if wanted is not None:
+        driver = next((d for d in drivers if DRIVERS[d] == wanted), None)
+        return Decided(wanted, f"--db {forced}", "given on the command line"), driver  # type: ignore[arg-type]
+    # the project's documented example URL says which database it is deployed with
+    for name, kind in urls:
+        if kind != "sqlite":
+            driver = next((d for d in drivers if DRIVERS[d] == kind), None)
+            return Decided(kind, settings.documented_file or name, f"the project documents {name} as a {kind} URL"), driver  # type: ignore[arg-type]
+    if served:
+        kinds = sorted({DRIVERS[d] for d in served})
+        # with drivers for two databases, the one the code's default URL names
+        preferred = next((k for _, k in code_urls if k in kinds), None)
+        driver = next(d for d in served if preferred is None or DRIVERS[d] == preferred)
+        reason = f"{driver} is a {DRIVERS[driver]} driver"
+        if len(kinds) > 1:
+            reason += f" (drivers for {', '.join(kinds)} are declared; --db picks another)"
+        return Decided(DRIVERS[driver], f"dependency {driver}", reason), driver
+    if user is not None and user.database_images:
+        image = user.database_images[0]
+        kind = "postgres" if "postgres" in image else "mysql" if ("mysql" in image or "mariadb" in image) else "mongodb"
+        return Decided(kind, user.file, f"the project's own compose file runs {image}"), None  # type: ignore[arg-type]
+    for name, kind in code_urls:
+        driver = next((d for d in drivers if DRIVERS[d] == kind), None)
+        return Decided(kind, name, f"the code's default {name} is a {kind} URL"), driver  # type: ignore[arg-type]
+    if "aiosqlite" in declared:
+        return Decided("sqlite", "dependency aiosqlite", "a SQLite driver: a file in a volume, no service"), "aiosqlite"
+    if declared & (SQLALCHEMY_ORMS | TORTOISE):
+        orm = sorted(declared & (SQLALCHEMY_ORMS | TORTOISE))[0]
+        return Decided("postgres", f"dependency {orm}", "an ORM and no driver named: Postgres is the compose default"), None
+    return Decided(None, "dependencies", "no database driver or ORM among the dependencies"), None
+
+
+def detect_redis(declared: set[str], settings: AppSettings) -> Decided[bool]:
+    clients = sorted(declared & REDIS_CLIENTS)
+    if clients:
+        return Decided(True, f"dependency {clients[0]}", f"{clients[0]} talks to Redis (cache, broker or queue)")
+    named = sorted(n for n in settings.names if n.startswith("REDIS"))
+    if named:
+        return Decided(True, named[0], f"the app reads {named[0]}")
+    return Decided(False, "dependencies", "no Redis client among the dependencies")
+
+
+def _alembic_ini(root: Path) -> str | None:
+    if (root / "alembic.ini").is_file():
+        return "alembic.ini"
+    for path in sorted(root.glob("*/alembic.ini")):
+        if path.parent.name not in {"tests", "test", ".venv", "venv", "docs"}:
+            return path.relative_to(root).as_posix()
+    return None
+
+
+def detect_migrations(root: Path, pyproject: dict[str, Any] | None, orm: Orm, has_db: bool) -> Decided[tuple[str, ...] | None]:
+    aerich = (pyproject or {}).get("tool", {}).get("aerich")
+    if isinstance(aerich, dict) and aerich.get("tortoise_orm"):
+        return Decided(("aerich", "upgrade"), "pyproject [tool.aerich]",
+                       "aerich is configured: a one-off `migrate` service runs `aerich upgrade` before the app")
+    ini = _alembic_ini(root)
+    if ini == "alembic.ini":
+        return Decided(("alembic", "upgrade", "head"), "alembic.ini",
+                       "Alembic is configured: a one-off `migrate` service runs it before the app starts")
+    if ini is not None:
+        return Decided(("alembic", "-c", ini, "upgrade", "head"), ini,
+                       "Alembic is configured: a one-off `migrate` service runs it before the app starts")
+    return Decided(None, "project", "no alembic.ini or [tool.aerich]: no migration step")
+
+
+def detect_prestart(root: Path, given: str | None, migrate: Decided[tuple[str, ...] | None]) -> Decided[tuple[str, ...] | None]:
+    if given:
+        import shlex
+
+        try:
+            argv = tuple(shlex.split(given))
+        except ValueError as exc:
+            raise UserInputError(f"--prestart {given!r}: {exc}", hint="quote it as a shell would, e.g. --prestart 'python -m app.initial_data'") from None
+        if not argv:
+            raise UserInputError("--prestart is empty", hint="e.g. --prestart 'python -m app.initial_data'")
+        return Decided(argv, "--prestart", "given on the command line: a one-off service after migrations")
+    for name in PRESTART_SCRIPTS:
+        if (root / name).is_file():
+            return Decided(("sh", name), name, "the project's prestart script: a one-off service before the app"
+                           + (" (after migrations)" if migrate.value else ""))
+    return Decided(None, "project", "no prestart script")
+
+
+def _module_name(rel: str) -> str:
+    module = rel.removesuffix(".py").replace("/", ".")
+    return module.removesuffix(".__init__")
+
+
+def detect_worker(root: Path, declared: set[str], import_root: str) -> Decided[Worker | None]:
+    wanted = declared & {"celery", "arq", "dramatiq"}
+    if not wanted:
+        return Decided(None, "dependencies", "no task queue (celery, arq, dramatiq) among the dependencies")
+    base = root / import_root if import_root != "." else root
+    for path in _python_files(base):
+        rel = path.relative_to(base).as_posix()
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if not any(word in text for word in ("Celery(", "WorkerSettings", "dramatiq")):
+            continue
+        try:
+            tree = parse_python(path, display=rel)
+        except UserInputError:
+            continue
+        module = _module_name(rel)
+        for node in tree.body:
+            if ("celery" in wanted and isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                    and isinstance(node.value.func, ast.Name | ast.Attribute)
+                    and (node.value.func.id if isinstance(node.value.func, ast.Name) else node.value.func.attr) == "Celery"
+                    and isinstance(node.targets[0], ast.Name)):
+                app = f"{module}:{node.targets[0].id}"
+                command: tuple[str, ...] = ("celery", "-A", app, "worker", "--loglevel=INFO")
+                health: tuple[str, ...] = ("CMD-SHELL", f'celery -A {app} inspect ping --timeout 5 -d "celery@$$HOSTNAME"')
+                return Decided(Worker("celery", command, f"{rel}:{node.lineno}", health), f"{rel}:{node.lineno}",
+                               "a Celery app: a worker service runs it from the same image")
+            if "arq" in wanted and isinstance(node, ast.ClassDef) and node.name == "WorkerSettings":
+                command = ("arq", f"{module}.WorkerSettings")
+                health = ("CMD", "arq", "--check", f"{module}.WorkerSettings")  # the heartbeat the worker writes
+                return Decided(Worker("arq", command, f"{rel}:{node.lineno}", health), f"{rel}:{node.lineno}",
+                               "arq's WorkerSettings: a worker service runs it from the same image")
+        if "dramatiq" in wanted and re.search(r"^\s*@dramatiq\.actor", text, re.MULTILINE):
+            command = ("dramatiq", module)
+            # dramatiq has no ping: the check asks that the worker process (PID 1's child) still runs
+            health = ("CMD", "python", "-c", "import os; os.kill(1, 0); assert any(open(f'/proc/{p}/stat').read()"
+                      ".rsplit(')', 1)[1].split()[1] == '1' for p in os.listdir('/proc') if p.isdigit() and p != '1')")
+            return Decided(Worker("dramatiq", command, rel, health), rel, "dramatiq actors: a worker service runs them")
+    return Decided(None, "project", f"{', '.join(sorted(wanted))} is declared but no worker app was found")
+
+
+def read_user_compose(root: Path) -> UserCompose | None:
+    """The project's own compose file, when it has one quayside did not write."""
+    from quayside.provenance import is_generated
+
+    for name in USER_COMPOSE_FILES:
+        path = root / name
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > 1_000_000:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if is_generated(text):
+            continue
+        try:
+            data = YAML(typ="safe").load(text)
+        except (YAMLError, RecursionError):
+            return UserCompose(name, None, (), ())
+        services = data.get("services") if isinstance(data, dict) else None
+        if not isinstance(services, dict):
+            return UserCompose(name, None, (), ())
+        app: str | None = None
+        env: tuple[tuple[str, str], ...] = ()
+        databases: list[str] = []
+        for service, spec in services.items():
+            if not isinstance(spec, dict):
+                continue
+            image = str(spec.get("image") or "")
+            if any(word in image for word in ("postgres", "mysql", "mariadb", "mongo")):
+                databases.append(image)
+            build = spec.get("build")
+            context = build.get("context") if isinstance(build, dict) else build
+            if app is None and isinstance(context, str) and context.rstrip("/") in (".", "./"):
+                app = str(service)
+                raw = spec.get("environment") or {}
+                pairs = ([(str(k), "" if v is None else str(v)) for k, v in raw.items()] if isinstance(raw, dict)
+                         else [tuple(str(item).partition("=")[::2]) for item in raw if isinstance(item, str)])
+                env = tuple(sorted((k, v) for k, v in pairs if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)))
+        return UserCompose(name, app, env, tuple(databases))
+    return None
+
+
+def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, Any] | None, settings: AppSettings,
+                    *, import_root: str = ".", db: str | None = None, prestart: str | None = None) -> ServiceNeeds:
+    user = read_user_compose(root)
+    if user is not None and user.app_environment:
+        # what the project's own compose file gives its app is a setting the app reads, and its value is documentation
+        known = {x.name for x in settings.settings}
+        extra = tuple(Setting(k.upper(), False, v if "://" in v and "${" not in v else None, user.file)
+                      for k, v in user.app_environment if k.upper() not in known)
+        settings = replace(settings, settings=tuple(sorted(settings.settings + extra, key=lambda x: x.name)))
+    database, driver = detect_database(declared_names, settings, user, db)
+    orm: Orm = ("tortoise" if declared_names & TORTOISE else "sqlalchemy" if declared_names & SQLALCHEMY_ORMS else "none")
+    migrate = detect_migrations(root, pyproject, orm, database.value is not None)
+    if migrate.value and database.value in (None, "mongodb"):
+        migrate = Decided(None, migrate.source, "migrations are configured but there is no database service to migrate")
+    pre = detect_prestart(root, prestart, migrate)
+    return ServiceNeeds(database, driver, orm, detect_redis(declared_names, settings), migrate, pre,
+                        detect_worker(root, declared_names, import_root), settings, user, frozenset(declared_names))

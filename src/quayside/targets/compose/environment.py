@@ -1,0 +1,129 @@
+"""Each compose service's environment under the names the app itself reads.
+
+An app reads `DATABASE_URL`, or `SQLALCHEMY_DATABASE_URI`, or `POSTGRES_SERVER` + `POSTGRES_USER` + … (the
+full-stack template), or `DB_HOST`, or `REDIS_URL`/`CELERY_BROKER_URL`: each name is matched to a part of the
+service it means and given a compose expression filled in from `.env`. The app gets the role that reads and
+writes rows; the migrate and prestart services the role that owns the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from quayside.inspection.services import ServiceNeeds, _url_settings
+
+Role = Literal["app", "owner"]
+NEED = "is not set, see .env.example"  # no ": " in it: the value stays a plain YAML scalar
+_DB = r"(?:POSTGRES(?:QL)?|DB|DATABASE|MYSQL|MARIADB|PG|SQL)"
+_PARTS = (
+    ("host", re.compile(rf"{_DB}_?(?:HOST|SERVER|HOSTNAME|ADDR)$|^PGHOST$")),
+    ("port", re.compile(rf"{_DB}_?PORT$")),
+    ("user", re.compile(rf"{_DB}_?(?:USER|USERNAME|LOGIN)$")),
+    ("password", re.compile(rf"{_DB}_?(?:PASSWORD|PASS|PWD)$")),
+    ("name", re.compile(r"(?:POSTGRES_DB|POSTGRES_DATABASE|POSTGRES_NAME|DB_NAME|DATABASE_NAME|MYSQL_DATABASE|MYSQL_DB|"
+                        r"MARIADB_DATABASE|PG_DATABASE|PGDATABASE|DB_DATABASE|PG_DB)$")),
+)
+_REDIS_URL = re.compile(r"(?:REDIS|BROKER|CACHE|ARQ|RQ|CELERY)[A-Z_]*_(?:URL|URI|DSN)$|(?:CELERY_)?RESULT_BACKEND$")
+_REDIS_PARTS = (
+    ("host", re.compile(r"REDIS_(?:HOST|SERVER|HOSTNAME)$")),
+    ("port", re.compile(r"REDIS_PORT$")),
+    ("password", re.compile(r"REDIS_PASSWORD$")),
+    ("db", re.compile(r"REDIS_DB$")),
+)
+_SECRET_LIKE = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY$|^KEY$|SALT|PRIVATE")
+DB_PORTS = {"postgres": 5432, "mysql": 3306}
+REDIS_PASSWORD = "REDIS_PASSWORD"
+
+
+@dataclass(frozen=True)
+class DatabaseVars:
+    """The .env names a database service is configured from."""
+
+    kind: str  # postgres | mysql
+    name_var: str  # POSTGRES_DB | MARIADB_DATABASE
+
+    def user_var(self, role: Role) -> str:
+        return "DB_APP_USER" if role == "app" else "DB_OWNER"
+
+    def password_var(self, role: Role) -> str:
+        return "DB_APP_PASSWORD" if role == "app" else "DB_OWNER_PASSWORD"
+
+
+def ref(name: str) -> str:
+    """`${NAME:?…}`: compose fills it in from .env and stops `up` with the name when .env lacks it."""
+    return f"${{{name}:?{name} {NEED}}}"
+
+
+def database_vars(needs: ServiceNeeds) -> DatabaseVars | None:
+    kind = needs.database.value
+    if kind == "postgres":
+        return DatabaseVars("postgres", "POSTGRES_DB")
+    if kind == "mysql":
+        return DatabaseVars("mysql", "MARIADB_DATABASE")
+    return None
+
+
+def _db_part(name: str) -> str | None:
+    return next((part for part, pattern in _PARTS if pattern.search(name)), None)
+
+
+def _redis_part(name: str) -> str | None:
+    if _REDIS_URL.search(name):
+        return "url"
+    return next((part for part, pattern in _REDIS_PARTS if pattern.search(name)), None)
+
+
+def service_environment(needs: ServiceNeeds, role: Role) -> list[tuple[str, str]]:
+    """(name, compose value) for every setting the app reads that a service of this compose project answers."""
+    env: dict[str, str] = {}
+    names = needs.settings.names
+    db = database_vars(needs)
+    if db is not None:
+        user, password = ref(db.user_var(role)), ref(db.password_var(role))
+        port = DB_PORTS[db.kind]
+        url_names = _url_settings(needs.settings)
+        parts = {n: p for n in sorted(names) if (p := _db_part(n)) is not None and not n.startswith("TEST")}
+        if not url_names and not parts:
+            url_names = ["DATABASE_URL"]  # nothing read we recognise: the common name
+        for name in url_names:
+            env[name] = f"{needs.url_scheme(name)}://{user}:{password}@db:{port}/{ref(db.name_var)}"
+        values = {"host": "db", "port": str(port), "user": user, "password": password, "name": ref(db.name_var)}
+        for name, part in parts.items():
+            env.setdefault(name, values[part])
+    if needs.redis.value:
+        redis_values = {"url": f"redis://:{ref(REDIS_PASSWORD)}@redis:6379/0", "host": "redis", "port": "6379",
+                        "password": ref(REDIS_PASSWORD), "db": "0"}
+        read = {n: p for n in sorted(names) if (p := _redis_part(n)) is not None}
+        if not read:
+            read = {"REDIS_URL": "url"}
+        for name, part in read.items():
+            env.setdefault(name, redis_values[part])
+    return sorted(env.items())
+
+
+@dataclass(frozen=True)
+class PassedSetting:
+    """A setting the app reads that no service answers, passed from .env: the project's documented value, a
+    random one for a secret, or nothing (compose then stops with the name)."""
+
+    name: str
+    example: str  # the .env.example line's value
+    secret: bool  # .env gets a random value, never the documented example
+    required: bool
+
+
+def passed_settings(needs: ServiceNeeds, answered: set[str]) -> list[PassedSetting]:
+    settings = needs.settings
+    code = {s.name: s for s in settings.settings}
+    passed = []
+    for name in sorted(code):
+        if name in answered or name.startswith("TEST"):
+            continue
+        documented = name in settings.documented
+        if not documented and not code[name].required:
+            continue  # the code's default stands
+        secret = bool(_SECRET_LIKE.search(name))
+        passed.append(PassedSetting(name, settings.documented.get(name, ""), secret, code[name].required))
+    return passed

@@ -1,0 +1,333 @@
+"""`verify --compose`: bring up the project's compose services and prove the app service as `verify` proves a
+lone container: healthy through its health route, non-root, the server as PID 1's child under init, smoke
+requests and `--expect`, restarted after `kill -9`, graceful stop with a request in flight, lifespan shutdown.
+
+It runs as a compose project of its own (`quayside-verify-…`): the user's running stack, its containers and its
+volumes are never touched, and everything verify started (volumes too) is removed at the end. The probe that
+answers the slow request is mounted from a volume through an override file; the app's settings given with
+`--env` travel in the environment of the compose process, never in a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from quayside.engine import docker
+from quayside.errors import DockerError, UserInputError
+from quayside.targets.compose.run import compose_file
+from quayside.verify.image import PROBE_DIR, SHUTDOWN_MARKER, SLOW_SECONDS, _http_get, _probe_source, safe_get
+from quayside.verify.report import VerifyOptions, VerifyReport
+from quayside.verify.settings import mask, missing_service, missing_setting
+
+LOG_LINES = 15
+# what the logs of a service that stopped say, and what it means
+_REFUSED = re.compile(r"(?i)password authentication failed for user \"?([\w.-]+)|Access denied for user '([\w.-]+)'"
+                      r"|WRONGPASS|NOAUTH Authentication required|invalid username-password pair")
+
+
+class _Stack:
+    def __init__(self, root: Path, options: VerifyOptions):
+        self.root = root
+        self.file = compose_file(root)
+        self.project = f"quayside-verify-{uuid.uuid4().hex[:8]}"
+        self.options = options
+        self.volume = f"{self.project}-probe"
+        self.override: Path | None = None
+        data = YAML(typ="safe").load(self.file.read_text(encoding="utf-8")) or {}
+        self.services: dict[str, Any] = data.get("services") or {}
+        self.app = _app_service(self.services, self.file.name)
+        spec = self.services[self.app]
+        self.image = str(spec.get("image") or f"{self.project}-{self.app}")
+        self.port = options.port or _container_port(spec) or 8000
+
+    def args(self) -> list[str]:
+        files = ["-f", str(self.file)] + (["-f", str(self.override)] if self.override else [])
+        return ["compose", *files, "--project-directory", str(self.root), "-p", self.project]
+
+    def env(self) -> dict[str, str]:
+        # published on a free port of 127.0.0.1 only; the app's own settings ride in the environment
+        return {"APP_BIND": "127.0.0.1", "APP_PORT": "", **self.options.env}
+
+    def compose(self, *args: str, timeout: float = 600, check: bool = True) -> docker.Result:
+        return docker.run([*self.args(), *args], timeout=timeout, check=check, env=self.env())
+
+    def write_override(self, tmp: Path) -> None:
+        spec = self.services[self.app]
+        pythonpath = PROBE_DIR
+        image_env = (docker.inspect_image(self.image).get("Config") or {}).get("Env") or []
+        existing = next((e.split("=", 1)[1] for e in image_env if e.startswith("PYTHONPATH=")), "")
+        if existing:
+            pythonpath += ":" + existing
+        service: dict[str, Any] = {
+            "environment": {"QUAYSIDE_PROBE": "1", "PYTHONPATH": pythonpath, **{k: f"${{{k}}}" for k in self.options.env}},
+            "volumes": [f"{self.volume}:{PROBE_DIR}:ro"],
+        }
+        if "ports" not in spec:  # behind a proxy: publish on loopback for verify's requests only
+            service["ports"] = [f"127.0.0.1::{self.port}"]
+        override = {"services": {self.app: service}, "volumes": {self.volume: {"external": True, "name": self.volume}}}
+        self.override = tmp / "verify.override.yaml"
+        with self.override.open("w", encoding="utf-8") as handle:
+            YAML(typ="safe").dump(override, handle)
+
+    def fill_probe_volume(self) -> None:
+        docker.run(["volume", "create", "--label", "io.quayside.verify=1", self.volume], timeout=30)
+        helper = f"{self.project}-probe-helper"
+        docker.run(["create", "--name", helper, "-v", f"{self.volume}:{PROBE_DIR}", "--entrypoint", "true", self.image], timeout=60)
+        try:
+            with tempfile.TemporaryDirectory(prefix="quayside-probe-") as tmp:
+                probe = Path(tmp) / "probe"
+                probe.mkdir(mode=0o755)
+                (probe / "sitecustomize.py").write_text(_probe_source(), encoding="utf-8")
+                (probe / "sitecustomize.py").chmod(0o644)
+                docker.run(["cp", f"{probe}/.", f"{helper}:{PROBE_DIR}"], timeout=60)
+        finally:
+            docker.run(["rm", "-f", helper], timeout=60, check=False)
+
+    def container(self) -> str:
+        out = self.compose("ps", "-q", "--all", self.app, timeout=60).stdout.split()
+        if not out:
+            raise DockerError(["docker", *self.args(), "ps", "-q", self.app], 0, f"no container for service {self.app}")
+        return out[0]
+
+    def host_port(self) -> int:
+        out = self.compose("port", self.app, str(self.port), timeout=30).stdout
+        m = re.search(r"127\.0\.0\.1:(\d+)", out)
+        if not m:
+            raise DockerError(["docker", "compose", "port", self.app], 0, f"no 127.0.0.1 mapping in {out!r}")
+        return int(m[1])
+
+    def logs(self, service: str) -> str:
+        result = self.compose("logs", "--no-color", "--tail", "200", service, timeout=60, check=False)
+        return mask(result.stdout + result.stderr, self.options.env)
+
+    def states(self) -> list[dict[str, Any]]:
+        text = self.compose("ps", "--all", "--format", "json", timeout=60, check=False).stdout.strip()
+        if not text:
+            return []
+        return json.loads(text) if text.startswith("[") else [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def down(self) -> None:
+        self.compose("down", "--volumes", "--remove-orphans", "--timeout", "20", timeout=300, check=False)
+        docker.run(["volume", "rm", "-f", self.volume], timeout=60, check=False)
+
+
+def _app_service(services: dict[str, Any], file: str) -> str:
+    """The service that is the app: `app` (quayside's name), else the first that builds the project."""
+    if isinstance(services.get("app"), dict):
+        return "app"
+    built = [name for name, spec in services.items() if isinstance(spec, dict) and spec.get("build") is not None]
+    if built:
+        return str(built[0])
+    raise UserInputError(f"no app service in {file}: none builds the project",
+                         path=file, hint="run `quayside init --target compose` to write one")
+
+
+def _container_port(spec: dict[str, Any]) -> int | None:
+    for entry in spec.get("ports") or []:
+        m = re.search(r"(\d+)(?:/tcp)?[\"']?$", str(entry))
+        if m:
+            return int(m[1])
+    for entry in spec.get("expose") or []:
+        if str(entry).isdigit():
+            return int(entry)
+    return None
+
+
+def _cause(logs: str) -> str:
+    if m := _REFUSED.search(logs):
+        user = m.group(1) or m.group(2)
+        return (f"the database or cache refused the app's credentials{f' (user {user})' if user else ''}: the "
+                "password in .env is not the one the volume was created with, or the URL names another user; ")
+    if (name := missing_setting(logs)) is not None:
+        return f"missing setting {name}: add it to .env and to the service's environment; "
+    if (service := missing_service(logs)) is not None:
+        return f"the app could not reach {service}; "
+    return ""
+
+
+def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
+    parts, causes = [], []
+    for state in stack.states():
+        name = state.get("Service", "")
+        bad = state.get("Health") == "unhealthy" or (state.get("State") != "running" and int(state.get("ExitCode") or 0) != 0)
+        if bad or (name == stack.app and state.get("State") != "running") or (name == stack.app and state.get("Health") != "healthy"):
+            logs = stack.logs(name)
+            causes.append(_cause(logs))
+            tail = "\n".join(logs.splitlines()[-LOG_LINES:])
+            parts.append(f"--- {name}: {state.get('State')} {state.get('Health') or ''} exit {state.get('ExitCode')}\n{tail}")
+    message = mask(exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else f"exit {exc.returncode}", stack.options.env)
+    cause = next((c for c in causes if c), "")
+    report.add("stack_up", "fail", None, f"{cause}`docker compose up --wait` failed: {message}\n" + "\n".join(parts))
+
+
+def verify_compose(root: Path, options: VerifyOptions, on_progress: Callable[[str], None] | None = None) -> VerifyReport:
+    say = on_progress or (lambda _msg: None)
+    docker.engine_version()
+    stack = _Stack(root, options)
+    report = VerifyReport(f"{stack.file.name}: {stack.app}")
+    wait = max(180, int(options.start_timeout) + 120)
+    with tempfile.TemporaryDirectory(prefix="quayside-verify-") as tmp:
+        try:
+            say(f"building {stack.app} ({stack.file.name}, project {stack.project})")
+            stack.compose("build", stack.app, timeout=3600)
+            stack.fill_probe_volume()
+            stack.write_override(Path(tmp))
+            say("starting the services and waiting until they are healthy")
+            started = time.monotonic()
+            try:
+                stack.compose("up", "--detach", "--wait", "--wait-timeout", str(wait), timeout=wait + 300)
+            except DockerError as exc:
+                _failed_up(stack, exc, report)
+                return report
+            report.add("stack_up", "pass", round(time.monotonic() - started, 3),
+                       f"every service healthy or completed: {', '.join(sorted(stack.services))}")
+            _prove_app(stack, report, say)
+        finally:
+            say("removing what verify started")
+            stack.down()
+    return report
+
+
+def _prove_app(stack: _Stack, report: VerifyReport, say: Callable[[str], None]) -> None:
+    options = stack.options
+    port = stack.host_port()
+
+    def url(path: str) -> str:
+        return f"http://127.0.0.1:{port}{path}"
+
+    for path in options.smoke_paths:
+        status, body = safe_get(url(path), timeout=10)
+        ok = status == 200 and (path != "/openapi.json" or body.lstrip().startswith(b"{"))
+        report.add(f"smoke {path}", "pass" if ok else "fail", status, f"GET {path} → {status}")
+    if options.ready_path:
+        status, body = safe_get(url(options.ready_path), timeout=10)
+        detail = f"GET {options.ready_path} → {status}: the app reaches its services"
+        if status != 200:
+            cause = next((c for c in (_cause(stack.logs(s)) for s in sorted(stack.services)) if c), "")
+            detail = f"{cause}GET {options.ready_path} → {status} {mask(body.decode('utf-8', 'replace')[:200], options.env)}"
+        report.add(f"ready {options.ready_path}", "pass" if status == 200 else "fail", status, detail)
+    for expectation in options.expectations:
+        status, body = safe_get(url(expectation.path), timeout=30)
+        try:
+            got: Any = json.loads(body)
+        except json.JSONDecodeError:
+            got = body.decode("utf-8", "replace")[:200]
+        ok = status == 200 and got == expectation.body
+        report.add(f"expect {expectation.path}", "pass" if ok else "fail", got, f"GET {expectation.path} → {status} {json.dumps(got)}")
+
+    container = stack.container()
+    uid, server = _server_process(container)
+    if uid is None:
+        report.add("user_uid", "fail", None, "could not read the server's process with the image's python")
+    else:
+        report.add("user_uid", "pass" if uid != 0 else "fail", uid,
+                   "the server runs as a non-root user" if uid else "the server runs as root")
+    report.add("pid1", "pass" if server else "fail", server or None,
+               "SIGTERM reaches the server: it is PID 1 or the child of the container's init" if server
+               else "a shell stands between PID 1 and the server")
+
+    say("kill -9 the server: the restart policy must bring it back")
+    restarts = int(docker.inspect_container(container)["RestartCount"])
+    killed = docker.run(["exec", "-e", "QUAYSIDE_PROBE=0", container, "python", "-c", _KILL_SERVER], timeout=30, check=False)
+    back = _wait_restarted(stack, container, restarts, options.health_path or options.smoke_paths[0], options.start_timeout + 60)
+    port = stack.host_port()  # a restarted container may be published on another free port
+    report.add("restart_after_kill", "pass" if back else "fail", back,
+               "killed with SIGKILL, restarted by `restart:` and answering again" if back
+               else f"not back after SIGKILL ({killed.stderr.strip()[:200] or 'no restart'})")
+
+    say("stopping with a request in flight (SIGTERM)")
+    outcome: dict[str, Any] = {}
+
+    def slow_request() -> None:
+        try:
+            outcome["status"], _ = _http_get(url(f"/__quayside/slow?seconds={SLOW_SECONDS}"), timeout=30)
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            outcome["error"] = repr(exc)
+
+    thread = threading.Thread(target=slow_request, daemon=True)
+    thread.start()
+    time.sleep(0.3)
+    begun = time.monotonic()
+    stack.compose("stop", stack.app, timeout=120)
+    stop_seconds = time.monotonic() - begun
+    thread.join(timeout=30)
+    state = docker.inspect_container(container)["State"]
+    grace = 20
+    graceful = state.get("ExitCode") == 0 and stop_seconds < grace
+    report.add("stop_seconds", "pass" if graceful else "fail", round(stop_seconds, 3),
+               f"SIGTERM → exit {state.get('ExitCode')} in {stop_seconds:.2f}s")
+    completed = outcome.get("status") == 200
+    report.add("inflight_completed", "pass" if completed else "fail", completed,
+               "the in-flight request finished with 200" if completed
+               else f"the in-flight request did not complete: {outcome.get('error') or outcome.get('status')}")
+    logs = stack.logs(stack.app)
+    seen = SHUTDOWN_MARKER in logs
+    report.add("lifespan_shutdown", "pass" if seen else "fail", seen,
+               f"{SHUTDOWN_MARKER!r} " + ("in the logs" if seen else "missing from the logs"))
+
+
+# the server: PID 1 itself, or PID 1's child when compose's `init: true` runs a tiny init as PID 1
+_SERVER_PROCESS = r"""
+import json, os
+def stat(pid):
+    s = open(f'/proc/{pid}/status').read()
+    uid = int([l for l in s.splitlines() if l.startswith('Uid:')][0].split()[1])
+    argv = [a.decode() for a in open(f'/proc/{pid}/cmdline', 'rb').read().split(b'\0') if a]
+    ppid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])
+    return uid, argv, ppid
+uid, argv, _ = stat(1)
+name = os.path.basename(argv[0]) if argv else ''
+if name in ('docker-init', 'tini', 'dumb-init', 'init'):
+    # processes `docker exec` starts (this one, the health check) have no parent inside the container
+    kids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit() and p != '1' and stat(int(p))[2] == 1)
+    uid, argv, _ = stat(kids[0]) if kids else (uid, [], 0)
+print(json.dumps([uid, argv]))
+"""
+_KILL_SERVER = r"""
+import os, signal
+me = os.getpid()
+for p in os.listdir('/proc'):
+    if p.isdigit() and int(p) not in (1, me):
+        try:
+            if int(open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()[1]) == 1:
+                os.kill(int(p), signal.SIGKILL)
+        except OSError:
+            pass
+"""
+SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
+
+
+def _server_process(container: str) -> tuple[int | None, str]:
+    result = docker.run(["exec", "-e", "QUAYSIDE_PROBE=0", container, "python", "-c", _SERVER_PROCESS], timeout=30, check=False)
+    if result.returncode != 0:
+        return None, ""
+    uid, argv = json.loads(result.stdout.strip().splitlines()[-1])
+    program = os.path.basename(argv[0]) if argv else ""
+    if program in SHELLS:
+        return uid, ""
+    return uid, " ".join(argv)[:120]
+
+
+def _wait_restarted(stack: _Stack, container: str, restarts: int, path: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            info = docker.inspect_container(container)
+            if (int(info["RestartCount"]) > restarts and info["State"].get("Running")
+                    and _http_get(f"http://127.0.0.1:{stack.host_port()}{path}", timeout=3)[0] == 200):
+                return True
+        except (DockerError, OSError):
+            pass
+        time.sleep(0.5)
+    return False

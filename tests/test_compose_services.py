@@ -1,0 +1,161 @@
+"""Services from what a project declares: the settings its code reads, the database, cache, migrator, prestart step
+and worker it needs, and each service's environment under the app's own names (no engine needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from quayside.inspection.appsettings import read_app_settings
+from quayside.inspection.services import detect_services
+from quayside.targets.compose.environment import passed_settings, service_environment
+from quayside.targets.compose.plan import merge_env, missing_env
+from support.projects import FIXTURES
+
+
+def write(root, files: dict[str, str]):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+SETTINGS = """\
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Base(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="APP_")
+    secret_key: str
+    debug: bool = False
+
+
+class Settings(Base):
+    database_url: str = Field("sqlite:///./x.db", validation_alias="DB_DSN")
+    redis_url: str = "redis://localhost:6379/0"
+"""
+
+
+def test_settings_read_from_classes_prefixes_aliases_and_environ(tmp_path):
+    root = write(tmp_path, {"app/config.py": SETTINGS,
+                            "app/main.py": "import os\nTOKEN = os.environ['API_TOKEN']\nLEVEL = os.getenv('LOG_LEVEL', 'info')\n",
+                            "tests/test_x.py": "import os\nos.environ['ONLY_TESTS']\n"})
+    settings = read_app_settings(root)
+    found = {s.name: s.required for s in settings.settings}
+    assert found == {"APP_SECRET_KEY": True, "APP_DEBUG": False, "DB_DSN": False, "APP_REDIS_URL": False,
+                     "API_TOKEN": True, "LOG_LEVEL": False}
+    assert settings.default("DB_DSN") == "sqlite:///./x.db"
+
+
+@pytest.mark.parametrize(("deps", "documented", "kind", "scheme"), [
+    ({"fastapi", "sqlalchemy", "asyncpg"}, "", "postgres", "postgresql+asyncpg"),
+    ({"fastapi", "sqlalchemy", "psycopg2-binary"}, "", "postgres", "postgresql"),
+    ({"fastapi", "sqlalchemy", "pymysql"}, "", "mysql", "mysql+pymysql"),
+    ({"fastapi", "sqlalchemy", "aiomysql"}, "", "mysql", "mysql+aiomysql"),
+    ({"fastapi", "tortoise-orm", "asyncpg"}, "", "postgres", "postgres"),
+    ({"fastapi", "tortoise-orm", "asyncmy"}, "", "mysql", "mysql"),
+    # the project's documented URL names the database and, with a driver in it, the scheme
+    ({"fastapi", "sqlalchemy", "asyncpg", "pymysql"}, "DATABASE_URL=mysql+pymysql://u:p@h/db\n", "mysql", "mysql+pymysql"),
+    # a bare postgresql:// would mean psycopg2 to SQLAlchemy: with asyncpg declared, the driver is named
+    ({"fastapi", "sqlalchemy", "asyncpg"}, "DATABASE_URL=postgresql://u:p@h/db\n", "postgres", "postgresql+asyncpg"),
+    ({"fastapi", "motor"}, "", "mongodb", None),
+    ({"fastapi"}, "", None, None),
+])
+def test_database_kind_and_scheme(tmp_path, deps, documented, kind, scheme):
+    root = write(tmp_path, {"app/main.py": "import os\nURL = os.environ['DATABASE_URL']\n", ".env.example": documented})
+    needs = detect_services(root, deps, None, read_app_settings(root))
+    assert needs.database.value == kind
+    if scheme:
+        assert needs.url_scheme("DATABASE_URL") == scheme
+
+
+def test_a_local_sqlite_default_does_not_hide_the_declared_server_driver(tmp_path):
+    root = write(tmp_path, {"app/config.py": "from pydantic_settings import BaseSettings\n\n\nclass S(BaseSettings):\n"
+                            "    database_url: str = 'sqlite:///./items.db'\n"})
+    needs = detect_services(root, {"sqlalchemy", "psycopg"}, None, read_app_settings(root))
+    assert needs.database.value == "postgres" and needs.url_scheme("DATABASE_URL") == "postgresql+psycopg"
+
+
+def test_environment_under_the_names_the_app_reads():
+    root = FIXTURES / "postgres-parts"
+    needs = detect_services(root, {"sqlalchemy", "psycopg", "alembic"}, None, read_app_settings(root))
+    app = dict(service_environment(needs, "app"))
+    owner = dict(service_environment(needs, "owner"))
+    assert app["POSTGRES_SERVER"] == "db" and app["POSTGRES_PORT"] == "5432"
+    assert app["POSTGRES_USER"].startswith("${DB_APP_USER:?") and owner["POSTGRES_USER"].startswith("${DB_OWNER:?")
+    assert app["POSTGRES_PASSWORD"].startswith("${DB_APP_PASSWORD:?")  # never the superuser's
+    assert "DATABASE_URL" not in app  # the app builds its URL from the parts
+    passed = {p.name: p for p in passed_settings(needs, set(app))}
+    assert passed["SECRET_KEY"].secret and passed["FIRST_SUPERUSER"].example == "admin@example.com"
+    assert needs.prestart.value == ("sh", "prestart.sh")
+
+
+def test_redis_names_and_worker():
+    root = FIXTURES / "redis-worker"
+    needs = detect_services(root, {"fastapi", "arq", "pydantic-settings"}, None, read_app_settings(root))
+    env = dict(service_environment(needs, "app"))
+    assert env == {"REDIS_HOST": "redis", "REDIS_PORT": "6379",
+                   "REDIS_PASSWORD": "${REDIS_PASSWORD:?REDIS_PASSWORD is not set, see .env.example}"}
+    worker = needs.worker.value
+    assert worker is not None and worker.command == ("arq", "app.worker.WorkerSettings")
+    assert worker.health == ("CMD", "arq", "--check", "app.worker.WorkerSettings")
+
+
+def test_celery_worker_and_broker_names(tmp_path):
+    root = write(tmp_path, {"app/worker.py": "from celery import Celery\n\ncelery_app = Celery('w', broker=BROKER)\n",
+                            "app/config.py": "import os\nBROKER = os.environ['CELERY_BROKER_URL']\n"
+                                             "BACKEND = os.environ['CELERY_RESULT_BACKEND']\n"})
+    needs = detect_services(root, {"celery", "redis"}, None, read_app_settings(root))
+    assert needs.worker.value is not None and needs.worker.value.command[:3] == ("celery", "-A", "app.worker:celery_app")
+    env = dict(service_environment(needs, "app"))
+    assert env["CELERY_BROKER_URL"] == env["CELERY_RESULT_BACKEND"] == (
+        "redis://:${REDIS_PASSWORD:?REDIS_PASSWORD is not set, see .env.example}@redis:6379/0")
+
+
+def test_aerich_and_nested_alembic(tmp_path):
+    root = write(tmp_path, {"app/main.py": "", "db/alembic.ini": "[alembic]\n"})
+    needs = detect_services(root, {"sqlalchemy", "asyncpg"}, None, read_app_settings(root))
+    assert needs.migrate.value == ("alembic", "-c", "db/alembic.ini", "upgrade", "head")
+    pyproject = {"tool": {"aerich": {"tortoise_orm": "app.db.TORTOISE_ORM", "location": "./migrations"}}}
+    needs = detect_services(root, {"tortoise-orm", "asyncpg", "aerich"}, pyproject, read_app_settings(root))
+    assert needs.migrate.value == ("aerich", "upgrade")
+
+
+MERGE_CASES = [
+    # (id, the project's file, what we add, expected)
+    ("none", None, "# Settings for compose (x)\nA=1\n", "# Settings for compose (x)\nA=1\n"),
+    ("theirs-kept", "# mine\nB=2\nA=9\n", "# Settings for compose (x)\nA=1\nC=3\n",
+     "# mine\nB=2\nA=9\n\n# Settings for compose (x)\nC=3\n"),
+    ("our-block-replaced", "# mine\nB=2\n\n# Settings for compose (x)\nOLD=1\n", "# Settings for compose (x)\nC=3\n",
+     "# mine\nB=2\n\n# Settings for compose (x)\nC=3\n"),
+    ("ours-only", "# Settings for compose (x)\nOLD=1\n", "# Settings for compose (x)\nC=3\n", "# Settings for compose (x)\nC=3\n"),
+]
+
+
+@pytest.mark.parametrize(("existing", "ours", "expected"), [c[1:] for c in MERGE_CASES], ids=[c[0] for c in MERGE_CASES])
+def test_merge_example_file(existing, ours, expected):
+    assert merge_env(existing, ours) == expected
+    assert merge_env(expected, ours) == expected  # a second init changes nothing
+
+
+def test_missing_env_only_appends():
+    assert missing_env("A=mine\n", "A=1\nB=2\n") == "A=mine\n# added by quayside init for its compose services\nB=2\n"
+    assert missing_env("A=mine\nB=x\n", "A=1\nB=2\n") == "A=mine\nB=x\n"
+
+
+@pytest.mark.parametrize(("stderr", "expected"), [
+    ("Error response from daemon: driver failed programming external connectivity on endpoint pp-app-1 (ab12): "
+     "Bind for 127.0.0.1:8000 failed: port is already allocated", "port 8000 on 127.0.0.1 is already taken: app"),
+    ("driver failed programming external connectivity on endpoint x-web-1 (9f): failed to bind port 127.0.0.1:8001/tcp: "
+     "Error starting userland proxy: listen tcp4 127.0.0.1:8001: bind: address already in use",
+     "port 8001 on 127.0.0.1 is already taken: web"),
+    ("no such image", None),
+])
+def test_taken_port_is_named(stderr, expected):
+    from quayside.targets.compose.run import _port_taken
+
+    found = _port_taken(stderr)
+    assert (found[0].split(" cannot")[0] if found else None) == expected
+    if found:
+        assert "APP_PORT" in found[1]

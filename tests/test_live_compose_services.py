@@ -1,0 +1,149 @@
+"""Live: compose stacks shaped like real projects' (services from what they declare), proven by `verify --compose`.
+
+Each fixture is shaped like a failure seen on a real app: settings read in parts (POSTGRES_SERVER, ...) and a
+prestart script; a MySQL-only app on MariaDB; Redis with an arq worker; a project with its own compose file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from quayside.engine import docker
+from support.projects import EXAMPLES, FIXTURES, copy_project
+
+pytestmark = pytest.mark.docker
+
+
+def quayside(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "quayside", *args], capture_output=True, text=True, timeout=1500,
+                          env=os.environ, check=False)
+
+
+def verify_compose(project, *extra: str) -> tuple[int, dict]:
+    result = quayside("verify", str(project), "--compose", "--json", *extra)
+    assert result.stdout.strip().startswith("{"), result.stdout + result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def checks(report: dict) -> dict[str, dict]:
+    return {c["name"]: c for c in report["checks"]}
+
+
+def leftovers(project_name_prefix: str = "quayside-verify-") -> list[str]:
+    containers = docker.run(["ps", "-a", "--format", "{{.Names}}"]).stdout.split()
+    volumes = docker.run(["volume", "ls", "--format", "{{.Name}}"]).stdout.split()
+    return [n for n in containers + volumes if n.startswith(project_name_prefix)]
+
+
+@pytest.fixture
+def init_compose(tmp_path):
+    made: list[str] = []
+
+    def make(source, name: str | None = None, *args: str):
+        project = copy_project(source, tmp_path, name or f"qs{uuid.uuid4().hex[:6]}")
+        result = quayside("init", str(project), "--target", "compose", *args)
+        assert result.returncode == 0, result.stderr
+        made.append(project.name)
+        return project
+
+    yield make
+    for name in made:
+        docker.run(["rmi", "-f", f"{name}:latest"], check=False)
+
+
+def test_verify_compose_green_then_red_on_wrong_db_credentials(init_compose):
+    project = init_compose(EXAMPLES / "items-service")
+    code, report = verify_compose(project, "--expect", '/items={"items": [], "total": 0, "offset": 0, "limit": 20}')
+    assert code == 0, json.dumps(report, indent=1)
+    found = checks(report)
+    for name in ("stack_up", "ready /ready", "user_uid", "pid1", "restart_after_kill", "stop_seconds",
+                 "inflight_completed", "lifespan_shutdown"):
+        assert found[name]["status"] == "pass", found[name]
+    assert leftovers() == []  # its own compose project, removed with its volumes
+    # the broken variant: the app's URL carries a password the database never had
+    compose = project / "compose.yaml"
+    text = compose.read_text()
+    app_url = next(line for line in text.splitlines() if line.strip().startswith("DATABASE_URL: postgresql+psycopg://${DB_APP_USER"))
+    compose.write_text(text.replace(app_url, app_url.replace("${DB_APP_PASSWORD:?DB_APP_PASSWORD is not set, see .env.example}", "wrong", 1), 1))
+    code, report = verify_compose(project, "--start-timeout", "20")
+    assert code == 1
+    ready = checks(report)["ready /ready"]
+    assert ready["status"] == "fail" and "refused the app's credentials" in ready["detail"]
+    assert leftovers() == []
+
+
+def test_settings_in_parts_and_a_prestart_script(init_compose):
+    """Full-stack-template shape: POSTGRES_SERVER/USER/PASSWORD/DB, a required SECRET_KEY, prestart.sh that migrates
+    and creates the first superuser. /ready answers 200 only once that row exists."""
+    project = init_compose(FIXTURES / "postgres-parts")
+    compose = (project / "compose.yaml").read_text()
+    assert "prestart:" in compose and "migrate:" not in compose  # the script migrates itself
+    env = (project / ".env").read_text()
+    assert "SECRET_KEY=changethis" not in env  # a documented placeholder secret is never used
+    code, report = verify_compose(project, "--expect", '/superuser={"email": "admin@example.com"}')
+    assert code == 0, json.dumps(report, indent=1)
+    assert checks(report)["ready /ready"]["status"] == "pass"
+
+
+def test_mysql_only_app_gets_mariadb_with_a_dml_only_user(init_compose):
+    project = init_compose(FIXTURES / "mariadb-notes")
+    compose = (project / "compose.yaml").read_text()
+    assert "image: mariadb:11" in compose and "postgres" not in compose
+    code, report = verify_compose(project, "--expect", '/can-drop={"ddl": false}')
+    assert code == 0, json.dumps(report, indent=1)
+    assert checks(report)["ready /ready"]["status"] == "pass"
+
+
+def test_redis_with_a_password_and_an_arq_worker(init_compose):
+    project = init_compose(FIXTURES / "redis-worker")
+    code, report = verify_compose(project, "--expect", '/add?a=2&b=3={"result": 5}')
+    assert code == 0, json.dumps(report, indent=1)  # the worker did the addition, through Redis
+    # the broken variant: without the worker, the job is never done
+    compose = project / "compose.yaml"
+    text = compose.read_text()
+    compose.write_text(text.replace('command: ["arq", "app.worker.WorkerSettings"]', 'command: ["sleep", "infinity"]'))
+    text = compose.read_text()
+    compose.write_text(text.replace('test: ["CMD", "arq", "--check", "app.worker.WorkerSettings"]', 'test: ["CMD", "true"]'))
+    code, report = verify_compose(project, "--expect", '/add?a=2&b=3={"result": 5}')
+    assert code == 1 and checks(report)["expect /add?a=2&b=3"]["status"] == "fail"
+
+
+def test_project_with_its_own_compose_file(init_compose, tmp_path):
+    """The project's docker-compose.yml and .env.example stay as they are; compose.quayside.yaml runs beside them
+    and its app service keeps the project's name."""
+    source = copy_project(EXAMPLES / "items-service", tmp_path / "src", "own")
+    theirs = ("services:\n  api:\n    build: .\n    ports: ['8000:8000']\n    environment:\n"
+              "      DATABASE_URL: postgresql://postgres:postgres@pg/items\n  pg:\n    image: postgres:15\n")
+    (source / "docker-compose.yml").write_text(theirs)
+    (source / ".env.example").write_text("# theirs\nDATABASE_URL=postgresql://me@localhost/items\n")
+    project = init_compose(source)
+    assert (project / "docker-compose.yml").read_text() == theirs
+    assert (project / ".env.example").read_text().startswith("# theirs\nDATABASE_URL=postgresql://me@localhost/items\n")
+    code, report = verify_compose(project)
+    assert code == 0, json.dumps(report, indent=1)
+    assert report["image"] == "compose.quayside.yaml: api"
+
+
+def test_up_names_a_taken_port(init_compose):
+    import socket
+
+    project = init_compose(EXAMPLES / "guide-app")
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        name = f"qstest-{uuid.uuid4().hex[:8]}"
+        try:
+            up = subprocess.run([sys.executable, "-m", "quayside", "up", str(project), "-p", name, "--wait-timeout", "60"],
+                                capture_output=True, text=True, timeout=900, env={**os.environ, "APP_PORT": str(port)}, check=False)
+        finally:
+            quayside("down", str(project), "-p", name)
+    assert up.returncode == 3, up.stderr
+    assert f"port {port} on 127.0.0.1 is already taken: app" in up.stderr and "APP_PORT" in up.stderr
+    assert "Traceback" not in up.stderr
