@@ -7,12 +7,18 @@ repository, or values copied from its README), with where they come from. Nothin
 
     python bench/field.py prepare --mirrors DIR --into CHECKOUTS    # DIR/<owner>+<name>/repo: git snapshots
     python bench/field.py run --checkouts CHECKOUTS [--only NAME] [--record]
+    python bench/field.py compose --checkouts CHECKOUTS [--only NAME] [--record]
 
 `run` copies each app's folder to a scratch directory (the checkout stays as it was), runs
 `quayside init --force` there (the copy may hold the project's own Dockerfile, which the bench replaces), then
 `quayside verify` (build, start, health, non-root, graceful stop, cache reuse) with the documented settings,
 and prints one row per app: each stage's result and the first failing check with its cause. --record writes
 the rows to bench/field/results.csv, the committed record of the last run (with --only, those apps' rows).
+
+`compose` takes the apps whose manifest entry names the services they need (`"needs": ["postgres", ...]`):
+`quayside init --target compose --force`, then `quayside verify --compose` (their services up, the app proven
+among them), with nothing but what the project documents (its example settings file is read by init; the
+manifest's `env` values from a README are passed). Its record is bench/field/compose.csv.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ sys.path.insert(0, str(HERE))
 from field_check import checkout_dir, write_tree  # noqa: E402  (a sibling script, not a package)
 
 COLUMNS = ("app", "repo", "shape", "inspect", "init", "build", "verify", "seconds", "cause")
+COMPOSE_COLUMNS = ("app", "repo", "needs", "init", "verify_compose", "seconds", "cause")
+COMPOSE_RESULTS = HERE / "field" / "compose.csv"
 
 
 def load_apps() -> list[dict[str, object]]:
@@ -82,7 +90,9 @@ def _verify_cause(report: dict[str, object]) -> str:
     for check in report.get("checks", []):  # type: ignore[union-attr]
         if isinstance(check, dict) and check.get("status") == "fail":
             detail = str(check.get("detail", ""))
-            told = [m.group(0).strip() for line in detail.splitlines() if (m := _EXCEPTION.match(line.strip("│ ")))]
+            # compose prefixes each log line with its container ("prestart-1  | ")
+            lines = [re.sub(r"^\S+-\d+\s+\|\s?", "", line).strip("│ ") for line in detail.splitlines()]
+            told = [m.group(0).strip() for line in lines if (m := _EXCEPTION.match(line))]
             if not told and "; last logs:" in detail:  # no exception: the app's own last words
                 told = [line.strip() for line in detail.split("; last logs:", 1)[1].splitlines() if line.strip()][-1:]
             summary = detail.split("; last logs:")[0].splitlines()[0]
@@ -135,8 +145,108 @@ def run_app(app: dict[str, object], checkouts: Path, scratch: Path) -> dict[str,
     return row
 
 
+def _env_file_values(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        name, sep, value = line.strip().removeprefix("export ").partition("=")
+        if sep and not name.startswith("#") and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name.strip()):
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            values[name.strip()] = value
+    return values
+
+
+def _compose_app_environment(project: Path) -> set[str]:
+    from ruamel.yaml import YAML
+
+    file = project / "compose.quayside.yaml"
+    if not file.is_file():
+        file = project / "compose.yaml"
+    services = (YAML(typ="safe").load(file.read_text()) or {}).get("services") or {}
+    names: set[str] = set()
+    for spec in services.values():
+        if isinstance(spec, dict) and isinstance(spec.get("environment"), dict):
+            names |= set(spec["environment"])
+    return names
+
+
+def run_compose_app(app: dict[str, object], checkouts: Path, scratch: Path) -> dict[str, str]:
+    name = str(app["name"])
+    row = {"app": name, "repo": str(app["repo"]), "needs": " ".join(app.get("needs", [])),  # type: ignore[arg-type]
+           "init": "-", "verify_compose": "-", "seconds": "", "cause": ""}
+    source = checkout_dir(checkouts, str(app["repo"]))
+    if not source.is_dir():
+        row["cause"] = "not checked out (run prepare)"
+        return row
+    project = scratch / name
+    shutil.copytree(source / str(app.get("subfolder", ".")), project, symlinks=True)
+    started = time.monotonic()
+    initialised = _quayside("init", str(project), "--target", "compose", "--force", timeout=120)
+    row["init"] = "ok" if initialised.returncode == 0 else "FAIL"
+    if initialised.returncode != 0:
+        row["cause"] = _first_line(initialised.stderr + initialised.stdout)
+        return row
+    args = ["verify", str(project), "--compose", "--json"]
+    documented = _env_file_values(source / str(app["env_file"])) if "env_file" in app else {}
+    documented.update({str(k): str(v) for k, v in dict(app.get("env", {})).items()})  # type: ignore[call-overload]
+    wired = _compose_app_environment(project)
+    for key, value in documented.items():
+        if key not in wired:  # what compose wires to its services (URLs, hosts, passwords) stays as generated
+            args += ["--env", f"{key}={value}"]
+    if "start_timeout" in app:
+        args += ["--start-timeout", str(app["start_timeout"])]
+    verified = _quayside(*args, timeout=2400)
+    row["seconds"] = f"{time.monotonic() - started:.0f}"
+    try:
+        report = json.loads(verified.stdout)
+    except json.JSONDecodeError:
+        row["verify_compose"] = "FAIL"
+        row["cause"] = _first_line(verified.stderr + verified.stdout)
+        return row
+    row["verify_compose"] = "ok" if verified.returncode == 0 else "FAIL"
+    row["cause"] = _verify_cause(report)
+    image = f"{project.name.lower()}:latest"
+    subprocess.run(["docker", "rmi", "-f", image], capture_output=True, check=False)
+    return row
+
+
+def run_compose(checkouts: Path, only: list[str], record: bool) -> int:
+    apps = [a for a in load_apps() if a.get("needs") and (not only or a["name"] in only)]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="quayside-field-") as tmp:
+        for app in apps:
+            print(f"{app['name']}: running (compose)", file=sys.stderr, flush=True)
+            row = run_compose_app(app, checkouts, Path(tmp))
+            row["cause"] = row["cause"].replace(f"{tmp}/", "<scratch>/")
+            rows.append(row)
+            print(" | ".join(row[c] for c in COMPOSE_COLUMNS), flush=True)
+    green = sum(r["verify_compose"] == "ok" for r in rows)
+    print(f"\n{green} of {len(rows)} apps that need a service green (verify --compose, only what each project documents)")
+    print("\n| " + " | ".join(COMPOSE_COLUMNS) + " |\n|" + "---|" * len(COMPOSE_COLUMNS))
+    for row in rows:
+        print("| " + " | ".join(row[c].replace("|", "/").replace("\n", " ") for c in COMPOSE_COLUMNS) + " |")
+    if record:
+        _record(COMPOSE_RESULTS, COMPOSE_COLUMNS, rows, bool(only))
+    return 0
+
+
+def _record(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]], partial: bool) -> None:
+    """--only updates those apps' rows and keeps the others, in manifest order."""
+    kept: dict[str, dict[str, str]] = {}
+    if partial and path.is_file():
+        with path.open(newline="") as handle:
+            kept = {row["app"]: row for row in csv.DictReader(handle)}
+    kept.update({row["app"]: row for row in rows})
+    order = [str(a["name"]) for a in load_apps()]
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(kept[name] for name in order if name in kept)
+
+
 def run(checkouts: Path, only: list[str], record: bool) -> int:
-    apps = [a for a in load_apps() if not only or a["name"] in only]
+    apps = [a for a in load_apps() if (not only and not a.get("compose_only")) or a["name"] in only]
     rows = []
     with tempfile.TemporaryDirectory(prefix="quayside-field-") as tmp:
         for app in apps:
@@ -151,17 +261,7 @@ def run(checkouts: Path, only: list[str], record: bool) -> int:
     for row in rows:
         print("| " + " | ".join(row[c].replace("|", "/") for c in COLUMNS) + " |")
     if record:
-        # --only updates those apps' rows and keeps the others, in manifest order
-        kept: dict[str, dict[str, str]] = {}
-        if only and RESULTS.is_file():
-            with RESULTS.open(newline="") as handle:
-                kept = {row["app"]: row for row in csv.DictReader(handle)}
-        kept.update({row["app"]: row for row in rows})
-        order = [str(a["name"]) for a in load_apps()]
-        with RESULTS.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(kept[name] for name in order if name in kept)
+        _record(RESULTS, COLUMNS, rows, bool(only))
     return 0
 
 
@@ -171,13 +271,16 @@ def main() -> int:
     p = sub.add_parser("prepare")
     p.add_argument("--mirrors", type=Path, required=True)
     p.add_argument("--into", type=Path, required=True)
-    r = sub.add_parser("run")
-    r.add_argument("--checkouts", type=Path, required=True)
-    r.add_argument("--only", action="append", default=[])
-    r.add_argument("--record", action="store_true")
+    for command in ("run", "compose"):
+        r = sub.add_parser(command)
+        r.add_argument("--checkouts", type=Path, required=True)
+        r.add_argument("--only", action="append", default=[])
+        r.add_argument("--record", action="store_true")
     args = parser.parse_args()
     if args.command == "prepare":
         return prepare(args.mirrors, args.into)
+    if args.command == "compose":
+        return run_compose(args.checkouts, args.only, args.record)
     return run(args.checkouts, args.only, args.record)
 
 

@@ -159,3 +159,50 @@ def test_taken_port_is_named(stderr, expected):
     assert (found[0].split(" cannot")[0] if found else None) == expected
     if found:
         assert "APP_PORT" in found[1]
+
+
+def test_hard_coded_hosts_become_aliases_and_a_passwordless_redis(tmp_path):
+    """A project whose code names its services (`redis://redis-server:6379`, `@mysql:3306` in an f-string) and
+    reads no Redis setting: the generated services answer to those names, and Redis asks for no password the
+    app could not send."""
+    root = write(tmp_path, {
+        "main.py": ("import redis\nfrom fastapi import FastAPI\napp = FastAPI()\nr = redis.Redis.from_url('redis://redis-server:6379/0')\n"
+                    "import os\nURL = f\"mysql+pymysql://{os.environ['DB_USER']}:x@mysql:3306/app\"\n"),
+        "requirements.txt": "fastapi\nredis\npymysql\nsqlalchemy\n",
+    })
+    needs = detect_services(root, {"fastapi", "redis", "pymysql", "sqlalchemy"}, None, read_app_settings(root))
+    assert needs.hosts == {"db": ("mysql",), "redis": ("redis-server",)}
+    from quayside.targets.compose.environment import redis_settings
+
+    assert redis_settings(needs) == {}
+
+
+def test_worker_taken_from_the_projects_compose_file(tmp_path):
+    root = write(tmp_path, {
+        "main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+        "docker-compose.yml": ("services:\n  web:\n    build: .\n    command: uvicorn main:app\n"
+                               "  worker:\n    build: .\n    command: rq worker --url redis://redis:6379 jobs\n"
+                               "  redis:\n    image: redis:7\n"),
+    })
+    needs = detect_services(root, {"fastapi", "rq", "redis"}, None, read_app_settings(root))
+    worker = needs.worker.value
+    assert worker is not None and worker.command == ("rq", "worker", "--url", "redis://redis:6379", "jobs")
+    assert needs.user_compose is not None and needs.user_compose.app_service == "web"
+
+
+def test_drivers_named_by_extras():
+    from quayside.inspection.services import declared_with_extras
+
+    names = declared_with_extras([("sqlalchemy", frozenset({"postgresql-asyncpg"})), ("fastapi", frozenset({"standard"})),
+                                  ("tortoise-orm", frozenset({"asyncmy"}))])
+    assert {"asyncpg", "asyncmy"} <= names and "standard" not in names
+
+
+def test_async_engine_gets_the_async_driver(tmp_path):
+    root = write(tmp_path, {"db.py": "from sqlalchemy.ext.asyncio import create_async_engine\nimport os\n"
+                                     "engine = create_async_engine(os.environ['DATABASE_URL'])\n"})
+    needs = detect_services(root, {"sqlalchemy", "psycopg2-binary", "asyncpg"}, None, read_app_settings(root))
+    assert needs.url_scheme("DATABASE_URL") == "postgresql+asyncpg"
+    (root / "db.py").write_text("from sqlalchemy import create_engine\nimport os\nengine = create_engine(os.environ['DATABASE_URL'])\n")
+    needs = detect_services(root, {"sqlalchemy", "psycopg2-binary", "asyncpg"}, None, read_app_settings(root))
+    assert needs.url_scheme("DATABASE_URL") == "postgresql"

@@ -147,3 +147,18 @@ def test_up_names_a_taken_port(init_compose):
     assert up.returncode == 3, up.stderr
     assert f"port {port} on 127.0.0.1 is already taken: app" in up.stderr and "APP_PORT" in up.stderr
     assert "Traceback" not in up.stderr
+
+
+def test_tortoise_with_aerich_migrations(init_compose):
+    """Tortoise wants `postgres://`, not SQLAlchemy's scheme, and its tables come from `aerich upgrade`."""
+    project = init_compose(FIXTURES / "tortoise-aerich")
+    compose = project / "compose.yaml"
+    text = compose.read_text()
+    assert 'command: ["aerich", "upgrade"]' in text and "DATABASE_URL: postgres://${DB_APP_USER" in text
+    code, report = verify_compose(project)
+    assert code == 0, json.dumps(report, indent=1)
+    # the broken variant: the migration step does nothing, so the table the app writes is missing
+    compose.write_text(text.replace('command: ["aerich", "upgrade"]', 'command: ["true"]'))
+    code, report = verify_compose(project)
+    ready = checks(report)["ready /ready"]
+    assert code == 1 and ready["status"] == "fail" and "textsummary" in ready["detail"]

@@ -16,7 +16,8 @@ from pathlib import Path
 from quayside.errors import UserInputError
 from quayside.inspection.source import parse_python
 
-EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "env.example",
+EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "env.example", ".env-example",
+                     ".env_example", ".env.default", ".env.defaults",
                      ".env.local.example", "dotenv.example")
 _SKIP_DIRS = {".venv", "venv", "env", ".git", "node_modules", "__pycache__", ".tox", ".nox", "build", "dist", "tests",
               "test", "site-packages", ".mypy_cache", "docs", "frontend"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -53,7 +53,7 @@ _URL_NAME = re.compile(r"(DATABASE|DB|SQLALCHEMY|POSTGRES|PG|MYSQL|MARIADB|SQL|T
 
 @dataclass(frozen=True)
 class Worker:
-    kind: Literal["celery", "arq", "dramatiq"]
+    kind: Literal["celery", "arq", "dramatiq", "compose"]
     command: tuple[str, ...]
     source: str
     health: tuple[str, ...] = ()  # exec-form check that the worker is alive and talking to its broker
@@ -67,6 +67,8 @@ class UserCompose:
     app_service: str | None  # the service that builds the project's context
     app_environment: tuple[tuple[str, str], ...]  # (name, value) that service's environment sets
     database_images: tuple[str, ...]
+    workers: tuple[tuple[str, ...], ...] = ()  # commands of services that build the project and run a worker
+    service_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class ServiceNeeds:
     settings: AppSettings
     user_compose: UserCompose | None
     declared: frozenset[str] = frozenset()  # the dependencies' names
+    # host names the code or the project's compose file gives each service (`redis`, `mysql`, `pg`): the
+    # generated service answers to them too, so a hard-coded host still resolves
+    hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def url_scheme(self, name: str | None = None) -> str:
         """The URL scheme the app's driver needs, for a setting `name`: the scheme of the project's own
@@ -120,8 +125,22 @@ def _url_settings(settings: AppSettings) -> list[str]:
                   and "MONGO" not in n)
 
 
+_ASYNC_ENGINE = re.compile(r"\b(?:create_async_engine|AsyncEngine|async_sessionmaker|AsyncSession)\b")
+
+
+def uses_async_engine(root: Path) -> bool:
+    """SQLAlchemy's asyncio extension in the code: its URL must name an async driver."""
+    for path in _python_files(root):
+        try:
+            if _ASYNC_ENGINE.search(path.read_text(encoding="utf-8", errors="replace")):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def detect_database(declared: set[str], settings: AppSettings, user: UserCompose | None,
-                    forced: str | None = None) -> tuple[Decided[DatabaseKind | None], str | None]:
+                    forced: str | None = None, *, async_code: bool = False) -> tuple[Decided[DatabaseKind | None], str | None]:
     drivers = [d for d in DRIVERS if d in declared]
     if forced == "none":
         return Decided(None, "--db none", "no database service"), None
@@ -143,7 +162,9 @@ def detect_database(declared: set[str], settings: AppSettings, user: UserCompose
         kinds = sorted({DRIVERS[d] for d in served})
         # with drivers for two databases, the one the code's default URL names
         preferred = next((k for _, k in code_urls if k in kinds), None)
-        driver = next(d for d in served if preferred is None or DRIVERS[d] == preferred)
+        candidates = [d for d in served if preferred is None or DRIVERS[d] == preferred]
+        # async engines need an async driver: with psycopg2 and asyncpg both declared, asyncpg
+        driver = next((d for d in candidates if d in ASYNC_DRIVERS), candidates[0]) if async_code else candidates[0]
         reason = f"{driver} is a {DRIVERS[driver]} driver"
         if len(kinds) > 1:
             reason += f" (drivers for {', '.join(kinds)} are declared; --db picks another)"
@@ -215,6 +236,16 @@ def detect_prestart(root: Path, given: str | None, migrate: Decided[tuple[str, .
     return Decided(None, "project", "no prestart script")
 
 
+def _module_level(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Module-level statements, including those under `if`/`try` (`if DOCKER: app = Celery(...)`)."""
+    found: list[ast.stmt] = []
+    for node in body:
+        found.append(node)
+        if isinstance(node, ast.If | ast.Try):
+            found += _module_level(node.body) + _module_level(node.orelse)
+    return found
+
+
 def _module_name(rel: str) -> str:
     module = rel.removesuffix(".py").replace("/", ".")
     return module.removesuffix(".__init__")
@@ -238,7 +269,7 @@ def detect_worker(root: Path, declared: set[str], import_root: str) -> Decided[W
         except UserInputError:
             continue
         module = _module_name(rel)
-        for node in tree.body:
+        for node in _module_level(tree.body):
             if ("celery" in wanted and isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
                     and isinstance(node.value.func, ast.Name | ast.Attribute)
                     and (node.value.func.id if isinstance(node.value.func, ast.Name) else node.value.func.attr) == "Celery"
@@ -262,6 +293,22 @@ def detect_worker(root: Path, declared: set[str], import_root: str) -> Decided[W
     return Decided(None, "project", f"{', '.join(sorted(wanted))} is declared but no worker app was found")
 
 
+_WORKER_COMMAND = re.compile(r"\b(?:celery\b.*\bworker|rq\s+worker|arq\s|dramatiq\s|taskiq\s+worker|huey_consumer)")
+
+
+def _argv(command: object) -> tuple[str, ...]:
+    import shlex
+
+    if isinstance(command, list):
+        return tuple(str(a) for a in command)
+    if isinstance(command, str):
+        try:
+            return tuple(shlex.split(command))
+        except ValueError:
+            return ()
+    return ()
+
+
 def read_user_compose(root: Path) -> UserCompose | None:
     """The project's own compose file, when it has one quayside did not write."""
     from quayside.provenance import is_generated
@@ -283,6 +330,7 @@ def read_user_compose(root: Path) -> UserCompose | None:
         app: str | None = None
         env: tuple[tuple[str, str], ...] = ()
         databases: list[str] = []
+        workers: list[tuple[str, ...]] = []
         for service, spec in services.items():
             if not isinstance(spec, dict):
                 continue
@@ -291,14 +339,38 @@ def read_user_compose(root: Path) -> UserCompose | None:
                 databases.append(image)
             build = spec.get("build")
             context = build.get("context") if isinstance(build, dict) else build
-            if app is None and isinstance(context, str) and context.rstrip("/") in (".", "./"):
+            builds_project = isinstance(context, str) and context.rstrip("/") in (".", "./")
+            command = _argv(spec.get("command"))
+            if builds_project and app is not None and command and _WORKER_COMMAND.search(" ".join(command)):
+                workers.append(command)
+            if app is None and builds_project and not (command and _WORKER_COMMAND.search(" ".join(command))):
                 app = str(service)
                 raw = spec.get("environment") or {}
                 pairs = ([(str(k), "" if v is None else str(v)) for k, v in raw.items()] if isinstance(raw, dict)
                          else [tuple(str(item).partition("=")[::2]) for item in raw if isinstance(item, str)])
                 env = tuple(sorted((k, v) for k, v in pairs if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)))
-        return UserCompose(name, app, env, tuple(databases))
+        return UserCompose(name, app, env, tuple(databases), tuple(workers), tuple(str(k) for k in services))
     return None
+
+
+# drivers a distribution's extras pull in: `sqlalchemy[postgresql-asyncpg]`, `tortoise-orm[asyncpg]`
+EXTRA_DRIVERS = {
+    "postgresql-asyncpg": "asyncpg", "asyncpg": "asyncpg", "postgresql-psycopg": "psycopg",
+    "postgresql-psycopgbinary": "psycopg-binary", "postgresql-psycopg2binary": "psycopg2-binary",
+    "postgresql": "psycopg2", "postgresql-pg8000": "pg8000", "psycopg": "psycopg", "aiopg": "psycopg2",
+    "mysql": "mysqlclient", "pymysql": "pymysql", "aiomysql": "aiomysql", "asyncmy": "asyncmy",
+    "mysql-connector": "mysql-connector-python", "mariadb-connector": "mariadb", "aiosqlite": "aiosqlite",
+    "redis": "redis", "motor": "motor", "mongodb": "pymongo",
+}
+
+
+def declared_with_extras(declared: list[tuple[str, frozenset[str]]]) -> set[str]:
+    """Dependency names, plus the drivers their extras name (`sqlalchemy[postgresql-asyncpg]` → asyncpg)."""
+    names = {name for name, _ in declared}
+    for name, extras in declared:
+        if name in SQLALCHEMY_ORMS | TORTOISE | {"databases", "celery", "dramatiq", "fastapi-cache2"}:
+            names |= {EXTRA_DRIVERS[e] for e in extras if e in EXTRA_DRIVERS}
+    return names
 
 
 def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, Any] | None, settings: AppSettings,
@@ -310,11 +382,70 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
         extra = tuple(Setting(k.upper(), False, v if "://" in v and "${" not in v else None, user.file)
                       for k, v in user.app_environment if k.upper() not in known)
         settings = replace(settings, settings=tuple(sorted(settings.settings + extra, key=lambda x: x.name)))
-    database, driver = detect_database(declared_names, settings, user, db)
+    database, driver = detect_database(declared_names, settings, user, db, async_code=uses_async_engine(root))
     orm: Orm = ("tortoise" if declared_names & TORTOISE else "sqlalchemy" if declared_names & SQLALCHEMY_ORMS else "none")
     migrate = detect_migrations(root, pyproject, orm, database.value is not None)
     if migrate.value and database.value in (None, "mongodb"):
         migrate = Decided(None, migrate.source, "migrations are configured but there is no database service to migrate")
     pre = detect_prestart(root, prestart, migrate)
-    return ServiceNeeds(database, driver, orm, detect_redis(declared_names, settings), migrate, pre,
-                        detect_worker(root, declared_names, import_root), settings, user, frozenset(declared_names))
+    worker = detect_worker(root, declared_names, import_root)
+    if worker.value is None and user is not None and user.workers:
+        command = user.workers[0]
+        worker = Decided(Worker("compose", command, user.file, ()), user.file,
+                         f"the project's own {user.file} runs a worker from the same build: `{' '.join(command)}`")
+    return ServiceNeeds(database, driver, orm, detect_redis(declared_names, settings), migrate, pre, worker,
+                        settings, user, frozenset(declared_names), service_hosts(root, settings, user))
+
+
+_URL_LITERAL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://(?:[^@/\s]*@)?(?P<host>[A-Za-z{][A-Za-z0-9_.{}-]*)(?::[\d{}]+)?(?:[/?]|$)")
+_LOCAL = {"localhost", "host.docker.internal"}
+_HOST_SETTING = re.compile(r"(?P<kind>REDIS|POSTGRES|DB|DATABASE|MYSQL|MARIADB|PG)_?(?:HOST|SERVER|HOSTNAME)$")
+
+
+def service_hosts(root: Path, settings: AppSettings, user: UserCompose | None) -> dict[str, tuple[str, ...]]:
+    """Host names the project uses for its database and Redis: in URL literals of its code, the defaults and
+    documented values of its host settings, and the service names of its own compose file."""
+    found: dict[str, set[str]] = {"db": set(), "redis": set()}
+
+    def add(kind: str | None, host: str) -> None:
+        if kind and host and host not in _LOCAL and not host.replace(".", "").isdigit() and "{" not in host:
+            found[kind].add(host)
+
+    def kind_of_scheme(scheme: str) -> str | None:
+        if scheme.startswith(("redis", "rediss")):
+            return "redis"
+        return "db" if _scheme_kind(scheme) in ("postgres", "mysql") else None
+
+    for path in _python_files(root):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "://" not in text and "host" not in text.lower():
+            continue
+        try:
+            tree = parse_python(path, display=path.name)
+        except UserInputError:
+            continue
+        for node in ast.walk(tree):
+            literal = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+            if isinstance(node, ast.JoinedStr):  # f"mysql+pymysql://{user}:{pw}@mysql:3306/{db}"
+                literal = "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
+                                  for v in node.values)
+            if literal and "://" in literal and (m := _URL_LITERAL.match(literal)):
+                add(kind_of_scheme(m["scheme"]), m["host"])
+            elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                    and (m := _HOST_SETTING.search(node.targets[0].id.upper()))):
+                add("redis" if m["kind"] == "REDIS" else "db", node.value.value)
+    for setting in settings.settings:
+        if (m := _HOST_SETTING.search(setting.name)) and (value := settings.default(setting.name)):
+            add("redis" if m["kind"] == "REDIS" else "db", value)
+    if user is not None:
+        for name in user.service_names:
+            lowered = name.lower()
+            if "redis" in lowered:
+                add("redis", name)
+            elif any(word in lowered for word in ("postgres", "mysql", "maria", "db", "database", "pg")):
+                add("db", name)
+    return {kind: tuple(sorted(h for h in hosts if h != kind)) for kind, hosts in found.items() if hosts - {kind}}

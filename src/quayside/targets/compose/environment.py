@@ -18,7 +18,7 @@ Role = Literal["app", "owner"]
 NEED = "is not set, see .env.example"  # no ": " in it: the value stays a plain YAML scalar
 _DB = r"(?:POSTGRES(?:QL)?|DB|DATABASE|MYSQL|MARIADB|PG|SQL)"
 _PARTS = (
-    ("host", re.compile(rf"{_DB}_?(?:HOST|SERVER|HOSTNAME|ADDR)$|^PGHOST$")),
+    ("host", re.compile(rf"{_DB}_?(?:HOST|SERVER|HOSTNAME|ADDR|ADDRESS)$|^PGHOST$")),
     ("port", re.compile(rf"{_DB}_?PORT$")),
     ("user", re.compile(rf"{_DB}_?(?:USER|USERNAME|LOGIN)$")),
     ("password", re.compile(rf"{_DB}_?(?:PASSWORD|PASS|PWD)$")),
@@ -75,6 +75,13 @@ def _redis_part(name: str) -> str | None:
     return next((part for part, pattern in _REDIS_PARTS if pattern.search(name)), None)
 
 
+def redis_settings(needs: ServiceNeeds) -> dict[str, str]:
+    """The Redis settings the app reads (name -> part). None read: its Redis URL is written in its code, and a
+    password it cannot send would lock it out, so that Redis asks for none (it is reachable only on the
+    project's network)."""
+    return {n: p for n in sorted(needs.settings.names) if (p := _redis_part(n)) is not None}
+
+
 def service_environment(needs: ServiceNeeds, role: Role) -> list[tuple[str, str]]:
     """(name, compose value) for every setting the app reads that a service of this compose project answers."""
     env: dict[str, str] = {}
@@ -93,13 +100,12 @@ def service_environment(needs: ServiceNeeds, role: Role) -> list[tuple[str, str]
         for name, part in parts.items():
             env.setdefault(name, values[part])
     if needs.redis.value:
-        redis_values = {"url": f"redis://:{ref(REDIS_PASSWORD)}@redis:6379/0", "host": "redis", "port": "6379",
-                        "password": ref(REDIS_PASSWORD), "db": "0"}
-        read = {n: p for n in sorted(names) if (p := _redis_part(n)) is not None}
-        if not read:
-            read = {"REDIS_URL": "url"}
-        for name, part in read.items():
-            env.setdefault(name, redis_values[part])
+        read = redis_settings(needs)
+        if read:  # else the app's code names its Redis: nothing to give it
+            redis_values = {"url": f"redis://:{ref(REDIS_PASSWORD)}@redis:6379/0", "host": "redis", "port": "6379",
+                            "password": ref(REDIS_PASSWORD), "db": "0"}
+            for name, part in read.items():
+                env.setdefault(name, redis_values[part])
     return sorted(env.items())
 
 
@@ -121,9 +127,11 @@ def passed_settings(needs: ServiceNeeds, answered: set[str]) -> list[PassedSetti
     for name in sorted(code):
         if name in answered or name.startswith("TEST"):
             continue
-        documented = name in settings.documented
-        if not documented and not code[name].required:
-            continue  # the code's default stands
+        documented = bool(settings.documented.get(name))
         secret = bool(_SECRET_LIKE.search(name))
+        if not documented and not (code[name].required and secret):
+            # the code's default stands; a required one with no documented value may come from an env file of
+            # the app's own (pydantic's env_file), else verify names it as the missing setting
+            continue
         passed.append(PassedSetting(name, settings.documented.get(name, ""), secret, code[name].required))
     return passed

@@ -21,7 +21,13 @@ from quayside.plan.shared import (
     watchdog_check,
 )
 from quayside.provenance import Decided
-from quayside.targets.compose.environment import PassedSetting, passed_settings, ref, service_environment
+from quayside.targets.compose.environment import (
+    PassedSetting,
+    passed_settings,
+    redis_settings,
+    ref,
+    service_environment,
+)
 
 if TYPE_CHECKING:
     from quayside.inspection import ProjectInfo
@@ -34,6 +40,9 @@ REDIS_IMAGE = "redis:7"
 COMPOSE_FILE = "compose.yaml"
 QUAYSIDE_FILE = "compose.quayside.yaml"  # beside the project's own compose file, which it never shadows
 LETSENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory"
+# a worker with no ping of its own: alive while PID 1 (the init) still has its child, the worker
+PROCESS_ALIVE = ("CMD", "python", "-c", "import os, sys; sys.exit(0 if any(open(f'/proc/{p}/stat').read()"
+                 ".rsplit(')', 1)[1].split()[1] == '1' for p in os.listdir('/proc') if p.isdigit() and p != '1') else 1)")
 COMPOSE_WORKERS = 2  # one host, no orchestrator: a couple of processes use its cores (the guide)
 
 
@@ -54,6 +63,9 @@ class ComposePlan:
     prestart: tuple[str, ...] | None = None
     worker: tuple[str, ...] | None = None
     worker_health: tuple[str, ...] = ()
+    redis_password: bool = True  # the app reads a Redis setting that can carry the password
+    db_aliases: tuple[str, ...] = ()  # host names the project's code uses for its database
+    redis_aliases: tuple[str, ...] = ()
     app_service: str = "app"  # the project's own compose file's name for its app, kept
     file: str = "compose.yaml"  # compose.quayside.yaml beside a compose file of the project's own
     start_period: int = 30
@@ -96,12 +108,13 @@ class ComposePlan:
 
 def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options: TargetOptions) -> ComposePlan:
     from quayside.inspection.appsettings import read_app_settings
-    from quayside.inspection.services import detect_services
+    from quayside.inspection.services import declared_with_extras, detect_services
 
     decisions: dict[str, Decided[Any]] = {}
     name = project_name(project)
     settings = read_app_settings(project.root)
-    needs = detect_services(project.root, {d.name for d in project.dependencies.declared}, project.pyproject, settings,
+    declared = declared_with_extras([(d.name, d.extras) for d in project.dependencies.declared])
+    needs = detect_services(project.root, declared, project.pyproject, settings,
                             import_root=project.app.value.import_root, db=options.db.value, prestart=options.prestart)
     database = needs.database
     if database.value == "mongodb":
@@ -151,7 +164,10 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         redis=needs.redis.value,
         prestart=prestart.value,
         worker=needs.worker.value.command if needs.worker.value else None,
-        worker_health=needs.worker.value.health if needs.worker.value else (),
+        worker_health=(needs.worker.value.health or PROCESS_ALIVE) if needs.worker.value else (),
+        redis_password=bool(redis_settings(needs)),
+        db_aliases=needs.hosts.get("db", ()) if has_db else (),
+        redis_aliases=needs.hosts.get("redis", ()),
         app_service=(user.app_service if user is not None and user.app_service else "app"),
         file=file,
         start_period=dockerfile.start_period,
@@ -196,7 +212,7 @@ def env_file(plan: ComposePlan, *, example: bool) -> str:
     if plan.database:
         lines += [f"DB_OWNER={plan.db_name}_owner", f"DB_OWNER_PASSWORD={password()}",
                   f"DB_APP_USER={plan.db_name}_app", f"DB_APP_PASSWORD={password()}"]
-    if plan.redis:
+    if plan.redis and plan.redis_password:
         lines += ["# Redis asks every client for this password (the app's and the worker's URLs carry it).",
                   f"REDIS_PASSWORD={password()}"]
     if plan.passed:
