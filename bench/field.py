@@ -192,7 +192,7 @@ def run_compose_app(app: dict[str, object], checkouts: Path, scratch: Path) -> d
     documented.update({str(k): str(v) for k, v in dict(app.get("env", {})).items()})  # type: ignore[call-overload]
     wired = _compose_app_environment(project)
     for key, value in documented.items():
-        if key not in wired:  # what compose wires to its services (URLs, hosts, passwords) stays as generated
+        if key not in wired and value:  # what compose wires to its services stays as generated; no empty values
             args += ["--env", f"{key}={value}"]
     if "start_timeout" in app:
         args += ["--start-timeout", str(app["start_timeout"])]

@@ -192,3 +192,20 @@ def test_no_service_gets_the_whole_env_file_and_nothing_mounts_the_docker_socket
         assert proxy_service["read_only"] is True
         assert proxy_service["cap_drop"] == ["ALL"]
         assert "no-new-privileges:true" in proxy_service["security_opt"]
+
+
+def test_an_app_that_creates_its_own_tables_connects_as_the_owner(tmp_path):
+    """No migrator, `Base.metadata.create_all(engine)` at import: a DML-only role would be refused the DDL."""
+    project = tmp_path / "selfmade"
+    project.mkdir()
+    (project / "requirements.txt").write_text("fastapi[standard]\nsqlalchemy\npsycopg2-binary\n")
+    (project / "main.py").write_text("import os\nfrom fastapi import FastAPI\nfrom sqlalchemy import create_engine, MetaData\n"
+                                     "engine = create_engine(os.environ['DB_URL'])\nMetaData().create_all(engine)\napp = FastAPI()\n")
+    result = runner.invoke(app, ["init", str(project), "--target", "compose"])
+    assert result.exit_code == 0, result.output
+    service = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]["app"]
+    assert service["environment"]["DB_URL"].startswith("postgresql://${DB_OWNER:?")
+    (project / "alembic.ini").write_text("[alembic]\n")  # with a migrator, the app is back to rows only
+    assert runner.invoke(app, ["init", str(project), "--target", "compose", "--force"]).exit_code == 0
+    service = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]["app"]
+    assert service["environment"]["DB_URL"].startswith("postgresql://${DB_APP_USER:?")

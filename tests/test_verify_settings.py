@@ -69,3 +69,14 @@ def test_a_service_the_app_could_not_reach_is_named(log, service):
     from quayside.verify.settings import missing_service
 
     assert missing_service(f"Traceback (most recent call last):\n  ...\n{log}\n") == service
+
+
+def test_shortened_secrets_in_logs_are_masked_too():
+    """pydantic prints a long value shortened (`'8vFngxy5O...xs-NhLHy-h8AmI94EQzdZk'`): the pieces are masked."""
+    from quayside.verify.settings import mask
+
+    secret = "8vFngxy5Oabcdefghijklmnopqxs-NhLHy-h8AmI94EQzdZk"
+    log = "input_value={'SECRET_KEY': '8vFngxy5O...xs-NhLHy-h8AmI94EQzdZk'} in /opt/venv/lib/python3.14/site.py"
+    shown = mask(log, {"SECRET_KEY": secret})
+    assert "8vFngxy5O" not in shown and "h8AmI94EQzdZk" not in shown
+    assert "/opt/venv/lib/python3.14/site.py" in shown  # what is not a piece of a secret stays

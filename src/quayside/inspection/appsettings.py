@@ -34,6 +34,12 @@ class Setting:
     required: bool  # no default: the app stops at start without it
     default: str | None  # a string default, when the code has one (a URL's scheme says which driver)
     source: str  # "app/core/config.py:12"
+    annotation: str = ""  # the field's type as written ("int", "SecretStr"); "" when read from os.environ
+
+    @property
+    def scalar(self) -> bool:
+        """A number or a flag: never a secret, whatever its name (MAIL_USE_CREDENTIALS: bool)."""
+        return self.annotation.removeprefix("Optional[").rstrip("]").split("|")[0].strip() in ("bool", "int", "float")
 
 
 @dataclass(frozen=True)
@@ -99,25 +105,29 @@ def _is_settings_class(node: ast.ClassDef, known: set[str]) -> bool:
     return any(_call_name(base).endswith("BaseSettings") or _call_name(base) in known for base in node.bases)
 
 
-def _env_prefix(node: ast.ClassDef) -> str:
+def _config_value(node: ast.ClassDef, key: str) -> str | None:
+    """A string of the class's settings config: `model_config = SettingsConfigDict(key=...)` / `{"key": ...}`,
+    or pydantic v1's `class Config: key = ...`."""
     for item in node.body:
-        # model_config = SettingsConfigDict(env_prefix="APP_") / {"env_prefix": "APP_"}
         if isinstance(item, ast.Assign | ast.AnnAssign):
             target = item.targets[0] if isinstance(item, ast.Assign) else item.target
             if isinstance(target, ast.Name) and target.id == "model_config" and item.value is not None:
-                if isinstance(item.value, ast.Call) and (prefix := _const(_keyword(item.value, "env_prefix"))) is not None:
-                    return prefix
+                if isinstance(item.value, ast.Call) and (value := _const(_keyword(item.value, key))) is not None:
+                    return value
                 if isinstance(item.value, ast.Dict):
-                    for key, value in zip(item.value.keys, item.value.values, strict=True):
-                        if _const(key) == "env_prefix" and (prefix := _const(value)) is not None:
-                            return prefix
-        # pydantic v1: class Config: env_prefix = "APP_"
+                    for k, v in zip(item.value.keys, item.value.values, strict=True):
+                        if _const(k) == key and (value := _const(v)) is not None:
+                            return value
         if isinstance(item, ast.ClassDef) and item.name == "Config":
             for sub in item.body:
                 if (isinstance(sub, ast.Assign) and isinstance(sub.targets[0], ast.Name)
-                        and sub.targets[0].id == "env_prefix" and (prefix := _const(sub.value)) is not None):
-                    return prefix
-    return ""
+                        and sub.targets[0].id == key and (value := _const(sub.value)) is not None):
+                    return value
+    return None
+
+
+def _env_prefix(node: ast.ClassDef) -> str:
+    return _config_value(node, "env_prefix") or ""
 
 
 def _field(value: ast.expr | None) -> tuple[bool, str | None, str | None]:
@@ -138,11 +148,31 @@ def _field(value: ast.expr | None) -> tuple[bool, str | None, str | None]:
     return False, _const(value), None
 
 
+def _model_fields(model: ast.ClassDef, path: str, delimiter: str, rel: str, models: dict[str, ast.ClassDef],
+                  outer_required: bool, depth: int = 0) -> list[Setting]:
+    """A nested model's fields as pydantic-settings reads them with env_nested_delimiter: DB__URL."""
+    found: list[Setting] = []
+    for item in model.body:
+        if not isinstance(item, ast.AnnAssign) or not isinstance(item.target, ast.Name) or item.target.id.startswith("_"):
+            continue
+        required, default, _ = _field(item.value)
+        env = f"{path}{delimiter}{item.target.id}"
+        inner = models.get(ast.unparse(item.annotation))
+        if inner is not None and depth < 3:
+            found += _model_fields(inner, env, delimiter, rel, models, outer_required and required, depth + 1)
+        else:
+            found.append(Setting(env.upper(), outer_required and required, default, f"{rel}:{item.lineno}",
+                                 ast.unparse(item.annotation)))
+    return found
+
+
 def _settings_fields(node: ast.ClassDef, rel: str, inherited: dict[str, list[Setting]],
-                     prefixes: dict[str, str]) -> list[Setting]:
+                     prefixes: dict[str, str], models: dict[str, ast.ClassDef] | None = None) -> list[Setting]:
     # pydantic merges model_config down the class tree: a subclass keeps its base's env_prefix
     prefix = _env_prefix(node) or next((prefixes[_call_name(b)] for b in node.bases if prefixes.get(_call_name(b))), "")
     prefixes[node.name] = prefix
+    delimiter = _config_value(node, "env_nested_delimiter")
+    models = models or {}
     found: list[Setting] = []
     for base in node.bases:
         found.extend(inherited.get(_call_name(base), []))
@@ -157,8 +187,12 @@ def _settings_fields(node: ast.ClassDef, rel: str, inherited: dict[str, list[Set
             continue
         required, default, alias = _field(item.value)
         env = alias if alias and _NAME.match(alias) else prefix + name
+        nested = models.get(annotation)
+        if delimiter and nested is not None:  # db: DatabaseConfig → APP_DB__URL, APP_DB__POOL_SIZE
+            found += _model_fields(nested, env, delimiter, rel, models, required)
+            continue
         found = [s for s in found if s.name != env.upper()]
-        found.append(Setting(env.upper(), required, default, f"{rel}:{item.lineno}"))
+        found.append(Setting(env.upper(), required, default, f"{rel}:{item.lineno}", annotation))
     return found
 
 
@@ -222,12 +256,15 @@ def read_app_settings(root: Path, *, documented_from: Path | None = None) -> App
             trees.append((parse_python(path, display=rel), rel))
         except UserInputError:
             continue  # a file that does not parse is not where the app's settings are read
+    # nested models a settings class may hold (pydantic BaseModel subclasses)
+    models = {node.name: node for tree, _ in trees for node in ast.walk(tree)
+              if isinstance(node, ast.ClassDef) and any(_call_name(b) == "BaseModel" for b in node.bases)}
     # settings classes may inherit from each other across files: two passes find the ones defined later
     for _ in range(2):
         for tree, rel in trees:
             for node in ast.walk(tree):
                 if isinstance(node, ast.ClassDef) and _is_settings_class(node, set(classes)):
-                    classes[node.name] = _settings_fields(node, rel, classes, prefixes)
+                    classes[node.name] = _settings_fields(node, rel, classes, prefixes, models)
     for fields in classes.values():
         for setting in fields:
             settings.setdefault(setting.name, setting)

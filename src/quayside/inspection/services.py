@@ -86,6 +86,8 @@ class ServiceNeeds:
     # host names the code or the project's compose file gives each service (`redis`, `mysql`, `pg`): the
     # generated service answers to them too, so a hard-coded host still resolves
     hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # the app makes its own tables at start (metadata.create_all, generate_schemas=True): it needs DDL
+    creates_schema: Decided[bool] = field(default_factory=lambda: Decided(False, "", ""))
 
     def url_scheme(self, name: str | None = None) -> str:
         """The URL scheme the app's driver needs, for a setting `name`: the scheme of the project's own
@@ -123,6 +125,23 @@ def _url_kind(value: str) -> str | None:
 def _url_settings(settings: AppSettings) -> list[str]:
     return sorted(n for n in settings.names if _URL_NAME.search(n) and "TEST" not in n and "REDIS" not in n
                   and "MONGO" not in n)
+
+
+_CREATES_SCHEMA = re.compile(r"\.create_all\s*\(|generate_schemas\s*=\s*True|Tortoise\.generate_schemas\s*\(")
+
+
+def detect_schema_creation(root: Path) -> Decided[bool]:
+    """Whether the app creates its tables itself at start (then it needs the right to, as no migrator does)."""
+    for path in _python_files(root):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if m := _CREATES_SCHEMA.search(text):
+            line = text.count("\n", 0, m.start()) + 1
+            rel = path.relative_to(root).as_posix()
+            return Decided(True, f"{rel}:{line}", "the app creates its tables itself at start")
+    return Decided(False, "code", "the app does not create tables itself")
 
 
 _ASYNC_ENGINE = re.compile(r"\b(?:create_async_engine|AsyncEngine|async_sessionmaker|AsyncSession)\b")
@@ -164,7 +183,9 @@ def detect_database(declared: set[str], settings: AppSettings, user: UserCompose
         preferred = next((k for _, k in code_urls if k in kinds), None)
         candidates = [d for d in served if preferred is None or DRIVERS[d] == preferred]
         # async engines need an async driver: with psycopg2 and asyncpg both declared, asyncpg
-        driver = next((d for d in candidates if d in ASYNC_DRIVERS), candidates[0]) if async_code else candidates[0]
+        if async_code:  # asyncpg first: SQLAlchemy's usual async driver (psycopg 3 is async-capable too)
+            candidates = sorted(candidates, key=lambda d: (d not in ASYNC_DRIVERS, d != "asyncpg"))
+        driver = candidates[0]
         reason = f"{driver} is a {DRIVERS[driver]} driver"
         if len(kinds) > 1:
             reason += f" (drivers for {', '.join(kinds)} are declared; --db picks another)"
@@ -394,7 +415,8 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
         worker = Decided(Worker("compose", command, user.file, ()), user.file,
                          f"the project's own {user.file} runs a worker from the same build: `{' '.join(command)}`")
     return ServiceNeeds(database, driver, orm, detect_redis(declared_names, settings), migrate, pre, worker,
-                        settings, user, frozenset(declared_names), service_hosts(root, settings, user))
+                        settings, user, frozenset(declared_names), service_hosts(root, settings, user),
+                        detect_schema_creation(root) if migrate.value is None else Decided(False, "", ""))
 
 
 _URL_LITERAL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://(?:[^@/\s]*@)?(?P<host>[A-Za-z{][A-Za-z0-9_.{}-]*)(?::[\d{}]+)?(?:[/?]|$)")

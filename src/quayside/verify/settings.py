@@ -50,10 +50,23 @@ def parse_env_options(pairs: list[str]) -> dict[str, str]:
     return values
 
 
+# a setting that holds a secret, by its name: JWT_SECRET, DB_PASSWORD, API_KEY, GITHUB_TOKEN, SALT; not
+# ACCESS_TOKEN_EXPIRE_MINUTES or KEY_PREFIX
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|PASSWD|(?:^|_)(?:KEY|TOKEN|SALT|CREDENTIALS?)$|PRIVATE_KEY")
+FRAGMENT = 6  # a run this long of a secret's characters, seen in a log, is masked too
+_RUN = re.compile(rf"[A-Za-z0-9_\-+/=~]{{{FRAGMENT},}}")
+
+
 def mask(text: str, env: dict[str, str]) -> str:
-    for value in sorted((v for v in env.values() if len(v) >= MIN_MASKED), key=len, reverse=True):
+    """Each value replaced by ***; and, for secrets (by their names), any run of six or more characters that is a
+    piece of one, for logs that shorten what they print (pydantic shows `'8vFngxy5O...xs-NhLHy-h8AmI94EQzdZk'`)."""
+    values = sorted((v for v in env.values() if len(v) >= MIN_MASKED), key=len, reverse=True)
+    for value in values:
         text = text.replace(value, MASK)
-    return text
+    long_values = [v for k, v in env.items() if len(v) >= FRAGMENT and SECRET_NAME.search(k.upper())]
+    if not long_values:
+        return text
+    return _RUN.sub(lambda m: MASK if any(m.group(0) in v for v in long_values) else m.group(0), text)
 
 
 @contextmanager

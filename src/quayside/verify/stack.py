@@ -28,7 +28,7 @@ from quayside.errors import DockerError, UserInputError
 from quayside.targets.compose.run import compose_file
 from quayside.verify.image import PROBE_DIR, SHUTDOWN_MARKER, SLOW_SECONDS, _http_get, _probe_source, safe_get
 from quayside.verify.report import VerifyOptions, VerifyReport
-from quayside.verify.settings import mask, missing_service, missing_setting
+from quayside.verify.settings import SECRET_NAME, mask, missing_service, missing_setting, parse_env_file
 
 LOG_LINES = 15
 # what the logs of a service that stopped say, and what it means
@@ -49,6 +49,7 @@ class _Stack:
         self.app = _app_service(self.services, self.file.name)
         spec = self.services[self.app]
         self.image = str(spec.get("image") or f"{self.project}-{self.app}")
+        self.secrets = {**_env_secrets(root / ".env"), **options.env}  # masked in everything verify shows
         self.port = options.port or _container_port(spec) or 8000
 
     def args(self) -> list[str]:
@@ -61,6 +62,25 @@ class _Stack:
 
     def compose(self, *args: str, timeout: float = 600, check: bool = True) -> docker.Result:
         return docker.run([*self.args(), *args], timeout=timeout, check=check, env=self.env())
+
+    def project_services(self) -> list[str]:
+        """The services that run the project's image (the app, migrate, prestart, a worker)."""
+        return [name for name, spec in self.services.items() if isinstance(spec, dict)
+                and (spec.get("build") is not None or str(spec.get("image") or "") == self.image)]
+
+    def build(self, on_progress: Callable[[str], None]) -> None:
+        """The app's image, built as `quayside build` builds it (a failure names its cause), under the name the
+        compose file gives it, so `up` starts it without building again."""
+        from quayside.build import build_image
+
+        spec = self.services[self.app]
+        build = spec.get("build")
+        context = build.get("context", ".") if isinstance(build, dict) else (build or ".")
+        dockerfile = build.get("dockerfile", "Dockerfile") if isinstance(build, dict) else "Dockerfile"
+        root = (self.root / str(context)).resolve()
+        if root != self.root and self.root not in root.parents:
+            raise UserInputError(f"the app service builds {context}, outside the project", path=self.file.name)
+        build_image(root, tag=self.image, dockerfile=str(dockerfile))
 
     def write_override(self, tmp: Path) -> None:
         spec = self.services[self.app]
@@ -75,7 +95,11 @@ class _Stack:
         }
         if "ports" not in spec:  # behind a proxy: publish on loopback for verify's requests only
             service["ports"] = [f"127.0.0.1::{self.port}"]
-        override = {"services": {self.app: service}, "volumes": {self.volume: {"external": True, "name": self.volume}}}
+        services: dict[str, Any] = {self.app: service}
+        for name in self.project_services():  # the app's settings reach migrate, prestart and the worker too
+            if name != self.app and self.options.env:
+                services[name] = {"environment": {k: f"${{{k}}}" for k in self.options.env}}
+        override = {"services": services, "volumes": {self.volume: {"external": True, "name": self.volume}}}
         self.override = tmp / "verify.override.yaml"
         with self.override.open("w", encoding="utf-8") as handle:
             YAML(typ="safe").dump(override, handle)
@@ -108,8 +132,8 @@ class _Stack:
         return int(m[1])
 
     def logs(self, service: str) -> str:
-        result = self.compose("logs", "--no-color", "--tail", "200", service, timeout=60, check=False)
-        return mask(result.stdout + result.stderr, self.options.env)
+        result = self.compose("logs", "--no-color", "--no-log-prefix", "--tail", "200", service, timeout=60, check=False)
+        return mask(plain_logs(result.stdout + result.stderr), self.secrets)
 
     def states(self) -> list[dict[str, Any]]:
         text = self.compose("ps", "--all", "--format", "json", timeout=60, check=False).stdout.strip()
@@ -120,6 +144,18 @@ class _Stack:
     def down(self) -> None:
         self.compose("down", "--volumes", "--remove-orphans", "--timeout", "20", timeout=300, check=False)
         docker.run(["volume", "rm", "-f", self.volume], timeout=60, check=False)
+
+
+def _env_secrets(path: Path) -> dict[str, str]:
+    """The secret values of the project's .env (passwords, keys): compose hands them to services, and a
+    service's log may print them."""
+    if not path.is_file():
+        return {}
+    try:
+        values = parse_env_file(path)
+    except UserInputError:
+        return {}
+    return {k: v for k, v in values.items() if SECRET_NAME.search(k.upper()) and v}
 
 
 def _app_service(services: dict[str, Any], file: str) -> str:
@@ -144,7 +180,17 @@ def _container_port(spec: dict[str, Any]) -> int | None:
     return None
 
 
+_LOG_PREFIX = re.compile(r"(?m)^(?:\x1b\[[0-9;]*[A-Za-z])*\S+-\d+\s+\|\s?")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def plain_logs(text: str) -> str:
+    """compose's logs without the `service-1  | ` prefixes and terminal escapes."""
+    return _ANSI.sub("", _LOG_PREFIX.sub("", text))
+
+
 def _cause(logs: str) -> str:
+    logs = plain_logs(logs)
     if m := _REFUSED.search(logs):
         user = m.group(1) or m.group(2)
         return (f"the database or cache refused the app's credentials{f' (user {user})' if user else ''}: the "
@@ -166,7 +212,7 @@ def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
             causes.append(_cause(logs))
             tail = "\n".join(logs.splitlines()[-LOG_LINES:])
             parts.append(f"--- {name}: {state.get('State')} {state.get('Health') or ''} exit {state.get('ExitCode')}\n{tail}")
-    message = mask(exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else f"exit {exc.returncode}", stack.options.env)
+    message = mask(exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else f"exit {exc.returncode}", stack.secrets)
     cause = next((c for c in causes if c), "")
     report.add("stack_up", "fail", None, f"{cause}`docker compose up --wait` failed: {message}\n" + "\n".join(parts))
 
@@ -180,7 +226,7 @@ def verify_compose(root: Path, options: VerifyOptions, on_progress: Callable[[st
     with tempfile.TemporaryDirectory(prefix="quayside-verify-") as tmp:
         try:
             say(f"building {stack.app} ({stack.file.name}, project {stack.project})")
-            stack.compose("build", stack.app, timeout=3600)
+            stack.build(say)
             stack.fill_probe_volume()
             stack.write_override(Path(tmp))
             say("starting the services and waiting until they are healthy")
@@ -215,7 +261,7 @@ def _prove_app(stack: _Stack, report: VerifyReport, say: Callable[[str], None]) 
         detail = f"GET {options.ready_path} → {status}: the app reaches its services"
         if status != 200:
             cause = next((c for c in (_cause(stack.logs(s)) for s in sorted(stack.services)) if c), "")
-            detail = f"{cause}GET {options.ready_path} → {status} {mask(body.decode('utf-8', 'replace')[:200], options.env)}"
+            detail = f"{cause}GET {options.ready_path} → {status} {mask(body.decode('utf-8', 'replace')[:200], stack.secrets)}"
         report.add(f"ready {options.ready_path}", "pass" if status == 200 else "fail", status, detail)
     for expectation in options.expectations:
         status, body = safe_get(url(expectation.path), timeout=30)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from quayside.inspection.services import ServiceNeeds, _url_settings
+from quayside.verify.settings import SECRET_NAME as _SECRET_LIKE  # one definition of "a secret"
 
 Role = Literal["app", "owner"]
 NEED = "is not set, see .env.example"  # no ": " in it: the value stays a plain YAML scalar
@@ -32,7 +33,6 @@ _REDIS_PARTS = (
     ("password", re.compile(r"REDIS_PASSWORD$")),
     ("db", re.compile(r"REDIS_DB$")),
 )
-_SECRET_LIKE = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY$|^KEY$|SALT|PRIVATE")
 DB_PORTS = {"postgres": 5432, "mysql": 3306}
 REDIS_PASSWORD = "REDIS_PASSWORD"
 
@@ -128,7 +128,7 @@ def passed_settings(needs: ServiceNeeds, answered: set[str]) -> list[PassedSetti
         if name in answered or name.startswith("TEST"):
             continue
         documented = bool(settings.documented.get(name))
-        secret = bool(_SECRET_LIKE.search(name))
+        secret = bool(_SECRET_LIKE.search(name)) and not code[name].scalar
         if not documented and not (code[name].required and secret):
             # the code's default stands; a required one with no documented value may come from an env file of
             # the app's own (pydantic's env_file), else verify names it as the missing setting

@@ -6,7 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from quayside.inspection.appsettings import QUAYSIDE_ENV_BLOCK
 from quayside.plan.dockerfile import DockerfilePlan
@@ -138,7 +138,14 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
     command = build_command(project, dockerfile.port, workers, dockerfile.decisions.get("forwarded_allow_ips", Decided(None, "", "")).value)
     if not has_db:
         needs = replace(needs, database=Decided(None, "", ""))
-    app_env = service_environment(needs, "app")
+    app_role: Literal["app", "owner"] = "app"
+    if has_db and needs.creates_schema.value and not migrate.value and not prestart.value:
+        # no migrator: the app's own create_all is what makes the tables, so it connects as the owner
+        app_role = "owner"
+        decisions["app_role"] = Decided("owner", needs.creates_schema.source,
+                                        f"{needs.creates_schema.reason} and no migration tool is configured: it "
+                                        "connects as the role that owns the database (a DML-only role could not)")
+    app_env = service_environment(needs, app_role)
     answered = {n for n, _ in app_env}
     passed = passed_settings(needs, answered)
     decisions["app_environment"] = Decided(tuple(n for n, _ in app_env) + tuple(p.name for p in passed),
