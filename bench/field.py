@@ -95,6 +95,8 @@ def _verify_cause(report: dict[str, object]) -> str:
             told = [m.group(0).strip() for line in lines if (m := _EXCEPTION.match(line))]
             if not told and "; last logs:" in detail:  # no exception: the app's own last words
                 told = [line.strip() for line in detail.split("; last logs:", 1)[1].splitlines() if line.strip()][-1:]
+            elif not told and "\n--- " in detail:  # verify --compose: the failing service's last words
+                told = [line for line in lines[1:] if line and not line.startswith("--- ")][-1:]
             summary = detail.split("; last logs:")[0].splitlines()[0]
             return f"{check.get('name')}: {summary}{' — ' + told[-1] if told else ''}"[:300]
     return ""

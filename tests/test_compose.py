@@ -15,7 +15,7 @@ from quayside.plan import Database, InitOptions, Proxy, build_plan
 from quayside.targets.base import TargetOptions
 from quayside.targets.compose.plan import build_compose_plan, env_file
 from quayside.targets.compose.render import render_compose, render_compose_files
-from support.projects import EXAMPLES, copy_project, tree_digest
+from support.projects import EXAMPLES, FIXTURES, copy_project, tree_digest
 
 runner = CliRunner()
 
@@ -169,6 +169,20 @@ def test_every_compose_output_has_zero_findings(tmp_path, example, db, extra):
     result = runner.invoke(app, ["init", str(project), "--target", "compose", "--db", db, *extra])
     assert result.exit_code == 0, result.output
     assert [(f.rule, f.path, f.line, f.message) for f in run_check(project).findings] == []
+
+
+@pytest.mark.parametrize("fixture", ["postgres-parts", "mariadb-notes", "redis-worker", "tortoise-aerich"])
+@pytest.mark.parametrize("extra", [[], ["--proxy", "traefik"], ["--proxy", "nginx"], ["--db", "mariadb"]])
+def test_every_service_shape_has_zero_findings_and_is_stable(tmp_path, fixture, extra):
+    """Prestart, MariaDB, Redis with a worker, aerich: what init writes passes check, and a second init
+    changes nothing (the merged .env.example included)."""
+    project = copy_project(FIXTURES / fixture, tmp_path)
+    result = runner.invoke(app, ["init", str(project), "--target", "compose", *extra])
+    assert result.exit_code == 0, result.output
+    assert [(f.rule, f.path, f.line, f.message) for f in run_check(project).findings] == []
+    before = tree_digest(project)
+    again = runner.invoke(app, ["init", str(project), "--target", "compose", *extra])
+    assert again.exit_code == 0 and tree_digest(project) == before, again.output
 
 
 @pytest.mark.parametrize("proxy", ["none", "external", "traefik", "nginx"])

@@ -206,3 +206,11 @@ def test_async_engine_gets_the_async_driver(tmp_path):
     (root / "db.py").write_text("from sqlalchemy import create_engine\nimport os\nengine = create_engine(os.environ['DATABASE_URL'])\n")
     needs = detect_services(root, {"sqlalchemy", "psycopg2-binary", "asyncpg"}, None, read_app_settings(root))
     assert needs.url_scheme("DATABASE_URL") == "postgresql"
+
+
+def test_up_waits_as_long_as_the_app_may_take_to_start(tmp_path):
+    from quayside.cli.compose import _default_wait
+
+    assert _default_wait(tmp_path) == 180
+    (tmp_path / "pyproject.toml").write_text("[tool.quayside]\nstart-timeout = 300\n")
+    assert _default_wait(tmp_path) == 420

@@ -15,12 +15,14 @@ from quayside.cli.output import out, say, table, user_errors
 def up_cmd(
     path: PathArg = Path("."),
     project_name: Annotated[str | None, typer.Option("--project-name", "-p", help="Compose project name (default: from compose.yaml).")] = None,
-    wait_timeout: Annotated[int, typer.Option(help="Seconds to wait for every service to be healthy.")] = 180,
+    wait_timeout: Annotated[int | None, typer.Option(help="Seconds to wait for every service to be healthy (default: 180, or [tool.quayside] start-timeout + 120 when longer).")] = None,
 ) -> None:
     """Build and start the compose project, wait until every service is healthy, print its URLs."""
     from quayside.targets.compose.run import up
 
     with user_errors():
+        if wait_timeout is None:
+            wait_timeout = _default_wait(path.resolve())
         if out.is_terminal:
             with out.status("docker compose up --wait ..."):
                 states = up(path.resolve(), project_name, wait_timeout=wait_timeout)
@@ -42,3 +44,13 @@ def down_cmd(
     with user_errors():
         down(path.resolve(), project_name, volumes=volumes)
     say("stopped" + (" and removed the volumes" if volumes else "; volumes kept (--volumes removes them)"))
+
+
+def _default_wait(root: Path) -> int:
+    """Migrations or a model that take minutes to load: `up` waits as long as the app may take to start."""
+    from quayside.inspection.projectconfig import read_config
+    from quayside.inspection.source import load_toml
+
+    pyproject = root / "pyproject.toml"
+    config = read_config(load_toml(pyproject, display="pyproject.toml") if pyproject.is_file() else None)
+    return max(180, int(config.start_timeout or 0) + 120)

@@ -134,7 +134,9 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
         root=root,
         app=found.app,
         dependencies=deps,
-        python_version=pyversion.fit_to_lock(root, pyproject, pyversion.detect(root, pyproject)),
+        python_version=pyversion.fit_to_pins(
+            root, pyproject, pyversion.fit_to_lock(root, pyproject, pyversion.detect(root, pyproject)),
+            deps.files if deps.source_kind == "requirements" and read_locks else ()),
         server=dependencies.detect_server(deps),
         lifespan=found.lifespan,
         health_path=(Decided(config.health_path, "[tool.quayside] health-path", "the project names its health route")

@@ -164,3 +164,28 @@ def fit_to_lock(root: Path, pyproject: dict[str, Any] | None, decided: Decided[s
                                             f"Python {decided.value}: {candidate} is the nearest the project allows "
                                             "for which every locked release has one")
     return decided
+
+
+def fit_to_pins(root: Path, pyproject: dict[str, Any] | None, decided: Decided[str],
+                files: tuple[str, ...]) -> Decided[str]:
+    """As fit_to_lock, for a requirements file's exact pins, whose wheels the package index lists."""
+    from quayside.inspection import indexwheels
+
+    if decided.source == ".python-version" or not files:
+        return decided
+    releases = indexwheels.release_wheels(root, files)
+    if not releases:
+        return decided
+    missing = indexwheels.sdist_only(releases, int(decided.value.split(".")[1]))
+    if not missing:
+        return decided
+    chosen = Version(decided.value)
+    candidates = sorted((c for c in KNOWN_PYTHONS if Version(c) < chosen), key=Version, reverse=True) + \
+        sorted((c for c in KNOWN_PYTHONS if Version(c) > chosen), key=Version)
+    for candidate in candidates:
+        if refuses(pyproject, candidate) is None and not indexwheels.sdist_only(releases, int(candidate.split(".")[1])):
+            shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+            return Decided(candidate, files[0], f"{decided.reason}; but {files[0]} pins {shown} with no Linux wheel "
+                                                f"for Python {decided.value} (the package index lists none): {candidate} "
+                                                "is the nearest the project allows for which every pinned release has one")
+    return decided
