@@ -102,16 +102,24 @@ def _verify_cause(report: dict[str, object]) -> str:
     return ""
 
 
+def _copy_app(app: dict[str, object], checkouts: Path, scratch: Path) -> tuple[Path, Path | None]:
+    """(the checkout, the app's folder copied to scratch): the checkout stays as it was. None: not checked out."""
+    source = checkout_dir(checkouts, str(app["repo"]))
+    if not source.is_dir():
+        return source, None
+    project = scratch / str(app["name"])
+    shutil.copytree(source / str(app.get("subfolder", ".")), project, symlinks=True)
+    return source, project
+
+
 def run_app(app: dict[str, object], checkouts: Path, scratch: Path) -> dict[str, str]:
     name = str(app["name"])
     row = {"app": name, "repo": str(app["repo"]), "shape": str(app.get("shape", "")), "inspect": "-", "init": "-",
            "build": "-", "verify": "-", "seconds": "", "cause": ""}
-    source = checkout_dir(checkouts, str(app["repo"]))
-    if not source.is_dir():
+    source, project = _copy_app(app, checkouts, scratch)
+    if project is None:
         row["cause"] = "not checked out (run prepare)"
         return row
-    project = scratch / name
-    shutil.copytree(source / str(app.get("subfolder", ".")), project, symlinks=True)
     started = time.monotonic()
     inspected = _quayside("inspect", str(project), timeout=120)
     row["inspect"] = "ok" if inspected.returncode == 0 else "FAIL"
@@ -177,12 +185,10 @@ def run_compose_app(app: dict[str, object], checkouts: Path, scratch: Path) -> d
     name = str(app["name"])
     row = {"app": name, "repo": str(app["repo"]), "needs": " ".join(app.get("needs", [])),  # type: ignore[arg-type]
            "init": "-", "verify_compose": "-", "seconds": "", "cause": ""}
-    source = checkout_dir(checkouts, str(app["repo"]))
-    if not source.is_dir():
+    source, project = _copy_app(app, checkouts, scratch)
+    if project is None:
         row["cause"] = "not checked out (run prepare)"
         return row
-    project = scratch / name
-    shutil.copytree(source / str(app.get("subfolder", ".")), project, symlinks=True)
     started = time.monotonic()
     initialised = _quayside("init", str(project), "--target", "compose", "--force", timeout=120)
     row["init"] = "ok" if initialised.returncode == 0 else "FAIL"

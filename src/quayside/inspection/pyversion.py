@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -153,17 +154,9 @@ def fit_to_lock(root: Path, pyproject: dict[str, Any] | None, decided: Decided[s
     missing = lockwheels.sdist_only(root, int(decided.value.split(".")[1]))
     if not missing:
         return decided
-    chosen = Version(decided.value)
-    candidates = sorted((c for c in KNOWN_PYTHONS if Version(c) < chosen), key=Version, reverse=True) + \
-        sorted((c for c in KNOWN_PYTHONS if Version(c) > chosen), key=Version)
-    for candidate in candidates:
-        if refuses(pyproject, candidate) is None and not lockwheels.sdist_only(root, int(candidate.split(".")[1])):
-            lock = next(name for name in lockwheels.LOCKS if (root / name).is_file())
-            shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-            return Decided(candidate, lock, f"{decided.reason}; but {lock} pins {shown} with no Linux wheel for "
-                                            f"Python {decided.value}: {candidate} is the nearest the project allows "
-                                            "for which every locked release has one")
-    return decided
+    lock = next(name for name in lockwheels.LOCKS if (root / name).is_file())
+    return _nearest_serving(pyproject, decided, missing, lambda minor: bool(lockwheels.sdist_only(root, minor)),
+                            lock, "every locked release")
 
 
 def fit_to_pins(root: Path, pyproject: dict[str, Any] | None, decided: Decided[str],
@@ -179,13 +172,21 @@ def fit_to_pins(root: Path, pyproject: dict[str, Any] | None, decided: Decided[s
     missing = indexwheels.sdist_only(releases, int(decided.value.split(".")[1]))
     if not missing:
         return decided
+    return _nearest_serving(pyproject, decided, missing, lambda minor: bool(indexwheels.sdist_only(releases, minor)),
+                            files[0], "every pinned release (the package index lists their files)")
+
+
+def _nearest_serving(pyproject: dict[str, Any] | None, decided: Decided[str], missing: list[str],
+                     lacks_wheels: Callable[[int], bool], source: str, what: str) -> Decided[str]:
+    """The Python nearest the decided one (older first, then newer) that the project allows and for which
+    `what` has a Linux wheel; the decided one when none has."""
     chosen = Version(decided.value)
     candidates = sorted((c for c in KNOWN_PYTHONS if Version(c) < chosen), key=Version, reverse=True) + \
         sorted((c for c in KNOWN_PYTHONS if Version(c) > chosen), key=Version)
     for candidate in candidates:
-        if refuses(pyproject, candidate) is None and not indexwheels.sdist_only(releases, int(candidate.split(".")[1])):
+        if refuses(pyproject, candidate) is None and not lacks_wheels(int(candidate.split(".")[1])):
             shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-            return Decided(candidate, files[0], f"{decided.reason}; but {files[0]} pins {shown} with no Linux wheel "
-                                                f"for Python {decided.value} (the package index lists none): {candidate} "
-                                                "is the nearest the project allows for which every pinned release has one")
+            return Decided(candidate, source, f"{decided.reason}; but {source} pins {shown} with no Linux wheel for "
+                                              f"Python {decided.value}: {candidate} is the nearest the project allows "
+                                              f"for which {what} has one")
     return decided

@@ -66,6 +66,22 @@ def _probe_source() -> str:
     return resources.files("quayside.verify").joinpath("probe/sitecustomize.py").read_text(encoding="utf-8")
 
 
+def fill_probe_volume(volume: str, image: str, helper: str) -> None:
+    """A volume holding the probe, filled through a created (never started) helper container of the image:
+    works on remote engines and with --read-only, where `docker cp` into the container itself is refused."""
+    docker.run(["volume", "create", "--label", "io.quayside.verify=1", volume], timeout=30)
+    docker.run(["create", "--name", helper, "-v", f"{volume}:{PROBE_DIR}", "--entrypoint", "true", image], timeout=60)
+    try:
+        with tempfile.TemporaryDirectory(prefix="quayside-probe-") as tmp:
+            probe = Path(tmp) / "probe"
+            probe.mkdir(mode=0o755)
+            (probe / "sitecustomize.py").write_text(_probe_source(), encoding="utf-8")
+            (probe / "sitecustomize.py").chmod(0o644)
+            docker.run(["cp", f"{probe}/.", f"{helper}:{PROBE_DIR}"], timeout=60)
+    finally:
+        docker.run(["rm", "-f", helper], timeout=60, check=False)
+
+
 class _Container:
     """One verify container: created with the probe copied in, published on 127.0.0.1, always removed."""
 
@@ -94,20 +110,7 @@ class _Container:
             docker.run([*args, *(extra or []), self.image], timeout=60)
 
     def _fill_probe_volume(self) -> None:
-        # a volume, filled through a created (never started) helper: works on remote engines and with
-        # --read-only, where `docker cp` into the container itself is refused
-        docker.run(["volume", "create", "--label", "io.quayside.verify=1", self.volume], timeout=30)
-        helper = f"{self.name}-probe"
-        docker.run(["create", "--name", helper, "-v", f"{self.volume}:{PROBE_DIR}", "--entrypoint", "true", self.image], timeout=60)
-        try:
-            with tempfile.TemporaryDirectory(prefix="quayside-probe-") as tmp:
-                probe = Path(tmp) / "probe"
-                probe.mkdir(mode=0o755)
-                (probe / "sitecustomize.py").write_text(_probe_source(), encoding="utf-8")
-                (probe / "sitecustomize.py").chmod(0o644)
-                docker.run(["cp", f"{probe}/.", f"{helper}:{PROBE_DIR}"], timeout=60)
-        finally:
-            docker.run(["rm", "-f", helper], timeout=60, check=False)
+        fill_probe_volume(self.volume, self.image, f"{self.name}-probe")
 
     def start(self) -> None:
         docker.run(["start", self.name], timeout=60)

@@ -26,7 +26,7 @@ from ruamel.yaml import YAML
 from quayside.engine import docker
 from quayside.errors import DockerError, UserInputError
 from quayside.targets.compose.run import compose_file
-from quayside.verify.image import PROBE_DIR, SHUTDOWN_MARKER, SLOW_SECONDS, _http_get, _probe_source, safe_get
+from quayside.verify.image import PROBE_DIR, SHUTDOWN_MARKER, SLOW_SECONDS, _http_get, fill_probe_volume, safe_get
 from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import SECRET_NAME, mask, missing_service, missing_setting, parse_env_file
 
@@ -105,18 +105,7 @@ class _Stack:
             YAML(typ="safe").dump(override, handle)
 
     def fill_probe_volume(self) -> None:
-        docker.run(["volume", "create", "--label", "io.quayside.verify=1", self.volume], timeout=30)
-        helper = f"{self.project}-probe-helper"
-        docker.run(["create", "--name", helper, "-v", f"{self.volume}:{PROBE_DIR}", "--entrypoint", "true", self.image], timeout=60)
-        try:
-            with tempfile.TemporaryDirectory(prefix="quayside-probe-") as tmp:
-                probe = Path(tmp) / "probe"
-                probe.mkdir(mode=0o755)
-                (probe / "sitecustomize.py").write_text(_probe_source(), encoding="utf-8")
-                (probe / "sitecustomize.py").chmod(0o644)
-                docker.run(["cp", f"{probe}/.", f"{helper}:{PROBE_DIR}"], timeout=60)
-        finally:
-            docker.run(["rm", "-f", helper], timeout=60, check=False)
+        fill_probe_volume(self.volume, self.image, f"{self.project}-probe-helper")
 
     def container(self) -> str:
         out = self.compose("ps", "-q", "--all", self.app, timeout=60).stdout.split()
