@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from quayside.checkcli import _parser, run_fast
+from quayside.checkcli import FLAG_OPTIONS, LIST_OPTIONS, VALUE_OPTIONS, parse_fast, run_fast
 from quayside.cli import app
 from support.projects import write
 
@@ -34,7 +34,7 @@ def _quayside(args: list[str], *, fast: bool, cwd: Path) -> tuple[int, str, str]
 def test_the_fast_path_reads_every_option_the_command_has():
     check = typer.main.get_command(app).commands["check"]  # type: ignore[attr-defined]
     typer_options = {opt for param in check.params for opt in param.opts if opt.startswith("--")}
-    fast_options = {opt for action in _parser()._actions for opt in action.option_strings}
+    fast_options = {*VALUE_OPTIONS, *LIST_OPTIONS, *FLAG_OPTIONS}
     assert typer_options - FALLBACK_ONLY == fast_options
 
 
@@ -79,3 +79,25 @@ def test_anything_else_goes_to_the_typer_command(args, monkeypatch):
 def test_a_terminal_gets_the_typer_command_with_its_colours(tmp_path, monkeypatch):
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert run_fast(["check", str(tmp_path)]) is None
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["Dockerfile"], {"paths": [Path("Dockerfile")]}),
+    (["a", "--format=json", "b", "--fail-on", "error"], {"paths": [Path("a"), Path("b")], "output_format": "json", "fail_on": "error"}),
+    (["--select", "QS001", "--select=QS002,QS003", "--ignore", "QS022"], {"select": ["QS001", "QS002,QS003"], "ignore": ["QS022"]}),
+    (["--fix", "--unsafe-fixes", "--target", "prod"], {"fix": True, "unsafe_fixes": True, "target": ["prod"]}),
+    (["--", "--fix", "-"], {"paths": [Path("--fix"), Path("-")]}),
+    (["--format"], None),  # no value: typer says so
+    (["--format", "yaml"], None),  # not a format: typer lists the choices
+    (["--fix=yes"], None),
+    (["-q"], None),
+    (["--bogus", "x"], None),
+], ids=["path", "values", "repeatable", "flags", "double-dash", "missing-value", "bad-choice", "flag-value", "short", "unknown"])
+def test_the_fast_path_reads_arguments_as_click_does_or_hands_over(args, expected):
+    options = parse_fast(args)
+    if expected is None:
+        assert options is None
+    else:
+        assert options is not None
+        got = {k: getattr(options, k) for k in expected}
+        assert got == expected

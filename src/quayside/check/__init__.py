@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from quayside.check import rules as _rules  # noqa: F401 - registers every rule
@@ -10,11 +9,12 @@ from quayside.check.context import CheckContext, load_context, plan_units
 from quayside.check.lazyre import lazy_compile
 from quayside.check.model import RULES, Finding, Severity
 from quayside.errors import UserInputError
+from quayside.record import field, record
 
 _IGNORE = lazy_compile(r"#\s*quayside:\s*ignore\s*=\s*([A-Za-z0-9_, ]+)")
 
 
-@dataclass
+@record
 class CheckConfig:
     select: set[str] | None = None
     ignore: set[str] = field(default_factory=set)
@@ -80,7 +80,7 @@ def ignored_on_line(lines: list[str], line: int) -> set[str]:
     return ids
 
 
-@dataclass
+@record
 class CheckResult:
     findings: list[Finding]
     suppressed: int

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 
 from quayside.check.dockerfile import Dockerfile, Instruction, Stage, unquoted
 from quayside.check.lazyre import lazy_compile
+from quayside.record import record
 
 # a step that installs the project's dependencies (the build's progress and QS004 both look for it)
 DEPENDENCY_COMMAND = lazy_compile(
@@ -35,7 +35,7 @@ def split_words(text: str) -> list[str]:
     return [token if token[0] in ";&|" else unquoted(token) for token in _SHELL_TOKEN.findall(text)]
 
 
-@dataclass
+@record
 class Command:
     cmd: Instruction | None
     entrypoint: Instruction | None
@@ -180,7 +180,7 @@ def effective_command(df: Dockerfile, stage: Stage) -> Command | None:
     return Command(cmd, entrypoint, argv, shell)
 
 
-@dataclass
+@record
 class Server:
     kind: str  # fastapi-run | fastapi-dev | uvicorn | gunicorn | hypercorn | granian
     args: list[str]  # the server's own arguments, up to a shell separator

@@ -14,9 +14,9 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from dataclasses import dataclass, field
 
 from quayside.check.lazyre import lazy_compile
+from quayside.record import field, record
 
 KNOWN_INSTRUCTIONS = {
     "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
@@ -32,14 +32,14 @@ _HEREDOC_WORD = lazy_compile(r"(\d*)<<(-?)([^<]*)")  # a whole shell word, as Bu
 _VAR = lazy_compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ParseError:
     line: int
     column: int
     message: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Heredoc:
     name: str
     body: str
@@ -47,7 +47,7 @@ class Heredoc:
     line: int  # line of the first body line
 
 
-@dataclass
+@record
 class Instruction:
     keyword: str  # upper case
     args: str  # the logical arguments: continuations joined, comments dropped, heredoc bodies excluded
@@ -78,7 +78,7 @@ class Instruction:
         return [value or "" for key, value in self.flags if key == name]
 
 
-@dataclass
+@record
 class Stage:
     index: int
     name: str | None
@@ -110,7 +110,7 @@ class Stage:
         return found[-1] if found else None
 
 
-@dataclass
+@record
 class Dockerfile:
     path: str
     text: str
