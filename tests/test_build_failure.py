@@ -71,3 +71,70 @@ def test_live_psycopg2_from_source_shows_pg_config_and_the_fix(tmp_path):
     assert "psycopg2-binary" in proc.stderr and "--apt-build libpq-dev" in proc.stderr  # the hint
     assert "Traceback" not in proc.stderr
     assert [line for line in proc.stderr.splitlines() if line.startswith("error:")] == proc.stderr.splitlines()[:1]
+
+
+@pytest.mark.parametrize(("dockerfile", "needed"), [
+    ("FROM python:3.12-slim\n", ["python:3.12-slim"]),
+    ("ARG PY=3.13\nFROM python:${PY}-slim AS builder\nCOPY --from=ghcr.io/astral-sh/uv:0.5 /uv /bin/\n"
+     "FROM builder AS project\nFROM python:${PY}-slim\nCOPY --from=project /code /code\nCOPY --from=0 /x /x\n",
+     ["python:3.13-slim", "ghcr.io/astral-sh/uv:0.5"]),
+    ("FROM scratch\nCOPY --from=Builder /a /a\nFROM python:3.12 AS builder\n", ["python:3.12"]),
+    ("FROM $UNSET_BASE\n", []),
+], ids=["one", "stages-args-copy-from", "scratch-and-case", "unresolved"])
+def test_the_images_a_build_needs(dockerfile, needed):
+    from quayside.build import needed_images
+
+    assert needed_images(dockerfile) == needed
+
+
+def test_a_base_image_the_engine_cannot_get_is_named_before_building(monkeypatch):
+    """Unit side of the live test below: the engine lacks the image, the pull fails, and the hint lists the
+    Pythons it holds with the same variant; an image it holds is not pulled."""
+    from quayside import build
+    from quayside.errors import DockerError, ImageNotFound
+
+    pulled: list[str] = []
+
+    def pull(ref: str) -> None:
+        pulled.append(ref)
+        raise DockerError(["docker", "pull", ref], 1, "Error response from daemon: manifest for python:3.9-slim not found")
+
+    monkeypatch.setattr(build.docker, "has_image", lambda ref: ref == "ghcr.io/astral-sh/uv:0.5")
+    monkeypatch.setattr(build.docker, "pull", pull)
+    monkeypatch.setattr(build.docker, "image_tags", lambda repo: ["3.11-slim", "3.12", "3.12-slim", "3.13.1-slim", "latest"])
+    with pytest.raises(ImageNotFound) as caught:
+        build.ensure_images("FROM python:3.9-slim\nCOPY --from=ghcr.io/astral-sh/uv:0.5 /uv /bin/\n")
+    assert pulled == ["python:3.9-slim"]
+    assert "the engine has no python:3.9-slim and cannot pull it (Error response from daemon: manifest" in str(caught.value)
+    assert caught.value.hint is not None and "(3.11, 3.12, 3.13)" in caught.value.hint and "--python 3.13" in caught.value.hint
+    assert caught.value.exit_code == 3
+
+
+@pytest.mark.docker
+def test_live_a_missing_base_image_is_reported_before_any_step(tmp_path):
+    """python:3.0-slim exists in no registry, so the pull fails everywhere (here: no registry at all)."""
+    project = tmp_path / "old-python"
+    project.mkdir()
+    (project / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    (project / "Dockerfile").write_text("FROM python:3.0-slim\nCOPY main.py .\nCMD [\"fastapi\", \"run\", \"main.py\"]\n")
+    proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project), "-t", "quayside-test/old-python:1"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "the engine has no python:3.0-slim and cannot pull it" in proc.stderr
+    assert "--python 3." in proc.stderr  # the lab holds python:3.1x-slim images
+    assert "#1 " not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr  # BuildKit never started
+
+
+@pytest.mark.docker
+def test_live_up_names_a_service_image_the_engine_cannot_get(tmp_path):
+    project = tmp_path / "stack"
+    project.mkdir()
+    (project / "compose.yaml").write_text("services:\n  db:\n    image: postgres:1.0-no-such-tag\n")
+    proc = subprocess.run([sys.executable, "-m", "quayside", "up", str(project)], capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "the engine has no postgres:1.0-no-such-tag and cannot pull it" in proc.stderr
+    assert "postgres:17" in proc.stderr or "postgres:15" in proc.stderr  # the tags the engine holds
+    assert "Traceback" not in proc.stderr
+    containers = subprocess.run(["docker", "ps", "-a", "--filter", "label=com.docker.compose.project=stack", "-q"],
+                                capture_output=True, text=True, timeout=60, check=False).stdout
+    assert containers.strip() == ""  # nothing was started

@@ -12,7 +12,7 @@ from pathlib import Path
 from quayside.buildfailure import explain
 from quayside.check.command import DEPENDENCY_COMMAND
 from quayside.engine import docker
-from quayside.errors import BuildFailed, DockerError, UserInputError
+from quayside.errors import BuildFailed, DockerError, ImageNotFound, UserInputError
 
 _STEP = re.compile(r"^#(\d+) \[(?:(?P<stage>[^\]]+?) )?(?P<index>\d+)/(?P<total>\d+)\] (?P<name>.+)$")
 _CACHED = re.compile(r"^#(\d+) CACHED$")
@@ -75,6 +75,56 @@ class _ProgressParser:
             self.on_step(step, event)
 
 
+_PYTHON_TAG = re.compile(r"^(\d+\.\d+)(?:\.\d+)?(.*)$")  # 3.12-slim -> ("3.12", "-slim")
+
+
+def needed_images(dockerfile_text: str) -> list[str]:
+    """The images a build takes from the engine or a registry: each stage's base and each `COPY --from=` image,
+    stage names, `scratch` and bases left unresolved by an ARG excepted."""
+    from quayside.check.dockerfile import parse
+
+    df = parse(dockerfile_text)
+    stages = {st.name.lower() for st in df.stages if st.name}
+    refs = [st.base_resolved for st in df.stages]
+    refs += [value for ins in df.instructions if ins.keyword in ("COPY", "ADD") for value in ins.flag_values("from")]
+    needed: list[str] = []
+    for ref in refs:
+        if ref and ref.lower() not in stages and ref.lower() != "scratch" and not ref.isdigit() and "$" not in ref and ref not in needed:
+            needed.append(ref)
+    return needed
+
+
+def ensure_images(dockerfile_text: str) -> None:
+    """Say before building, not after a resolver error deep in BuildKit's output, that a base image cannot be had:
+    an image the engine lacks is pulled through the engine (its mirrors and credentials apply), as BuildKit would."""
+    for ref in needed_images(dockerfile_text):
+        if docker.has_image(ref):
+            continue
+        try:
+            docker.pull(ref)
+        except DockerError as exc:
+            reason = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else f"docker pull exited {exc.returncode}"
+            raise ImageNotFound(f"the engine has no {ref} and cannot pull it ({reason})", hint=_other_tags_hint(ref)) from None
+
+
+def _other_tags_hint(ref: str) -> str:
+    name = ref.split("@", 1)[0]
+    repository, colon, tag = name.rpartition(":")
+    if not colon or "/" in tag:  # no tag, or the colon was a registry's port
+        repository, tag = name, "latest"
+    held = docker.image_tags(repository)
+    wanted = _PYTHON_TAG.match(tag)
+    if repository.rsplit("/", 1)[-1] == "python" and wanted:
+        versions = sorted({m.group(1) for m in map(_PYTHON_TAG.match, held) if m and m.group(2) == wanted.group(2)},
+                          key=lambda v: tuple(int(x) for x in v.split(".")))
+        if versions:
+            return (f"pull it where a registry is reachable, or choose a Python the engine has ({', '.join(versions)}): "
+                    f"`quayside init --python {versions[-1]} --force`, or edit the FROM lines")
+    if held:
+        return f"pull it where a registry is reachable, or use one the engine has: {', '.join(f'{repository}:{tag}' for tag in held[:8])}"
+    return f"pull it where a registry is reachable (`docker pull {ref}`), then build again"
+
+
 def default_tag(root: Path) -> str:
     name = re.sub(r"[^a-z0-9._-]+", "-", root.name.lower()).strip("-._") or "app"
     return f"{name}:quayside"
@@ -92,6 +142,7 @@ def build_image(
         raise UserInputError(f"no {dockerfile} in {context}", path=context / dockerfile, hint="run `quayside init` first")
     docker.engine_version()
     docker.require_buildx()
+    ensure_images((context / dockerfile).read_text(encoding="utf-8", errors="replace"))
     parser = _ProgressParser(on_step)
     with tempfile.TemporaryDirectory(prefix="quayside-build-") as tmp:
         iidfile = Path(tmp) / "iid"

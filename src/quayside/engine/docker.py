@@ -14,7 +14,8 @@ from quayside.engine import runner
 from quayside.engine.runner import Result
 from quayside.errors import DockerError, EngineUnavailable, ImageNotFound
 
-__all__ = ["Result", "engine_version", "inspect_container", "inspect_image", "require_buildx", "run", "stream"]
+__all__ = ["Result", "engine_version", "has_image", "image_tags", "inspect_container", "inspect_image", "pull", "require_buildx",
+           "run", "stream"]
 
 _ENGINE_DOWN_MARKERS = (
     "Cannot connect to the Docker daemon",
@@ -90,6 +91,27 @@ def inspect_image(ref: str) -> dict[str, Any]:
         _fail(result.command, result.returncode, result.stderr)
     data: dict[str, Any] = json.loads(result.stdout)[0]
     return data
+
+
+def has_image(ref: str) -> bool:
+    """Whether the engine holds this image now (no pull)."""
+    result = run(["image", "inspect", "--format", "{{.Id}}", ref], timeout=30, check=False)
+    if result.returncode == 0:
+        return True
+    if any(marker in result.stderr for marker in _NO_IMAGE_MARKERS):
+        return False
+    _fail(result.command, result.returncode, result.stderr)
+
+
+def pull(ref: str, *, timeout: float = 900) -> None:
+    """Pull through the engine (its registry mirrors and credentials apply); DockerError when it cannot."""
+    run(["pull", "--quiet", ref], timeout=timeout)
+
+
+def image_tags(repository: str) -> list[str]:
+    """The tags the engine holds for a repository (`docker images REPO`)."""
+    result = run(["images", repository, "--format", "{{.Tag}}"], timeout=30, check=False)
+    return sorted({tag for tag in result.stdout.split() if tag and tag != "<none>"}) if result.returncode == 0 else []
 
 
 def inspect_container(ref: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 
 from quayside.engine import docker
 from quayside.errors import DockerError, UserInputError
-from quayside.targets.compose.run import compose_file
+from quayside.targets.compose.run import compose_file, ensure_stack_images
 from quayside.verify.image import PROBE_DIR, SHUTDOWN_MARKER, SLOW_SECONDS, _http_get, fill_probe_volume, safe_get
 from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import SECRET_NAME, mask, missing_service, missing_setting, parse_env_file
@@ -216,6 +216,7 @@ def verify_compose(root: Path, options: VerifyOptions, on_progress: Callable[[st
         try:
             say(f"building {stack.app} ({stack.file.name}, project {stack.project})")
             stack.build(say)
+            ensure_stack_images(root, stack.project)
             stack.fill_probe_volume()
             stack.write_override(Path(tmp))
             say("starting the services and waiting until they are healthy")

@@ -59,8 +59,28 @@ def logs(root: Path, service: str, project: str | None = None, lines: int = LOG_
     return (result.stdout + result.stderr).strip()
 
 
+def ensure_stack_images(root: Path, project: str | None = None) -> None:
+    """Every image the stack needs, named before `up` if the engine cannot get one: services' `image:`, and the
+    bases of the Dockerfiles they build."""
+    from quayside.build import ensure_images
+
+    config = json.loads(docker.run([*_base(root, project), "config", "--format", "json"], timeout=60).stdout)
+    texts = []
+    for service in (config.get("services") or {}).values():
+        build = service.get("build")
+        if build:
+            dockerfile = Path(build.get("context") or root) / (build.get("dockerfile") or "Dockerfile")
+            if dockerfile.is_file():
+                texts.append(dockerfile.read_text(encoding="utf-8", errors="replace"))
+        elif service.get("image"):
+            texts.append(f"FROM {service['image']}\n")
+    for text in texts:
+        ensure_images(text)
+
+
 def up(root: Path, project: str | None = None, *, on_line: Callable[[str], None] | None = None, wait_timeout: int = 180) -> list[ServiceState]:
     docker.engine_version()
+    ensure_stack_images(root, project)
     try:
         docker.stream([*_base(root, project), "up", "--detach", "--build", "--wait", "--wait-timeout", str(wait_timeout)],
                       on_line or (lambda _line: None), timeout=wait_timeout + 900)
