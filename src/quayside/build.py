@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,6 +125,31 @@ def _other_tags_hint(ref: str) -> str:
     return f"pull it where a registry is reachable (`docker pull {ref}`), then build again"
 
 
+_SECRET_ID = re.compile(r"[A-Za-z0-9_.-]+")
+NETWORKS = ("default", "host", "none")
+
+
+def parse_secrets(values: list[str]) -> dict[str, Path]:
+    """`--secret ID=PATH` (repeatable) -> {id: file}. The file is read by BuildKit at build time, never by us."""
+    secrets: dict[str, Path] = {}
+    for value in values:
+        secret_id, sep, raw = value.partition("=")
+        if not sep or not _SECRET_ID.fullmatch(secret_id) or not raw:
+            raise UserInputError(f"--secret {secret_id if sep else value!r}: expected ID=PATH, e.g. netrc=~/.netrc",
+                                 hint="ID is what the Dockerfile mounts (--mount=type=secret,id=ID); PATH a file")
+        path = Path(raw).expanduser()
+        if not path.is_file():
+            raise UserInputError(f"--secret {secret_id}: {path} is not a file", hint="give the path of the file that holds it")
+        secrets[secret_id] = path.resolve()
+    return secrets
+
+
+def check_network(value: str | None) -> str | None:
+    if value is not None and value not in NETWORKS:
+        raise UserInputError(f"--network {value!r}: expected one of {', '.join(NETWORKS)}")
+    return value
+
+
 def default_tag(root: Path) -> str:
     name = re.sub(r"[^a-z0-9._-]+", "-", root.name.lower()).strip("-._") or "app"
     return f"{name}:quayside"
@@ -137,7 +162,12 @@ def build_image(
     dockerfile: str = "Dockerfile",
     on_step: Callable[[Step, str], None] | None = None,
     no_cache: bool = False,
+    secrets: Mapping[str, Path] | None = None,
+    network: str | None = None,
 ) -> BuildResult:
+    """Build with BuildKit. `secrets` (id -> file) are mounted only by the steps that ask for them
+    (`RUN --mount=type=secret,id=...`), never stored in the image or its cache; `network` is buildx's
+    --network (host: a private index that only the host reaches)."""
     if not (context / dockerfile).is_file():
         raise UserInputError(f"no {dockerfile} in {context}", path=context / dockerfile, hint="run `quayside init` first")
     docker.engine_version()
@@ -150,6 +180,10 @@ def build_image(
                 "-t", tag, "-f", str(context / dockerfile)]
         if no_cache:
             args.append("--no-cache")
+        for secret_id, source in sorted((secrets or {}).items()):
+            args += ["--secret", f"id={secret_id},src={source}"]
+        if network:
+            args += ["--network", network]
         started = time.monotonic()
         try:
             docker.stream([*args, str(context)], parser.feed)

@@ -32,6 +32,10 @@ HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Unsupported compiler|C\+\+1[147] support is needed|command 'g\+\+' failed|g\+\+: not found"),
      "a dependency builds C++ from source and the build stage has no C++ compiler: pin a version that ships a "
      "wheel for this Python, or add one (--apt-build g++)"),
+    (re.compile(r"401 Unauthorized|401 Client Error|401 Error, Credentials|status code 401|403 Forbidden"),
+     "the package index refused the build's request for lack of credentials: put them in a netrc file (machine HOST "
+     "login USER password TOKEN) and pass it as a BuildKit secret, `quayside build --secret netrc=~/.netrc`; the "
+     "Dockerfile init writes mounts it when the project names its index (requirements --index-url, [[tool.uv.index]], ...)"),
     (re.compile(r"load metadata for \S+ failed|pull access denied|manifest unknown|failed to resolve source metadata for"),
      "the engine has no such base image and cannot pull it: pull it where a registry is reachable, or choose a "
      "Python it has (--python 3.12; see `docker images python`)"),

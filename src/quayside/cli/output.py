@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,7 +107,8 @@ def _step_printer() -> tuple[Callable[[Step, str], None], Callable[[], None]]:
     return on_plain, lambda: None
 
 
-def printing_build(root: Path, *, tag: str, dockerfile: str = "Dockerfile", no_cache: bool = False) -> BuildResult:
+def printing_build(root: Path, *, tag: str, dockerfile: str = "Dockerfile", no_cache: bool = False,
+                   secrets: Mapping[str, Path] | None = None, network: str | None = None) -> BuildResult:
     """build_image with its progress shown, then one summary line."""
     from quayside.build import build_image
 
@@ -115,7 +116,8 @@ def printing_build(root: Path, *, tag: str, dockerfile: str = "Dockerfile", no_c
         raise UserInputError("is not a directory", path=root, hint="pass the project directory")
     on_step, stop = _step_printer()
     try:
-        result = build_image(root, tag=tag, dockerfile=dockerfile, on_step=on_step, no_cache=no_cache)
+        result = build_image(root, tag=tag, dockerfile=dockerfile, on_step=on_step, no_cache=no_cache, secrets=secrets,
+                             network=network)
     finally:
         stop()
     cached = sum(1 for s in result.steps if s.cached)

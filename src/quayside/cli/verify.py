@@ -59,10 +59,12 @@ def verify_cmd(
     health_path: Annotated[str | None, typer.Option("--health-path", help="The route to wait on and probe (default: the app's health route, else its OpenAPI schema).")] = None,
     start_timeout: Annotated[float | None, typer.Option(help="Seconds the app may take to answer its first request (migrations, model loading); default: [tool.quayside] start-timeout, else 60.")] = None,
     compose: Annotated[bool, typer.Option("--compose", help="Bring up the project's compose services (its own project, removed after) and prove the app service among them.")] = False,
+    secret: Annotated[list[str] | None, typer.Option("--secret", help="ID=PATH: a BuildKit secret for the build, e.g. netrc=~/.netrc for a private package index. Repeatable.")] = None,
+    network: Annotated[str | None, typer.Option("--network", help="The build steps' network: default, host or none.")] = None,
 ) -> None:
     """Run the image on 127.0.0.1 and prove: healthy, non-root, smoke requests, graceful stop with a request
     in flight, lifespan shutdown, start time, size, and dependency-layer cache reuse."""
-    from quayside.build import build_image
+    from quayside.build import build_image, check_network, parse_secrets
     from quayside.inspection import projectconfig
     from quayside.verify import Expectation, VerifyOptions, verify_image, verify_path
     from quayside.verify.compare import compare_path
@@ -84,7 +86,8 @@ def verify_cmd(
         options = VerifyOptions(port=port, expectations=[Expectation.parse(e) for e in expect or []], read_only=read_only,
                                 env=settings, start_timeout=start_timeout or 60.0,
                                 health_timeout=max(90.0, (start_timeout or 60.0) + 30), start_timeout_given=start_timeout is not None,
-                                health_path=projectconfig.health_path(health_path, "--health-path") if health_path else None)
+                                health_path=projectconfig.health_path(health_path, "--health-path") if health_path else None,
+                                build_secrets=parse_secrets(secret or []), build_network=check_network(network))
         if compose and (path is None or compare is not None):
             raise UserInputError("--compose needs a project PATH (its compose file) and goes without --compare")
         if image is not None and options.health_path:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
-from quayside.inspection import pyversion
+from quayside.inspection import privateindex, pyversion
 from quayside.plan import names, systemlibs
 from quayside.plan.options import InitOptions, Proxy, Style
 from quayside.plan.shared import build_command, health_target
@@ -67,6 +67,7 @@ class DockerfilePlan:
     project_dir: str = PROJECT_DIR
     workdir: str = WORKDIR
     import_root: str = "."  # where the app's packages are, under the workdir (src/ in a src layout)
+    private_indexes: tuple[str, ...] = ()  # indexes other than PyPI: the install step mounts the netrc secret
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -277,8 +278,22 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
             raise UserInputError(f"the dependency file {dependency_file!r} has a character a BuildKit mount option cannot carry",
                                  path=dependency_file, hint="rename it: letters, digits and . _ - / @ + are safe")
 
+    indexes = privateindex.detect(project.root, project.pyproject, deps.files)
+    if indexes:
+        inline = [i.origin for i in indexes if i.inline_credentials]
+        decisions["private_indexes"] = Decided(
+            tuple(i.url for i in indexes), ", ".join(i.origin for i in indexes),
+            "the dependency step mounts a BuildKit secret for their credentials: `quayside build --secret netrc=~/.netrc`"
+            + (f"; {', '.join(inline)} also writes them into the URL: the build reads that file from a bind mount and the "
+               "image does not hold it, but your repository does (move them to ~/.netrc)" if inline else ""))
+        for index in indexes:
+            if not privateindex.SHELL_SAFE_URL.fullmatch(index.url):
+                raise UserInputError(f"the package index URL {index.url!r} has a character a Dockerfile line cannot carry safely",
+                                     path=index.origin.split(" ")[0].split(":")[0])
+
     return DockerfilePlan(
         import_root=project.app.value.import_root,
+        private_indexes=tuple(i.url for i in indexes),
         style=style,
         python_version=v,
         base_image=base.value,

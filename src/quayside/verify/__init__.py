@@ -33,11 +33,12 @@ def verify_project(
     build: Callable[..., BuildResult] = build_image,
 ) -> tuple[VerifyReport, BuildResult]:
     """Build the project with this Dockerfile, verify the image, then prove the dependency layer is reused."""
-    built = build(root, tag=tag, dockerfile=dockerfile)
+    built = build(root, tag=tag, dockerfile=dockerfile, secrets=options.build_secrets, network=options.build_network)
     report = verify_image(built.tag, options, on_progress)
     if on_progress:
         on_progress("rebuilding a copy with a touched source file (cache reuse)")
-    cache, _ = check_cache_reuse(root, app_file, dockerfile, image=built.tag)
+    cache, _ = check_cache_reuse(root, app_file, dockerfile, image=built.tag, secrets=options.build_secrets,
+                                 network=options.build_network)
     report.checks.append(cache)
     return report, built
 

@@ -9,6 +9,7 @@ import re
 import shutil
 import tempfile
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from quayside.build import BuildResult, build_image
@@ -42,8 +43,8 @@ def dependency_layer(image: str) -> tuple[int, str] | None:
     return (found[-1], layers[found[-1]]) if found else None
 
 
-def check_cache_reuse(root: Path, app_file: str, dockerfile: str = "Dockerfile",
-                      image: str | None = None) -> tuple[Check, BuildResult]:
+def check_cache_reuse(root: Path, app_file: str, dockerfile: str = "Dockerfile", image: str | None = None, *,
+                      secrets: Mapping[str, Path] | None = None, network: str | None = None) -> tuple[Check, BuildResult]:
     """Rebuild a copy of the project with one source file touched; the dependency step must come from cache and,
     given the image built from the untouched project, the runtime's dependency layer must keep its digest."""
     with tempfile.TemporaryDirectory(prefix="quayside-cache-") as tmp:
@@ -52,7 +53,7 @@ def check_cache_reuse(root: Path, app_file: str, dockerfile: str = "Dockerfile",
         with (copy / app_file).open("a", encoding="utf-8") as handle:
             handle.write(f"\n# quayside verify: cache probe {uuid.uuid4().hex}\n")
         tag = f"quayside-cache-probe:{uuid.uuid4().hex[:10]}"
-        result = build_image(copy, tag=tag, dockerfile=dockerfile)
+        result = build_image(copy, tag=tag, dockerfile=dockerfile, secrets=secrets, network=network)
     try:
         deps = result.dependency_steps
         rebuilt = [s for s in result.steps if s.name.startswith("COPY") and not s.cached]

@@ -77,6 +77,8 @@ class VerifyOptions:
     health_timeout: float = 90.0
     read_only: bool = False  # run with --read-only and a tmpfs /tmp, as compose and Kubernetes do
     env: dict[str, str] = field(default_factory=dict)  # the app's settings (--env, --env-file): masked in output
+    build_secrets: dict[str, Path] = field(default_factory=dict)  # BuildKit secrets for every build verify makes
+    build_network: str | None = None  # buildx --network for those builds
 
     def __post_init__(self) -> None:
         self.style = Style(self.style)  # a plain "production" from a caller becomes the enum member

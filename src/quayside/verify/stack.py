@@ -80,7 +80,8 @@ class _Stack:
         root = (self.root / str(context)).resolve()
         if root != self.root and self.root not in root.parents:
             raise UserInputError(f"the app service builds {context}, outside the project", path=self.file.name)
-        build_image(root, tag=self.image, dockerfile=str(dockerfile))
+        build_image(root, tag=self.image, dockerfile=str(dockerfile), secrets=self.options.build_secrets,
+                    network=self.options.build_network)
 
     def write_override(self, tmp: Path) -> None:
         spec = self.services[self.app]
