@@ -156,6 +156,10 @@ RUN groupadd --system --gid 10001 app \
 
 COPY --from=builder /opt/venv /opt/venv
 
+# The modules the server and the health check import at start, compiled once here: a base image may ship its
+# standard library without bytecode, and the app user cannot write any, so each start would compile them again.
+RUN env -u PYTHONDONTWRITEBYTECODE python -c "import fastapi_cli.cli, uvicorn.main, urllib.request"
+
 WORKDIR /code
 
 COPY ./main.py /code/

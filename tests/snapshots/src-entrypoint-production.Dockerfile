@@ -48,6 +48,10 @@ COPY --from=builder /opt/venv /opt/venv
 # the project's installed files (its metadata and entry points), on PYTHONPATH
 COPY --from=project /opt/project /opt/project
 
+# The modules the server and the health check import at start, compiled once here: a base image may ship its
+# standard library without bytecode, and the app user cannot write any, so each start would compile them again.
+RUN env -u PYTHONDONTWRITEBYTECODE python -c "import fastapi_cli.cli, uvicorn.main, urllib.request"
+
 WORKDIR /code
 
 COPY ./src /code/src

@@ -68,6 +68,7 @@ class DockerfilePlan:
     workdir: str = WORKDIR
     import_root: str = "."  # where the app's packages are, under the workdir (src/ in a src layout)
     private_indexes: tuple[str, ...] = ()  # indexes other than PyPI: the install step mounts the netrc secret
+    warm_imports: tuple[str, ...] = ()  # modules the server and health check import at start: compiled at build
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -291,8 +292,15 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
                 raise UserInputError(f"the package index URL {index.url!r} has a character a Dockerfile line cannot carry safely",
                                      path=index.origin.split(" ")[0].split(":")[0])
 
+    # A base image may ship its standard library without bytecode (this lab's python images do) and the app user
+    # cannot write any, so each start compiled the modules the server imports: 1.6 s to the first 200 against the
+    # guide image's 1.0 s (whose `RUN pip install` wrote them as a side effect). Importing them once at build,
+    # as root, writes their bytecode into the image: +4 MB. Only library modules are imported, never the app.
+    warm = (*(("fastapi_cli.cli",) if project.server.value == "fastapi" else ()), "uvicorn.main",
+            "socket" if health_target == "tcp" else "urllib.request")
     return DockerfilePlan(
         import_root=project.app.value.import_root,
+        warm_imports=warm if style is Style.PRODUCTION else (),
         private_indexes=tuple(i.url for i in indexes),
         style=style,
         python_version=v,
