@@ -53,19 +53,23 @@ def test_unknown_cause_has_no_made_up_hint():
     assert hint is None
 
 
+def _build(project, dockerfile: str, requirements: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`quayside build` of a one-file app with the user's own Dockerfile."""
+    project.mkdir()
+    (project / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    if requirements is not None:
+        (project / "requirements.txt").write_text(requirements)
+    (project / "Dockerfile").write_text(dockerfile)
+    return subprocess.run([sys.executable, "-m", "quayside", "build", str(project), "-t", f"quayside-test/{project.name}:1"],
+                          capture_output=True, text=True, timeout=900, check=False)
+
+
 @pytest.mark.docker
 def test_live_psycopg2_from_source_shows_pg_config_and_the_fix(tmp_path):
     """The user's own Dockerfile (init would add libpq-dev: tests/test_live_system_libs.py) on a slim image."""
-    project = tmp_path / "needs-libpq"
-    project.mkdir()
-    (project / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
-    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\npsycopg2==2.9.10\n")
-    (project / "Dockerfile").write_text("FROM python:3.12-slim\nWORKDIR /code\nCOPY requirements.txt .\n"
-                                        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY main.py .\n"
-                                        'CMD ["fastapi", "run", "main.py"]\n')
-    run = [sys.executable, "-m", "quayside"]
-    proc = subprocess.run([*run, "build", str(project), "-t", "quayside-test/needs-libpq:1"], capture_output=True,
-                          text=True, timeout=900, check=False)
+    proc = _build(tmp_path / "needs-libpq", "FROM python:3.12-slim\nWORKDIR /code\nCOPY requirements.txt .\n"
+                  "RUN pip install --no-cache-dir -r requirements.txt\nCOPY main.py .\nCMD [\"fastapi\", \"run\", \"main.py\"]\n",
+                  requirements="fastapi[standard]>=0.115\npsycopg2==2.9.10\n")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "pg_config" in proc.stderr
     assert "psycopg2-binary" in proc.stderr and "--apt-build libpq-dev" in proc.stderr  # the hint
@@ -113,12 +117,7 @@ def test_a_base_image_the_engine_cannot_get_is_named_before_building(monkeypatch
 @pytest.mark.docker
 def test_live_a_missing_base_image_is_reported_before_any_step(tmp_path):
     """python:3.0-slim exists in no registry, so the pull fails everywhere (here: no registry at all)."""
-    project = tmp_path / "old-python"
-    project.mkdir()
-    (project / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
-    (project / "Dockerfile").write_text("FROM python:3.0-slim\nCOPY main.py .\nCMD [\"fastapi\", \"run\", \"main.py\"]\n")
-    proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project), "-t", "quayside-test/old-python:1"],
-                          capture_output=True, text=True, timeout=300, check=False)
+    proc = _build(tmp_path / "old-python", "FROM python:3.0-slim\nCOPY main.py .\nCMD [\"fastapi\", \"run\", \"main.py\"]\n")
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "the engine has no python:3.0-slim and cannot pull it" in proc.stderr
     assert "--python 3." in proc.stderr  # the lab holds python:3.1x-slim images

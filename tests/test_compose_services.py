@@ -214,3 +214,38 @@ def test_up_waits_as_long_as_the_app_may_take_to_start(tmp_path):
     assert _default_wait(tmp_path) == 180
     (tmp_path / "pyproject.toml").write_text("[tool.quayside]\nstart-timeout = 300\n")
     assert _default_wait(tmp_path) == 420
+
+
+def test_mongodb_gets_a_service_offline_validated(tmp_path):
+    """motor + a MONGODB_URL setting: a mongo service, the app's user with readWrite on its own database only
+    (authSource that database), no migrate step. This lab has no MongoDB image, so the file is validated
+    offline with `docker compose config`, not run."""
+    import shutil
+    import subprocess
+    import sys
+
+    from ruamel.yaml import YAML
+
+    from quayside.check import run_check
+    from support.projects import copy_project
+
+    project = copy_project(FIXTURES / "mongo-notes", tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "quayside", "init", str(project), "--target", "compose"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    services = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]
+    assert set(services) == {"app", "db"}  # no migrate: MongoDB has no schema migrator here
+    assert services["db"]["image"].startswith("mongo:")
+    url = services["app"]["environment"]["MONGODB_URL"]
+    assert url.startswith("mongodb://${DB_APP_USER:?") and "@db:27017/${MONGO_INITDB_DATABASE:?" in url
+    assert url.endswith("?authSource=${MONGO_INITDB_DATABASE:?MONGO_INITDB_DATABASE is not set, see .env.example}")
+    assert "DB_OWNER" not in str(services["app"]["environment"])  # root stays with the init script
+    assert services["app"]["environment"]["MONGO_DB"].startswith("${MONGO_INITDB_DATABASE:?")
+    script = (project / "mongodb/initdb/10-app-user.js").read_text()
+    assert 'roles: [{ role: "readWrite", db: quaysideDatabase }]' in script and "root" not in script.split("createUser")[1]
+    assert [(f.rule, f.message) for f in run_check(project).findings] == []
+    if shutil.which("docker") is None:
+        pytest.skip("no docker CLI: `docker compose config` validates the file offline")
+    config = subprocess.run(["docker", "compose", "-f", "compose.yaml", "config", "-q"], cwd=project,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert config.returncode == 0, config.stderr

@@ -33,7 +33,16 @@ _REDIS_PARTS = (
     ("password", re.compile(r"REDIS_PASSWORD$")),
     ("db", re.compile(r"REDIS_DB$")),
 )
-DB_PORTS = {"postgres": 5432, "mysql": 3306}
+_MONGO = r"MONGO(?:DB)?"
+_MONGO_URL = re.compile(rf"{_MONGO}_?[A-Z_]*(?:URL|URI|DSN)$")
+_MONGO_PARTS = (
+    ("host", re.compile(rf"{_MONGO}_?(?:HOST|SERVER|HOSTNAME)$")),
+    ("port", re.compile(rf"{_MONGO}_?PORT$")),
+    ("user", re.compile(rf"{_MONGO}_?(?:USER|USERNAME|LOGIN)$")),
+    ("password", re.compile(rf"{_MONGO}_?(?:PASSWORD|PASS|PWD)$")),
+    ("name", re.compile(rf"{_MONGO}_?(?:DB|DATABASE|DB_NAME|DATABASE_NAME|NAME)$|^(?:DB_NAME|DATABASE_NAME)$")),
+)
+DB_PORTS = {"postgres": 5432, "mysql": 3306, "mongodb": 27017}
 REDIS_PASSWORD = "REDIS_PASSWORD"
 
 
@@ -62,6 +71,8 @@ def database_vars(needs: ServiceNeeds) -> DatabaseVars | None:
         return DatabaseVars("postgres", "POSTGRES_DB")
     if kind == "mysql":
         return DatabaseVars("mysql", "MARIADB_DATABASE")
+    if kind == "mongodb":
+        return DatabaseVars("mongodb", "MONGO_INITDB_DATABASE")
     return None
 
 
@@ -87,7 +98,9 @@ def service_environment(needs: ServiceNeeds, role: Role) -> list[tuple[str, str]
     env: dict[str, str] = {}
     names = needs.settings.names
     db = database_vars(needs)
-    if db is not None:
+    if db is not None and db.kind == "mongodb":
+        env.update(_mongo_environment(needs, db, role))
+    elif db is not None:
         user, password = ref(db.user_var(role)), ref(db.password_var(role))
         port = DB_PORTS[db.kind]
         url_names = _url_settings(needs.settings)
@@ -107,6 +120,26 @@ def service_environment(needs: ServiceNeeds, role: Role) -> list[tuple[str, str]
             for name, part in read.items():
                 env.setdefault(name, redis_values[part])
     return sorted(env.items())
+
+
+def _mongo_environment(needs: ServiceNeeds, db: DatabaseVars, role: Role) -> dict[str, str]:
+    """MongoDB's: the app's user lives in the app's database (readWrite there only); the owner is the image's
+    root user, which authenticates against admin."""
+    names = needs.settings.names
+    user, password, name = ref(db.user_var(role)), ref(db.password_var(role)), ref(db.name_var)
+    auth = name if role == "app" else "admin"
+    urls = [n for n in sorted(names) if _MONGO_URL.search(n) and not n.startswith("TEST")]
+    urls += [n for n in _url_settings(needs.settings) if n not in urls
+             and (needs.settings.documented.get(n) or needs.settings.default(n) or "").startswith(("mongodb://", "mongodb+srv://"))]
+    parts = {n: p for n in sorted(names) if (p := next((part for part, pattern in _MONGO_PARTS if pattern.search(n)), None))
+             and not n.startswith("TEST")}
+    if not urls and not parts:
+        urls = ["MONGODB_URL"]  # nothing read we recognise: the common name
+    env = dict.fromkeys(urls, f"mongodb://{user}:{password}@db:27017/{name}?authSource={auth}")
+    values = {"host": "db", "port": "27017", "user": user, "password": password, "name": name}
+    for n, part in parts.items():
+        env.setdefault(n, values[part])
+    return env
 
 
 @dataclass(frozen=True)

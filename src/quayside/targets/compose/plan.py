@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 # nginx's maintained stable line: 1.22 reached its end of life in 2023, and a minor pinned forever goes stale
 NGINX_IMAGE = "nginx:stable"
 MARIADB_IMAGE = "mariadb:11"
+MONGO_IMAGE = "mongo:8.0"  # generated, never run here: this lab has no MongoDB image (`docker compose config` checks it)
 REDIS_IMAGE = "redis:7"
 COMPOSE_FILE = "compose.yaml"
 QUAYSIDE_FILE = "compose.quayside.yaml"  # beside the project's own compose file, which it never shadows
@@ -55,7 +56,7 @@ class ComposePlan:
     database: bool  # a database service (Postgres or MariaDB) in this compose project
     db_image: str
     migrate: tuple[str, ...] | None
-    db_kind: str = "postgres"  # postgres | mysql
+    db_kind: str = "postgres"  # postgres | mysql | mongodb
     app_env: tuple[tuple[str, str], ...] = ()  # the app's environment: the names it reads, the role that writes rows
     owner_env: tuple[tuple[str, str], ...] = ()  # migrate's and prestart's: the same names, the role that owns the db
     passed: tuple[PassedSetting, ...] = ()  # settings the app reads that no service answers, from .env
@@ -118,12 +119,12 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
                             import_root=project.app.value.import_root, db=options.db.value, prestart=options.prestart)
     database = needs.database
     if database.value == "mongodb":
-        database = Decided(None, database.source, f"{database.reason}: MongoDB gets no service here (no image "
-                           "this lab can run); point the app's settings at your MongoDB")
+        database = Decided("mongodb", database.source, f"{database.reason}: a {MONGO_IMAGE} service, the app's user "
+                           "with readWrite on its database only (not proven live here: this lab has no MongoDB image)")
     elif database.value == "sqlite":
         database = Decided(None, database.source, f"{database.reason}: its folder is a volume (writable)")
     decisions["database"] = database
-    has_db = database.value in ("postgres", "mysql")
+    has_db = database.value in ("postgres", "mysql", "mongodb")
     migrate = needs.migrate if has_db else Decided(None, needs.migrate.source, "no database service to migrate")
     prestart = needs.prestart
     if prestart.value and migrate.value and _prestart_migrates(project.root, prestart.value):
@@ -162,8 +163,8 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         port=dockerfile.port,
         command=command,
         database=has_db,
-        db_image=POSTGRES_IMAGE if database.value != "mysql" else MARIADB_IMAGE,
-        db_kind="mysql" if database.value == "mysql" else "postgres",
+        db_image={"mysql": MARIADB_IMAGE, "mongodb": MONGO_IMAGE}.get(str(database.value), POSTGRES_IMAGE),
+        db_kind=database.value if database.value in ("mysql", "mongodb") else "postgres",
         migrate=migrate.value,
         app_env=tuple(app_env),
         owner_env=tuple(service_environment(needs, "owner")),
@@ -212,6 +213,10 @@ def env_file(plan: ComposePlan, *, example: bool) -> str:
         lines += ["# Postgres: the superuser (only the db's init script uses it), the role that owns the database",
                   "# (migrations) and the app's role (rows only). Roles are created when the volume is first made.",
                   f"POSTGRES_PASSWORD={password()}", f"POSTGRES_DB={plan.db_name}"]
+    elif plan.database and plan.db_kind == "mongodb":
+        lines += ["# MongoDB: DB_OWNER is the image's root user (the init script and one-off services), the app's user",
+                  "# reads and writes its own database only. Users are created when the volume is first made.",
+                  f"MONGO_INITDB_DATABASE={plan.db_name}"]
     elif plan.database:
         lines += ["# MariaDB: root (only the db's init script uses it), the user that owns the database",
                   "# (migrations) and the app's user (rows only). Users are created when the volume is first made.",
