@@ -104,3 +104,26 @@ def test_domain_and_email_are_validated_before_anything_is_written(tmp_path, opt
     assert result.exit_code == 2, result.output
     assert result.output.count("error:") == 1
     assert tree_digest(root) == before
+
+
+def test_the_configmap_holds_the_apps_documented_settings_and_never_its_secrets(tmp_path):
+    """The settings the app's code reads (postgres-parts: POSTGRES_SERVER/USER/..., SECRET_KEY): the documented
+    non-secret values in the ConfigMap, the secret names only as keys of the Secret the user creates."""
+    from support.projects import FIXTURES
+
+    root = copy_project(FIXTURES / "postgres-parts", tmp_path)
+    (root / ".env.example").write_text((root / ".env.example").read_text() + "SENTRY_DSN=https://abc123@o1.ingest.example.com/1\n"
+                                       "CACHE_URL=redis://:hunter2@cache:6379/0\n")
+    (root / "app" / "extra_settings.py").write_text("import os\n\nSENTRY = os.environ.get('SENTRY_DSN')\nCACHE = os.getenv('CACHE_URL')\n")
+    result = runner.invoke(app, ["init", str(root), "--target", "kubernetes", "--domain", "api.quayside.test"])
+    assert result.exit_code == 0, result.output
+    text = (root / "k8s" / "base" / "configmap.yaml").read_text()
+    data = YAML(typ="safe").load(text)["data"]
+    assert data["POSTGRES_SERVER"] == "localhost" and data["PROJECT_NAME"] == "parts"
+    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD", "SENTRY_DSN", "CACHE_URL"):
+        assert secret not in data
+        assert f"--from-literal={secret}=..." in text
+    assert "hunter2" not in text and "abc123" not in text
+    for version in VERSIONS:
+        kubernetes_validate.validate(YAML(typ="safe").load(text), version, strict=True)
+    assert [(f.rule, f.message) for f in run_check(root).findings] == []

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from quayside.inspection import ProjectInfo
 
 OVERLAYS = ("staging", "production")
+# a setting that holds a credential by its name, or a connection URL (it carries a password in production)
+_CONNECTION_URL = re.compile(r"(?:DATABASE|DB|SQLALCHEMY|POSTGRES|MYSQL|MARIADB|MONGO|REDIS|BROKER|CELERY|AMQP|RABBIT)\w*_(?:URL|URI|DSN)$|_DSN$|RESULT_BACKEND$")
+_USERINFO = re.compile(r"://[^/@\s]+@")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class KubePlan:
     acme_email: str
     migrate: tuple[str, ...] | None
     writable: tuple[str, ...] = ()  # folders under /code the app writes to: an emptyDir each (read-only root)
+    config: tuple[tuple[str, str], ...] = ()  # the app's non-secret settings, with the values the project documents
+    secret_names: tuple[str, ...] = ()  # the app's secret settings: keys of the Secret NAME-secrets
+    documented_file: str | None = None
 
     @property
     def writable_volumes(self) -> list[tuple[str, str]]:
@@ -50,10 +56,34 @@ def _checked(domain: str, acme_email: str) -> tuple[str, str]:
     return domain, acme_email
 
 
+def app_settings(project: ProjectInfo) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], str | None]:
+    """(ConfigMap entries, Secret keys, the example file): the settings the app's code reads. A secret by name
+    or a connection URL goes to the Secret, never the ConfigMap; other settings carry the project's documented
+    value, and those it documents none for keep the code's default (they are not listed)."""
+    from quayside.inspection.appsettings import read_app_settings
+    from quayside.verify.settings import SECRET_NAME
+
+    settings = read_app_settings(project.root)
+    config, secret = [], []
+    for name in sorted(settings.names):
+        if name.startswith("TEST"):
+            continue
+        value = settings.documented.get(name) or ""
+        if SECRET_NAME.search(name) or _CONNECTION_URL.search(name) or _USERINFO.search(value):
+            secret.append(name)
+        elif value:
+            config.append((name, value))
+    return tuple(config), tuple(secret), settings.documented_file
+
+
 def build_kube_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, domain: str, acme_email: str) -> KubePlan:
     domain, acme_email = _checked(domain, acme_email)
     health, ready = probe_paths(project)
+    config, secret_names, documented_file = app_settings(project)
     return KubePlan(
+        config=config,
+        secret_names=secret_names,
+        documented_file=documented_file,
         name=project_name(project),
         port=dockerfile.port,
         uid=dockerfile.uid,
