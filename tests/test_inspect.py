@@ -262,3 +262,19 @@ def test_the_python_fits_the_wheels_the_lock_pins(tmp_path, packages, extra, exp
     assert (decided.value, decided.source) == (expected, source)
     if source == "poetry.lock":
         assert "psycopg2-binary 2.9.3 with no Linux wheel for Python 3.12" in decided.reason
+
+
+def test_a_uv_workspace_member_says_its_lock_is_out_of_reach(tmp_path):
+    from quayside.inspection.dependencies import detect, uv_workspace_root
+
+    (tmp_path / "pyproject.toml").write_text('[tool.uv.workspace]\nmembers = ["backend", "libs/*"]\n')
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    for member in ("backend", "libs/shared", "other", "other/backend"):
+        (tmp_path / member).mkdir(parents=True)
+    pyproject = {"project": {"name": "backend", "dependencies": ["fastapi[standard]"]}}
+    assert uv_workspace_root(tmp_path / "backend") == ".."
+    assert uv_workspace_root(tmp_path / "libs" / "shared") == "../.."
+    assert uv_workspace_root(tmp_path / "other") is None  # not a member
+    assert uv_workspace_root(tmp_path / "other" / "backend") is None  # "backend" names the top-level folder only
+    assert "member of the uv workspace at .." in detect(tmp_path / "backend", pyproject).installer.reason
+    assert "workspace" not in detect(tmp_path / "other", pyproject).installer.reason

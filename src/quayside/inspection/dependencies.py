@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -10,7 +11,7 @@ from typing import Any, Literal
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from quayside.errors import UserInputError
+from quayside.errors import QuaysideError, UserInputError
 from quayside.inspection.source import load_lock, read_text
 from quayside.provenance import Decided
 
@@ -152,6 +153,25 @@ def _poetry_package_found(root: Path, pyproject: dict[str, Any]) -> bool:
     return bool(module) and any((base / module).is_dir() or (base / f"{module}.py").is_file() for base in (root, root / "src"))
 
 
+def uv_workspace_root(root: Path) -> str | None:
+    """The uv workspace this folder is a member of (a parent's pyproject.toml [tool.uv.workspace] members glob
+    names it, with a uv.lock beside it), as a path relative to the folder; None when it is none's."""
+    from quayside.inspection.source import load_toml
+
+    here = root.resolve()
+    for parent in list(here.parents)[:4]:
+        if not (parent / "uv.lock").is_file() or not (parent / "pyproject.toml").is_file():
+            continue
+        try:
+            members = load_toml(parent / "pyproject.toml", display=str(parent / "pyproject.toml")).get("tool", {}).get("uv", {}).get("workspace", {}).get("members", [])
+        except QuaysideError:
+            return None
+        rel = PurePosixPath(here.relative_to(parent).as_posix())
+        if isinstance(members, list) and any(isinstance(m, str) and len(PurePosixPath(m).parts) == len(rel.parts) and rel.match(m) for m in members):
+            return PurePosixPath(os.path.relpath(parent, here)).as_posix()
+    return None
+
+
 def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = True) -> Dependencies:
 
     def has(name: str) -> bool:
@@ -200,8 +220,13 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
             hint="run `poetry lock` so the image installs the exact versions you tested",
         )
     if pyproject is not None and "dependencies" in pyproject.get("project", {}):
+        workspace = uv_workspace_root(root)
+        reason = "no lock file: pip installs [project] dependencies from pyproject.toml"
+        if workspace is not None:
+            reason = (f"this folder is a member of the uv workspace at {workspace}, whose uv.lock a build context here "
+                      "cannot reach: pip installs pyproject.toml's ranges, not the locked versions")
         return Dependencies(
-            Decided("pip", "pyproject.toml [project]", "no lock file: pip installs [project] dependencies from pyproject.toml"),
+            Decided("pip", "pyproject.toml [project]", reason),
             "pyproject", ("pyproject.toml",), tuple(_pep621(pyproject)), build_system, (),
         )
     raise UserInputError(
