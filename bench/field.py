@@ -145,7 +145,8 @@ def run_app(app: dict[str, object], checkouts: Path, scratch: Path) -> dict[str,
     except json.JSONDecodeError:
         report = None
     if report is None:
-        row["build"] = "FAIL" if "build" in verified.stderr else "?"
+        # the build failed, or could not start (the engine has no base image: said before building)
+        row["build"] = "FAIL" if "build" in verified.stderr or "the engine has no " in verified.stderr else "?"
         row["cause"] = _first_line(verified.stderr + verified.stdout)
         return row
     row["build"] = "ok"

@@ -17,6 +17,11 @@ RELEASES = {
     "oldbinary": ["oldbinary-2.9.1.tar.gz", "oldbinary-2.9.1-cp39-cp39-manylinux_2_17_x86_64.whl",
                   "oldbinary-2.9.1-cp310-cp310-manylinux_2_17_x86_64.whl", "oldbinary-2.9.9-cp312-cp312-manylinux_2_17_x86_64.whl"],
     "purepy": ["purepy-1.0-py3-none-any.whl"],
+    # numpy's shape: 1.24.x has wheels up to 3.11; a later minor has 3.12's
+    "oldnumpy": ["oldnumpy-1.24.2.tar.gz", "oldnumpy-1.24.2-cp311-cp311-manylinux_2_17_x86_64.whl",
+                 "oldnumpy-1.24.4.tar.gz", "oldnumpy-1.24.4-cp310-cp310-manylinux_2_17_x86_64.whl",
+                 "oldnumpy-1.24.4-cp311-cp311-manylinux_2_17_x86_64.whl", "oldnumpy-1.26.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+                 "oldnumpy-2.0.0rc1-cp313-cp313-manylinux_2_17_x86_64.whl"],
     "fastapi": ["fastapi-0.70.0-py3-none-any.whl"],
     "uvicorn": ["uvicorn-0.15.0-py3-none-any.whl"],
 }
@@ -48,7 +53,7 @@ def index(monkeypatch):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.delenv("QUAYSIDE_OFFLINE", raising=False)
     monkeypatch.setenv("QUAYSIDE_INDEX_URL", f"http://127.0.0.1:{server.server_port}/simple")
-    indexwheels.wheels.cache_clear()
+    indexwheels.files_by_version.cache_clear()
     yield _Index
     server.shutdown()
     _Index.asked.clear()
@@ -84,5 +89,19 @@ def test_python_version_file_and_offline_are_honoured(tmp_path, index, monkeypat
 def test_an_index_that_does_not_answer_changes_nothing(tmp_path, monkeypatch):
     monkeypatch.delenv("QUAYSIDE_OFFLINE", raising=False)
     monkeypatch.setenv("QUAYSIDE_INDEX_URL", "http://127.0.0.1:9/simple")  # discard port: refused
-    indexwheels.wheels.cache_clear()
+    indexwheels.files_by_version.cache_clear()
     assert inspect_project(project(tmp_path, "fastapi==0.70.0\nuvicorn==0.15.0\noldbinary==2.9.1\n")).python_version.value == "3.12"
+
+
+@pytest.mark.parametrize(("requirement", "python"), [
+    ("oldnumpy~=1.24.2", "3.11"),  # installs 1.24.4: wheels up to 3.11
+    ("oldnumpy<1.25", "3.11"),
+    ("oldnumpy>=1.24,<1.27", "3.12"),  # installs 1.26.0, which has 3.12's
+    ("oldnumpy>=1.24", "3.12"),  # no upper bound: not asked about
+], ids=["compatible-release", "upper-bound", "newest-admitted-has-wheels", "unbounded"])
+def test_a_bounded_range_counts_as_a_pin_of_the_newest_release_it_admits(tmp_path, index, requirement, python):
+    info = inspect_project(project(tmp_path, f"fastapi==0.70.0\nuvicorn==0.15.0\n{requirement}\n"))
+    assert info.python_version.value == python
+    if python == "3.11":
+        assert "oldnumpy 1.24.4" in info.python_version.reason
+    assert ("oldnumpy" in index.asked) == (requirement != "oldnumpy>=1.24")

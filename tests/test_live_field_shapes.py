@@ -83,3 +83,31 @@ def test_a_package_project_keeps_its_dependency_layer_digest_across_code_changes
         assert "runtime dependency layer changed" in failed.stdout + failed.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_an_app_folder_without_init_importing_a_top_level_package(tmp_path):
+    """app/main.py (no __init__.py: the import root is app/) imports `src.helpers` from the project root, as the
+    BitGrading app does: both folders are copied and both are on the image's PYTHONPATH. The mutant (only the
+    import root on it) fails with the import error named."""
+    from support.projects import write
+
+    project = write(tmp_path / "root-package", {
+        "requirements.txt": "fastapi[standard]>=0.115\n",
+        "app/main.py": "from fastapi import FastAPI\n\nfrom src.helpers import VALUE\n\napp = FastAPI()\n\n\n"
+                       "@app.get('/health')\ndef health():\n    return {'value': VALUE}\n",
+        "src/__init__.py": "",
+        "src/helpers.py": "VALUE = 'from the root package'\n",
+    })
+    assert _quayside("init", str(project)).returncode == 0
+    dockerfile = project / "Dockerfile"
+    assert "PYTHONPATH=/code/app:/code " in dockerfile.read_text()
+    tag = "quayside-test/root-package:1"
+    try:
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"value":"from the root package"}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        dockerfile.write_text(dockerfile.read_text().replace("PYTHONPATH=/code/app:/code ", "PYTHONPATH=/code/app "))
+        broken = _quayside("verify", str(project), "-t", tag)
+        assert broken.returncode == 1
+        assert "No module named 'src'" in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

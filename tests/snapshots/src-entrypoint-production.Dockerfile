@@ -35,7 +35,7 @@ FROM python:3.12-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     VIRTUAL_ENV=/opt/venv \
-    PYTHONPATH=/opt/project:/code/src \
+    PYTHONPATH=/opt/project:/code/src:/code \
     PATH="/opt/venv/bin:$PATH"
 
 # A non-root user with a real home (tools that write caches at run time need one), and no setuid or setgid

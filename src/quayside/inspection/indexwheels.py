@@ -5,8 +5,10 @@ wheels stop at Python 3.9 or 3.10: on 3.12 they build from source, which needs h
 image has not got, or fails outright (`No module named 'distutils'`). A lock records each release's files; a
 requirements file does not, so this asks the package index (PEP 691 JSON: the simple API, which mirrors and
 private indexes serve too) for the files of each exact pin, and the image takes the newest Python the project
-allows for which every pinned release that ships wheels has one. Only the file names are read; nothing is
-downloaded or run. QUAYSIDE_OFFLINE=1 skips it (the tests do); any failure to ask leaves the Python as it was.
+allows for which every pinned release that ships wheels has one. A bounded range (`numpy~=1.24.2`, `<1.25`)
+counts as a pin of the newest release it admits, the one pip and uv install. Only the file names are read;
+nothing is downloaded or run. QUAYSIDE_OFFLINE=1 skips it (the tests do); any failure to ask leaves the Python
+as it was.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from quayside.inspection.lockwheels import _serves
 
 TIMEOUT = 5.0
 MAX_PINS = 200  # a requirements file that long is a lock in all but name: ask about its first 200 pins
 _WHEEL_VERSION = re.compile(r"^[^-]+-(?P<version>[^-]+)-")
+_SDIST_VERSION = re.compile(r"^.+-(?P<version>[0-9][^-]*?)\.(?:tar\.gz|zip)$")
 
 
 def index_url() -> str | None:
@@ -40,9 +45,13 @@ def index_url() -> str | None:
     return "https://pypi.org/simple"
 
 
-def exact_pins(root: Path, files: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(name, version) of every `name==version` requirement without a marker, in the given files."""
-    pins: list[tuple[str, str]] = []
+_UPPER_BOUNDS = ("==", "~=", "<", "<=", "===")
+
+
+def bounded_pins(root: Path, files: tuple[str, ...]) -> list[tuple[str, SpecifierSet]]:
+    """(name, specifier) of every requirement without a marker whose specifier has an upper bound (an exact pin,
+    `~=`, `<`): the ones whose newest admitted release may predate wheels for today's Python."""
+    pins: list[tuple[str, SpecifierSet]] = []
     for rel in files:
         try:
             text = (root / rel).read_text(encoding="utf-8", errors="replace")
@@ -56,41 +65,59 @@ def exact_pins(root: Path, files: tuple[str, ...]) -> list[tuple[str, str]]:
                 req = Requirement(line)
             except InvalidRequirement:
                 continue
-            specs = list(req.specifier)
-            if req.marker is None and len(specs) == 1 and specs[0].operator == "==" and "*" not in specs[0].version:
-                pins.append((canonicalize_name(req.name), specs[0].version))
+            if req.marker is None and any(spec.operator in _UPPER_BOUNDS for spec in req.specifier):
+                pins.append((canonicalize_name(req.name), req.specifier))
     return pins[:MAX_PINS]
 
 
 @lru_cache(maxsize=1024)
-def wheels(index: str, name: str, version: str) -> tuple[str, ...] | None:
-    """The wheel file names of one release; None when the index could not be asked."""
+def files_by_version(index: str, name: str) -> dict[str, tuple[str, ...]] | None:
+    """Every release of a project the index lists -> its file names; None when the index could not be asked."""
     request = urllib.request.Request(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             data = json.loads(response.read(20_000_000))
     except (urllib.error.URLError, OSError, ValueError):
         return None
-    found = []
+    found: dict[str, list[str]] = {}
     for entry in data.get("files", []) if isinstance(data, dict) else []:
         filename = str(entry.get("filename", "")) if isinstance(entry, dict) else ""
-        m = _WHEEL_VERSION.match(filename)
-        if filename.endswith(".whl") and m and m["version"] == version:
-            found.append(filename)
-    return tuple(found)
+        if filename.endswith(".whl") and (m := _WHEEL_VERSION.match(filename)):
+            found.setdefault(m["version"], []).append(filename)
+        elif filename.endswith((".tar.gz", ".zip")) and (m := _SDIST_VERSION.match(filename)):
+            found.setdefault(m["version"], [])
+    return {version: tuple(names) for version, names in found.items()}
+
+
+def _newest_admitted(versions: dict[str, tuple[str, ...]], specifier: SpecifierSet) -> str | None:
+    admitted = []
+    for text in versions:
+        try:
+            version = Version(text)
+        except InvalidVersion:
+            continue
+        if specifier.contains(version, prereleases=False):
+            admitted.append((version, text))
+    return max(admitted)[1] if admitted else None
 
 
 def release_wheels(root: Path, files: tuple[str, ...]) -> dict[str, tuple[str, ...]] | None:
-    """'name version' -> its wheels, for every exact pin; None offline or when the index did not answer."""
+    """'name version' -> its wheels, for the release each bounded requirement installs; None offline or when
+    the index did not answer."""
     index = index_url()
-    pins = exact_pins(root, files)
+    pins = bounded_pins(root, files)
     if index is None or not pins:
         return None
     with ThreadPoolExecutor(max_workers=8) as pool:
-        answers = list(pool.map(lambda pin: wheels(index, *pin), pins))
+        answers = list(pool.map(lambda pin: files_by_version(index, pin[0]), pins))
     if any(answer is None for answer in answers):
         return None
-    return {f"{name} {version}": answer or () for (name, version), answer in zip(pins, answers, strict=True)}
+    releases: dict[str, tuple[str, ...]] = {}
+    for (name, specifier), versions in zip(pins, answers, strict=True):
+        chosen = _newest_admitted(versions or {}, specifier)
+        if chosen is not None:
+            releases[f"{name} {chosen}"] = (versions or {})[chosen]
+    return releases
 
 
 def sdist_only(releases: dict[str, tuple[str, ...]], minor: int) -> list[str]:

@@ -75,7 +75,9 @@ class DockerfilePlan:
     def python_path(self) -> str:
         """The runtime's PYTHONPATH: the installed project (a package project), then the code's folder, so a
         migration tool, a worker or a prestart script imports the app as the server does."""
-        code = self.workdir if self.import_root == "." else f"{self.workdir}/{self.import_root}"
+        # the import root first, then the workdir: runtime_content resolves the app's imports against both (a
+        # top-level package beside app/ is copied, so it must be importable too)
+        code = self.workdir if self.import_root == "." else f"{self.workdir}/{self.import_root}:{self.workdir}"
         return f"{self.project_dir}:{code}" if self.package_project else code
 
 
