@@ -73,3 +73,27 @@ def test_live_psycopg2_from_source_builds_and_runs_without_a_compiler(tmp_path):
         assert compiler.stdout.strip() == "none"
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_locked_release_with_wheels_for_other_systems_only_gets_a_compiler(tmp_path):
+    """pyroomacoustics 0.8.4's shape: wheels for macOS and Windows, none for Linux, so it builds from its sdist;
+    a macOS-only package (pyobjc, kept off Linux by a marker), a pure sdist and a manylinux release do not."""
+    from quayside.inspection.lockwheels import other_platforms_only
+    from quayside.plan.systemlibs import apt_packages
+
+    def package(name: str, *wheels: str) -> str:
+        listed = ", ".join(f'{{ url = "https://files.example/{w}" }}' for w in wheels)
+        return f'[[package]]\nname = "{name}"\nversion = "1.0"\nsdist = {{ url = "https://files.example/{name}-1.0.tar.gz" }}\nwheels = [{listed}]\n'
+
+    (tmp_path / "uv.lock").write_text("version = 1\n" + "\n".join([
+        package("roomacoustics", "roomacoustics-1.0-cp312-cp312-macosx_10_13_universal2.whl", "roomacoustics-1.0-cp312-cp312-win_amd64.whl"),
+        package("objc-core", "objc_core-1.0-cp312-cp312-macosx_10_13_universal2.whl"),
+        package("puresdist"),
+        package("numeric", "numeric-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", "numeric-1.0-cp312-cp312-win_amd64.whl"),
+    ]))
+    found = other_platforms_only(tmp_path)
+    assert found == ["roomacoustics 1.0"]
+    apt = apt_packages(["fastapi"], source_builds=tuple(found))
+    assert apt.build.value == ("g++", "gcc", "libc6-dev") and apt.runtime.value == ()
+    assert "roomacoustics 1.0 ships wheels for other platforms only" in apt.build.reason
+    assert apt_packages(["fastapi"]).build.value == ()

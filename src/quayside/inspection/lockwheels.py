@@ -67,3 +67,33 @@ def sdist_only(root: Path, minor: int) -> list[str] | None:
         if verdicts and not any(verdicts):
             missing.append(f"{entry.get('name')} {entry.get('version')}")
     return missing
+
+
+def other_platforms_only(root: Path) -> list[str]:
+    """Locked releases (of what reaches the image) that ship wheels, but none for Linux: compiled code that pip
+    and uv build from the sdist on any Python, which needs a C/C++ compiler (a release with no wheels at all
+    is often pure Python: not listed). [] without a readable lock."""
+    lock_name = next((name for name in LOCKS if (root / name).is_file()), None)
+    if lock_name is None:
+        return []
+    try:
+        lock = load_lock(root / lock_name, display=lock_name)
+    except UserInputError:
+        return []
+    old_files = {str(k).lower(): v for k, v in lock.get("metadata", {}).get("files", {}).items()}
+    main = "main" if lock_name == "poetry.lock" else "default"
+    found = []
+    for entry in lock.get("package", []):
+        if not isinstance(entry, dict) or ("groups" in entry and main not in entry["groups"]) or entry.get("category") == "dev":
+            continue
+        names = _file_names(entry, old_files)
+        if names and all(_serves(n, 12) is None for n in names) and len(_families(names)) >= 2:
+            found.append(f"{entry.get('name')} {entry.get('version')}")
+    return found
+
+
+def _families(wheels: list[str]) -> set[str]:
+    """The operating systems the wheels are for. Wheels for one only (pyobjc: macOS, pywin32: Windows) mean a
+    package for that system, which a marker keeps off Linux; wheels for several but not Linux mean compiled
+    code whose Linux build is left to the sdist."""
+    return {family for wheel in wheels for family, word in (("macos", "macosx"), ("windows", "win")) if f"-{word}" in wheel}

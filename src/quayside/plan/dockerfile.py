@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
-from quayside.inspection import privateindex, pyversion
+from quayside.inspection import lockwheels, privateindex, pyversion
 from quayside.plan import names, systemlibs
 from quayside.plan.options import InitOptions, Proxy, Style
 from quayside.plan.shared import build_command, health_target
@@ -265,7 +265,8 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         decisions["writable"] = writable
     apt = systemlibs.apt_packages([d.name for d in deps.declared], project_build=project.config.apt_build,
                                   project_runtime=project.config.apt_runtime, given_build=options.apt_build,
-                                  given_runtime=options.apt_runtime)
+                                  given_runtime=options.apt_runtime,
+                                  source_builds=tuple(lockwheels.other_platforms_only(project.root)))
     if apt.build.value or apt.runtime.value:
         decisions["apt_build"], decisions["apt_runtime"] = apt.build, apt.runtime
     apt_why = apt.build.source

@@ -57,15 +57,17 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def apt_packages(dependencies: list[str], *, project_build: tuple[str, ...] = (), project_runtime: tuple[str, ...] = (),
-                 given_build: tuple[str, ...] = (), given_runtime: tuple[str, ...] = ()) -> AptPackages:
+                 given_build: tuple[str, ...] = (), given_runtime: tuple[str, ...] = (),
+                 source_builds: tuple[str, ...] = ()) -> AptPackages:
     """The Debian packages of each stage, from the table (by the declared dependency names) plus what the
-    project ([tool.quayside]) and the command line add."""
+    project ([tool.quayside]) and the command line add. `source_builds`: locked releases with wheels for other
+    platforms only, which build from source here: the builder stage gets a C and C++ compiler."""
     names = sorted({canonicalize_name(d) for d in dependencies} & set(TABLE))
-    table_build = _merge(*(TABLE[n].build for n in names if not TABLE[n].wheels))
+    table_build = _merge(*(TABLE[n].build for n in names if not TABLE[n].wheels), ("g++", *COMPILER) if source_builds else ())
     table_runtime = _merge(*(TABLE[n].runtime for n in names))
     build = _merge(table_build, project_build, given_build)
     runtime = _merge(table_runtime, project_runtime, given_runtime)
-    sources = [s for s, used in ((", ".join(names), names), ("[tool.quayside]", project_build or project_runtime),
+    sources = [s for s, used in ((", ".join(names), names), (", ".join(r.split(" ")[0] for r in source_builds), source_builds), ("[tool.quayside]", project_build or project_runtime),
                                  ("--apt-build/--apt-runtime", given_build or given_runtime)) if used]
     source = " + ".join(sources) or "dependencies"
     reasons = []
@@ -74,6 +76,10 @@ def apt_packages(dependencies: list[str], *, project_build: tuple[str, ...] = ()
         how = "builds from source (no Linux wheel on PyPI)" if not libs.wheels else "ships wheels"
         alternative = f"; {libs.instead} needs none" if libs.instead and not libs.wheels else ""
         reasons.append(f"{n} {how}, loads {', '.join(libs.runtime) or 'nothing'} at run time{alternative}")
+    if source_builds:
+        shown = ", ".join(source_builds[:3]) + (f" and {len(source_builds) - 3} more" if len(source_builds) > 3 else "")
+        reasons.append(f"{shown} ships wheels for other platforms only (the lock lists them): it builds from source, "
+                       "with a C/C++ compiler in the builder stage")
     if project_build or project_runtime:
         reasons.append("[tool.quayside] apt-build/apt-runtime")
     if given_build or given_runtime:
