@@ -28,6 +28,7 @@ import csv
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -134,7 +135,7 @@ def run_app(app: dict[str, object], checkouts: Path, scratch: Path) -> dict[str,
     args = ["verify", str(project), "-t", f"quayside-field/{name.lower()}:bench", "--json"]
     if "env_file" in app:
         args += ["--env-file", str(source / str(app["env_file"]))]
-    for key, value in dict(app.get("env", {})).items():  # type: ignore[call-overload]
+    for key, value in {**dict(app.get("env", {})), **generated_settings(app)}.items():  # type: ignore[call-overload]
         args += ["--env", f"{key}={value}"]
     if "start_timeout" in app:
         args += ["--start-timeout", str(app["start_timeout"])]
@@ -154,6 +155,14 @@ def run_app(app: dict[str, object], checkouts: Path, scratch: Path) -> dict[str,
     row["cause"] = _verify_cause(report)
     subprocess.run(["docker", "rmi", "-f", f"quayside-field/{name.lower()}:bench"], capture_output=True, check=False)
     return row
+
+
+GENERATORS = {"hex32": lambda: secrets.token_hex(32)}  # what `openssl rand -hex 32` prints
+
+
+def generated_settings(app: dict[str, object]) -> dict[str, str]:
+    """Settings the project's docs say to generate (a secret key): made fresh for each run, never recorded."""
+    return {str(name): GENERATORS[str(kind)]() for name, kind in dict(app.get("generated", {})).items()}  # type: ignore[call-overload]
 
 
 def _env_file_values(path: Path) -> dict[str, str]:
@@ -199,6 +208,7 @@ def run_compose_app(app: dict[str, object], checkouts: Path, scratch: Path) -> d
     args = ["verify", str(project), "--compose", "--json"]
     documented = _env_file_values(source / str(app["env_file"])) if "env_file" in app else {}
     documented.update({str(k): str(v) for k, v in dict(app.get("env", {})).items()})  # type: ignore[call-overload]
+    documented.update(generated_settings(app))
     wired = _compose_app_environment(project)
     for key, value in documented.items():
         if key not in wired and value:  # what compose wires to its services stays as generated; no empty values

@@ -2,7 +2,8 @@
 
 - sibling packages of app/ (core/, api/, a top-level helpers.py), a model beside the code reached through
   `Path(__file__).parent.parent`, a data file opened by a relative path, a logs/ folder it makes and writes to
-  (owned by the app user, the rest read-only to it): all in the image, and the app answers
+  (owned by the app user, the rest read-only to it), a SQLite file in the working directory (a link into .data,
+  without which the app cannot write it): all in the image, and the app answers
   with what it read. Leaving one sibling out (--exclude core) fails with the import error named: the check
   can fail.
 - settings-prefixed routers through a factory in another module, with docs disabled: the health check and
@@ -36,7 +37,17 @@ def test_sibling_packages_and_data_files_reach_the_image(tmp_path):
                        "--expect", '/health={"words":["alpha","beta"],"model":"model-v1","helper":"from-helpers"}')
         assert ok.returncode == 0, ok.stdout + ok.stderr
         listing = docker.run(["run", "--rm", "--entrypoint", "ls", tag, "-A", "/code"], timeout=60).stdout.split()
-        assert sorted(listing) == ["api", "app", "core", "data", "helpers.py", "logs", "sample_model"]
+        assert sorted(listing) == [".data", "api", "app", "core", "data", "helpers.py", "logs", "sample_model", "visits.db"]
+        # the rest of /code stays read-only to the app user: only the link into .data lets SQLite write
+        denied = docker.run(["run", "--rm", "--entrypoint", "python", tag, "-c", "open('/code/other.db', 'w')"],
+                            timeout=60, check=False)
+        assert denied.returncode != 0 and "Permission denied" in denied.stderr
+        dockerfile = project / "Dockerfile"
+        unlinked = dockerfile.read_text().replace(" \\\n    && ln -s /code/.data/visits.db /code/visits.db", "")
+        assert unlinked != dockerfile.read_text()
+        dockerfile.write_text(unlinked)
+        broken = _quayside("verify", str(project), "-t", tag)
+        assert broken.returncode == 1 and "unable to open database file" in broken.stdout + broken.stderr
 
         assert _quayside("init", str(project), "--force", "--exclude", "core").returncode == 0
         broken = _quayside("verify", str(project), "-t", tag)

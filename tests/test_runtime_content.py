@@ -170,7 +170,8 @@ def test_nested_data_files_are_copied_to_their_own_folder(tmp_path):
     ("import logging\nh = logging.FileHandler('var/log/app.log')\n", ["var/log"]),
     ("class Settings:\n    log_path: str = './logs'\n    UPLOAD_DIR = 'media'\n", ["logs", "media"]),
     ("import os\nos.makedirs('/var/lib/app', exist_ok=True)\nos.makedirs('../up')\nname_dir = 'x'\n", []),  # not under /code
-    ("DB = 'sqlite:///./data/app.db'\nROOT_DB = 'sqlite:///./db.sqlite3'\nABS = 'sqlite:////var/db.sqlite'\n", ["data"]),
+    ("DB = 'sqlite:///./data/app.db'\nABS = 'sqlite:////var/db.sqlite'\n", ["data"]),
+    ("ROOT_DB = 'sqlite:///./db.sqlite3'\n", [".data"]),  # a file in the workdir itself: linked into .data
 ])
 def test_folders_the_app_writes_to(tmp_path, code, folders):
     root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "", "app/main.py": APP + code})
@@ -189,6 +190,37 @@ def test_writable_folders_are_owned_by_the_app_user_and_volumes_under_a_read_onl
     assert "      - app-logs:/code/logs\n      - app-uploads:/code/uploads\n" in files["compose.yaml"]
     kube = {w.name: w.content for w in plan_init(root, InitRequest(target=Target.KUBERNETES, force=True)).writes}
     assert "mountPath: /code/logs" in kube["k8s/base/deployment.yaml"]
+
+
+@pytest.mark.parametrize(("code", "linked"), [
+    ("ENGINE_URL = 'sqlite:///./db.sqlite3'\n", ["db.sqlite3"]),
+    ("import sqlite3\nc = sqlite3.connect('visits.db')\n", ["visits.db"]),
+    ("import aiosqlite\nc = aiosqlite.connect('./q.db')\n", ["q.db"]),
+    ("import sqlite3\nc = sqlite3.connect(':memory:')\nd = sqlite3.connect('data/x.db')\n", []),  # no file; a folder
+    ("import sqlite3\nc = sqlite3.connect('a b;rm -rf.db')\n", []),  # a name a shell would misread: left alone
+])
+def test_files_the_app_writes_in_the_workdir_are_linked_into_a_data_folder(tmp_path, code, linked):
+    root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "main.py": APP + code})
+    content = inspect_project(root).runtime_content()
+    assert list(content.linked_files) == linked
+    dockerfile = next(w for w in plan_init(root, InitRequest()).writes if w.name == "Dockerfile").content
+    for name in linked:
+        assert f"    && ln -s /code/.data/{name} /code/{name}" in dockerfile
+    assert ("RUN install -d -o 10001 -g 10001 /code/.data" in dockerfile) == bool(linked)
+
+
+def test_linked_sqlite_files_get_a_volume_only_without_a_database_server(tmp_path):
+    from quayside.plan.options import Target
+
+    code = APP + "from sqlalchemy import create_engine\nengine = create_engine('sqlite:///./db.sqlite3')\n"
+    alone = write(tmp_path / "alone", {"requirements.txt": "fastapi[standard]\nsqlalchemy\n", "main.py": code})
+    files = {w.name: w.content for w in plan_init(alone, InitRequest(target=Target.COMPOSE)).writes}
+    assert "      - app-data:/code/.data\n" in files["compose.yaml"]
+    assert "postgres" not in files["compose.yaml"]  # the code opens SQLite: no server beside it
+    served = write(tmp_path / "served", {"requirements.txt": "fastapi[standard]\nsqlalchemy\npsycopg2-binary\n",
+                                         "main.py": code})
+    files = {w.name: w.content for w in plan_init(served, InitRequest(target=Target.COMPOSE)).writes}
+    assert "/code/.data" not in files["compose.yaml"] and "postgres" in files["compose.yaml"]
 
 
 def test_the_start_timeout_sets_the_health_check_start_period_and_what_verify_waits(tmp_path):

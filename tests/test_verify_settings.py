@@ -63,6 +63,12 @@ def test_the_missing_setting_is_named(logs, name):
     ("pymysql.err.OperationalError: (2003, \"Can't connect to MySQL server on 'localhost' ([Errno 111] Connection refused)\")",
      "MySQL/MariaDB"),
     ("redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.", "Redis"),
+    # asyncpg through uvloop: the driver is named lines above the refused connection (seen on a real app)
+    ('  File "/opt/venv/lib/python3.12/site-packages/asyncpg/connect_utils.py", line 1099, in __connect_addr\n'
+     '    tr, pr = await connector\n  File "uvloop/loop.pyx", line 2043, in create_connection\n'
+     "ConnectionRefusedError: [Errno 111] Connection refused", "PostgreSQL"),
+    ('  File "/opt/venv/lib/python3.12/site-packages/httpx/_transports/default.py", line 69\n'
+     "ConnectionRefusedError: [Errno 111] Connection refused", None),  # an HTTP call is not a database
     ("KeyError: 'API_KEY'", None),
 ])
 def test_a_service_the_app_could_not_reach_is_named(log, service):

@@ -50,6 +50,7 @@ class RuntimeContent:
     skipped: tuple[str, ...] = ()  # what the code reads but the image must not hold (secrets), with why
     ignore_lines: tuple[str, ...] = ()  # excluded paths inside copied folders, for the .dockerignore
     writable: tuple[tuple[str, str], ...] = ()  # (folder under the workdir the app writes to, why)
+    linked_files: tuple[str, ...] = ()  # files the app writes in the workdir itself: links into DATA_FOLDER
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -82,6 +83,7 @@ class _Closure:
         self.entries: dict[str, ContentEntry] = {}
         self.skipped: dict[str, str] = {}
         self.writable: dict[str, str] = {}
+        self.workdir_files: dict[str, str] = {}  # a file the app writes in the workdir itself (./app.db), why
         self.read_modules = 0
 
     # -- code ---------------------------------------------------------------------------------------------
@@ -144,6 +146,8 @@ class _Closure:
                     self.add_data(rel, f"{how} in {display}")
                 for rel, how in _writable_paths(tree):
                     self.writable.setdefault(rel, f"{how} in {display}")
+                for name, how in _workdir_files(tree):
+                    self.workdir_files.setdefault(name, f"{how} in {display}")
 
     # -- data ---------------------------------------------------------------------------------------------
     def add_data(self, rel: str, why: str) -> None:
@@ -290,6 +294,35 @@ def _writable_paths(tree: ast.Module) -> list[tuple[str, str]]:
     return found
 
 
+# Files the app writes in its working directory itself: the workdir stays read-only to the app user, so each
+# is a link into this folder, which the app user owns (a volume under a read-only root). SQLite follows the
+# link and keeps its journal beside the real file.
+DATA_FOLDER = ".data"
+SQLITE_CONNECT_MODULES = {"sqlite3", "aiosqlite"}
+SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9._@+-]{1,100}")  # written into a RUN line: nothing a shell would read
+
+
+def _workdir_file(value: str | None) -> str | None:
+    if value is None or value.startswith(("/", "~", ":")) or "://" in value or "?" in value:
+        return None
+    name = value.removeprefix("./")
+    return name if SAFE_FILE_NAME.fullmatch(name) and name not in (".", "..") else None
+
+
+def _workdir_files(tree: ast.Module) -> list[tuple[str, str]]:
+    """SQLite database files the code opens by a bare relative name: `sqlite:///./app.db`, sqlite3.connect("app.db")."""
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := SQLITE_URL.match(node.value)):
+            if (name := _workdir_file(m[1])) is not None:
+                found.append((name, "a SQLite database in the working directory"))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"
+              and isinstance(node.func.value, ast.Name) and node.func.value.id in SQLITE_CONNECT_MODULES and node.args
+              and (name := _workdir_file(_const_str(node.args[0]))) is not None):
+            found.append((name, f"{node.func.value.id}.connect() opens a database in the working directory"))
+    return found
+
+
 def _looks_like_path(value: str) -> bool:
     if "\n" in value or "://" in value or value.startswith(("/", "~")) or any(c in value for c in "{}*?<>|%$"):
         return False
@@ -415,5 +448,10 @@ def runtime_content(root: Path, app_file: str, import_root: str, *, include: tup
             raise UserInputError(f"{given_as} {value!r} is not a folder inside the project",
                                  hint='a relative path such as "logs" or "data/uploads"')
         folders[folder] = given_as
+    # a file the project ships (given with --include) is copied, not linked: the app then finds it read-only
+    linked = {name: why for name, why in closure.workdir_files.items() if name not in entries}
+    if linked:
+        folders.setdefault(DATA_FOLDER, "holds " + "; ".join(f"{name} ({why})" for name, why in sorted(linked.items()))
+                           + ", linked from the working directory")
     return RuntimeContent(tuple(sorted(entries.values(), key=lambda e: e.path)), tuple(closure.skipped.values()),
-                          tuple(ignore_lines), tuple(sorted(folders.items())))
+                          tuple(ignore_lines), tuple(sorted(folders.items())), tuple(sorted(linked)))

@@ -158,8 +158,24 @@ def uses_async_engine(root: Path) -> bool:
     return False
 
 
+_SQLITE_LITERAL = re.compile(r"""["']sqlite(?:\+\w+)?:///""")
+
+
+def sqlite_in_code(root: Path) -> str | None:
+    """The first module (tests aside) that names a SQLite URL in a literal: the app opens that file whatever
+    service compose would add."""
+    for path in _python_files(root):
+        try:
+            if _SQLITE_LITERAL.search(path.read_text(encoding="utf-8", errors="replace")):
+                return path.relative_to(root).as_posix()
+        except OSError:
+            continue
+    return None
+
+
 def detect_database(declared: set[str], settings: AppSettings, user: UserCompose | None,
-                    forced: str | None = None, *, async_code: bool = False) -> tuple[Decided[DatabaseKind | None], str | None]:
+                    forced: str | None = None, *, async_code: bool = False,
+                    sqlite_module: str | None = None) -> tuple[Decided[DatabaseKind | None], str | None]:
     drivers = [d for d in DRIVERS if d in declared]
     if forced == "none":
         return Decided(None, "--db none", "no database service"), None
@@ -197,6 +213,9 @@ def detect_database(declared: set[str], settings: AppSettings, user: UserCompose
     for name, kind in code_urls:
         driver = next((d for d in drivers if DRIVERS[d] == kind), None)
         return Decided(kind, name, f"the code's default {name} is a {kind} URL"), driver  # type: ignore[arg-type]
+    if sqlite_module is not None:
+        return Decided("sqlite", sqlite_module, "the code names a SQLite URL and no driver for a database server is "
+                       "declared: a file in a volume, no service"), "aiosqlite" if "aiosqlite" in declared else None
     if "aiosqlite" in declared:
         return Decided("sqlite", "dependency aiosqlite", "a SQLite driver: a file in a volume, no service"), "aiosqlite"
     if declared & (SQLALCHEMY_ORMS | TORTOISE):
@@ -403,7 +422,8 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
         extra = tuple(Setting(k.upper(), False, v if "://" in v and "${" not in v else None, user.file)
                       for k, v in user.app_environment if k.upper() not in known)
         settings = replace(settings, settings=tuple(sorted(settings.settings + extra, key=lambda x: x.name)))
-    database, driver = detect_database(declared_names, settings, user, db, async_code=uses_async_engine(root))
+    database, driver = detect_database(declared_names, settings, user, db, async_code=uses_async_engine(root),
+                                       sqlite_module=sqlite_in_code(root))
     orm: Orm = ("tortoise" if declared_names & TORTOISE else "sqlalchemy" if declared_names & SQLALCHEMY_ORMS else "none")
     migrate = detect_migrations(root, pyproject, orm, database.value is not None)
     if migrate.value and database.value in (None, "mongodb"):

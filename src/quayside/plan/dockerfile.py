@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
 from quayside.inspection import lockwheels, privateindex, pyversion
+from quayside.inspection.content import DATA_FOLDER
 from quayside.plan import names, systemlibs
 from quayside.plan.options import InitOptions, Proxy, Style
 from quayside.plan.shared import build_command, health_target
@@ -54,6 +55,7 @@ class DockerfilePlan:
     apt_runtime: tuple[str, ...]  # Debian packages of the runtime (shared libraries)
     apt_why: str  # one line: which dependencies need them
     writable: tuple[str, ...]  # folders under the workdir the app writes to: made and owned by the app user
+    linked_files: tuple[str, ...]  # files the app writes in the workdir: links into the data folder (content.DATA_FOLDER)
     start_period: int  # HEALTHCHECK --start-period: how long the app may take to start
     requirements_tool: str  # "uv", or "pip" for requirements files in a syntax only pip reads
     port: int
@@ -69,6 +71,7 @@ class DockerfilePlan:
     import_root: str = "."  # where the app's packages are, under the workdir (src/ in a src layout)
     private_indexes: tuple[str, ...] = ()  # indexes other than PyPI: the install step mounts the netrc secret
     warm_imports: tuple[str, ...] = ()  # modules the server and health check import at start: compiled at build
+    data_folder: str = DATA_FOLDER
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -136,8 +139,9 @@ def _requirements_tool(root: Path, files: tuple[str, ...]) -> Decided[str]:
 
 
 def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...], Decided[str],
-                                                                     Decided[tuple[str, ...]]]:
-    """(paths to copy, .dockerignore lines for excluded paths inside them, the decision, the writable folders)."""
+                                                                     Decided[tuple[str, ...]], tuple[str, ...]]:
+    """(paths to copy, .dockerignore lines for excluded paths inside them, the decision, the writable folders,
+    the files the app writes in the workdir)."""
     extras: tuple[str, ...] = RUNTIME_EXTRAS if options.style is not Style.GUIDE else ()
     if extras and isinstance((project.pyproject or {}).get("tool", {}).get("aerich"), dict):
         extras += ("pyproject.toml",)  # aerich reads its [tool.aerich] config from it at run time
@@ -154,7 +158,7 @@ def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple
                                  hint="letters, digits and . _ - / @ + are safe")
     writable = Decided(folders, "code" if folders else "project",
                        "; ".join(f"{path} ({why})" for path, why in content.writable) or "the code writes to no folder of its own")
-    return tuple((e.path, e.is_dir) for e in content.entries), content.ignore_lines, decided, writable
+    return tuple((e.path, e.is_dir) for e in content.entries), content.ignore_lines, decided, writable, content.linked_files
 
 
 def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
@@ -260,7 +264,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
     requirements_tool = _requirements_tool(project.root, deps.files) if installer == "pip" else Decided("uv", installer, "")
     if installer == "pip":
         decisions["requirements_tool"] = requirements_tool
-    copy_paths, ignore_lines, copy_decision, writable = _copy_paths(project, options)
+    copy_paths, ignore_lines, copy_decision, writable, linked_files = _copy_paths(project, options)
     if writable.value:
         decisions["writable"] = writable
     apt = systemlibs.apt_packages([d.name for d in deps.declared], project_build=project.config.apt_build,
@@ -320,6 +324,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         apt_runtime=apt.runtime.value,
         apt_why=apt_why,
         writable=writable.value if style is Style.PRODUCTION else (),
+        linked_files=linked_files if style is Style.PRODUCTION else (),
         start_period=start_period.value,
         requirements_tool=requirements_tool.value,
         port=port.value,

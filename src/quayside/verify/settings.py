@@ -113,6 +113,11 @@ _SERVICES = (
     (re.compile(r"(?i)(?:connection refused|error \d+ connecting|name or service not known)[^\n]*?(?:6379|redis)"
                 r"|redis[^\n]*?(?:connection refused|error \d+ connecting)"), "Redis"),
     (re.compile(r"(?i)(?:serverselectiontimeout|connection refused)[^\n]*?(?:27017|mongo)"), "MongoDB"),
+    # a traceback through a driver's own module that ends in a refused connection (no port or host on that line)
+    *((re.compile(rf"/site-packages/(?:{drivers})/[^\n]*\n(?:[^\n]*\n){{0,40}}?[^\n]*"
+                  r"(?:ConnectionRefusedError|Connection refused|could not connect|Name or service not known)"), service)
+      for drivers, service in (("asyncpg|psycopg2?|pg8000", "PostgreSQL"), ("pymysql|aiomysql|asyncmy|MySQLdb", "MySQL/MariaDB"),
+                               ("redis", "Redis"), ("pymongo|motor", "MongoDB"))),
 )
 
 

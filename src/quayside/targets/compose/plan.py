@@ -89,7 +89,7 @@ class ComposePlan:
     def writable_volumes(self) -> list[tuple[str, str]]:
         """(volume name, mount path) of each writable folder: a new named volume starts as the image's folder,
         owned by the app user."""
-        return [("app-" + folder.replace("/", "-").replace(".", "-").replace("_", "-").lower(), f"/code/{folder}")
+        return [("app-" + folder.strip(".").replace("/", "-").replace(".", "-").replace("_", "-").lower(), f"/code/{folder}")
                 for folder in self.writable]
 
     @property
@@ -182,7 +182,9 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         watchdog=watchdog_check(dockerfile.port, health_target(project).value),
         proxy=options.proxy,
         app_pids=app_pids_limit(workers),
-        writable=dockerfile.writable,
+        # the linked SQLite files go unused beside a database server: no volume for them
+        writable=tuple(f for f in dockerfile.writable if not (has_db and f == dockerfile.data_folder
+                                                               and dockerfile.linked_files)),
         proxy_image={Proxy.TRAEFIK: TRAEFIK_IMAGE, Proxy.NGINX: NGINX_IMAGE}.get(options.proxy, ""),
         decisions=decisions,
     )

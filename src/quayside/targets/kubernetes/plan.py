@@ -37,7 +37,7 @@ class KubePlan:
 
     @property
     def writable_volumes(self) -> list[tuple[str, str]]:
-        return [("write-" + folder.replace("/", "-").replace(".", "-").replace("_", "-").lower(), f"/code/{folder}")
+        return [("write-" + folder.strip(".").replace("/", "-").replace(".", "-").replace("_", "-").lower(), f"/code/{folder}")
                 for folder in self.writable]
 
 
@@ -92,5 +92,7 @@ def build_kube_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, domain:
         domain=domain,
         acme_email=acme_email,
         migrate=ALEMBIC_UPGRADE if (project.root / "alembic.ini").is_file() else None,
-        writable=dockerfile.writable,
+        # linked SQLite files go unused when the Secret gives the app a database URL: no volume for them
+        writable=tuple(f for f in dockerfile.writable if not (f == dockerfile.data_folder and dockerfile.linked_files
+                                                               and any(_CONNECTION_URL.search(n) for n in secret_names))),
     )
