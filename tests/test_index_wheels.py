@@ -22,6 +22,8 @@ RELEASES = {
                  "oldnumpy-1.24.4.tar.gz", "oldnumpy-1.24.4-cp310-cp310-manylinux_2_17_x86_64.whl",
                  "oldnumpy-1.24.4-cp311-cp311-manylinux_2_17_x86_64.whl", "oldnumpy-1.26.0-cp312-cp312-manylinux_2_17_x86_64.whl",
                  "oldnumpy-2.0.0rc1-cp313-cp313-manylinux_2_17_x86_64.whl"],
+    # uvloop 0.14's shape: wheels up to 3.8 only, older than any Python quayside builds on
+    "ancient": ["ancient-0.14.0.tar.gz", "ancient-0.14.0-cp38-cp38-manylinux2010_x86_64.whl"],
     "fastapi": ["fastapi-0.70.0-py3-none-any.whl"],
     "uvicorn": ["uvicorn-0.15.0-py3-none-any.whl"],
 }
@@ -105,3 +107,12 @@ def test_a_bounded_range_counts_as_a_pin_of_the_newest_release_it_admits(tmp_pat
     if python == "3.11":
         assert "oldnumpy 1.24.4" in info.python_version.reason
     assert ("oldnumpy" in index.asked) == (requirement != "oldnumpy>=1.24")
+
+
+def test_with_no_python_serving_every_pin_the_fewest_build_from_source(tmp_path, index):
+    info = inspect_project(project(tmp_path, "fastapi==0.70.0\nuvicorn==0.15.0\noldbinary==2.9.1\nancient==0.14.0\n"))
+    # 3.12 builds both from source; 3.10 (nearest older with oldbinary's wheel) builds only ancient
+    assert info.python_version.value == "3.10"
+    assert "the fewest to build from source (ancient 0.14.0)" in info.python_version.reason
+    alone = inspect_project(project(tmp_path, "fastapi==0.70.0\nuvicorn==0.15.0\nancient==0.14.0\n")).python_version
+    assert alone.value == "3.12" and "nor for any Python the project allows: they build from source" in alone.reason

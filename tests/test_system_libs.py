@@ -97,3 +97,21 @@ def test_a_locked_release_with_wheels_for_other_systems_only_gets_a_compiler(tmp
     assert apt.build.value == ("g++", "gcc", "libc6-dev") and apt.runtime.value == ()
     assert "roomacoustics 1.0 ships wheels for other platforms only" in apt.build.reason
     assert apt_packages(["fastapi"]).build.value == ()
+
+
+def test_a_release_without_a_wheel_for_the_image_python_gets_a_compiler(tmp_path):
+    """A lock whose release has Linux wheels only up to 3.10: the image's 3.12 builds it from source."""
+    from quayside.init import InitRequest, plan_init
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "1"\nrequires-python = ">=3.12"\n'
+                                             'dependencies = ["fastapi[standard]", "oldext"]\n')
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
+    (tmp_path / "uv.lock").write_text(
+        'version = 1\nrequires-python = ">=3.12"\n[[package]]\nname = "oldext"\nversion = "0.14.0"\n'
+        'sdist = { url = "https://files.example/oldext-0.14.0.tar.gz" }\n'
+        'wheels = [{ url = "https://files.example/oldext-0.14.0-cp310-cp310-manylinux2010_x86_64.whl" }]\n')
+    plan = plan_init(tmp_path, InitRequest())
+    dockerfile = next(w for w in plan.writes if w.name == "Dockerfile").content
+    assert "apt-get install -y --no-install-recommends g++ gcc libc6-dev" in dockerfile
+    assert "oldext 0.14.0 has no Linux wheel for this Python" in plan.decisions["apt_build"].reason
+    assert apt_packages(["fastapi"], no_wheel=()).build.value == ()

@@ -155,7 +155,7 @@ def fit_to_lock(root: Path, pyproject: dict[str, Any] | None, decided: Decided[s
     if not missing:
         return decided
     lock = next(name for name in lockwheels.LOCKS if (root / name).is_file())
-    return _nearest_serving(pyproject, decided, missing, lambda minor: bool(lockwheels.sdist_only(root, minor)),
+    return _nearest_serving(pyproject, decided, missing, lambda minor: lockwheels.sdist_only(root, minor),
                             lock, "every locked release")
 
 
@@ -172,21 +172,35 @@ def fit_to_pins(root: Path, pyproject: dict[str, Any] | None, decided: Decided[s
     missing = indexwheels.sdist_only(releases, int(decided.value.split(".")[1]))
     if not missing:
         return decided
-    return _nearest_serving(pyproject, decided, missing, lambda minor: bool(indexwheels.sdist_only(releases, minor)),
+    return _nearest_serving(pyproject, decided, missing, lambda minor: indexwheels.sdist_only(releases, minor),
                             files[0], "every pinned release (the package index lists their files)")
 
 
 def _nearest_serving(pyproject: dict[str, Any] | None, decided: Decided[str], missing: list[str],
-                     lacks_wheels: Callable[[int], bool], source: str, what: str) -> Decided[str]:
+                     missing_for: Callable[[int], list[str]], source: str, what: str) -> Decided[str]:
     """The Python nearest the decided one (older first, then newer) that the project allows and for which
-    `what` has a Linux wheel; the decided one when none has."""
+    `what` has a Linux wheel; when none has, the one with the fewest releases left to build from source."""
     chosen = Version(decided.value)
     candidates = sorted((c for c in KNOWN_PYTHONS if Version(c) < chosen), key=Version, reverse=True) + \
         sorted((c for c in KNOWN_PYTHONS if Version(c) > chosen), key=Version)
+    best: tuple[str, list[str]] = (decided.value, missing)
     for candidate in candidates:
-        if refuses(pyproject, candidate) is None and not lacks_wheels(int(candidate.split(".")[1])):
-            shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
-            return Decided(candidate, source, f"{decided.reason}; but {source} pins {shown} with no Linux wheel for "
-                                              f"Python {decided.value}: {candidate} is the nearest the project allows "
-                                              f"for which {what} has one")
-    return decided
+        if refuses(pyproject, candidate) is not None:
+            continue
+        lacking = missing_for(int(candidate.split(".")[1]))
+        if not lacking:
+            return Decided(candidate, source, f"{decided.reason}; but {source} pins {_few(missing)} with no Linux wheel "
+                                              f"for Python {decided.value}: {candidate} is the nearest the project "
+                                              f"allows for which {what} has one")
+        if len(lacking) < len(best[1]):
+            best = (candidate, lacking)
+    if best[0] == decided.value:
+        return Decided(decided.value, decided.source, f"{decided.reason}; {source} pins {_few(missing)} with no Linux "
+                       "wheel for it, nor for any Python the project allows: they build from source")
+    return Decided(best[0], source, f"{decided.reason}; but {source} pins {_few(missing)} with no Linux wheel for "
+                                    f"Python {decided.value}, and no Python has wheels for every one: {best[0]} leaves "
+                                    f"the fewest to build from source ({_few(best[1])})")
+
+
+def _few(releases: list[str]) -> str:
+    return ", ".join(releases[:3]) + (f" and {len(releases) - 3} more" if len(releases) > 3 else "")

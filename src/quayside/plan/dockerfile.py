@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
-from quayside.inspection import lockwheels, privateindex, pyversion
+from quayside.inspection import indexwheels, lockwheels, privateindex, pyversion
 from quayside.inspection.content import DATA_FOLDER
 from quayside.plan import names, systemlibs
 from quayside.plan.options import InitOptions, Proxy, Style
@@ -161,6 +161,17 @@ def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple
     return tuple((e.path, e.is_dir) for e in content.entries), content.ignore_lines, decided, writable, content.linked_files
 
 
+def _no_wheel_for(project: ProjectInfo, requirements: tuple[str, ...], python: str) -> tuple[str, ...]:
+    """Locked or pinned releases with Linux wheels for other Pythons but not this one: they build from source
+    (the pins' files come from the index, asked once per process: inspection already did)."""
+    minor = int(python.split(".")[1])
+    locked = lockwheels.sdist_only(project.root, minor)
+    if locked is not None:
+        return tuple(locked)
+    releases = indexwheels.release_wheels(project.root, requirements) if requirements else None
+    return tuple(indexwheels.sdist_only(releases, minor)) if releases else ()
+
+
 def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
     style = options.style
     deps = project.dependencies
@@ -270,7 +281,8 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
     apt = systemlibs.apt_packages([d.name for d in deps.declared], project_build=project.config.apt_build,
                                   project_runtime=project.config.apt_runtime, given_build=options.apt_build,
                                   given_runtime=options.apt_runtime,
-                                  source_builds=tuple(lockwheels.other_platforms_only(project.root)))
+                                  source_builds=tuple(lockwheels.other_platforms_only(project.root)),
+                                  no_wheel=_no_wheel_for(project, deps.files if deps.source_kind == "requirements" else (), v))
     if apt.build.value or apt.runtime.value:
         decisions["apt_build"], decisions["apt_runtime"] = apt.build, apt.runtime
     apt_why = apt.build.source

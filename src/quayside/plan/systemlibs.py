@@ -58,16 +58,19 @@ def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
 
 def apt_packages(dependencies: list[str], *, project_build: tuple[str, ...] = (), project_runtime: tuple[str, ...] = (),
                  given_build: tuple[str, ...] = (), given_runtime: tuple[str, ...] = (),
-                 source_builds: tuple[str, ...] = ()) -> AptPackages:
+                 source_builds: tuple[str, ...] = (), no_wheel: tuple[str, ...] = ()) -> AptPackages:
     """The Debian packages of each stage, from the table (by the declared dependency names) plus what the
     project ([tool.quayside]) and the command line add. `source_builds`: locked releases with wheels for other
-    platforms only, which build from source here: the builder stage gets a C and C++ compiler."""
+    platforms only, which build from source here: the builder stage gets a C and C++ compiler; so do
+    `no_wheel`, releases with wheels for other Pythons but not the image's."""
     names = sorted({canonicalize_name(d) for d in dependencies} & set(TABLE))
-    table_build = _merge(*(TABLE[n].build for n in names if not TABLE[n].wheels), ("g++", *COMPILER) if source_builds else ())
+    table_build = _merge(*(TABLE[n].build for n in names if not TABLE[n].wheels), ("g++", *COMPILER) if source_builds or no_wheel else ())
     table_runtime = _merge(*(TABLE[n].runtime for n in names))
     build = _merge(table_build, project_build, given_build)
     runtime = _merge(table_runtime, project_runtime, given_runtime)
-    sources = [s for s, used in ((", ".join(names), names), (", ".join(r.split(" ")[0] for r in source_builds), source_builds), ("[tool.quayside]", project_build or project_runtime),
+    compiled = source_builds + no_wheel
+    sources = [s for s, used in ((", ".join(names), names), (", ".join(r.split(" ")[0] for r in compiled), compiled),
+                                 ("[tool.quayside]", project_build or project_runtime),
                                  ("--apt-build/--apt-runtime", given_build or given_runtime)) if used]
     source = " + ".join(sources) or "dependencies"
     reasons = []
@@ -80,6 +83,10 @@ def apt_packages(dependencies: list[str], *, project_build: tuple[str, ...] = ()
         shown = ", ".join(source_builds[:3]) + (f" and {len(source_builds) - 3} more" if len(source_builds) > 3 else "")
         reasons.append(f"{shown} ships wheels for other platforms only (the lock lists them): it builds from source, "
                        "with a C/C++ compiler in the builder stage")
+    if no_wheel:
+        shown = ", ".join(no_wheel[:3]) + (f" and {len(no_wheel) - 3} more" if len(no_wheel) > 3 else "")
+        reasons.append(f"{shown} has no Linux wheel for this Python: it builds from source, with a C/C++ compiler in "
+                       "the builder stage")
     if project_build or project_runtime:
         reasons.append("[tool.quayside] apt-build/apt-runtime")
     if given_build or given_runtime:
