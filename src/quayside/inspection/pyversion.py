@@ -155,7 +155,7 @@ def fit_to_lock(root: Path, pyproject: dict[str, Any] | None, decided: Decided[s
     if not missing:
         return decided
     lock = next(name for name in lockwheels.LOCKS if (root / name).is_file())
-    return _nearest_serving(pyproject, decided, missing, lambda minor: lockwheels.sdist_only(root, minor),
+    return _nearest_serving(pyproject, decided, missing, lambda minor: lockwheels.sdist_only(root, minor) or [],
                             lock, "every locked release")
 
 
