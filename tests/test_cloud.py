@@ -173,3 +173,61 @@ def test_ecs_migration_override_is_valid_json(tmp_path):
     deploy_md = (_init(tmp_path, "items-service", "ecs") / "DEPLOY.md").read_text()
     override = re.search(r"--overrides '([^']*)'", deploy_md).group(1)
     assert json.loads(override)["containerOverrides"][0]["command"] == ["alembic", "upgrade", "head"]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_platform_gives_the_app_the_settings_it_reads(tmp_path, target):
+    """POSTGRES_SERVER-style settings, as the full-stack template reads them: each platform gets the documented
+    plain values, every secret by name from its secret store, no DATABASE_URL the app never reads, and no
+    local address (POSTGRES_SERVER=localhost) written as if it were the platform's."""
+    from support.projects import FIXTURES
+
+    root = copy_project(FIXTURES / "postgres-parts", tmp_path)
+    result = runner.invoke(app, ["init", str(root), "--target", target])
+    assert result.exit_code == 0, result.output
+    assert run_check(root).findings == []
+    plain = {"FIRST_SUPERUSER": "admin@example.com", "POSTGRES_DB": "app", "POSTGRES_PORT": "5432",
+             "POSTGRES_USER": "postgres", "PROJECT_NAME": "parts"}
+    secrets = ["POSTGRES_PASSWORD", "SECRET_KEY"]
+    deploy = (root / "DEPLOY.md").read_text()
+    assert ("`POSTGRES_SERVER` is documented as `localhost`, a local address" in deploy) == (target != "render")
+    assert "DATABASE_URL" not in deploy
+    if target == "ecs":
+        container = json.loads((root / "deploy/ecs/task-definition.json").read_text())["containerDefinitions"][0]
+        assert {e["name"]: e["value"] for e in container["environment"]} == plain
+        assert [s["name"] for s in container["secrets"]] == secrets
+        assert container["secrets"][0]["valueFrom"].endswith(":secret:postgres-parts/postgres-password")
+    elif target == "cloudrun":
+        for file, path in (("service.yaml", ("spec", "template", "spec")), ("migrate-job.yaml", ("spec", "template", "spec", "template", "spec"))):
+            if not (root / "deploy/cloudrun" / file).is_file():
+                continue
+            spec = yaml.load((root / "deploy/cloudrun" / file).read_text())
+            for key in path:
+                spec = spec[key]
+            env = spec["containers"][0]["env"]
+            assert {e["name"]: e["value"] for e in env if "value" in e} == plain
+            assert [(e["name"], e["valueFrom"]["secretKeyRef"]["name"]) for e in env if "valueFrom" in e] == \
+                [("POSTGRES_PASSWORD", "postgres-parts-postgres-password"), ("SECRET_KEY", "postgres-parts-secret-key")]
+        assert "gcloud secrets create postgres-parts-secret-key" in deploy
+    elif target == "aci":
+        props = yaml.load((root / "deploy/aci/container-group.yaml").read_text())["properties"]["containers"][0]["properties"]
+        assert aci_errors(yaml.load((root / "deploy/aci/container-group.yaml").read_text())) == []
+        assert {e["name"]: e["value"] for e in props["environmentVariables"]} == plain
+        assert "`POSTGRES_PASSWORD`, `SECRET_KEY` as `secureValue`" in deploy
+    elif target == "fly":
+        config = tomllib.loads((root / "fly.toml").read_text())
+        assert fly_errors(config) == [] and config["env"] == plain
+        assert fly_errors({**config, "env": {"POSTGRES_PORT": 5432}}) == ["env/POSTGRES_PORT: not a string"]
+        assert "fly secrets set POSTGRES_PASSWORD=... SECRET_KEY=..." in deploy
+    elif target == "render":
+        web = yaml.load((root / "render.yaml").read_text())["services"][0]
+        # the Render database fills every part of the connection the app reads, under the app's own names
+        assert {e["key"]: e["fromDatabase"]["property"] for e in web["envVars"] if "fromDatabase" in e} == {
+            "POSTGRES_SERVER": "host", "POSTGRES_PORT": "port", "POSTGRES_USER": "user",
+            "POSTGRES_PASSWORD": "password", "POSTGRES_DB": "database"}
+        assert {e["key"]: e["value"] for e in web["envVars"] if "value" in e} == {
+            "PORT": "8000", "FIRST_SUPERUSER": "admin@example.com", "PROJECT_NAME": "parts"}
+        assert [e["key"] for e in web["envVars"] if e.get("sync") is False] == ["SECRET_KEY"]
+    elif target == "railway":
+        assert "railway variables --set POSTGRES_USER=postgres" in deploy
+        assert "railway variables --set SECRET_KEY=...   # a secret" in deploy

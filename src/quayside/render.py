@@ -6,6 +6,7 @@ Each target renders its own files through `render`; template problems become a R
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Iterable
 
 import jinja2
@@ -22,6 +23,8 @@ _env = jinja2.Environment(
     autoescape=False,
 )
 _env.filters["exec_form"] = lambda argv: json.dumps(list(argv), ensure_ascii=False)
+# one shell word, for commands a DEPLOY.md shows (a documented value may hold spaces or quotes)
+_env.filters["sh"] = shlex.quote
 # a compose/Dockerfile health check in exec form: ["CMD", argv...]
 _env.filters["exec_form_check"] = lambda argv: json.dumps(["CMD", *argv], ensure_ascii=False)
 

@@ -35,6 +35,12 @@ def fly_errors(config: dict[str, Any]) -> list[str]:
 
     schema = json.loads((SCHEMAS / "fly.schema.json").read_text())
     errors = []
+    # SchemaStore types `env` as an array, yet its own description's example (and Fly's reference) is a
+    # table of strings, `[env]` with `LOG_LEVEL = "debug"`: that is what flyctl reads, so check it as such
+    env = config.get("env")
+    if isinstance(env, dict):
+        errors += [f"env/{k}: not a string" for k, v in env.items() if not isinstance(v, str)]
+        config = {k: v for k, v in config.items() if k != "env"}
     for error in jsonschema.Draft7Validator(schema).iter_errors(config):
         leaves = list(error.context) or [error]
         errors += [f"{'/'.join(map(str, c.absolute_path))}: {c.message}" for c in leaves]

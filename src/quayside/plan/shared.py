@@ -150,3 +150,44 @@ PIDS_PER_SERVER_PROCESS = 128
 def app_pids_limit(workers: int) -> int:
     """The app's PIDs limit: its worker processes and the manager that supervises them."""
     return PIDS_PER_SERVER_PROCESS * (workers + 1)
+
+
+# a setting that holds a credential by its name, or a connection URL (it carries a password in production)
+CONNECTION_URL = re.compile(r"(?:DATABASE|DB|SQLALCHEMY|POSTGRES|MYSQL|MARIADB|MONGO|REDIS|BROKER|CELERY|AMQP|RABBIT)\w*_(?:URL|URI|DSN)$|_DSN$|RESULT_BACKEND$")
+_USERINFO = re.compile(r"://[^/@\s]+@")
+
+
+def app_settings(project: ProjectInfo) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], str | None]:
+    """(ConfigMap entries, Secret keys, the example file): the settings the app's code reads. A secret by name
+    or a connection URL goes to the Secret, never the ConfigMap; other settings carry the project's documented
+    value, and those it documents none for keep the code's default (they are not listed)."""
+    from quayside.inspection.appsettings import read_app_settings
+    from quayside.verify.settings import SECRET_NAME
+
+    settings = read_app_settings(project.root)
+    config, secret = [], []
+    for name in sorted(settings.names):
+        if name.startswith("TEST"):
+            continue
+        value = settings.documented.get(name) or ""
+        if SECRET_NAME.search(name) or CONNECTION_URL.search(name) or _USERINFO.search(value):
+            secret.append(name)
+        elif value:
+            config.append((name, value))
+    return tuple(config), tuple(secret), settings.documented_file
+
+
+# which part of the database a setting names: POSTGRES_SERVER is the host, DB_NAME the database's name
+_DB = r"(?:POSTGRES(?:QL)?|DB|DATABASE|MYSQL|MARIADB|PG|SQL)"
+_PARTS = (
+    ("host", re.compile(rf"{_DB}_?(?:HOST|SERVER|HOSTNAME|ADDR|ADDRESS)$|^PGHOST$")),
+    ("port", re.compile(rf"{_DB}_?PORT$")),
+    ("user", re.compile(rf"{_DB}_?(?:USER|USERNAME|LOGIN)$")),
+    ("password", re.compile(rf"{_DB}_?(?:PASSWORD|PASS|PWD)$")),
+    ("name", re.compile(r"(?:POSTGRES_DB|POSTGRES_DATABASE|POSTGRES_NAME|DB_NAME|DATABASE_NAME|MYSQL_DATABASE|MYSQL_DB|"
+                        r"MARIADB_DATABASE|PG_DATABASE|PGDATABASE|DB_DATABASE|PG_DB)$")),
+)
+
+
+def database_part(name: str) -> str | None:
+    return next((part for part, pattern in _PARTS if pattern.search(name)), None)

@@ -9,12 +9,21 @@ would swallow SIGTERM.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from quayside.plan.dockerfile import DockerfilePlan
 from quayside.plan.options import Database, Target
-from quayside.plan.shared import build_command, decide_database, decide_migrations, probe_paths, project_name
+from quayside.plan.shared import (
+    app_settings,
+    build_command,
+    database_part,
+    decide_database,
+    decide_migrations,
+    probe_paths,
+    project_name,
+)
 
 if TYPE_CHECKING:
     from quayside.inspection import ProjectInfo
@@ -47,6 +56,37 @@ class CloudPlan:
     migrate: tuple[str, ...] | None
     memory_mb: int = MEMORY_MB
     grace_seconds: int = GRACE_SECONDS
+    # the settings the app's code reads: plain values the project documents, secrets by name (each from the
+    # platform's secret store), and settings documented with a local address, which each deployment sets
+    config: tuple[tuple[str, str], ...] = ()
+    secrets: tuple[str, ...] = ()
+    per_deployment: tuple[tuple[str, str], ...] = ()
+    database_url: str | None = None  # the secret that is the database's connection URL (a platform database fills it)
+    from_database: tuple[tuple[str, str], ...] = ()  # (setting, property) a Render database fills: host, password...
+
+    def secret_id(self, name: str) -> str:
+        """The platform secret's name for setting `name`: DATABASE_URL → NAME-database-url."""
+        return f"{self.name}-{name.lower().replace('_', '-')}"
+
+
+# what a Render database gives each part of its connection (render.yaml `fromDatabase.property`)
+RENDER_PROPERTY = {"url": "connectionString", "host": "host", "port": "port", "user": "user", "password": "password",
+                   "name": "database"}
+_LOCAL_ADDRESS = re.compile(r"(?i)^(?:localhost|127\.0\.0\.1|0\.0\.0\.0|host\.docker\.internal)$|://(?:[^@/]*@)?(?:localhost|127\.0\.0\.1)\b")
+_DATABASE_URL = re.compile(r"(?:DATABASE|DB|SQLALCHEMY|POSTGRES|MYSQL|MARIADB)\w*_(?:URL|URI|DSN)$")
+_DATABASE_PARTS = re.compile(r"(?:POSTGRES|MYSQL|MARIADB|DB|DATABASE)_?(?:PASSWORD|PASS)$")
+
+
+def _settings(project: ProjectInfo, has_db: bool) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...],
+                                                           tuple[tuple[str, str], ...], str | None]:
+    config, secrets, _ = app_settings(project)
+    per_deployment = tuple((n, v) for n, v in config if _LOCAL_ADDRESS.search(v))
+    config = tuple(item for item in config if item not in per_deployment)
+    database_url = next((n for n in secrets if _DATABASE_URL.search(n)), None)
+    if has_db and database_url is None and not any(_DATABASE_PARTS.search(n) for n in secrets):
+        # no setting of the app names its database: DATABASE_URL, the convention most settings read
+        database_url, secrets = "DATABASE_URL", ("DATABASE_URL", *secrets)
+    return config, secrets, per_deployment, database_url
 
 
 def build_cloud_plan(project: ProjectInfo, dockerfile: DockerfilePlan, target: Target, db: Database) -> CloudPlan:
@@ -54,6 +94,17 @@ def build_cloud_plan(project: ProjectInfo, dockerfile: DockerfilePlan, target: T
     has_db, _ = decide_database(project, db)
     migrate = decide_migrations(project).value if has_db.value else None
     allow = dockerfile.decisions.get("forwarded_allow_ips")
+    config, secrets, per_deployment, database_url = _settings(project, has_db.value)
+    from_database: tuple[tuple[str, str], ...] = ()
+    if target is Target.RENDER and has_db.value:
+        # a Render database hands out its URL and each part of it: the app's own names get them
+        names = [n for n, _ in config] + list(secrets) + [n for n, _ in per_deployment]
+        from_database = tuple((n, RENDER_PROPERTY[part]) for n in names
+                              if (part := "url" if n == database_url else database_part(n)) in RENDER_PROPERTY)
+        wired = {n for n, _ in from_database}
+        config = tuple(item for item in config if item[0] not in wired)
+        secrets = tuple(n for n in secrets if n not in wired)
+        per_deployment = tuple(item for item in per_deployment if item[0] not in wired)
     return CloudPlan(
         target=target,
         name=project_name(project),
@@ -65,4 +116,9 @@ def build_cloud_plan(project: ProjectInfo, dockerfile: DockerfilePlan, target: T
         ready_path=ready,
         database=has_db.value,
         migrate=migrate,
+        config=config,
+        secrets=secrets,
+        per_deployment=per_deployment,
+        database_url=database_url,
+        from_database=from_database,
     )

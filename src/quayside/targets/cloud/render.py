@@ -28,9 +28,12 @@ def _ecs_task_definition(c: CloudPlan) -> dict[str, object]:
     }
     if c.healthcheck:
         container["healthCheck"] = {"command": ["CMD", *c.healthcheck], "interval": 10, "timeout": 5, "retries": 3, "startPeriod": 30}
-    if c.database:
-        container["secrets"] = [{"name": "DATABASE_URL",
-                                 "valueFrom": f"arn:aws:secretsmanager:REGION:ACCOUNT_ID:secret:{c.name}/database-url"}]
+    if c.config:
+        container["environment"] = [{"name": name, "value": value} for name, value in c.config]
+    if c.secrets:
+        # from Secrets Manager, never the task definition's environment
+        container["secrets"] = [{"name": name, "valueFrom": "arn:aws:secretsmanager:REGION:ACCOUNT_ID:secret:"
+                                 f"{c.name}/{name.lower().replace('_', '-')}"} for name in c.secrets]
     return {
         "family": c.name,
         "networkMode": "awsvpc",

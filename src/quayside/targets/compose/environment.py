@@ -13,19 +13,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from quayside.inspection.services import ServiceNeeds, _url_settings
+from quayside.plan.shared import database_part
 from quayside.verify.settings import SECRET_NAME as _SECRET_LIKE  # one definition of "a secret"
 
 Role = Literal["app", "owner"]
 NEED = "is not set, see .env.example"  # no ": " in it: the value stays a plain YAML scalar
-_DB = r"(?:POSTGRES(?:QL)?|DB|DATABASE|MYSQL|MARIADB|PG|SQL)"
-_PARTS = (
-    ("host", re.compile(rf"{_DB}_?(?:HOST|SERVER|HOSTNAME|ADDR|ADDRESS)$|^PGHOST$")),
-    ("port", re.compile(rf"{_DB}_?PORT$")),
-    ("user", re.compile(rf"{_DB}_?(?:USER|USERNAME|LOGIN)$")),
-    ("password", re.compile(rf"{_DB}_?(?:PASSWORD|PASS|PWD)$")),
-    ("name", re.compile(r"(?:POSTGRES_DB|POSTGRES_DATABASE|POSTGRES_NAME|DB_NAME|DATABASE_NAME|MYSQL_DATABASE|MYSQL_DB|"
-                        r"MARIADB_DATABASE|PG_DATABASE|PGDATABASE|DB_DATABASE|PG_DB)$")),
-)
 _REDIS_URL = re.compile(r"(?:REDIS|BROKER|CACHE|ARQ|RQ|CELERY)[A-Z_]*_(?:URL|URI|DSN)$|(?:CELERY_)?RESULT_BACKEND$")
 _REDIS_PARTS = (
     ("host", re.compile(r"REDIS_(?:HOST|SERVER|HOSTNAME)$")),
@@ -76,10 +68,6 @@ def database_vars(needs: ServiceNeeds) -> DatabaseVars | None:
     return None
 
 
-def _db_part(name: str) -> str | None:
-    return next((part for part, pattern in _PARTS if pattern.search(name)), None)
-
-
 def _redis_part(name: str) -> str | None:
     if _REDIS_URL.search(name):
         return "url"
@@ -104,7 +92,7 @@ def service_environment(needs: ServiceNeeds, role: Role) -> list[tuple[str, str]
         user, password = ref(db.user_var(role)), ref(db.password_var(role))
         port = DB_PORTS[db.kind]
         url_names = _url_settings(needs.settings)
-        parts = {n: p for n in sorted(names) if (p := _db_part(n)) is not None and not n.startswith("TEST")}
+        parts = {n: p for n in sorted(names) if (p := database_part(n)) is not None and not n.startswith("TEST")}
         if not url_names and not parts:
             url_names = ["DATABASE_URL"]  # nothing read we recognise: the common name
         for name in url_names:

@@ -9,15 +9,12 @@ from typing import TYPE_CHECKING
 
 from quayside.errors import UserInputError
 from quayside.plan.dockerfile import DockerfilePlan
-from quayside.plan.shared import ALEMBIC_UPGRADE, probe_paths, project_name
+from quayside.plan.shared import ALEMBIC_UPGRADE, CONNECTION_URL, app_settings, probe_paths, project_name
 
 if TYPE_CHECKING:
     from quayside.inspection import ProjectInfo
 
 OVERLAYS = ("staging", "production")
-# a setting that holds a credential by its name, or a connection URL (it carries a password in production)
-_CONNECTION_URL = re.compile(r"(?:DATABASE|DB|SQLALCHEMY|POSTGRES|MYSQL|MARIADB|MONGO|REDIS|BROKER|CELERY|AMQP|RABBIT)\w*_(?:URL|URI|DSN)$|_DSN$|RESULT_BACKEND$")
-_USERINFO = re.compile(r"://[^/@\s]+@")
 
 
 @dataclass(frozen=True)
@@ -56,26 +53,6 @@ def _checked(domain: str, acme_email: str) -> tuple[str, str]:
     return domain, acme_email
 
 
-def app_settings(project: ProjectInfo) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], str | None]:
-    """(ConfigMap entries, Secret keys, the example file): the settings the app's code reads. A secret by name
-    or a connection URL goes to the Secret, never the ConfigMap; other settings carry the project's documented
-    value, and those it documents none for keep the code's default (they are not listed)."""
-    from quayside.inspection.appsettings import read_app_settings
-    from quayside.verify.settings import SECRET_NAME
-
-    settings = read_app_settings(project.root)
-    config, secret = [], []
-    for name in sorted(settings.names):
-        if name.startswith("TEST"):
-            continue
-        value = settings.documented.get(name) or ""
-        if SECRET_NAME.search(name) or _CONNECTION_URL.search(name) or _USERINFO.search(value):
-            secret.append(name)
-        elif value:
-            config.append((name, value))
-    return tuple(config), tuple(secret), settings.documented_file
-
-
 def build_kube_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, domain: str, acme_email: str) -> KubePlan:
     domain, acme_email = _checked(domain, acme_email)
     health, ready = probe_paths(project)
@@ -94,5 +71,5 @@ def build_kube_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, domain:
         migrate=ALEMBIC_UPGRADE if (project.root / "alembic.ini").is_file() else None,
         # linked SQLite files go unused when the Secret gives the app a database URL: no volume for them
         writable=tuple(f for f in dockerfile.writable if not (f == dockerfile.data_folder and dockerfile.linked_files
-                                                               and any(_CONNECTION_URL.search(n) for n in secret_names))),
+                                                               and any(CONNECTION_URL.search(n) for n in secret_names))),
     )
