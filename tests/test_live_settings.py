@@ -53,3 +53,22 @@ def test_a_required_setting_is_named_then_given_and_never_shown(tmp_path):
         assert SECRET not in broken.stdout + broken.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_setting_given_but_read_from_a_file_by_the_app_is_named_as_such(tmp_path):
+    """sonalyze-backend's shape: `dotenv_values(".env")["KEY"]` reads a file the image never holds, so --env
+    cannot reach it; verify says the value was given and the app looked elsewhere, not "pass --env"."""
+    project = tmp_path / "reads-dotenv"
+    project.mkdir()
+    (project / "main.py").write_text(APP.replace('API_KEY = os.environ["API_KEY"]',
+                                                 'from dotenv import dotenv_values\n\nAPI_KEY = dotenv_values(".env")["API_KEY"]'))
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\npython-dotenv\n")
+    assert _quayside("init", str(project)).returncode == 0
+    tag = "quayside-test/reads-dotenv:1"
+    try:
+        given = _quayside("verify", str(project), "-t", tag, "--env", f"API_KEY={SECRET}")
+        output = given.stdout + given.stderr
+        assert given.returncode == 1 and SECRET not in output
+        assert "API_KEY was given, yet the app did not see it" in output and "pass --env-file" not in output
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -269,3 +269,33 @@ def test_traefik_routes_from_its_file_to_every_task_with_acme_and_no_socket(engi
         docker.run(["rm", "-f", traefik, pebble], check=False)
         docker.run(["volume", "rm", f"{name}_letsencrypt"], check=False)
         remove_everything(name, f"{name}-edge")
+
+
+def test_an_app_reading_its_database_in_parts_reaches_it_as_its_own_role(engine_in_swarm, tmp_path):
+    """The full-stack template's shape (POSTGRES_SERVER/USER/PASSWORD/DB, a required SECRET_KEY, a documented
+    FIRST_SUPERUSER), its settings reading /run/secrets as DEPLOY.md asks: deployed with nothing added, the
+    migration job runs as the owner and the app queries the table it made as the rows-only role."""
+    from support.projects import FIXTURES
+
+    project = copy_project(FIXTURES / "postgres-parts", tmp_path, "parts")
+    config = project / "app" / "core" / "config.py"
+    config.write_text(config.read_text().replace('env_file=".env",', 'env_file=".env", secrets_dir="/run/secrets",'))
+    assert quayside("init", str(project), "--target", "swarm").returncode == 0
+    name = f"qsp{uuid.uuid4().hex[:6]}"
+    try:
+        deployed = quayside("deploy", "swarm", str(project), "--stack", name, "--timeout", "240")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert "created secret parts_secret_key" in deployed.stdout  # a key the app signs with: generated
+        container = docker.run(["ps", "-q", "--filter", f"label=com.docker.swarm.service.name={name}_app"]).stdout.split()[0]
+        ask = ("import urllib.request, urllib.error\ntry:\n    print(urllib.request.urlopen('http://127.0.0.1:8000/ready').read().decode())\n"
+               "except urllib.error.HTTPError as e:\n    print(e.read().decode())")
+        # the table exists (the owner migrated it) and the app's role read it; swarm runs no prestart step
+        assert json.loads(docker.run(["exec", container, "python", "-c", ask]).stdout) == {"status": "no superuser"}
+        who = docker.run(["exec", container, "python", "-c",
+                          "from sqlalchemy import text\nfrom app.db import engine\n"
+                          "print(engine.connect().execute(text('SELECT current_user')).scalar())"]).stdout.strip()
+        assert who == "parts_app"
+        env = docker.inspect_container(container)["Config"]["Env"]
+        assert not any("PASSWORD" in e or "SECRET_KEY" in e for e in env), env
+    finally:
+        remove_everything(name, f"{name}-edge")

@@ -198,7 +198,10 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
             logs = mask(container.logs(), options.env)
             tail = "\n".join(logs.splitlines()[-15:])
             cause = ""
-            if (name := missing_setting(logs)) is not None:
+            if (name := missing_setting(logs)) is not None and name in options.env:
+                cause = (f"{name} was given, yet the app did not see it: its code reads it from somewhere other than "
+                         "its environment (a .env file through dotenv_values, a secrets folder); ")
+            elif name is not None:
                 cause = f"missing setting {name}: pass --env-file FILE or --env {name}=…; "
             elif re.search(r"unable to open database file|attempt to write a readonly database", logs):
                 cause = ("the app writes a SQLite database where the app user cannot write (the code is read-only to "
