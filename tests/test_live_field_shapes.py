@@ -122,3 +122,18 @@ def test_an_app_folder_without_init_importing_a_top_level_package(tmp_path):
         assert "No module named 'src'" in broken.stdout + broken.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_uv_workspace_member_installs_the_workspace_lock(tmp_path):
+    """The full-stack template's shape: the app is a member folder, the lock is the workspace's, above the build
+    context. The image holds the lock's versions (older than today's: a fresh resolution would answer others)."""
+    workspace = copy_project(FIXTURES / "uv-workspace", tmp_path, "workspace")
+    member = workspace / "service"
+    assert _quayside("init", str(member)).returncode == 0
+    tag = "quayside-test/uv-workspace-member:1"
+    try:
+        result = _quayside("verify", str(member), "-t", tag,
+                           "--expect", '/health={"fastapi":"0.115.12","starlette":"0.46.2","uvicorn":"0.34.2"}')
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -38,6 +38,7 @@ class Dependencies:
     declared: tuple[Dependency, ...]
     package_project: bool  # pyproject has a [build-system] or uv/poetry package mode: the project itself installs
     local_paths: tuple[str, ...]  # requirements that point into the project (need the source before install)
+    workspace: str | None = None  # a uv workspace member's workspace (relative): files[0] is exported from its lock
 
 
 def read_requirements(root: Path, name: str) -> tuple[list[str], list[Dependency], list[str]]:
@@ -223,8 +224,19 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
         workspace = uv_workspace_root(root)
         reason = "no lock file: pip installs [project] dependencies from pyproject.toml"
         if workspace is not None:
-            reason = (f"this folder is a member of the uv workspace at {workspace}, whose uv.lock a build context here "
-                      "cannot reach: pip installs pyproject.toml's ranges, not the locked versions")
+            from quayside.inspection import uvworkspace
+
+            try:
+                uvworkspace.export(root, root / workspace)
+            except uvworkspace.NotExportable as exc:
+                reason = (f"this folder is a member of the uv workspace at {workspace}, whose uv.lock a build context "
+                          f"here cannot reach, and {exc}: pip installs pyproject.toml's ranges, not the locked versions")
+            else:
+                return Dependencies(
+                    Decided("pip", f"{workspace}/uv.lock", f"this folder is a member of the uv workspace at {workspace}, "
+                            f"whose uv.lock a build context here cannot reach: init exports the member's locked packages "
+                            f"to {uvworkspace.FILE}, pinned with their hashes, and uv installs exactly those"),
+                    "requirements", (uvworkspace.FILE,), tuple(_pep621(pyproject)), build_system, (), workspace)
         return Dependencies(
             Decided("pip", "pyproject.toml [project]", reason),
             "pyproject", ("pyproject.toml",), tuple(_pep621(pyproject)), build_system, (),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
-from quayside.inspection import indexwheels, lockwheels, privateindex, pyversion
+from quayside.inspection import indexwheels, lockwheels, privateindex, pyversion, uvworkspace
 from quayside.inspection.content import DATA_FOLDER
 from quayside.plan import names, systemlibs
 from quayside.plan.options import InitOptions, Proxy, Style
@@ -72,6 +72,7 @@ class DockerfilePlan:
     private_indexes: tuple[str, ...] = ()  # indexes other than PyPI: the install step mounts the netrc secret
     warm_imports: tuple[str, ...] = ()  # modules the server and health check import at start: compiled at build
     data_folder: str = DATA_FOLDER
+    workspace_requirements: str | None = None  # a uv workspace member's locked packages (written beside the Dockerfile)
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -337,6 +338,8 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         apt_why=apt_why,
         writable=writable.value if style is Style.PRODUCTION else (),
         linked_files=linked_files if style is Style.PRODUCTION else (),
+        workspace_requirements=(uvworkspace.export(project.root, project.root / deps.workspace)
+                                if deps.workspace is not None else None),
         start_period=start_period.value,
         requirements_tool=requirements_tool.value,
         port=port.value,

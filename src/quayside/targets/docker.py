@@ -24,7 +24,10 @@ def render_dockerignore(excluded: tuple[str, ...] = ()) -> str:
 
 
 def render_files(plan: DockerfilePlan) -> dict[str, str]:
-    return {"Dockerfile": render_dockerfile(plan), ".dockerignore": render_dockerignore(plan.ignore_lines)}
+    files = {"Dockerfile": render_dockerfile(plan), ".dockerignore": render_dockerignore(plan.ignore_lines)}
+    if plan.workspace_requirements is not None:
+        files[plan.dependency_files[0]] = plan.workspace_requirements
+    return files
 
 
 class DockerTarget(DeployTarget):
