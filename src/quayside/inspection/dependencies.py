@@ -227,7 +227,7 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
             from quayside.inspection import uvworkspace
 
             try:
-                uvworkspace.export(root, root / workspace)
+                uvworkspace.export(root, root / workspace, pyproject)
             except uvworkspace.NotExportable as exc:
                 reason = (f"this folder is a member of the uv workspace at {workspace}, whose uv.lock a build context "
                           f"here cannot reach, and {exc}: pip installs pyproject.toml's ranges, not the locked versions")

@@ -19,7 +19,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from quayside.errors import QuaysideError, UserInputError
+from quayside.errors import QuaysideError
 from quayside.inspection.source import load_lock, load_toml
 
 FILE = "requirements.workspace.txt"
@@ -44,12 +44,13 @@ def stale(member: Path, workspace: Path) -> bool:
     return found is not None and found[1] != lock_digest(workspace)
 
 
-def export(member: Path, workspace: Path) -> str:
+def export(member: Path, workspace: Path, pyproject: dict[str, Any] | None = None) -> str:
     """The member's requirements file, from the workspace's uv.lock (NotExportable when it cannot be read so)."""
-    name = (load_toml(member / "pyproject.toml", display="pyproject.toml").get("project") or {}).get("name")
+    if pyproject is None:
+        pyproject = load_toml(member / "pyproject.toml", display="pyproject.toml")
+    name = (pyproject.get("project") or {}).get("name")
     if not isinstance(name, str):
-        raise UserInputError("pyproject.toml has no [project] name: the workspace lock names its members by it",
-                             path="pyproject.toml")
+        raise NotExportable("pyproject.toml has no [project] name, by which the lock names its members")
     lock = load_lock(workspace / "uv.lock", display="uv.lock")
     entries: dict[str, list[dict[str, Any]]] = {}
     for entry in lock.get("package", []):

@@ -338,7 +338,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         apt_why=apt_why,
         writable=writable.value if style is Style.PRODUCTION else (),
         linked_files=linked_files if style is Style.PRODUCTION else (),
-        workspace_requirements=(uvworkspace.export(project.root, project.root / deps.workspace)
+        workspace_requirements=(uvworkspace.export(project.root, project.root / deps.workspace, project.pyproject)
                                 if deps.workspace is not None else None),
         start_period=start_period.value,
         requirements_tool=requirements_tool.value,
