@@ -123,7 +123,9 @@ def test_missing_path_is_exit_2(tmp_path):
 
 def _generated_projects():
     """Every project × style × options that init accepts (a refusal is tested in test_init, not here)."""
-    projects = [EXAMPLES / "guide-app", EXAMPLES / "guide-single-file", *sorted(FIXTURES.iterdir())]
+    # a workspace's app is its member folder
+    projects = [EXAMPLES / "guide-app", EXAMPLES / "guide-single-file",
+                *sorted(p / "service" if p.name == "uv-workspace" else p for p in FIXTURES.iterdir())]
     cases = []
     for project in projects:
         info = inspect_project(project)
@@ -143,8 +145,9 @@ GENERATED = _generated_projects()
 @pytest.mark.parametrize(("project", "style", "extra"), GENERATED,
                          ids=[f"{p.name}-{s.value}-{'-'.join(map(str, e.values())) or 'default'}" for p, s, e in GENERATED])
 def test_everything_init_generates_has_zero_findings(tmp_path, project, style, extra):
-    root = tmp_path / project.name
-    shutil.copytree(project, root, ignore=shutil.ignore_patterns("Dockerfile", ".dockerignore"))
+    whole = project.parent if project.parent.name == "uv-workspace" else project  # a member needs its workspace
+    shutil.copytree(whole, tmp_path / whole.name, ignore=shutil.ignore_patterns("Dockerfile", ".dockerignore"))
+    root = tmp_path / project.relative_to(whole.parent)
     plan = build_plan(inspect_project(root), InitOptions(style=style, **extra))
     for name, content in render_files(plan).items():
         (root / name).write_text(content)
