@@ -137,3 +137,29 @@ def test_a_uv_workspace_member_installs_the_workspace_lock(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_an_old_python_app_importing_pkg_resources_finds_the_image_setuptools(tmp_path):
+    """realworld's shape: Python 3.11 or older, and code (often a dependency of that era) importing pkg_resources
+    without declaring setuptools, which the official image ships beside pip. The guide's pip install sees it; so
+    must the virtualenv. Without --system-site-packages the import fails: the check can fail."""
+    from support.projects import write
+
+    project = write(tmp_path / "old-python", {
+        ".python-version": "3.11\n",
+        "requirements.txt": "fastapi[standard]>=0.115,<1.0\n",
+        "main.py": "import pkg_resources\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
+                   "def health() -> dict[str, bool]:\n    return {'pkg_resources': hasattr(pkg_resources, 'require')}\n",
+    })
+    assert _quayside("init", str(project)).returncode == 0
+    dockerfile = project / "Dockerfile"
+    assert "RUN python -m venv --without-pip --system-site-packages /opt/venv" in dockerfile.read_text()
+    tag = "quayside-test/old-python:1"
+    try:
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"pkg_resources":true}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        dockerfile.write_text(dockerfile.read_text().replace(" --system-site-packages", ""))
+        broken = _quayside("verify", str(project), "-t", tag)
+        assert broken.returncode == 1 and "No module named 'pkg_resources'" in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -168,6 +168,7 @@ def test_nested_data_files_are_copied_to_their_own_folder(tmp_path):
     ("import os\nos.makedirs('logs', exist_ok=True)\n", ["logs"]),
     ("from pathlib import Path\nPath('./data/uploads').mkdir(parents=True, exist_ok=True)\n", ["data/uploads"]),
     ("import logging\nh = logging.FileHandler('var/log/app.log')\n", ["var/log"]),
+    ("from loguru import logger\nlogger.add('logs/app.log', rotation='1 day')\n", ["logs"]),
     ("class Settings:\n    log_path: str = './logs'\n    UPLOAD_DIR = 'media'\n", ["logs", "media"]),
     ("import os\nos.makedirs('/var/lib/app', exist_ok=True)\nos.makedirs('../up')\nname_dir = 'x'\n", []),  # not under /code
     ("DB = 'sqlite:///./data/app.db'\nABS = 'sqlite:////var/db.sqlite'\n", ["data"]),
@@ -198,6 +199,12 @@ def test_writable_folders_are_owned_by_the_app_user_and_volumes_under_a_read_onl
     ("import aiosqlite\nc = aiosqlite.connect('./q.db')\n", ["q.db"]),
     ("import sqlite3\nc = sqlite3.connect(':memory:')\nd = sqlite3.connect('data/x.db')\n", []),  # no file; a folder
     ("import sqlite3\nc = sqlite3.connect('a b;rm -rf.db')\n", []),  # a name a shell would misread: left alone
+    # log files in the workdir (FastAPI-RQ's shape: loguru's logger.add('app.log')); rotation renames beside
+    # the file, which a link cannot carry: left alone
+    ("from loguru import logger\nlogger.add('app.log', level='WARNING')\n", ["app.log"]),
+    ("import logging\nlogging.basicConfig(filename='service.log')\nh = logging.FileHandler('./audit.log')\n",
+     ["audit.log", "service.log"]),
+    ("from loguru import logger\nlogger.add('app.log', rotation='1 day')\nlogger.add(print)\n", []),
 ])
 def test_files_the_app_writes_in_the_workdir_are_linked_into_a_data_folder(tmp_path, code, linked):
     root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "main.py": APP + code})
@@ -239,3 +246,13 @@ def test_the_start_timeout_sets_the_health_check_start_period_and_what_verify_wa
     assert project_options(info, VerifyOptions(start_timeout=5, start_timeout_given=True), None)[0].start_timeout == 5
     with pytest.raises(UserInputError, match="--start-timeout must be a number of seconds"):
         plan_init(root, InitRequest(start_timeout=0))
+
+
+def test_a_committed_file_the_app_writes_is_linked_not_copied(tmp_path):
+    """FastAPI-RQ commits its app.log: the image must not carry the stale copy, read-only where the app appends."""
+    code = APP + "from loguru import logger\nlogger.add('app.log', level='WARNING')\n"
+    root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\nloguru\n", "main.py": code, "app.log": "old\n"})
+    content = inspect_project(root).runtime_content()
+    assert content.linked_files == ("app.log",) and "app.log" not in content.paths
+    copied = inspect_project(root).runtime_content(include=("app.log",))  # asked for: copied, not linked
+    assert "app.log" in copied.paths and copied.linked_files == ()

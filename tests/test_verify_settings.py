@@ -86,3 +86,30 @@ def test_shortened_secrets_in_logs_are_masked_too():
     shown = mask(log, {"SECRET_KEY": secret})
     assert "8vFngxy5O" not in shown and "h8AmI94EQzdZk" not in shown
     assert "/opt/venv/lib/python3.14/site.py" in shown  # what is not a piece of a secret stays
+
+
+@pytest.mark.parametrize(("argv", "orig_argv", "cmdline", "server"), [
+    (["/opt/venv/bin/uvicorn"], None, b"", True),
+    (["-c"], ["python", "-c", "import urllib.request"], b"", False),  # the health check
+    (["-c"], ["python", "-c", "from multiprocessing.spawn import spawn_main", "--multiprocessing-fork"], b"", True),
+    # Python < 3.10 has no sys.orig_argv: a spawned worker is told by its command line (seen on a 3.9 app,
+    # whose --workers 2 answered the in-flight probe with 404)
+    (["-c"], None, b"python\0-c\0from multiprocessing.spawn import spawn_main\0--multiprocessing-fork\0", True),
+    (["-c"], None, b"python\0-c\0import urllib.request\0", False),
+])
+def test_the_probe_tells_server_processes_from_the_health_check(monkeypatch, argv, orig_argv, cmdline, server):
+    import builtins
+    import io
+    import sys
+    from importlib import resources
+
+    source = resources.files("quayside.verify").joinpath("probe/sitecustomize.py").read_text(encoding="utf-8")
+    monkeypatch.delenv("QUAYSIDE_PROBE", raising=False)
+    namespace: dict[str, object] = {}
+    exec(compile(source, "sitecustomize.py", "exec"), namespace)  # our own probe, as a container runs it
+    fake_sys = type("FakeSys", (), {"argv": argv, **({"orig_argv": orig_argv} if orig_argv is not None else {})})
+    monkeypatch.setitem(namespace, "sys", fake_sys)
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda path, *a, **k: io.BytesIO(cmdline) if path == "/proc/self/cmdline" else real_open(path, *a, **k))
+    assert namespace["_is_server_process"]() is server  # type: ignore[operator]
+    assert sys.argv  # the real interpreter is untouched

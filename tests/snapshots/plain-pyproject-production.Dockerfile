@@ -10,7 +10,9 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PYTHON_DOWNLOADS=0
 
 # No pip inside the virtualenv: the runtime never installs, and the image is smaller.
-RUN python -m venv --without-pip /opt/venv
+# Python 3.11's image ships setuptools beside pip, and packages of its time import pkg_resources
+# without declaring it: the virtualenv sees the image's own site-packages, as the guide's pip install does.
+RUN python -m venv --without-pip --system-site-packages /opt/venv
 
 WORKDIR /code
 

@@ -275,8 +275,9 @@ def _writable_paths(tree: ast.Module) -> list[tuple[str, str]]:
                 if name == "mkdir" and not node.args and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
                     inner = node.func.value
                     target = inner.args[0] if _call_name(inner) in ("Path", "PurePath") and inner.args else None
-            elif name in LOG_FILE_CALLS and node.args:
-                folder = PurePosixPath(_const_str(node.args[0]) or "").parent.as_posix()
+            elif (name in LOG_FILE_CALLS and node.args) or (log := _log_file_target(node, rotating=True)) is not None:
+                given = _const_str(node.args[0]) if name in LOG_FILE_CALLS else log[0] if log else None
+                folder = PurePosixPath(given or "").parent.as_posix()
                 if (rel := _relative_folder(folder)) is not None:
                     found.append((rel, f"a log file is written there ({name})"))
                 continue
@@ -309,13 +310,38 @@ def _workdir_file(value: str | None) -> str | None:
     return name if SAFE_FILE_NAME.fullmatch(name) and name not in (".", "..") else None
 
 
+def _log_file_target(node: ast.Call, *, rotating: bool = False) -> tuple[str, str] | None:
+    """(the path a log file is written to, by what): logging's handlers and basicConfig, loguru's add. Unless
+    `rotating`, only a call that does not rotate it: rotation renames files beside it, which a link cannot carry."""
+    name = _call_name(node)
+    keywords = {k.arg for k in node.keywords}
+    if name in ("FileHandler", "WatchedFileHandler") and node.args:
+        target = _const_str(node.args[0])
+    elif name == "basicConfig":
+        target = next((_const_str(k.value) for k in node.keywords if k.arg == "filename"), None)
+    elif (name == "add" and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+          and node.func.value.id == "logger" and node.args
+          and (rotating or not keywords & {"rotation", "retention", "compression"})):
+        target = _const_str(node.args[0])  # loguru: logger.add("app.log")
+        if target is None or not target.endswith((".log", ".txt", ".json", ".jsonl")):
+            return None
+    else:
+        return None
+    return (target, f"a log file is written there ({name})") if target else None
+
+
 def _workdir_files(tree: ast.Module) -> list[tuple[str, str]]:
-    """SQLite database files the code opens by a bare relative name: `sqlite:///./app.db`, sqlite3.connect("app.db")."""
+    """Files the code writes by a bare relative name, in the working directory itself: a SQLite database
+    (`sqlite:///./app.db`, sqlite3.connect("app.db")), a log file (FileHandler("app.log"), loguru's
+    logger.add("app.log"))."""
     found: list[tuple[str, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := SQLITE_URL.match(node.value)):
             if (name := _workdir_file(m[1])) is not None:
                 found.append((name, "a SQLite database in the working directory"))
+        elif isinstance(node, ast.Call) and (log := _log_file_target(node)) is not None:
+            if "/" not in log[0].removeprefix("./") and (name := _workdir_file(log[0])) is not None:
+                found.append((name, log[1].replace("written there", "written in the working directory")))
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"
               and isinstance(node.func.value, ast.Name) and node.func.value.id in SQLITE_CONNECT_MODULES and node.args
               and (name := _workdir_file(_const_str(node.args[0]))) is not None):
@@ -432,6 +458,8 @@ def runtime_content(root: Path, app_file: str, import_root: str, *, include: tup
             raise UserInputError(f"{include_from} {value!r}: the .dockerignore keeps it out of every image: it looks "
                                  "like a secret or a cache", hint="pass secrets at run time (an env file, a secret mount), never in the image")
         closure.add_data(rel, f"{include_from}")
+        if rel in closure.entries:  # asked for by name: that is why it is copied, whatever else found it
+            closure.entries[rel] = ContentEntry(rel, closure.entries[rel].is_dir, include_from)
     entries = dict(closure.entries)
     ignore_lines: list[str] = []
     for value, exclude_from in exclude:
@@ -448,8 +476,12 @@ def runtime_content(root: Path, app_file: str, import_root: str, *, include: tup
             raise UserInputError(f"{given_as} {value!r} is not a folder inside the project",
                                  hint='a relative path such as "logs" or "data/uploads"')
         folders[folder] = given_as
-    # a file the project ships (given with --include) is copied, not linked: the app then finds it read-only
-    linked = {name: why for name, why in closure.workdir_files.items() if name not in entries}
+    # a file the app writes is linked, not copied (a committed app.log or dev database stays out of the image);
+    # one given with --include is copied as asked, and the app then finds it read-only
+    explicit = {"--include", "[tool.quayside] include"}
+    linked = {name: why for name, why in closure.workdir_files.items()
+              if name not in entries or entries[name].why not in explicit}
+    entries = {path: entry for path, entry in entries.items() if path not in linked}
     if linked:
         folders.setdefault(DATA_FOLDER, "holds " + "; ".join(f"{name} ({why})" for name, why in sorted(linked.items()))
                            + ", linked from the working directory")

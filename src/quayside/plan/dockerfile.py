@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from packaging.version import Version
+
 from quayside.errors import UserInputError
 from quayside.inspection import indexwheels, lockwheels, privateindex, pyversion, uvworkspace
 from quayside.inspection.content import DATA_FOLDER
@@ -73,6 +75,7 @@ class DockerfilePlan:
     warm_imports: tuple[str, ...] = ()  # modules the server and health check import at start: compiled at build
     data_folder: str = DATA_FOLDER
     workspace_requirements: str | None = None  # a uv workspace member's locked packages (written beside the Dockerfile)
+    system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -338,6 +341,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         apt_why=apt_why,
         writable=writable.value if style is Style.PRODUCTION else (),
         linked_files=linked_files if style is Style.PRODUCTION else (),
+        system_site_packages=Version(v) < Version("3.12"),
         workspace_requirements=(uvworkspace.export(project.root, project.root / deps.workspace, project.pyproject)
                                 if deps.workspace is not None else None),
         start_period=start_period.value,

@@ -14,7 +14,13 @@ def _is_server_process() -> bool:
     # `python -c` is the health check (skip it: no need to import FastAPI there), except for
     # multiprocessing's spawned children, which are the server's workers
     if sys.argv[:1] == ["-c"]:
-        return "multiprocessing" in " ".join(getattr(sys, "orig_argv", []))
+        if hasattr(sys, "orig_argv"):
+            return "multiprocessing" in " ".join(sys.orig_argv)
+        try:  # Python < 3.10 has no sys.orig_argv: the kernel keeps the command line
+            with open("/proc/self/cmdline", "rb") as cmdline:
+                return b"multiprocessing" in cmdline.read()
+        except OSError:
+            return False
     return True
 
 
