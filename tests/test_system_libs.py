@@ -94,7 +94,7 @@ def test_a_locked_release_with_wheels_for_other_systems_only_gets_a_compiler(tmp
     found = other_platforms_only(tmp_path)
     assert found == ["roomacoustics 1.0"]
     apt = apt_packages(["fastapi"], source_builds=tuple(found))
-    assert apt.build.value == ("g++", "gcc", "libc6-dev") and apt.runtime.value == ()
+    assert apt.build.value == ("g++", "gcc", "libc6-dev", "make") and apt.runtime.value == ()
     assert "roomacoustics 1.0 ships wheels for other platforms only" in apt.build.reason
     assert apt_packages(["fastapi"]).build.value == ()
 
@@ -112,6 +112,6 @@ def test_a_release_without_a_wheel_for_the_image_python_gets_a_compiler(tmp_path
         'wheels = [{ url = "https://files.example/oldext-0.14.0-cp310-cp310-manylinux2010_x86_64.whl" }]\n')
     plan = plan_init(tmp_path, InitRequest())
     dockerfile = next(w for w in plan.writes if w.name == "Dockerfile").content
-    assert "apt-get install -y --no-install-recommends g++ gcc libc6-dev" in dockerfile
+    assert "apt-get install -y --no-install-recommends g++ gcc libc6-dev make" in dockerfile
     assert "oldext 0.14.0 has no Linux wheel for this Python" in plan.decisions["apt_build"].reason
     assert apt_packages(["fastapi"], no_wheel=()).build.value == ()

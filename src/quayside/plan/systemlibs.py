@@ -18,6 +18,8 @@ from packaging.utils import canonicalize_name
 from quayside.provenance import Decided
 
 COMPILER = ("gcc", "libc6-dev")
+# what an arbitrary sdist may need to build: C and C++, and make for the libraries some bundle (uvloop's libuv)
+SOURCE_BUILD = ("g++", *COMPILER, "make")
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def apt_packages(dependencies: list[str], *, project_build: tuple[str, ...] = ()
     platforms only, which build from source here: the builder stage gets a C and C++ compiler; so do
     `no_wheel`, releases with wheels for other Pythons but not the image's."""
     names = sorted({canonicalize_name(d) for d in dependencies} & set(TABLE))
-    table_build = _merge(*(TABLE[n].build for n in names if not TABLE[n].wheels), ("g++", *COMPILER) if source_builds or no_wheel else ())
+    table_build = _merge(*(TABLE[n].build for n in names if not TABLE[n].wheels), SOURCE_BUILD if source_builds or no_wheel else ())
     table_runtime = _merge(*(TABLE[n].runtime for n in names))
     build = _merge(table_build, project_build, given_build)
     runtime = _merge(table_runtime, project_runtime, given_runtime)
@@ -82,11 +84,11 @@ def apt_packages(dependencies: list[str], *, project_build: tuple[str, ...] = ()
     if source_builds:
         shown = ", ".join(source_builds[:3]) + (f" and {len(source_builds) - 3} more" if len(source_builds) > 3 else "")
         reasons.append(f"{shown} ships wheels for other platforms only (the lock lists them): it builds from source, "
-                       "with a C/C++ compiler in the builder stage")
+                       "with a C/C++ compiler and make in the builder stage")
     if no_wheel:
         shown = ", ".join(no_wheel[:3]) + (f" and {len(no_wheel) - 3} more" if len(no_wheel) > 3 else "")
-        reasons.append(f"{shown} has no Linux wheel for this Python: it builds from source, with a C/C++ compiler in "
-                       "the builder stage")
+        reasons.append(f"{shown} has no Linux wheel for this Python: it builds from source, with a C/C++ compiler and "
+                       "make in the builder stage")
     if project_build or project_runtime:
         reasons.append("[tool.quayside] apt-build/apt-runtime")
     if given_build or given_runtime:
