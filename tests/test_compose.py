@@ -223,3 +223,22 @@ def test_an_app_that_creates_its_own_tables_connects_as_the_owner(tmp_path):
     assert runner.invoke(app, ["init", str(project), "--target", "compose", "--force"]).exit_code == 0
     service = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]["app"]
     assert service["environment"]["DB_URL"].startswith("postgresql://${DB_APP_USER:?")
+
+
+@pytest.mark.parametrize(("uvicorn", "workers"), [("0.13.4", False), ("0.14.0", True), ("0.29.0", False),
+                                                  ("0.30.0", True), (">=0.13", True)])
+def test_an_old_uvicorn_gets_one_process_per_container(tmp_path, uvicorn, workers):
+    """uvicorn before 0.30 (0.14 aside) leaves its --workers running on SIGTERM (uvicorn#852): FastAPI-RQ's
+    uvicorn 0.13.4 waited for SIGKILL under `docker stop`. A pinned old release runs one process instead."""
+    from quayside.init import InitRequest, plan_init
+    from quayside.plan.options import Target
+    from support.projects import write
+
+    pin = uvicorn if uvicorn.startswith(">") else f"=={uvicorn}"
+    root = write(tmp_path / "p", {"requirements.txt": f"fastapi==0.115.0\nuvicorn{pin}\n",
+                                  "main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    plan = plan_init(root, InitRequest(target=Target.COMPOSE))
+    compose = next(w for w in plan.writes if w.name == "compose.yaml").content
+    assert ('"--workers", "2"' in compose) == workers
+    if not workers:
+        assert "uvicorn#852" in plan.decisions["workers"].reason

@@ -97,3 +97,34 @@ def _families(wheels: list[str]) -> set[str]:
     package for that system, which a marker keeps off Linux; wheels for several but not Linux mean compiled
     code whose Linux build is left to the sdist."""
     return {family for wheel in wheels for family, word in (("macos", "macosx"), ("windows", "win")) if f"-{word}" in wheel}
+
+
+def installed_version(root: Path, requirement_files: tuple[str, ...], name: str) -> str | None:
+    """The release of `name` the image installs, when the project fixes it: the lock's entry, or an exact
+    `==` pin in a requirements file; None when a range leaves it to the resolver."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    wanted = canonicalize_name(name)
+    lock_name = next((lock for lock in LOCKS if (root / lock).is_file()), None)
+    if lock_name is not None:
+        try:
+            lock = load_lock(root / lock_name, display=lock_name)
+        except UserInputError:
+            return None
+        return next((str(e.get("version")) for e in lock.get("package", [])
+                     if isinstance(e, dict) and canonicalize_name(str(e.get("name", ""))) == wanted), None)
+    for rel in requirement_files:
+        try:
+            lines = (root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            try:
+                req = Requirement(re.sub(r"(^|\s)#.*$", "", line).split(" --hash")[0].strip().rstrip("\\").strip())
+            except InvalidRequirement:
+                continue
+            pins = [s.version for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
+            if canonicalize_name(req.name) == wanted and pins:
+                return pins[0]
+    return None

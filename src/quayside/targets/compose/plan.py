@@ -107,6 +107,25 @@ class ComposePlan:
         return [name for name, on in (("migrate", self.migrate), ("prestart", self.prestart)) if on]
 
 
+def uvicorn_ignores_sigterm_with_workers(project: ProjectInfo) -> tuple[str, str] | None:
+    """(version, where it is fixed) when the project installs a uvicorn whose multiprocess supervisor leaves its
+    workers running on SIGTERM: every release before 0.30 but 0.14 (which terminated them; 0.15 reverted it)."""
+    from packaging.version import InvalidVersion, Version
+
+    from quayside.inspection.lockwheels import LOCKS, installed_version
+
+    deps = project.dependencies
+    found = installed_version(project.root, deps.files if deps.source_kind == "requirements" else (), "uvicorn")
+    try:
+        version = Version(found) if found else None
+    except InvalidVersion:
+        return None
+    if version is None or Version("0.14") <= version < Version("0.15") or version >= Version("0.30"):
+        return None
+    source = next((lock for lock in LOCKS if (project.root / lock).is_file()), None) or ", ".join(deps.files)
+    return str(version), source
+
+
 def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options: TargetOptions) -> ComposePlan:
     from quayside.inspection.appsettings import read_app_settings
     from quayside.inspection.services import declared_with_extras, detect_services
@@ -136,6 +155,11 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
     workers = options.workers or COMPOSE_WORKERS
     decisions["workers"] = Decided(workers, "--workers" if options.workers else "default",
                                    "given on the command line" if options.workers else "one host without an orchestrator: two worker processes (the guide)")
+    if not options.workers and (stuck := uvicorn_ignores_sigterm_with_workers(project)) is not None:
+        workers = 1
+        decisions["workers"] = Decided(1, stuck[1], f"uvicorn {stuck[0]}'s supervisor does not pass SIGTERM on to its "
+                                       "--workers processes (uvicorn#852; fixed in 0.30), so `docker stop` would wait for "
+                                       "SIGKILL: one server process per container")
     command = build_command(project, dockerfile.port, workers, dockerfile.decisions.get("forwarded_allow_ips", Decided(None, "", "")).value)
     if not has_db:
         needs = replace(needs, database=Decided(None, "", ""))
