@@ -63,7 +63,12 @@ def test_a_lock_that_moved_on_is_refused_at_build(workspace, monkeypatch):
                          'name = "other"\nversion = "0.1.0"\nsource = { virtual = "service" }'), "no entry for the member"),
     (lambda t: t + '\n[[package]]\nname = "starlette"\nversion = "0.47.0"\nsource = { registry = "https://pypi.org/simple" }\n',
      "a resolution fork"),
-], ids=["member-missing", "fork"])
+    # the lock is data: nothing in it may become a requirements line of its own
+    (lambda t: t.replace("marker = \"sys_platform == 'win32'\"", 'marker = "sys_platform == \'win32\'\\n--extra-index-url http://127.0.0.1:9/"', 1),
+     "not one"),
+    (lambda t: t.replace('name = "fastapi"\nversion = "0.115.12"', 'name = "fastapi"\nversion = "0.115.12 --index-url x"', 1),
+     "is not a name, version and hashes"),
+], ids=["member-missing", "fork", "marker-injection", "version-injection"])
 def test_a_lock_this_reader_cannot_follow_falls_back_and_says_why(workspace, edit, why):
     from quayside.inspection import inspect_project
 

@@ -17,6 +17,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from packaging.markers import InvalidMarker, Marker
 from packaging.utils import canonicalize_name
 
 from quayside.errors import QuaysideError
@@ -24,6 +25,10 @@ from quayside.inspection.source import load_lock, load_toml
 
 FILE = "requirements.workspace.txt"
 _DIGEST = re.compile(r"^# lock sha256 ([0-9a-f]{64})$", re.M)
+# what each part of a line may hold: the lock is data, and a newline in it would be a new requirements line
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_VERSION = re.compile(r"[A-Za-z0-9.+!_-]{1,64}")
+_HASH = re.compile(r"(?:sha256|sha384|sha512):[0-9a-f]{64,128}")
 MAX_PATHS = 16  # distinct marker paths kept per package before it is taken as always needed
 
 
@@ -97,6 +102,9 @@ def export(member: Path, workspace: Path, pyproject: dict[str, Any] | None = Non
                          if isinstance(f, dict) and f.get("hash")})
         if not hashes:
             raise NotExportable(f"uv.lock records no hash for {entry['name']} {entry['version']}")
+        if not (_NAME.fullmatch(str(entry["name"])) and _VERSION.fullmatch(str(entry["version"]))
+                and all(_HASH.fullmatch(h) for h in hashes)):
+            raise NotExportable(f"uv.lock's entry for {str(entry['name'])[:60]!r} is not a name, version and hashes")
         lines.append(f"{entry['name']}=={entry['version']}{f' ; {marker}' if marker else ''} \\")
         lines += [f"    --hash={h} \\" for h in hashes[:-1]] + [f"    --hash={hashes[-1]}"]
     return "\n".join(lines) + "\n"
@@ -122,5 +130,13 @@ def _resolve(entries: dict[str, list[dict[str, Any]]], edge: dict[str, Any]) -> 
 def _marker(paths: set[tuple[str, ...]]) -> str:
     if not paths or () in paths:
         return ""
+    for path in paths:
+        for marker in path:
+            try:
+                Marker(marker)
+            except InvalidMarker:
+                raise NotExportable(f"uv.lock has a marker that is not one: {marker[:60]!r}") from None
+            if "\n" in marker or "\r" in marker:
+                raise NotExportable("uv.lock has a marker that spans lines")
     alternatives = [" and ".join(f"({m})" for m in path) for path in sorted(paths)]
     return alternatives[0] if len(alternatives) == 1 else " or ".join(f"({a})" for a in alternatives)
