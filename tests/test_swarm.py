@@ -263,8 +263,11 @@ def test_an_app_reading_its_database_in_parts_gets_each_part_and_its_role_passwo
     assert services["migrate"]["environment"]["POSTGRES_USER"] == f"{name}_owner"
     assert services["migrate"]["secrets"] == [{"source": "db_owner_password", "target": "postgres_password"},
                                               {"source": "secret_key", "target": "secret_key"}]
-    recipes = YAML(typ="safe").load((project / "stack.yaml").read_text())["x-quayside"]["secrets"]
+    stack = YAML(typ="safe").load((project / "stack.yaml").read_text())
+    recipes = stack["x-quayside"]["secrets"]
     assert recipes[f"{project.name}_secret_key"] == {"generate": "password"}
+    # no URL secrets the app never reads: the parts are its connection
+    assert not any("database_url" in name for name in [*recipes, *stack["secrets"]])
     items = _init(tmp_path, "items-service")  # reads DATABASE_URL: the URL secret, as before
     stack = YAML(typ="safe").load((items / "stack.yaml").read_text())["services"]
     assert "environment" not in stack["app"] and stack["app"]["secrets"] == [{"source": "database_url", "target": "database_url"}]
