@@ -250,18 +250,35 @@ ABI3 = ("cryptography", "42.0", ["cryptography-42.0-cp39-abi3-manylinux_2_28_x86
 DEV_ONLY = ("coverage", "6.0", ["coverage-6.0-cp39-cp39-manylinux1_x86_64.whl"], "dev")
 
 
+MODERN = ("pydantic-core", "2.20.0", [f"pydantic_core-2.20.0-cp3{m}-cp3{m}-manylinux_2_17_x86_64.whl" for m in (10, 11, 12, 13)],
+          "main")
+# pydantic 1.7.3's shape: compiled wheels up to 3.9, and a pure-Python wheel that installs anywhere
+OF_2020 = ("pydantic", "1.7.3", ["pydantic-1.7.3-cp39-cp39-manylinux2014_x86_64.whl", "pydantic-1.7.3-py3-none-any.whl"], "main")
+
+
 @pytest.mark.parametrize(("packages", "extra", "expected", "source"), [
     ([PURE, ABI3, DEV_ONLY], {}, "3.12", "pyproject.toml [tool.poetry.dependencies] python"),  # nothing to move for
-    ([PURE, OLD], {}, "3.10", "poetry.lock"),  # the newest with a wheel for every release
-    ([PURE, OLD], {".python-version": "3.12\n"}, "3.12", ".python-version"),  # a pin is the project's word
-])
+    ([PURE, OLD, MODERN], {}, "3.10", "poetry.lock"),  # the newest with a wheel for every release
+    ([PURE, OLD, MODERN], {".python-version": "3.12\n"}, "3.12", ".python-version"),  # a pin is the project's word
+    ([PURE, OF_2020, ABI3], {}, "3.9", "poetry.lock"),  # every release serves 3.12, but none was built for it
+], ids=["pure-and-abi3", "an-old-binary", "python-version-file", "of-its-time"])
 def test_the_python_fits_the_wheels_the_lock_pins(tmp_path, packages, extra, expected, source):
     files = {"pyproject.toml": POETRY_PYPROJECT, "poetry.lock": _poetry_lock(*packages),
              "main.py": "from fastapi import FastAPI\napp = FastAPI()\n", **extra}
     decided = inspect_project(write(tmp_path / "p", files)).python_version
     assert (decided.value, decided.source) == (expected, source)
-    if source == "poetry.lock":
+    if OLD in packages and source == "poetry.lock":
         assert "psycopg2-binary 2.9.3 with no Linux wheel for Python 3.12" in decided.reason
+    if OF_2020 in packages and source == "poetry.lock":
+        assert "no locked release is built for a Python newer than 3.9 (the newest: pydantic 1.7.3)" in decided.reason
+        assert "Python 3.9 is past its end of life" in decided.reason
+
+
+def test_a_lock_of_its_time_yields_to_the_projects_own_constraint(tmp_path):
+    files = {"pyproject.toml": POETRY_PYPROJECT.replace('"^3.9"', '"^3.11"'), "poetry.lock": _poetry_lock(PURE, OF_2020),
+             "main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}
+    decided = inspect_project(write(tmp_path / "p", files)).python_version
+    assert decided.value == "3.12" and "newer than 3.9" not in decided.reason
 
 
 def test_a_uv_workspace_member_says_its_lock_is_out_of_reach(tmp_path):

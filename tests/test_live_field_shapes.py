@@ -156,3 +156,57 @@ def test_an_old_python_app_importing_pkg_resources_finds_the_image_setuptools(tm
     _passes_then_fails_without(project, "quayside-test/old-python:1", '/health={"pkg_resources":true}',
                                "RUN python -m venv --without-pip --system-site-packages /opt/venv",
                                "RUN python -m venv --without-pip /opt/venv", "No module named 'pkg_resources'")
+
+
+def test_exact_pins_of_2024_get_the_pydantic_of_their_time(tmp_path):
+    """fastapi==0.109.0 and uvicorn==0.26.0 (uploaded by 2024-01-16) leave pydantic to the resolver: resolved as
+    of the day after the newest pin, it is 2.5.3 (2.6.0 came on 2024-01-23), not today's. The index quayside asks
+    for upload times is a stand-in on loopback telling the real ones; the build asks the real index. Without the
+    --exclude-newer line (the broken variant) the same build gets a newer pydantic."""
+    import json
+    import os
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    uploaded = {"fastapi": ("fastapi-0.109.0-py3-none-any.whl", "2024-01-11T19:12:47.431581Z"),
+                "uvicorn": ("uvicorn-0.26.0-py3-none-any.whl", "2024-01-16T17:55:29.075640Z")}
+
+    class Index(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            name = self.path.strip("/").split("/")[-1]
+            if name not in uploaded:
+                self.send_error(404)
+                return
+            filename, when = uploaded[name]
+            body = json.dumps({"meta": {"api-version": "1.1"}, "files": [{"filename": filename, "upload-time": when}]})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Index)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {k: v for k, v in os.environ.items() if k != "QUAYSIDE_OFFLINE"}
+    env["QUAYSIDE_INDEX_URL"] = f"http://127.0.0.1:{server.server_port}/simple"
+    project = copy_project(FIXTURES / "pinned-2024", tmp_path)
+    tag = "quayside-test/pinned-2024:1"
+    try:
+        init = subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True, text=True,
+                              timeout=300, check=False, env=env)
+        assert init.returncode == 0, init.stdout + init.stderr
+        dockerfile = project / "Dockerfile"
+        assert "--exclude-newer 2024-01-17T00:00:00Z" in dockerfile.read_text()
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"pydantic":"2.5.3"}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+
+        dockerfile.write_text(dockerfile.read_text().replace(" --exclude-newer 2024-01-17T00:00:00Z", ""))
+        assert _quayside("build", str(project), "-t", tag).returncode == 0
+        today = docker.run(["run", "--rm", "--entrypoint", "python", tag, "-c", "import pydantic; print(pydantic.VERSION)"],
+                           timeout=60).stdout.strip()
+        assert today != "2.5.3"
+    finally:
+        server.shutdown()
+        docker.run(["rmi", "-f", tag], check=False)

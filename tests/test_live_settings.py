@@ -72,3 +72,49 @@ def test_a_setting_given_but_read_from_a_file_by_the_app_is_named_as_such(tmp_pa
         assert "API_KEY was given, yet the app did not see it" in output and "pass --env-file" not in output
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_start_that_fails_without_naming_a_setting_names_the_unset_ones_the_code_reads(tmp_path):
+    """tortoise-orm's shape (fastapi-tdd-docker): `db_url=os.environ.get("DATABASE_URL")` is None, and the error
+    says only 'You should init either from "config", "config_file" or "db_url"'. verify names DATABASE_URL, where
+    the code reads it, and that it is a connection URL; given, the app starts."""
+    project = tmp_path / "orm-at-start"
+    project.mkdir()
+    (project / "main.py").write_text('''import os
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    db_url = os.environ.get("DATABASE_URL")
+    if db_url is None:
+        raise ConfigurationError('You should init either from "config", "config_file" or "db_url"')
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+''')
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\n")
+    assert _quayside("init", str(project)).returncode == 0
+    tag = "quayside-test/orm-at-start:1"
+    try:
+        without = _quayside("verify", str(project), "-t", tag)
+        output = without.stdout + without.stderr
+        assert without.returncode == 1
+        assert "the app reads DATABASE_URL (main.py:13) with no default, and none was given" in output
+        assert "quayside verify --compose" in output
+        given = _quayside("verify", "--image", tag, "--env", "DATABASE_URL=sqlite://:memory:")
+        assert given.returncode == 0, given.stdout + given.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -113,3 +113,23 @@ def test_the_probe_tells_server_processes_from_the_health_check(monkeypatch, arg
     monkeypatch.setattr(builtins, "open", lambda path, *a, **k: io.BytesIO(cmdline) if path == "/proc/self/cmdline" else real_open(path, *a, **k))
     assert namespace["_is_server_process"]() is server  # type: ignore[operator]
     assert sys.argv  # the real interpreter is untouched
+
+
+@pytest.mark.parametrize(("without_default", "given", "image_env", "expected"), [
+    ((("DATABASE_URL", "app/config.py:13"),), {}, [], "the app reads DATABASE_URL (app/config.py:13) with no default, "
+     "and none was given; DATABASE_URL is a connection URL: run the app beside its database (quayside verify --compose)"),
+    ((("PINECONE_HOST", "src/vdb/client.py:11"),), {}, ["PATH=/usr/bin"], "the app reads PINECONE_HOST (src/vdb/client.py:11) "
+     "with no default, and none was given: pass --env-file FILE or --env PINECONE_HOST=…"),
+    ((("API_KEY", "main.py:3"),), {"API_KEY": "x"}, [], None),  # given with --env
+    ((("API_KEY", "main.py:3"),), {}, ["API_KEY=baked"], None),  # the image sets it
+    ((), {}, [], None),
+], ids=["connection-url", "plain", "given", "in-image", "none"])
+def test_unset_settings_the_code_reads_are_named_when_nothing_else_is(without_default, given, image_env, expected):
+    from quayside.verify.image import _unset_cause, _unset_settings
+    from quayside.verify.report import VerifyOptions
+
+    unset = _unset_settings(VerifyOptions(env=given, settings_without_default=without_default), image_env)
+    if expected is None:
+        assert unset == []
+    else:
+        assert _unset_cause(unset).startswith(expected)

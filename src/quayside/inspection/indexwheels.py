@@ -19,6 +19,7 @@ import re
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,21 +72,40 @@ def bounded_pins(root: Path, files: tuple[str, ...]) -> list[tuple[str, Specifie
 
 
 @lru_cache(maxsize=1024)
-def files_by_version(index: str, name: str) -> dict[str, tuple[str, ...]] | None:
-    """Every release of a project the index lists -> its file names; None when the index could not be asked."""
+def _listing(index: str, name: str) -> tuple[tuple[str, str | None], ...] | None:
+    """(file name, upload time or None) of every file the index lists for a project; None when it could not be
+    asked."""
     request = urllib.request.Request(f"{index}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             data = json.loads(response.read(20_000_000))
     except (urllib.error.URLError, OSError, ValueError):
         return None
+    entries = data.get("files", []) if isinstance(data, dict) else []
+    return tuple((str(e.get("filename", "")), e.get("upload-time") if isinstance(e.get("upload-time"), str) else None)
+                 for e in entries if isinstance(e, dict))
+
+
+def _version_of(filename: str) -> str | None:
+    if filename.endswith(".whl") and (m := _WHEEL_VERSION.match(filename)):
+        return m["version"]
+    if filename.endswith((".tar.gz", ".zip")) and (m := _SDIST_VERSION.match(filename)):
+        return m["version"]
+    return None
+
+
+@lru_cache(maxsize=1024)
+def files_by_version(index: str, name: str) -> dict[str, tuple[str, ...]] | None:
+    """Every release of a project the index lists -> its wheel file names; None when the index could not be asked."""
+    listing = _listing(index, name)
+    if listing is None:
+        return None
     found: dict[str, list[str]] = {}
-    for entry in data.get("files", []) if isinstance(data, dict) else []:
-        filename = str(entry.get("filename", "")) if isinstance(entry, dict) else ""
-        if filename.endswith(".whl") and (m := _WHEEL_VERSION.match(filename)):
-            found.setdefault(m["version"], []).append(filename)
-        elif filename.endswith((".tar.gz", ".zip")) and (m := _SDIST_VERSION.match(filename)):
-            found.setdefault(m["version"], [])
+    for filename, _ in listing:
+        if (version := _version_of(filename)) is not None:
+            found.setdefault(version, [])
+            if filename.endswith(".whl"):
+                found[version].append(filename)
     return {version: tuple(names) for version, names in found.items()}
 
 
@@ -128,3 +148,72 @@ def sdist_only(releases: dict[str, tuple[str, ...]], minor: int) -> list[str]:
         if verdicts and not any(verdicts):
             missing.append(release)
     return missing
+
+
+# lines after which uv may not ask only the index quayside asked: its upload times would not be the ones uv sees
+_OTHER_SOURCES = ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-index")
+
+
+def exact_pins(root: Path, files: tuple[str, ...]) -> list[tuple[str, str]] | None:
+    """(name, version) of every requirement, when each one is an exact `==` pin of a release from the index;
+    None when anything else is there (a range, a URL, a local path, an editable install, hashes, another index)."""
+    pins: list[tuple[str, str]] = []
+    for rel in files:
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        for raw in re.sub(r"\\\r?\n", " ", text).splitlines():
+            line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+            if not line or re.match(r"^(-r|--requirement|-c|--constraint)\b", line):
+                continue
+            if line.startswith(_OTHER_SOURCES) or line.startswith(("-", ".", "/")) or "--hash" in line:
+                return None
+            try:
+                req = Requirement(line)
+            except InvalidRequirement:
+                return None
+            specs = list(req.specifier)
+            if req.url or len(specs) != 1 or specs[0].operator not in ("==", "===") or "*" in specs[0].version:
+                return None
+            pins.append((canonicalize_name(req.name), specs[0].version))
+    return pins or None
+
+
+def pinned_as_of(root: Path, files: tuple[str, ...]) -> tuple[str, str] | None:
+    """When every requirement is an exact pin, the moment the newest pinned release's last file was uploaded
+    and that release; None otherwise, offline, or when the index tells no upload time (PEP 700) for one."""
+    index = index_url()
+    pins = exact_pins(root, files)
+    if index is None or not pins or len(pins) > MAX_PINS:
+        return None
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        listings = list(pool.map(lambda pin: _listing(index, pin[0]), pins))
+    newest: tuple[datetime, str] | None = None
+    for (name, version), listing in zip(pins, listings, strict=True):
+        times = [_moment(when) for filename, when in listing or () if _same_version(_version_of(filename), version)]
+        if not times or None in times:
+            return None  # not asked, no such release, or no upload time: nothing to date it by
+        last = max(t for t in times if t is not None)
+        if newest is None or last > newest[0]:
+            newest = (last, f"{name}=={version}")
+    if newest is None:
+        return None
+    return newest[0].strftime("%Y-%m-%dT%H:%M:%SZ"), newest[1]
+
+
+def _same_version(a: str | None, b: str) -> bool:
+    try:
+        return a is not None and Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def _moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -48,8 +48,9 @@ def _file_names(entry: dict[str, Any], old_files: dict[str, Any]) -> list[str]:
     return [n for n in names if n.endswith(".whl")]
 
 
-def sdist_only(root: Path, minor: int) -> list[str] | None:
-    """The locked releases that ship Linux wheels, but none for CPython 3.minor; None without a readable lock."""
+def _main_releases(root: Path) -> list[tuple[str, list[str]]] | None:
+    """('name version', its wheel file names) of each locked release that reaches the image; None without a
+    readable lock."""
     lock_name = next((name for name in LOCKS if (root / name).is_file()), None)
     if lock_name is None:
         return None
@@ -59,37 +60,54 @@ def sdist_only(root: Path, minor: int) -> list[str] | None:
         return None
     old_files = {str(k).lower(): v for k, v in lock.get("metadata", {}).get("files", {}).items()}
     main = "main" if lock_name == "poetry.lock" else "default"
+    return [(f"{entry.get('name')} {entry.get('version')}", _file_names(entry, old_files))
+            for entry in lock.get("package", [])
+            # a dev-only release does not reach the image
+            if isinstance(entry, dict) and not ("groups" in entry and main not in entry["groups"])
+            and entry.get("category") != "dev"]
+
+
+def sdist_only(root: Path, minor: int) -> list[str] | None:
+    """The locked releases that ship Linux wheels, but none for CPython 3.minor; None without a readable lock."""
+    releases = _main_releases(root)
+    if releases is None:
+        return None
     missing = []
-    for entry in lock.get("package", []):
-        if not isinstance(entry, dict) or ("groups" in entry and main not in entry["groups"]) or entry.get("category") == "dev":
-            continue  # a dev-only release does not reach the image
-        verdicts = [v for v in (_serves(n, minor) for n in _file_names(entry, old_files)) if v is not None]
+    for release, names in releases:
+        verdicts = [v for v in (_serves(n, minor) for n in names) if v is not None]
         if verdicts and not any(verdicts):
-            missing.append(f"{entry.get('name')} {entry.get('version')}")
+            missing.append(release)
     return missing
+
+
+def newest_built_for(releases: list[tuple[str, list[str]]]) -> tuple[int, str] | None:
+    """The newest CPython 3.minor any release has a version-specific Linux wheel for, and that release; None
+    when none has one. A set of releases none of which was built for a Python newer than 3.10 was made in
+    3.10's time: the pure-Python releases beside them were never run on newer ones (celery 5.0.5, locked in
+    2021, fails to start on 3.12). abi3 wheels serve every later Python, so they tell no time."""
+    newest: tuple[int, str] | None = None
+    for release, names in releases:
+        for name in names:
+            m = _WHEEL.match(name)
+            if m is None or not _linux_x86_64(m["plat"]) or "abi3" in m["abi"]:
+                continue
+            for tag in m["py"].split("."):
+                if tag.startswith("cp3") and tag[3:].isdigit() and (newest is None or int(tag[3:]) > newest[0]):
+                    newest = (int(tag[3:]), release)
+    return newest
+
+
+def newest_locked_built_for(root: Path) -> tuple[int, str] | None:
+    """newest_built_for over the lock's releases that reach the image."""
+    return newest_built_for(_main_releases(root) or [])
 
 
 def other_platforms_only(root: Path) -> list[str]:
     """Locked releases (of what reaches the image) that ship wheels, but none for Linux: compiled code that pip
     and uv build from the sdist on any Python, which needs a C/C++ compiler (a release with no wheels at all
     is often pure Python: not listed). [] without a readable lock."""
-    lock_name = next((name for name in LOCKS if (root / name).is_file()), None)
-    if lock_name is None:
-        return []
-    try:
-        lock = load_lock(root / lock_name, display=lock_name)
-    except UserInputError:
-        return []
-    old_files = {str(k).lower(): v for k, v in lock.get("metadata", {}).get("files", {}).items()}
-    main = "main" if lock_name == "poetry.lock" else "default"
-    found = []
-    for entry in lock.get("package", []):
-        if not isinstance(entry, dict) or ("groups" in entry and main not in entry["groups"]) or entry.get("category") == "dev":
-            continue
-        names = _file_names(entry, old_files)
-        if names and all(_serves(n, 12) is None for n in names) and len(_families(names)) >= 2:
-            found.append(f"{entry.get('name')} {entry.get('version')}")
-    return found
+    return [release for release, names in _main_releases(root) or []
+            if names and all(_serves(n, 12) is None for n in names) and len(_families(names)) >= 2]
 
 
 def _families(wheels: list[str]) -> set[str]:

@@ -9,19 +9,23 @@ with the name it was given under (errors name the key, never a traceback).
     apt-runtime = ["libpq5"]                      # Debian packages the app needs at run time
     writable = ["logs"]                           # folders the app writes to, owned by the app user
     start-timeout = 120                           # seconds it may take to start: health check and verify
+    resolve-before = "2024-06-01"                 # requirements resolve with releases uploaded before that day
+                                                  # (false: with today's, even when every requirement is pinned)
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from quayside.errors import UserInputError
 
 # Debian package names (policy §5.6.1): lower case, digits, + - . ; at least two characters, starting alphanumeric.
 DEBIAN_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
-KNOWN_KEYS = ("include", "exclude", "health-path", "apt-build", "apt-runtime", "writable", "start-timeout", "check")
+KNOWN_KEYS = ("include", "exclude", "health-path", "apt-build", "apt-runtime", "writable", "start-timeout", "check",
+              "resolve-before")
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class ProjectConfig:
     apt_runtime: tuple[str, ...] = ()
     writable: tuple[str, ...] = ()  # folders under the workdir the app writes to (owned by the app user)
     start_timeout: float | None = None  # seconds the app may take to answer (migrations, model loading)
+    resolve_before: str | bool | None = None  # "YYYY-MM-DD": resolve as of that day; False: with today's releases
 
 
 def _strings(table: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -79,7 +84,24 @@ def read_config(pyproject: dict[str, Any] | None) -> ProjectConfig:
         apt_runtime=debian_packages(_strings(table, "apt-runtime"), "[tool.quayside] apt-runtime"),
         writable=_strings(table, "writable"),
         start_timeout=start_timeout(table.get("start-timeout"), "[tool.quayside] start-timeout"),
+        resolve_before=_resolve_before(table.get("resolve-before")),
     )
+
+
+def _resolve_before(value: object) -> str | bool | None:
+    # tomllib reads a bare TOML date as datetime.date: its isoformat() is the same day
+    text = value.isoformat() if isinstance(value, date) and not isinstance(value, datetime) else value
+    if text is None or text is False:
+        return text
+    if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            date.fromisoformat(text)
+            return text
+        except ValueError:
+            pass
+    raise UserInputError(f"[tool.quayside] resolve-before must be a day such as \"2024-06-01\", or false; not {value!r}",
+                         path="pyproject.toml",
+                         hint="requirements then resolve with releases uploaded before that day (false: today's)")
 
 
 def start_timeout(value: object, given_as: str) -> float | None:

@@ -16,7 +16,9 @@ from quayside.provenance import Decided
 
 DEFAULT_PYTHON = "3.12"
 # the python:X.Y images quayside will pick from a range, newest last
-KNOWN_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+KNOWN_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+# past these, a Python gets no security fixes: quayside picks one only when the project's pins leave no other
+END_OF_LIFE = {"3.8": "2024-10", "3.9": "2025-10"}
 
 _VERSION_IN_TEXT = re.compile(r"(?:^|[^\d.])(3\.\d{1,2})(?:\.\d+)?")
 
@@ -146,15 +148,19 @@ def refuses(pyproject: dict[str, Any] | None, version: str) -> str | None:
 
 def fit_to_lock(root: Path, pyproject: dict[str, Any] | None, decided: Decided[str]) -> Decided[str]:
     """The version, moved to one the lock's releases all have Linux wheels for, when the project does not pin it
-    (.python-version) and its constraint allows another: the chosen one first, then older, then newer."""
+    (.python-version) and its constraint allows another: the chosen one first, then older, then newer. A lock
+    whose compiled releases all predate the chosen Python takes the Python of their time first."""
     from quayside.inspection import lockwheels
 
-    if decided.source == ".python-version":
+    if decided.source in _PINNED:
         return decided
+    lock = next((name for name in lockwheels.LOCKS if (root / name).is_file()), None)
+    if lock is None:
+        return decided
+    decided = _of_its_time(pyproject, decided, lockwheels.newest_locked_built_for(root), lock, "locked")
     missing = lockwheels.sdist_only(root, int(decided.value.split(".")[1]))
     if not missing:
         return decided
-    lock = next(name for name in lockwheels.LOCKS if (root / name).is_file())
     return _nearest_serving(pyproject, decided, missing, lambda minor: lockwheels.sdist_only(root, minor) or [],
                             lock, "every locked release")
 
@@ -162,18 +168,46 @@ def fit_to_lock(root: Path, pyproject: dict[str, Any] | None, decided: Decided[s
 def fit_to_pins(root: Path, pyproject: dict[str, Any] | None, decided: Decided[str],
                 files: tuple[str, ...]) -> Decided[str]:
     """As fit_to_lock, for a requirements file's exact pins, whose wheels the package index lists."""
-    from quayside.inspection import indexwheels
+    from quayside.inspection import indexwheels, lockwheels
 
-    if decided.source == ".python-version" or not files:
+    if decided.source in _PINNED or not files:
         return decided
     releases = indexwheels.release_wheels(root, files)
     if not releases:
         return decided
+    decided = _of_its_time(pyproject, decided, lockwheels.newest_built_for([(r, list(n)) for r, n in releases.items()]),
+                           files[0], "pinned")
     missing = indexwheels.sdist_only(releases, int(decided.value.split(".")[1]))
     if not missing:
         return decided
     return _nearest_serving(pyproject, decided, missing, lambda minor: indexwheels.sdist_only(releases, minor),
                             files[0], "every pinned release (the package index lists their files)")
+
+
+# the project names its Python itself: wheels do not move it
+_PINNED = (".python-version", "runtime.txt")
+
+
+def _of_its_time(pyproject: dict[str, Any] | None, decided: Decided[str], newest: tuple[int, str] | None,
+                 source: str, how: str) -> Decided[str]:
+    """The Python of the releases' time when none of them was built for the decided one or a newer one, and the
+    project allows it; else the decided one."""
+    if newest is None or newest[0] >= int(decided.value.split(".")[1]):
+        return decided
+    candidate = max((c for c in KNOWN_PYTHONS if int(c.split(".")[1]) <= newest[0]), key=Version, default=KNOWN_PYTHONS[0])
+    if refuses(pyproject, candidate) is not None:
+        return decided
+    return Decided(candidate, source, f"{decided.reason}; but no {how} release is built for a Python newer than "
+                                      f"3.{newest[0]} (the newest: {newest[1]}): they are of {candidate}'s time, and "
+                                      f"pure-Python releases of that time were never run on {decided.value}"
+                                      f"{_end_of_life(candidate)}")
+
+
+def _end_of_life(version: str) -> str:
+    if version not in END_OF_LIFE:
+        return ""
+    return (f" (Python {version} is past its end of life, {END_OF_LIFE[version]}: it gets no security fixes; "
+            "newer pins let a newer Python in)")
 
 
 def _nearest_serving(pyproject: dict[str, Any] | None, decided: Decided[str], missing: list[str],
@@ -191,7 +225,7 @@ def _nearest_serving(pyproject: dict[str, Any] | None, decided: Decided[str], mi
         if not lacking:
             return Decided(candidate, source, f"{decided.reason}; but {source} pins {_few(missing)} with no Linux wheel "
                                               f"for Python {decided.value}: {candidate} is the nearest the project "
-                                              f"allows for which {what} has one")
+                                              f"allows for which {what} has one{_end_of_life(candidate)}")
         if len(lacking) < len(best[1]):
             best = (candidate, lacking)
     if best[0] == decided.value:
@@ -199,7 +233,7 @@ def _nearest_serving(pyproject: dict[str, Any] | None, decided: Decided[str], mi
                        "wheel for it, nor for any Python the project allows: they build from source")
     return Decided(best[0], source, f"{decided.reason}; but {source} pins {_few(missing)} with no Linux wheel for "
                                     f"Python {decided.value}, and no Python has wheels for every one: {best[0]} leaves "
-                                    f"the fewest to build from source ({_few(best[1])})")
+                                    f"the fewest to build from source ({_few(best[1])}){_end_of_life(best[0])}")
 
 
 def _few(releases: list[str]) -> str:

@@ -9,6 +9,7 @@ import ipaddress
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,7 @@ class DockerfilePlan:
     data_folder: str = DATA_FOLDER
     workspace_requirements: str | None = None  # a uv workspace member's locked packages (written beside the Dockerfile)
     system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
+    resolve_before: str | None = None  # uv's --exclude-newer: what requirements pull in resolves as of then
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -124,6 +126,32 @@ def _healthcheck(project: ProjectInfo, port: int) -> tuple[tuple[str, ...], Deci
             f"sys.exit(0 if urllib.request.urlopen({f'http://127.0.0.1:{port}{target.value}'!r}, timeout=3).status < 400 else 1)"
         )
     return ("python", "-c", code), target
+
+
+def _resolve_before(project: ProjectInfo, requirements_tool: str, private: bool) -> Decided[str | None] | None:
+    """uv's --exclude-newer for a requirements install: the day the project names, or, when every requirement
+    is an exact pin, the day after the newest pinned release was uploaded. Pins fix what the project names, not
+    what those pull in: a file of 2024 pins (tortoise-orm==0.20.0) installed today gets today's pydantic, which
+    that tortoise-orm fails on at import. Resolved as of the pins' day, it gets what its authors ran. None when
+    it does not apply (a lock already fixes everything; pip has no such option; a private index may not say
+    when its files were uploaded)."""
+    deps, configured = project.dependencies, project.config.resolve_before
+    if deps.installer.value != "pip" or requirements_tool != "uv" or private:
+        return None
+    source = "[tool.quayside] resolve-before"
+    if configured is False:
+        return Decided(None, source, "the project asks for today's releases of what its requirements pull in")
+    if isinstance(configured, str):
+        return Decided(f"{configured}T00:00:00Z", source, f"the project resolves its requirements as of {configured}")
+    found = indexwheels.pinned_as_of(project.root, deps.files)
+    if found is None:
+        return None
+    uploaded, release = found
+    day = (date.fromisoformat(uploaded[:10]) + timedelta(days=1)).isoformat()
+    return Decided(f"{day}T00:00:00Z", deps.files[0],
+                   f"every requirement is an exact pin, but what they pull in is not: it resolves with releases "
+                   f"uploaded before {day}, the day after the newest pin ({release}, {uploaded[:10]}), as when the "
+                   f"pins were written (`[tool.quayside] resolve-before = false` takes today's)")
 
 
 def _requirements_tool(root: Path, files: tuple[str, ...]) -> Decided[str]:
@@ -315,6 +343,10 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
                 raise UserInputError(f"the package index URL {index.url!r} has a character a Dockerfile line cannot carry safely",
                                      path=index.origin.split(" ")[0].split(":")[0])
 
+    resolve_before = _resolve_before(project, requirements_tool.value, bool(indexes))
+    if resolve_before is not None:
+        decisions["resolve_before"] = resolve_before
+
     # A base image may ship its standard library without bytecode (this lab's python images do) and the app user
     # cannot write any, so each start compiled the modules the server imports: 1.6 s to the first 200 against the
     # guide image's 1.0 s (whose `RUN pip install` wrote them as a side effect). Importing them once at build,
@@ -346,6 +378,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
                                 if deps.workspace is not None else None),
         start_period=start_period.value,
         requirements_tool=requirements_tool.value,
+        resolve_before=resolve_before.value if resolve_before is not None else None,
         port=port.value,
         workers=workers.value,
         command=command,

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from quayside.build import BuildResult, build_image, default_tag
+from quayside.errors import UserInputError
 from quayside.inspection import ProjectInfo, inspect_project
 from quayside.plan.options import Style
 from quayside.verify.cache import check_cache_reuse
@@ -53,7 +54,19 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
     if not options.start_timeout_given and info.config.start_timeout is not None:
         options = replace(options, start_timeout=info.config.start_timeout,
                           health_timeout=max(options.health_timeout, info.config.start_timeout + 30))
-    return replace(options, smoke_paths=smoke, style=chosen, health_path=health), app.file
+    return replace(options, smoke_paths=smoke, style=chosen, health_path=health,
+                   settings_without_default=_settings_without_default(info.root)), app.file
+
+
+def _settings_without_default(root: Path) -> tuple[tuple[str, str], ...]:
+    from quayside.inspection.appsettings import read_app_settings
+
+    try:
+        settings = read_app_settings(root)
+    except UserInputError:
+        return ()  # a settings file that does not parse: only the named causes are offered
+    return tuple((s.name, s.source) for s in settings.settings
+                 if s.default is None and not s.scalar and not s.name.startswith("TEST"))
 
 
 def compose_options(path: Path, options: VerifyOptions) -> VerifyOptions:

@@ -177,6 +177,24 @@ def _pid1(container: _Container) -> tuple[int | None, list[str]]:
     return uid, argv
 
 
+def _unset_settings(options: VerifyOptions, image_env: list[str]) -> list[tuple[str, str]]:
+    """The settings the code reads with no default that neither the image nor verify's --env gave."""
+    given = set(options.env) | {item.split("=", 1)[0] for item in image_env}
+    return [(name, where) for name, where in options.settings_without_default if name not in given]
+
+
+def _unset_cause(unset: list[tuple[str, str]]) -> str:
+    """A failed start, when nothing in the logs names a cause but the app reads settings nobody gave it."""
+    from quayside.plan.shared import CONNECTION_URL
+
+    urls = [name for name, _ in unset if CONNECTION_URL.search(name)]
+    shown = ", ".join(f"{name} ({where})" for name, where in unset[:4]) + (f" and {len(unset) - 4} more" if len(unset) > 4 else "")
+    if urls:
+        return (f"the app reads {shown} with no default, and none was given; {urls[0]} is a connection URL: run the "
+                "app beside its database (quayside verify --compose) or pass --env-file FILE; ")
+    return f"the app reads {shown} with no default, and none was given: pass --env-file FILE or --env {unset[0][0]}=…; "
+
+
 def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str], None] | None = None) -> VerifyReport:
     say = on_progress or (lambda _msg: None)
     docker.engine_version()
@@ -209,6 +227,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
             elif (service := missing_service(logs)) is not None:
                 cause = (f"the app could not reach {service} at start: run it beside one (quayside init --target "
                          "compose, then quayside up) or point its settings at one with --env; ")
+            elif unset := _unset_settings(options, config.get("Env") or []):
+                cause = _unset_cause(unset)
             elif container.state().get("Running"):
                 cause = "still starting? raise --start-timeout; "
             report.add("start_seconds", "fail", None,

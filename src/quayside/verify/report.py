@@ -79,6 +79,8 @@ class VerifyOptions:
     env: dict[str, str] = field(default_factory=dict)  # the app's settings (--env, --env-file): masked in output
     build_secrets: dict[str, Path] = field(default_factory=dict)  # BuildKit secrets for every build verify makes
     build_network: str | None = None  # buildx --network for those builds
+    # (name, where) of each setting the app's code reads with no default: named when the app fails to start
+    settings_without_default: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         self.style = Style(self.style)  # a plain "production" from a caller becomes the enum member
