@@ -210,3 +210,38 @@ def test_exact_pins_of_2024_get_the_pydantic_of_their_time(tmp_path):
     finally:
         server.shutdown()
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_the_projects_own_dockerfile_env_reaches_the_running_app(tmp_path):
+    """fastapi-celery-example's shape: the project's Dockerfile sets DOCKER=true, and only then does the code
+    look for its services by their compose names. The image quayside writes keeps it; without that line (the
+    broken variant) the app answers that it is not in a container."""
+    project = tmp_path / "docker-switch"
+    project.mkdir()
+    (project / "main.py").write_text('''import os
+
+from fastapi import FastAPI
+
+BROKER = "redis://redis:6379/0" if os.getenv("DOCKER") else "redis://localhost:6379/0"
+app = FastAPI()
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    return {"broker": BROKER}
+''')
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\n")
+    (project / "Dockerfile").write_text("FROM tiangolo/uvicorn-gunicorn-fastapi:python3.8\nENV PORT 8000\nENV DOCKER=true\n"
+                                        "COPY main.py ./\n")
+    assert _quayside("init", str(project), "--force").returncode == 0
+    dockerfile = project / "Dockerfile"
+    assert "\nENV DOCKER=true\n" in dockerfile.read_text()
+    tag = "quayside-test/docker-switch:1"
+    try:
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"broker":"redis://redis:6379/0"}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        dockerfile.write_text(dockerfile.read_text().replace("\nENV DOCKER=true\n", "\n"))
+        broken = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"broker":"redis://redis:6379/0"}')
+        assert broken.returncode == 1 and "localhost" in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

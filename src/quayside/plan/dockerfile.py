@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from packaging.version import Version
 
 from quayside.errors import UserInputError
-from quayside.inspection import indexwheels, lockwheels, privateindex, pyversion, uvworkspace
+from quayside.inspection import dockerenv, indexwheels, lockwheels, privateindex, pyversion, uvworkspace
+from quayside.inspection.appsettings import read_app_settings
 from quayside.inspection.content import DATA_FOLDER
 from quayside.plan import names, systemlibs
 from quayside.plan.options import InitOptions, Proxy, Style
@@ -78,6 +79,7 @@ class DockerfilePlan:
     workspace_requirements: str | None = None  # a uv workspace member's locked packages (written beside the Dockerfile)
     system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
     resolve_before: str | None = None  # uv's --exclude-newer: what requirements pull in resolves as of then
+    carried_env: tuple[tuple[str, str], ...] = ()  # the project's own Dockerfile's ENV settings the app reads
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -344,6 +346,12 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
                                      path=index.origin.split(" ")[0].split(":")[0])
 
     resolve_before = _resolve_before(project, requirements_tool.value, bool(indexes))
+    carried = dockerenv.carried_settings(project.root, read_app_settings(project.root))
+    if carried:
+        decisions["carried_env"] = Decided(
+            tuple((c.name, c.value) for c in carried), ", ".join(sorted({c.dockerfile for c in carried})),
+            "the project's own Dockerfile sets them and the code reads them ("
+            + ", ".join(f"{c.name} at {c.read_at}" for c in carried) + "): kept in the image")
     if resolve_before is not None:
         decisions["resolve_before"] = resolve_before
 
@@ -379,6 +387,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         start_period=start_period.value,
         requirements_tool=requirements_tool.value,
         resolve_before=resolve_before.value if resolve_before is not None else None,
+        carried_env=tuple((c.name, c.value) for c in carried) if style is Style.PRODUCTION else (),
         port=port.value,
         workers=workers.value,
         command=command,
