@@ -118,3 +118,28 @@ def health() -> dict[str, str]:
         assert given.returncode == 0, given.stdout + given.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_package_of_the_project_named_like_its_library_is_named_as_the_cause(tmp_path):
+    """sandl99/fastapi_index's shape: the project's own fastapi/ folder is imported in the library's place and
+    fails; verify says so. Renamed (the fixed project), the same app starts: the cause was the name."""
+    project = tmp_path / "shadow"
+    (project / "fastapi").mkdir(parents=True)
+    (project / "fastapi" / "__init__.py").write_text("from config import *  # Python 2's implicit relative import\n")
+    (project / "fastapi" / "config.py").write_text("LOG_LEVEL = 'info'\n")
+    (project / "backend.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
+                                        "def health() -> dict[str, str]:\n    return {'status': 'ok'}\n")
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\n")
+    assert _quayside("init", str(project)).returncode == 0
+    tag = "quayside-test/shadow:1"
+    try:
+        shadowed = _quayside("verify", str(project), "-t", tag)
+        output = shadowed.stdout + shadowed.stderr
+        assert shadowed.returncode == 1
+        assert "the project's own fastapi/ has the name of the fastapi library it depends on" in output
+        (project / "fastapi").rename(project / "settings_pkg")
+        assert _quayside("init", str(project), "--force").returncode == 0
+        renamed = _quayside("verify", str(project), "-t", tag)
+        assert renamed.returncode == 0, renamed.stdout + renamed.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -133,3 +133,20 @@ def test_unset_settings_the_code_reads_are_named_when_nothing_else_is(without_de
         assert unset == []
     else:
         assert _unset_cause(unset).startswith(expected)
+
+
+def test_a_project_package_named_like_a_dependency_is_found_and_named(tmp_path):
+    """sandl99/fastapi_index's shape: its own fastapi/ folder, whose __init__ does a Python 2 `from config import *`."""
+    from quayside.inspection import inspect_project
+    from quayside.verify import _shadowing
+    from quayside.verify.settings import shadowing_cause
+    from support.projects import write
+
+    files = {"requirements.txt": "fastapi[standard]\nredis\n", "backend.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+             "fastapi/__init__.py": "from config import *\n", "fastapi/config.py": "X = 1\n", "redis.py": "",
+             "data/fastapi/notes.txt": "", "uvicorn/readme.txt": ""}  # not packages: no shadow
+    assert _shadowing(inspect_project(write(tmp_path / "p", files))) == ("fastapi/", "redis.py")
+    logs = 'File "/code/fastapi/__init__.py", line 1\nModuleNotFoundError: No module named \'config\'\n'
+    assert shadowing_cause(("fastapi/",), logs).startswith("the project's own fastapi/ has the name of the fastapi library")
+    assert shadowing_cause((), logs) is None
+    assert shadowing_cause(("fastapi/",), "psycopg2.OperationalError: could not connect") is None

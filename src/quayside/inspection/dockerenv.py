@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from quayside.errors import UserInputError
 from quayside.inspection.appsettings import AppSettings
+from quayside.inspection.source import read_text
 
 # what the image itself or the server sets: quayside decides these, whatever the old Dockerfile said
 _MACHINERY = re.compile(r"^(PATH|HOME|LANG|LC_\w+|TZ|PYTHON\w*|VIRTUAL_ENV|PIP_\w+|POETRY_\w+|UV_\w+|PDM_\w+|DEBIAN_FRONTEND|"
@@ -36,9 +38,12 @@ class CarriedSetting:
 
 def _dockerfiles(root: Path) -> list[str]:
     """The root Dockerfile first, then Dockerfile.* beside it, then */Dockerfile* one folder down."""
-    top = [p for p in sorted(root.glob("Dockerfile*")) if p.is_file() and p.name != "Dockerfile"]
-    below = [p for p in sorted(root.glob("*/Dockerfile*")) if p.is_file() and not p.parent.name.startswith(".")]
-    found = ([root / "Dockerfile"] if (root / "Dockerfile").is_file() else []) + top + below
+    def plain(p: Path) -> bool:  # a regular file of the project's own, not a link to one elsewhere
+        return p.is_file() and not p.is_symlink() and not p.parent.is_symlink()
+
+    top = [p for p in sorted(root.glob("Dockerfile*")) if plain(p) and p.name != "Dockerfile"]
+    below = [p for p in sorted(root.glob("*/Dockerfile*")) if plain(p) and not p.parent.name.startswith(".")]
+    found = ([root / "Dockerfile"] if plain(root / "Dockerfile") else []) + top + below
     return [p.relative_to(root).as_posix() for p in found[:MAX_DOCKERFILES]]
 
 
@@ -50,8 +55,8 @@ def carried_settings(root: Path, settings: AppSettings) -> tuple[CarriedSetting,
     carried: dict[str, CarriedSetting] = {}
     for rel in _dockerfiles(root):
         try:
-            text = (root / rel).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_text(root / rel, what="Dockerfile")
+        except UserInputError:
             continue  # a Dockerfile quayside cannot read says nothing it can keep
         final = parse(text, rel).final_stage
         for name, value in (final.env() if final is not None else {}).items():

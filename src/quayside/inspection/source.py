@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import stat
 import sys
 import tomllib
 from pathlib import Path
@@ -16,7 +17,12 @@ MAX_SOURCE_BYTES = 5 * 1024 * 1024
 
 def read_text(path: Path, *, what: str) -> str:
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
+            # a FIFO or a device would block the read, or never end
+            raise UserInputError(f"{what} is not a regular file (a pipe or a device?)", path=path,
+                                 hint="replace it with a file, or remove it")
+        size = status.st_size
         if size > MAX_SOURCE_BYTES:
             raise UserInputError(
                 f"{what} is {size} bytes; quayside reads files up to {MAX_SOURCE_BYTES} bytes",

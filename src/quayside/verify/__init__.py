@@ -55,7 +55,18 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
         options = replace(options, start_timeout=info.config.start_timeout,
                           health_timeout=max(options.health_timeout, info.config.start_timeout + 30))
     return replace(options, smoke_paths=smoke, style=chosen, health_path=health,
-                   settings_without_default=_settings_without_default(info.root)), app.file
+                   settings_without_default=_settings_without_default(info.root), shadowing=_shadowing(info)), app.file
+
+
+def _shadowing(info: ProjectInfo) -> tuple[str, ...]:
+    from packaging.utils import canonicalize_name
+
+    declared = {d.name for d in info.dependencies.declared}
+    top = info.root / info.app.value.import_root
+    found = [f"{p.name}/" if p.is_dir() else p.name for p in sorted(top.iterdir())
+             if (p.is_dir() and (p / "__init__.py").is_file() and canonicalize_name(p.name) in declared)
+             or (p.suffix == ".py" and p.is_file() and canonicalize_name(p.stem) in declared)] if top.is_dir() else []
+    return tuple(found)
 
 
 def _settings_without_default(root: Path) -> tuple[tuple[str, str], ...]:

@@ -23,7 +23,7 @@ from quayside.engine import docker
 from quayside.errors import DockerError
 from quayside.plan.options import Style
 from quayside.verify.report import VerifyOptions, VerifyReport
-from quayside.verify.settings import env_file, mask, missing_service, missing_setting
+from quayside.verify.settings import env_file, mask, missing_service, missing_setting, shadowing_cause
 
 PROBE_DIR = "/quayside-probe"
 SLOW_SECONDS = 1.0
@@ -227,6 +227,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
             elif (service := missing_service(logs)) is not None:
                 cause = (f"the app could not reach {service} at start: run it beside one (quayside init --target "
                          "compose, then quayside up) or point its settings at one with --env; ")
+            elif (shadowed := shadowing_cause(options.shadowing, logs)) is not None:
+                cause = shadowed
             elif unset := _unset_settings(options, config.get("Env") or []):
                 cause = _unset_cause(unset)
             elif container.state().get("Running"):

@@ -81,6 +81,9 @@ class VerifyOptions:
     build_network: str | None = None  # buildx --network for those builds
     # (name, where) of each setting the app's code reads with no default: named when the app fails to start
     settings_without_default: tuple[tuple[str, str], ...] = ()
+    # the project's own top-level packages named like a library it depends on (its fastapi/ folder): imported
+    # in the library's place, as the working directory comes first on sys.path
+    shadowing: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.style = Style(self.style)  # a plain "production" from a caller becomes the enum member

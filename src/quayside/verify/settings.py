@@ -127,3 +127,15 @@ def missing_service(logs: str) -> str | None:
         if pattern.search(logs):
             return service
     return None
+
+
+def shadowing_cause(shadowing: tuple[str, ...], logs: str) -> str | None:
+    """A failed import while the project holds a package named like a library it depends on: that package is
+    what Python imported (sandl99/fastapi_index's own fastapi/ folder, whose __init__ fails on `from config
+    import *`)."""
+    if not shadowing or not re.search(r"ImportError|ModuleNotFoundError|AttributeError|cannot import name", logs):
+        return None
+    shadow = shadowing[0]
+    library = shadow.removesuffix("/").removesuffix(".py")
+    return (f"the project's own {shadow} has the name of the {library} library it depends on: Python imports it "
+            f"in the library's place (the working directory comes first on sys.path): rename it; ")

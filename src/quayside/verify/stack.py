@@ -28,7 +28,7 @@ from quayside.errors import DockerError, UserInputError
 from quayside.targets.compose.run import compose_file, ensure_stack_images
 from quayside.verify.image import PROBE_DIR, SHUTDOWN_MARKER, SLOW_SECONDS, _http_get, fill_probe_volume, safe_get
 from quayside.verify.report import VerifyOptions, VerifyReport
-from quayside.verify.settings import SECRET_NAME, mask, missing_service, missing_setting, parse_env_file
+from quayside.verify.settings import SECRET_NAME, mask, missing_service, missing_setting, parse_env_file, shadowing_cause
 
 LOG_LINES = 15
 # what the logs of a service that stopped say, and what it means
@@ -179,7 +179,7 @@ def plain_logs(text: str) -> str:
     return _ANSI.sub("", _LOG_PREFIX.sub("", text))
 
 
-def _cause(logs: str) -> str:
+def _cause(logs: str, shadowing: tuple[str, ...] = ()) -> str:
     logs = plain_logs(logs)
     if m := _REFUSED.search(logs):
         user = m.group(1) or m.group(2)
@@ -189,7 +189,7 @@ def _cause(logs: str) -> str:
         return f"missing setting {name}: add it to .env and to the service's environment; "
     if (service := missing_service(logs)) is not None:
         return f"the app could not reach {service}; "
-    return ""
+    return shadowing_cause(shadowing, logs) or ""
 
 
 def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
@@ -199,7 +199,7 @@ def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
         bad = state.get("Health") == "unhealthy" or (state.get("State") != "running" and int(state.get("ExitCode") or 0) != 0)
         if bad or (name == stack.app and state.get("State") != "running") or (name == stack.app and state.get("Health") != "healthy"):
             logs = stack.logs(name)
-            causes.append(_cause(logs))
+            causes.append(_cause(logs, stack.options.shadowing))
             tail = "\n".join(logs.splitlines()[-LOG_LINES:])
             parts.append(f"--- {name}: {state.get('State')} {state.get('Health') or ''} exit {state.get('ExitCode')}\n{tail}")
     message = mask(exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else f"exit {exc.returncode}", stack.secrets)
@@ -251,7 +251,7 @@ def _prove_app(stack: _Stack, report: VerifyReport, say: Callable[[str], None]) 
         status, body = safe_get(url(options.ready_path), timeout=10)
         detail = f"GET {options.ready_path} → {status}: the app reaches its services"
         if status != 200:
-            cause = next((c for c in (_cause(stack.logs(s)) for s in sorted(stack.services)) if c), "")
+            cause = next((c for c in (_cause(stack.logs(s), options.shadowing) for s in sorted(stack.services)) if c), "")
             detail = f"{cause}GET {options.ready_path} → {status} {mask(body.decode('utf-8', 'replace')[:200], stack.secrets)}"
         report.add(f"ready {options.ready_path}", "pass" if status == 200 else "fail", status, detail)
     for expectation in options.expectations:
