@@ -83,6 +83,7 @@ def test_python_version_file_and_offline_are_honoured(tmp_path, index, monkeypat
     (root / ".python-version").write_text("3.12\n")
     assert inspect_project(root).python_version.value == "3.12"  # the project's own pin wins
     (root / ".python-version").unlink()
+    index.asked.clear()  # (the pins were asked about still: what they pull in may resolve as of their day)
     monkeypatch.setenv("QUAYSIDE_OFFLINE", "1")
     assert inspect_project(root).python_version.value == "3.12"
     assert index.asked == []  # offline: nothing asked
@@ -236,3 +237,27 @@ def test_a_resolve_before_that_is_no_day_is_refused(tmp_path, setting):
     (root / "pyproject.toml").write_text(f"[tool.quayside]\nresolve-before = {setting}\n")
     with pytest.raises(UserInputError, match="resolve-before must be a day"):
         inspect_project(root)
+
+
+def test_requirements_resolved_as_of_a_day_get_the_python_of_that_day(tmp_path, timed_index):
+    """Cypher-App's shape: fastapi==0.78.0 and friends, of 2022. Resolved as of then they get pydantic 1.9.1,
+    which fails to start on 3.12; 3.10 was that day's Python (3.11 came in 2022-10)."""
+    UPLOADED["fastapi"].append(("fastapi-0.78.0-py3-none-any.whl", "2022-05-14T09:00:00Z"))
+    UPLOADED["uvicorn"].append(("uvicorn-0.17.6-py3-none-any.whl", "2022-03-11T10:00:00Z"))
+    try:
+        root = project(tmp_path, "fastapi==0.109.0\nuvicorn==0.26.0\n")
+        assert inspect_project(root).python_version.value == "3.12"  # 2024-01-17: 3.12 had been out for months
+        (root / "requirements.txt").write_text("fastapi==0.78.0\nuvicorn==0.17.6\n")
+        decided = inspect_project(root).python_version
+        assert decided.value == "3.10" and "resolves as of 2022-05-15 (the day after the newest pin" in decided.reason
+        (root / "requirements.txt").write_text("fastapi==0.78.0\nuvicorn>=0.17\n")  # a range: resolved today
+        assert inspect_project(root).python_version.value == "3.12"
+        (root / "pyproject.toml").write_text('[tool.quayside]\nresolve-before = "2021-12-01"\n')
+        decided = inspect_project(root).python_version
+        assert decided.value == "3.9" and "resolves as of 2021-12-01 ([tool.quayside] resolve-before)" in decided.reason
+        (root / "requirements.txt").write_text("fastapi==0.78.0\nuvicorn==0.17.6\n")
+        (root / "pyproject.toml").write_text("[tool.quayside]\nresolve-before = false\n")
+        assert inspect_project(root).python_version.value == "3.12"
+    finally:
+        UPLOADED["fastapi"].pop()
+        UPLOADED["uvicorn"].pop()

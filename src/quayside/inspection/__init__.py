@@ -130,13 +130,14 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
     if pyproject is None and not (root / "requirements.txt").is_file():
         _refuse_service_in_subfolder(path, root, found.app.value.file)
     deps = dependencies.detect(root, pyproject, read_locks=read_locks)
+    requirements = deps.files if deps.source_kind == "requirements" and read_locks else ()
     return ProjectInfo(
         root=root,
         app=found.app,
         dependencies=deps,
         python_version=pyversion.fit_to_pins(
             root, pyproject, pyversion.fit_to_lock(root, pyproject, pyversion.detect(root, pyproject)),
-            deps.files if deps.source_kind == "requirements" and read_locks else ()),
+            requirements, resolved_as_of(root, deps, config) if requirements else None),
         server=dependencies.detect_server(deps),
         lifespan=found.lifespan,
         health_path=(Decided(config.health_path, "[tool.quayside] health-path", "the project names its health route")
@@ -147,6 +148,26 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
         config=config,
         pyproject=pyproject,
     )
+
+
+def resolved_as_of(root: Path, deps: Dependencies, config: ProjectConfig) -> tuple[str, str] | None:
+    """(day, why) that a requirements install resolves as of (uv's --exclude-newer), or None for today: the
+    day `[tool.quayside] resolve-before` names, else, when every requirement is an exact pin, the day after the
+    newest pinned release was uploaded."""
+    from datetime import date, timedelta
+
+    from quayside.inspection import indexwheels
+
+    if deps.installer.value != "pip" or deps.source_kind != "requirements" or config.resolve_before is False:
+        return None
+    if isinstance(config.resolve_before, str):
+        return f"{config.resolve_before}T00:00:00Z", "[tool.quayside] resolve-before"
+    found = indexwheels.pinned_as_of(root, deps.files)
+    if found is None:
+        return None
+    uploaded, release = found
+    day = (date.fromisoformat(uploaded[:10]) + timedelta(days=1)).isoformat()
+    return f"{day}T00:00:00Z", f"the day after the newest pin, {release}, was uploaded on {uploaded[:10]}"
 
 
 SERVICE_FILES = ("requirements.txt", "pyproject.toml")

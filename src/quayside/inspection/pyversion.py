@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,11 @@ DEFAULT_PYTHON = "3.12"
 KNOWN_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 # past these, a Python gets no security fixes: quayside picks one only when the project's pins leave no other
 END_OF_LIFE = {"3.8": "2024-10", "3.9": "2025-10"}
+# each Python's release day: requirements resolved as of a day get the Python of that day
+RELEASED = {"3.8": "2019-10-14", "3.9": "2020-10-05", "3.10": "2021-10-04", "3.11": "2022-10-24", "3.12": "2023-10-02",
+            "3.13": "2024-10-07", "3.14": "2025-10-07"}
+# how long after a Python's release its wheels are out for most libraries: until then it is not yet "of the time"
+WHEELS_LAG_DAYS = 60
 
 _VERSION_IN_TEXT = re.compile(r"(?:^|[^\d.])(3\.\d{1,2})(?:\.\d+)?")
 
@@ -166,12 +172,15 @@ def fit_to_lock(root: Path, pyproject: dict[str, Any] | None, decided: Decided[s
 
 
 def fit_to_pins(root: Path, pyproject: dict[str, Any] | None, decided: Decided[str],
-                files: tuple[str, ...]) -> Decided[str]:
-    """As fit_to_lock, for a requirements file's exact pins, whose wheels the package index lists."""
+                files: tuple[str, ...], as_of: tuple[str, str] | None = None) -> Decided[str]:
+    """As fit_to_lock, for a requirements file's exact pins, whose wheels the package index lists. `as_of`
+    (the day, and why): what the requirements pull in resolves with releases of then, so the Python is of then."""
     from quayside.inspection import indexwheels, lockwheels
 
     if decided.source in _PINNED or not files:
         return decided
+    if as_of is not None:
+        decided = _of_the_day(pyproject, decided, as_of, files[0])
     releases = indexwheels.release_wheels(root, files)
     if not releases:
         return decided
@@ -201,6 +210,22 @@ def _of_its_time(pyproject: dict[str, Any] | None, decided: Decided[str], newest
                                       f"3.{newest[0]} (the newest: {newest[1]}): they are of {candidate}'s time, and "
                                       f"pure-Python releases of that time were never run on {decided.value}"
                                       f"{_end_of_life(candidate)}")
+
+
+def _of_the_day(pyproject: dict[str, Any] | None, decided: Decided[str], as_of: tuple[str, str],
+                source: str) -> Decided[str]:
+    """The newest Python released WHEELS_LAG_DAYS before the day the requirements resolve as of, when older than
+    the decided one and the project allows it (fastapi==0.78.0 resolved as of 2022-06 gets pydantic 1.9.1, which
+    fails to start on 3.12 with "'not' is not a valid parameter name")."""
+    day = date.fromisoformat(as_of[0][:10])
+    ready = [c for c in KNOWN_PYTHONS if date.fromisoformat(RELEASED[c]) + timedelta(days=WHEELS_LAG_DAYS) <= day]
+    candidate = ready[-1] if ready else KNOWN_PYTHONS[0]
+    if Version(candidate) >= Version(decided.value) or refuses(pyproject, candidate) is not None:
+        return decided
+    return Decided(candidate, source, f"{decided.reason}; but what the requirements pull in resolves as of {day} "
+                                      f"({as_of[1]}): {candidate} was the newest Python then (released "
+                                      f"{RELEASED[candidate]}), and releases of that time were never run on "
+                                      f"{decided.value}{_end_of_life(candidate)}")
 
 
 def _end_of_life(version: str) -> str:

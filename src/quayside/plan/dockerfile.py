@@ -9,7 +9,6 @@ import ipaddress
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,29 +130,28 @@ def _healthcheck(project: ProjectInfo, port: int) -> tuple[tuple[str, ...], Deci
 
 
 def _resolve_before(project: ProjectInfo, requirements_tool: str, private: bool) -> Decided[str | None] | None:
-    """uv's --exclude-newer for a requirements install: the day the project names, or, when every requirement
-    is an exact pin, the day after the newest pinned release was uploaded. Pins fix what the project names, not
-    what those pull in: a file of 2024 pins (tortoise-orm==0.20.0) installed today gets today's pydantic, which
-    that tortoise-orm fails on at import. Resolved as of the pins' day, it gets what its authors ran. None when
-    it does not apply (a lock already fixes everything; pip has no such option; a private index may not say
-    when its files were uploaded)."""
+    """uv's --exclude-newer for a requirements install (inspection.resolved_as_of says when and why). Pins fix
+    what the project names, not what those pull in: a file of 2024 pins (tortoise-orm==0.20.0) installed today
+    gets today's pydantic, which that tortoise-orm fails on at import. Resolved as of the pins' day, it gets what
+    its authors ran. None when it does not apply (a lock already fixes everything; pip has no such option; a
+    private index may not say when its files were uploaded)."""
+    from quayside.inspection import resolved_as_of
+
     deps, configured = project.dependencies, project.config.resolve_before
     if deps.installer.value != "pip" or requirements_tool != "uv" or private:
         return None
     source = "[tool.quayside] resolve-before"
     if configured is False:
         return Decided(None, source, "the project asks for today's releases of what its requirements pull in")
-    if isinstance(configured, str):
-        return Decided(f"{configured}T00:00:00Z", source, f"the project resolves its requirements as of {configured}")
-    found = indexwheels.pinned_as_of(project.root, deps.files)
+    found = resolved_as_of(project.root, deps, project.config)
     if found is None:
         return None
-    uploaded, release = found
-    day = (date.fromisoformat(uploaded[:10]) + timedelta(days=1)).isoformat()
-    return Decided(f"{day}T00:00:00Z", deps.files[0],
-                   f"every requirement is an exact pin, but what they pull in is not: it resolves with releases "
-                   f"uploaded before {day}, the day after the newest pin ({release}, {uploaded[:10]}), as when the "
-                   f"pins were written (`[tool.quayside] resolve-before = false` takes today's)")
+    day, why = found
+    if isinstance(configured, str):
+        return Decided(day, source, f"the project resolves its requirements as of {configured}")
+    return Decided(day, deps.files[0], f"every requirement is an exact pin, but what they pull in is not: it resolves "
+                   f"with releases uploaded before {day[:10]}, {why}, as when the pins were written "
+                   "(`[tool.quayside] resolve-before = false` takes today's)")
 
 
 def _requirements_tool(root: Path, files: tuple[str, ...]) -> Decided[str]:
