@@ -225,10 +225,10 @@ def test_an_app_that_creates_its_own_tables_connects_as_the_owner(tmp_path):
     assert service["environment"]["DB_URL"].startswith("postgresql://${DB_APP_USER:?")
 
 
-@pytest.mark.parametrize(("uvicorn", "workers"), [("0.13.4", False), ("0.14.0", True), ("0.29.0", False),
+@pytest.mark.parametrize(("uvicorn", "workers"), [("0.13.4", False), ("0.14.0", False), ("0.29.0", False),
                                                   ("0.30.0", True), (">=0.13", True)])
 def test_an_old_uvicorn_gets_one_process_per_container(tmp_path, uvicorn, workers):
-    """uvicorn before 0.30 (0.14 aside) leaves its --workers running on SIGTERM (uvicorn#852): FastAPI-RQ's
+    """uvicorn before 0.30 leaves its --workers running on SIGTERM (uvicorn#852): FastAPI-RQ's
     uvicorn 0.13.4 waited for SIGKILL under `docker stop`. A pinned old release runs one process instead."""
     from quayside.init import InitRequest, plan_init
     from quayside.plan.options import Target

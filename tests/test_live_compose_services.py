@@ -95,6 +95,7 @@ def test_mysql_only_app_gets_mariadb_with_a_dml_only_user(init_compose):
     project = init_compose(FIXTURES / "mariadb-notes")
     compose = (project / "compose.yaml").read_text()
     assert "image: mariadb:11" in compose and "postgres" not in compose
+    assert "      - app-data:/code/.data\n" in compose  # notes.log, linked into .data: without it the app cannot start
     code, report = verify_compose(project, "--expect", '/can-drop={"ddl": false}')
     assert code == 0, json.dumps(report, indent=1)
     assert checks(report)["ready /ready"]["status"] == "pass"

@@ -228,6 +228,13 @@ def test_linked_sqlite_files_get_a_volume_only_without_a_database_server(tmp_pat
                                          "main.py": code})
     files = {w.name: w.content for w in plan_init(served, InitRequest(target=Target.COMPOSE)).writes}
     assert "/code/.data" not in files["compose.yaml"] and "postgres" in files["compose.yaml"]
+    # a log file beside a database server is still written (natthawatthap/fastapi-template's FileHandler("app.log")
+    # met a read-only /code/app.log under compose): the volume stays
+    logged = write(tmp_path / "logged", {"requirements.txt": "fastapi[standard]\nsqlalchemy\npsycopg2-binary\n",
+                                         "main.py": code.replace("'sqlite:///./db.sqlite3'", "'postgresql://db/app'")
+                                         + "import logging\nlogging.basicConfig(handlers=[logging.FileHandler('app.log')])\n"})
+    files = {w.name: w.content for w in plan_init(logged, InitRequest(target=Target.COMPOSE)).writes}
+    assert "      - app-data:/code/.data\n" in files["compose.yaml"] and "postgres" in files["compose.yaml"]
 
 
 def test_the_start_timeout_sets_the_health_check_start_period_and_what_verify_waits(tmp_path):

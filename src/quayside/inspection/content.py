@@ -51,6 +51,7 @@ class RuntimeContent:
     ignore_lines: tuple[str, ...] = ()  # excluded paths inside copied folders, for the .dockerignore
     writable: tuple[tuple[str, str], ...] = ()  # (folder under the workdir the app writes to, why)
     linked_files: tuple[str, ...] = ()  # files the app writes in the workdir itself: links into DATA_FOLDER
+    linked_databases: tuple[str, ...] = ()  # those of them that are SQLite databases (unused beside a server)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -84,6 +85,7 @@ class _Closure:
         self.skipped: dict[str, str] = {}
         self.writable: dict[str, str] = {}
         self.workdir_files: dict[str, str] = {}  # a file the app writes in the workdir itself (./app.db), why
+        self.workdir_databases: set[str] = set()  # those of them that are SQLite databases
         self.read_modules = 0
 
     # -- code ---------------------------------------------------------------------------------------------
@@ -146,8 +148,10 @@ class _Closure:
                     self.add_data(rel, f"{how} in {display}")
                 for rel, how in _writable_paths(tree):
                     self.writable.setdefault(rel, f"{how} in {display}")
-                for name, how in _workdir_files(tree):
+                for name, how, database in _workdir_files(tree):
                     self.workdir_files.setdefault(name, f"{how} in {display}")
+                    if database:
+                        self.workdir_databases.add(name)
 
     # -- data ---------------------------------------------------------------------------------------------
     def add_data(self, rel: str, why: str) -> None:
@@ -330,22 +334,22 @@ def _log_file_target(node: ast.Call, *, rotating: bool = False) -> tuple[str, st
     return (target, f"a log file is written there ({name})") if target else None
 
 
-def _workdir_files(tree: ast.Module) -> list[tuple[str, str]]:
+def _workdir_files(tree: ast.Module) -> list[tuple[str, str, bool]]:
     """Files the code writes by a bare relative name, in the working directory itself: a SQLite database
     (`sqlite:///./app.db`, sqlite3.connect("app.db")), a log file (FileHandler("app.log"), loguru's
-    logger.add("app.log"))."""
-    found: list[tuple[str, str]] = []
+    logger.add("app.log")), each with whether it is a database."""
+    found: list[tuple[str, str, bool]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := SQLITE_URL.match(node.value)):
             if (name := _workdir_file(m[1])) is not None:
-                found.append((name, "a SQLite database in the working directory"))
+                found.append((name, "a SQLite database in the working directory", True))
         elif isinstance(node, ast.Call) and (log := _log_file_target(node)) is not None:
             if "/" not in log[0].removeprefix("./") and (name := _workdir_file(log[0])) is not None:
-                found.append((name, log[1].replace("written there", "written in the working directory")))
+                found.append((name, log[1].replace("written there", "written in the working directory"), False))
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "connect"
               and isinstance(node.func.value, ast.Name) and node.func.value.id in SQLITE_CONNECT_MODULES and node.args
               and (name := _workdir_file(_const_str(node.args[0]))) is not None):
-            found.append((name, f"{node.func.value.id}.connect() opens a database in the working directory"))
+            found.append((name, f"{node.func.value.id}.connect() opens a database in the working directory", True))
     return found
 
 
@@ -486,4 +490,5 @@ def runtime_content(root: Path, app_file: str, import_root: str, *, include: tup
         folders.setdefault(DATA_FOLDER, "holds " + "; ".join(f"{name} ({why})" for name, why in sorted(linked.items()))
                            + ", linked from the working directory")
     return RuntimeContent(tuple(sorted(entries.values(), key=lambda e: e.path)), tuple(closure.skipped.values()),
-                          tuple(ignore_lines), tuple(sorted(folders.items())), tuple(sorted(linked)))
+                          tuple(ignore_lines), tuple(sorted(folders.items())), tuple(sorted(linked)),
+                          tuple(sorted(n for n in linked if n in closure.workdir_databases)))

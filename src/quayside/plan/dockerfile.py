@@ -25,6 +25,7 @@ from quayside.provenance import Decided
 
 if TYPE_CHECKING:
     from quayside.inspection import ProjectInfo
+    from quayside.inspection.content import RuntimeContent
     from quayside.inspection.dependencies import Installer, SourceKind
 
 UV_IMAGE = "ghcr.io/astral-sh/uv:0.13.9"
@@ -78,7 +79,9 @@ class DockerfilePlan:
     workspace_requirements: str | None = None  # a uv workspace member's locked packages (written beside the Dockerfile)
     system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
     resolve_before: str | None = None  # uv's --exclude-newer: what requirements pull in resolves as of then
-    carried_env: tuple[tuple[str, str], ...] = ()  # the project's own Dockerfile's ENV settings the app reads
+    carried_env: tuple[tuple[str, str], ...] = ()
+    # the linked files that are SQLite databases: beside a database server they go unused (no volume needed)
+    linked_databases: tuple[str, ...] = ()  # the project's own Dockerfile's ENV settings the app reads
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -171,9 +174,9 @@ def _requirements_tool(root: Path, files: tuple[str, ...]) -> Decided[str]:
 
 
 def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...], Decided[str],
-                                                                     Decided[tuple[str, ...]], tuple[str, ...]]:
+                                                                     Decided[tuple[str, ...]], RuntimeContent]:
     """(paths to copy, .dockerignore lines for excluded paths inside them, the decision, the writable folders,
-    the files the app writes in the workdir)."""
+    the runtime content they came from)."""
     extras: tuple[str, ...] = RUNTIME_EXTRAS if options.style is not Style.GUIDE else ()
     if extras and isinstance((project.pyproject or {}).get("tool", {}).get("aerich"), dict):
         extras += ("pyproject.toml",)  # aerich reads its [tool.aerich] config from it at run time
@@ -190,7 +193,7 @@ def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple
                                  hint="letters, digits and . _ - / @ + are safe")
     writable = Decided(folders, "code" if folders else "project",
                        "; ".join(f"{path} ({why})" for path, why in content.writable) or "the code writes to no folder of its own")
-    return tuple((e.path, e.is_dir) for e in content.entries), content.ignore_lines, decided, writable, content.linked_files
+    return tuple((e.path, e.is_dir) for e in content.entries), content.ignore_lines, decided, writable, content
 
 
 def _no_wheel_for(project: ProjectInfo, requirements: tuple[str, ...], python: str) -> tuple[str, ...]:
@@ -307,7 +310,8 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
     requirements_tool = _requirements_tool(project.root, deps.files) if installer == "pip" else Decided("uv", installer, "")
     if installer == "pip":
         decisions["requirements_tool"] = requirements_tool
-    copy_paths, ignore_lines, copy_decision, writable, linked_files = _copy_paths(project, options)
+    copy_paths, ignore_lines, copy_decision, writable, content = _copy_paths(project, options)
+    linked_files = content.linked_files
     if writable.value:
         decisions["writable"] = writable
     apt = systemlibs.apt_packages([d.name for d in deps.declared], project_build=project.config.apt_build,
@@ -379,6 +383,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         apt_why=apt_why,
         writable=writable.value if style is Style.PRODUCTION else (),
         linked_files=linked_files if style is Style.PRODUCTION else (),
+        linked_databases=content.linked_databases if style is Style.PRODUCTION else (),
         system_site_packages=Version(v) < Version("3.12"),
         workspace_requirements=(uvworkspace.export(project.root, project.root / deps.workspace, project.pyproject)
                                 if deps.workspace is not None else None),

@@ -109,7 +109,8 @@ class ComposePlan:
 
 def uvicorn_ignores_sigterm_with_workers(project: ProjectInfo) -> tuple[str, str] | None:
     """(version, where it is fixed) when the project installs a uvicorn whose multiprocess supervisor leaves its
-    workers running on SIGTERM: every release before 0.30 but 0.14 (which terminated them; 0.15 reverted it)."""
+    workers running on SIGTERM, or stops them without their lifespan shutdown: every release before 0.30 (0.14,
+    which terminates them, still left a verify with a request in flight killed after 20 s, its shutdown unrun)."""
     from packaging.version import InvalidVersion, Version
 
     from quayside.inspection.lockwheels import LOCKS, installed_version
@@ -120,7 +121,7 @@ def uvicorn_ignores_sigterm_with_workers(project: ProjectInfo) -> tuple[str, str
         version = Version(found) if found else None
     except InvalidVersion:
         return None
-    if version is None or Version("0.14") <= version < Version("0.15") or version >= Version("0.30"):
+    if version is None or version >= Version("0.30"):
         return None
     source = next((lock for lock in LOCKS if (project.root / lock).is_file()), None) or ", ".join(deps.files)
     return str(version), source
@@ -206,9 +207,9 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         watchdog=watchdog_check(dockerfile.port, health_target(project).value),
         proxy=options.proxy,
         app_pids=app_pids_limit(workers),
-        # the linked SQLite files go unused beside a database server: no volume for them
-        writable=tuple(f for f in dockerfile.writable if not (has_db and f == dockerfile.data_folder
-                                                               and dockerfile.linked_files)),
+        # linked SQLite files go unused beside a database server: no volume for them (a log file still needs one)
+        writable=tuple(f for f in dockerfile.writable if not (has_db and f == dockerfile.data_folder and dockerfile.linked_files
+                                                               and set(dockerfile.linked_files) <= set(dockerfile.linked_databases))),
         proxy_image={Proxy.TRAEFIK: TRAEFIK_IMAGE, Proxy.NGINX: NGINX_IMAGE}.get(options.proxy, ""),
         decisions=decisions,
     )

@@ -71,5 +71,6 @@ def build_kube_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, domain:
         migrate=ALEMBIC_UPGRADE if (project.root / "alembic.ini").is_file() else None,
         # linked SQLite files go unused when the Secret gives the app a database URL: no volume for them
         writable=tuple(f for f in dockerfile.writable if not (f == dockerfile.data_folder and dockerfile.linked_files
+                                                               and set(dockerfile.linked_files) <= set(dockerfile.linked_databases)
                                                                and any(CONNECTION_URL.search(n) for n in secret_names))),
     )
