@@ -49,16 +49,21 @@ class _Index(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def index(monkeypatch):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Index)
+def _serve(handler: type[_Index], monkeypatch):
+    """The handler as the package index quayside asks, on loopback, for the length of a test."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.delenv("QUAYSIDE_OFFLINE", raising=False)
     monkeypatch.setenv("QUAYSIDE_INDEX_URL", f"http://127.0.0.1:{server.server_port}/simple")
     indexwheels.files_by_version.cache_clear()
-    yield _Index
+    yield handler
     server.shutdown()
-    _Index.asked.clear()
+    handler.asked.clear()
+
+
+@pytest.fixture
+def index(monkeypatch):
+    yield from _serve(_Index, monkeypatch)
 
 
 def project(tmp_path, requirements: str):
@@ -156,13 +161,7 @@ class _TimedIndex(_Index):
 
 @pytest.fixture
 def timed_index(monkeypatch):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _TimedIndex)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.delenv("QUAYSIDE_OFFLINE", raising=False)
-    monkeypatch.setenv("QUAYSIDE_INDEX_URL", f"http://127.0.0.1:{server.server_port}/simple")
-    yield _TimedIndex
-    server.shutdown()
-    _TimedIndex.asked.clear()
+    yield from _serve(_TimedIndex, monkeypatch)
 
 
 @pytest.mark.parametrize(("requirements", "pins"), [

@@ -74,6 +74,15 @@ def test_a_setting_given_but_read_from_a_file_by_the_app_is_named_as_such(tmp_pa
         docker.run(["rmi", "-f", tag], check=False)
 
 
+def _init_and_fail_verify(project, tag: str) -> str:
+    """A guide-style requirements file, init, and a verify that must fail: its output."""
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\n")
+    assert _quayside("init", str(project)).returncode == 0
+    failed = _quayside("verify", str(project), "-t", tag)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    return failed.stdout + failed.stderr
+
+
 def test_a_start_that_fails_without_naming_a_setting_names_the_unset_ones_the_code_reads(tmp_path):
     """tortoise-orm's shape (fastapi-tdd-docker): `db_url=os.environ.get("DATABASE_URL")` is None, and the error
     says only 'You should init either from "config", "config_file" or "db_url"'. verify names DATABASE_URL, where
@@ -105,13 +114,9 @@ app = FastAPI(lifespan=lifespan)
 def health() -> dict[str, str]:
     return {"status": "ok"}
 ''')
-    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\n")
-    assert _quayside("init", str(project)).returncode == 0
     tag = "quayside-test/orm-at-start:1"
     try:
-        without = _quayside("verify", str(project), "-t", tag)
-        output = without.stdout + without.stderr
-        assert without.returncode == 1
+        output = _init_and_fail_verify(project, tag)
         assert "the app reads DATABASE_URL (main.py:13) with no default, and none was given" in output
         assert "quayside verify --compose" in output
         given = _quayside("verify", "--image", tag, "--env", "DATABASE_URL=sqlite://:memory:")
@@ -129,13 +134,9 @@ def test_a_package_of_the_project_named_like_its_library_is_named_as_the_cause(t
     (project / "fastapi" / "config.py").write_text("LOG_LEVEL = 'info'\n")
     (project / "backend.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
                                         "def health() -> dict[str, str]:\n    return {'status': 'ok'}\n")
-    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\n")
-    assert _quayside("init", str(project)).returncode == 0
     tag = "quayside-test/shadow:1"
     try:
-        shadowed = _quayside("verify", str(project), "-t", tag)
-        output = shadowed.stdout + shadowed.stderr
-        assert shadowed.returncode == 1
+        output = _init_and_fail_verify(project, tag)
         assert "the project's own fastapi/ has the name of the fastapi library it depends on" in output
         (project / "fastapi").rename(project / "settings_pkg")
         assert _quayside("init", str(project), "--force").returncode == 0
