@@ -144,3 +144,42 @@ def test_a_package_of_the_project_named_like_its_library_is_named_as_the_cause(t
         assert renamed.returncode == 0, renamed.stdout + renamed.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_setting_the_app_refuses_is_named_and_its_value_never_shown(tmp_path):
+    """beyond-crud's shape: a documented setting with a value its settings class refuses (MAIL_PORT="" for an int).
+    verify names the setting and why, masks the value, and passes once the value is one the app takes."""
+    project = tmp_path / "refuses"
+    project.mkdir()
+    (project / "main.py").write_text('''import os
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+
+class Settings(BaseModel):
+    MAIL_PORT: int
+
+
+settings = Settings(MAIL_PORT=os.environ.get("MAIL_PORT", "25"))
+app = FastAPI()
+
+
+@app.get("/health")
+def health() -> dict[str, int]:
+    return {"mail_port": settings.MAIL_PORT}
+''')
+    tag = "quayside-test/refuses:1"
+    try:
+        (project / "requirements.txt").write_text("fastapi[standard]>=0.115\n")
+        assert _quayside("init", str(project)).returncode == 0
+        default = _quayside("verify", str(project), "-t", tag)  # builds it; its default value is taken
+        assert default.returncode == 0, default.stdout + default.stderr
+        refused = _quayside("verify", "--image", tag, "--env", f"MAIL_PORT={SECRET}")
+        output = refused.stdout + refused.stderr
+        assert refused.returncode == 1 and SECRET not in output
+        assert "the app refuses the value of MAIL_PORT (Input should be a valid integer" in output
+        taken = _quayside("verify", "--image", tag, "--env", "MAIL_PORT=2525", "--expect", '/health={"mail_port":2525}')
+        assert taken.returncode == 0, taken.stdout + taken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -150,3 +150,19 @@ def test_a_project_package_named_like_a_dependency_is_found_and_named(tmp_path):
     assert shadowing_cause(("fastapi/",), logs).startswith("the project's own fastapi/ has the name of the fastapi library")
     assert shadowing_cause((), logs) is None
     assert shadowing_cause(("fastapi/",), "psycopg2.OperationalError: could not connect") is None
+
+
+@pytest.mark.parametrize(("logs", "refused"), [
+    ("pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings\nMAIL_PORT\n  Input should be a valid "
+     "integer, unable to parse string as an integer [type=int_parsing, input_value='', input_type=str]\n",
+     ("MAIL_PORT", "Input should be a valid integer, unable to parse string as an integer")),
+    ("pydantic.error_wrappers.ValidationError: 2 validation errors for Settings\nDEBUG\n  value could not be parsed to a "
+     "boolean (type=type_error.bool)\n", ("DEBUG", "value could not be parsed to a boolean")),
+    ("ValidationError: 1 validation error for Settings\nDATABASE_URL\n  Field required [type=missing, input_value={}]\n", None),
+    ("ValidationError: 1 validation error for Settings\nSECRET\n  String should have at least 32 characters "
+     "[type=string_too_short, input_value='hunter2', input_type=str]\n", ("SECRET", "String should have at least 32 characters")),
+], ids=["v2-int", "v1-bool", "missing-is-not-refused", "value-never-echoed"])
+def test_a_setting_whose_value_the_app_refuses_is_named_without_its_value(logs, refused):
+    from quayside.verify.settings import refused_setting
+
+    assert refused_setting(logs) == refused

@@ -23,7 +23,7 @@ from quayside.engine import docker
 from quayside.errors import DockerError
 from quayside.plan.options import Style
 from quayside.verify.report import VerifyOptions, VerifyReport
-from quayside.verify.settings import env_file, mask, missing_service, missing_setting, shadowing_cause
+from quayside.verify.settings import env_file, mask, missing_service, missing_setting, refused_setting, shadowing_cause
 
 PROBE_DIR = "/quayside-probe"
 SLOW_SECONDS = 1.0
@@ -221,6 +221,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                          "its environment (a .env file through dotenv_values, a secrets folder); ")
             elif name is not None:
                 cause = f"missing setting {name}: pass --env-file FILE or --env {name}=…; "
+            elif (refused := refused_setting(logs)) is not None:
+                cause = f"the app refuses the value of {refused[0]} ({refused[1]}): fix it in the env file or pass --env {refused[0]}=…; "
             elif re.search(r"unable to open database file|attempt to write a readonly database", logs):
                 cause = ("the app writes a SQLite database where the app user cannot write (the code is read-only to "
                          "it): point the database URL into a folder of its own ([tool.quayside] writable); ")

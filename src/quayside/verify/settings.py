@@ -95,6 +95,17 @@ _MISSING = (
 )
 
 
+# pydantic's report of a setting given a value it refuses: the first one, by name, and why (never the value)
+_REFUSED_VALUE = re.compile(r"validation errors? for \w+\n([A-Za-z_][A-Za-z0-9_]*)\n\s+(.+?)\s*[\[(]type=(?!missing\b)")
+
+
+def refused_setting(logs: str) -> tuple[str, str] | None:
+    """(name, why) of a setting pydantic refused the value of: MAIL_PORT given "" where an int is wanted."""
+    if m := _REFUSED_VALUE.search(logs):
+        return m.group(1), m.group(2).rstrip(",")
+    return None
+
+
 def missing_setting(logs: str) -> str | None:
     for pattern in _MISSING:
         if m := pattern.search(logs):

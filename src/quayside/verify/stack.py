@@ -28,7 +28,15 @@ from quayside.errors import DockerError, UserInputError
 from quayside.targets.compose.run import compose_file, ensure_stack_images
 from quayside.verify.image import PROBE_DIR, SHUTDOWN_MARKER, SLOW_SECONDS, _http_get, fill_probe_volume, safe_get
 from quayside.verify.report import VerifyOptions, VerifyReport
-from quayside.verify.settings import SECRET_NAME, mask, missing_service, missing_setting, parse_env_file, shadowing_cause
+from quayside.verify.settings import (
+    SECRET_NAME,
+    mask,
+    missing_service,
+    missing_setting,
+    parse_env_file,
+    refused_setting,
+    shadowing_cause,
+)
 
 LOG_LINES = 15
 # what the logs of a service that stopped say, and what it means
@@ -187,6 +195,8 @@ def _cause(logs: str, shadowing: tuple[str, ...] = ()) -> str:
                 "password in .env is not the one the volume was created with, or the URL names another user; ")
     if (name := missing_setting(logs)) is not None:
         return f"missing setting {name}: add it to .env and to the service's environment; "
+    if (refused := refused_setting(logs)) is not None:
+        return f"the app refuses the value of {refused[0]} ({refused[1]}): fix it in .env; "
     if (service := missing_service(logs)) is not None:
         return f"the app could not reach {service}; "
     return shadowing_cause(shadowing, logs) or ""
