@@ -249,3 +249,23 @@ def test_mongodb_gets_a_service_offline_validated(tmp_path):
     config = subprocess.run(["docker", "compose", "-f", "compose.yaml", "config", "-q"], cwd=project,
                             capture_output=True, text=True, timeout=60, check=False)
     assert config.returncode == 0, config.stderr
+
+
+@pytest.mark.parametrize(("name", "documented", "wired"), [
+    # jobinterview2: starlette's Config reads DB_CONNECTION, documented as a Postgres URL
+    ("DB_CONNECTION", "DB_CONNECTION=postgresql://postgres:postgres@db:5432/interview\n", True),
+    ("DB_CONNECTION", "DB_CONNECTION=mysql+pymysql://u:p@db/x\n", True),
+    # a name that says nothing and a value that is not a database server's URL: passed as documented
+    ("DB_CONNECTION", "DB_CONNECTION=sqlite:///./x.db\n", False),
+    ("DB_CONNECTION", "DB_CONNECTION=https://example.org\n", False),
+])
+def test_a_database_url_is_known_by_its_documented_value(tmp_path, name, documented, wired):
+    root = write(tmp_path, {"app/config.py": f"from starlette.config import Config\nconfig = Config('.env')\n"
+                            f"URL = config('{name}', cast=str)\n", ".env.template": documented})
+    needs = detect_services(root, {"fastapi", "sqlalchemy", "psycopg2-binary", "pymysql"}, None, read_app_settings(root))
+    env = dict(service_environment(needs, "app"))
+    if wired:
+        assert env[name].startswith(needs.url_scheme(name) + "://${DB_APP_USER:?") and "@db:" in env[name]
+        assert "DATABASE_URL" not in env  # the app reads its URL under its own name only
+    else:
+        assert name not in env

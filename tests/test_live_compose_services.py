@@ -163,3 +163,26 @@ def test_tortoise_with_aerich_migrations(init_compose):
     code, report = verify_compose(project)
     ready = checks(report)["ready /ready"]
     assert code == 1 and ready["status"] == "fail" and "textsummary" in ready["detail"]
+
+
+def test_a_url_under_the_projects_own_name_is_wired_and_its_session_proven(init_compose):
+    """jobinterview2's shape: DB_CONNECTION, documented as a Postgres URL, read through starlette's Config; the app
+    connects on its first query only, so it starts healthy whatever the URL says. verify --compose opens the URL
+    from the app's container: green when init wired it, red with the cause when it holds the documented
+    credentials (the broken variant: what init wrote before it knew a URL by its value)."""
+    project = init_compose(FIXTURES / "db-connection-setting")
+    compose = project / "compose.yaml"
+    text = compose.read_text()
+    assert "      DB_CONNECTION: postgresql+psycopg://${DB_APP_USER:?" in text and "DATABASE_URL" not in text
+    code, report = verify_compose(project, "--expect", '/count={"one": 1}')
+    assert code == 0, json.dumps(report, indent=1)
+    assert checks(report)["db_session DB_CONNECTION"]["status"] == "pass"
+    wired = next(line for line in text.splitlines() if line.startswith("      DB_CONNECTION: "))
+    compose.write_text(text.replace(wired, "      DB_CONNECTION: postgresql+psycopg://postgres:postgres@db:5432/interview"))
+    code, report = verify_compose(project)
+    assert code == 1
+    found = checks(report)
+    assert found["stack_up"]["status"] == "pass"  # healthy: only the session shows the fault
+    session = found["db_session DB_CONNECTION"]
+    assert session["status"] == "fail" and "refused DB_CONNECTION's credentials (user postgres)" in session["detail"]
+    assert leftovers() == []

@@ -123,8 +123,15 @@ def _url_kind(value: str) -> str | None:
 
 
 def _url_settings(settings: AppSettings) -> list[str]:
-    return sorted(n for n in settings.names if _URL_NAME.search(n) and "TEST" not in n and "REDIS" not in n
-                  and "MONGO" not in n)
+    """The app's database URL settings: by name (`DATABASE_URL`, `PG_DSN`), or by the project's documented or
+    default value, a database server's URL under any name (`DB_CONNECTION=postgresql://…`)."""
+    def is_url(name: str) -> bool:
+        if _URL_NAME.search(name):
+            return True
+        value = settings.documented.get(name) or settings.default(name) or ""
+        return _url_kind(value) in {"postgres", "mysql"}
+
+    return sorted(n for n in settings.names if is_url(n) and "TEST" not in n and "REDIS" not in n and "MONGO" not in n)
 
 
 _CREATES_SCHEMA = re.compile(r"\.create_all\s*\(|generate_schemas\s*=\s*True|Tortoise\.generate_schemas\s*\(")

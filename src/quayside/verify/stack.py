@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 from quayside.engine import docker
 from quayside.errors import DockerError, UserInputError
 from quayside.targets.compose.run import compose_file, ensure_stack_images
+from quayside.verify.dbsession import database_url_settings, open_sessions
 from quayside.verify.image import PROBE_DIR, SHUTDOWN_MARKER, SLOW_SECONDS, _http_get, fill_probe_volume, safe_get
 from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import (
@@ -274,6 +275,7 @@ def _prove_app(stack: _Stack, report: VerifyReport, say: Callable[[str], None]) 
         report.add(f"expect {expectation.path}", "pass" if ok else "fail", got, f"GET {expectation.path} → {status} {json.dumps(got)}")
 
     container = stack.container()
+    _prove_database_sessions(stack, container, report)
     uid, server = _server_process(container)
     if uid is None:
         report.add("user_uid", "fail", None, "could not read the server's process with the image's python")
@@ -322,6 +324,26 @@ def _prove_app(stack: _Stack, report: VerifyReport, say: Callable[[str], None]) 
     seen = SHUTDOWN_MARKER in logs
     report.add("lifespan_shutdown", "pass" if seen else "fail", seen,
                f"{SHUTDOWN_MARKER!r} " + ("in the logs" if seen else "missing from the logs"))
+
+
+def _prove_database_sessions(stack: _Stack, container: str, report: VerifyReport) -> None:
+    """Each database URL the app holds opens a session (an app that connects on its first query starts healthy
+    with a URL the database refuses)."""
+    env = (docker.inspect_container(container).get("Config") or {}).get("Env") or []
+    for session in open_sessions(container, database_url_settings(env)):
+        detail = mask(session.detail, stack.secrets)
+        if session.status == "pass":
+            text = f"{session.name} opens a session on its database (SELECT 1 through {detail}, as the app's user)"
+        elif session.status == "skip":
+            text = f"{session.name} not tested: the image has no client for it ({detail})"
+        elif m := _REFUSED.search(detail):
+            user = m.group(1) or m.group(2)
+            text = (f"the database refused {session.name}'s credentials{f' (user {user})' if user else ''}: the app "
+                    f"holds a URL the stack's database does not know (wire it to .env's DB_APP_USER and DB_APP_PASSWORD, "
+                    f"or give it with --env); {detail}")
+        else:
+            text = f"{session.name} does not open a session on its database: {detail}"
+        report.add(f"db_session {session.name}", session.status, session.status == "pass", text)
 
 
 # the server: PID 1 itself, or PID 1's child when compose's `init: true` runs a tiny init as PID 1
