@@ -165,24 +165,52 @@ def test_tortoise_with_aerich_migrations(init_compose):
     assert code == 1 and ready["status"] == "fail" and "textsummary" in ready["detail"]
 
 
-def test_a_url_under_the_projects_own_name_is_wired_and_its_session_proven(init_compose):
-    """jobinterview2's shape: DB_CONNECTION, documented as a Postgres URL, read through starlette's Config; the app
-    connects on its first query only, so it starts healthy whatever the URL says. verify --compose opens the URL
-    from the app's container: green when init wired it, red with the cause when it holds the documented
-    credentials (the broken variant: what init wrote before it knew a URL by its value)."""
-    project = init_compose(FIXTURES / "db-connection-setting")
-    compose = project / "compose.yaml"
-    text = compose.read_text()
-    assert "      DB_CONNECTION: postgresql+psycopg://${DB_APP_USER:?" in text and "DATABASE_URL" not in text
-    code, report = verify_compose(project, "--expect", '/count={"one": 1}')
-    assert code == 0, json.dumps(report, indent=1)
-    assert checks(report)["db_session DB_CONNECTION"]["status"] == "pass"
-    wired = next(line for line in text.splitlines() if line.startswith("      DB_CONNECTION: "))
-    compose.write_text(text.replace(wired, "      DB_CONNECTION: postgresql+psycopg://postgres:postgres@db:5432/interview"))
-    code, report = verify_compose(project)
-    assert code == 1
-    found = checks(report)
-    assert found["stack_up"]["status"] == "pass"  # healthy: only the session shows the fault
-    session = found["db_session DB_CONNECTION"]
-    assert session["status"] == "fail" and "refused DB_CONNECTION's credentials (user postgres)" in session["detail"]
-    assert leftovers() == []
+# backspace1990/jobinterview2's own Dockerfile: the tables are made by a script its CMD runs before the server
+PROJECT_DOCKERFILE = """FROM python:3.12
+WORKDIR /app
+ENV PYTHONPATH /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+CMD python3 app/create_db.py && \\
+    uvicorn --host=0.0.0.0 app.main:app
+"""
+
+
+def test_a_url_under_the_projects_own_name_and_a_step_of_its_own_start_command(tmp_path):
+    """jobinterview2's shape. DB_CONNECTION, documented as a Postgres URL, read through starlette's Config, and the
+    app connects on its first query only, so it starts healthy whatever the URL says: verify --compose opens the
+    URL from the app's container. The tables come from app/create_db.py, which the project's CMD ran before its
+    server: a one-off `prestart` service runs it. Broken variants: the URL with the documented credentials (what
+    init wrote before it knew a URL by its value), and no prestart service."""
+    project = copy_project(FIXTURES / "db-connection-setting", tmp_path, f"qs{uuid.uuid4().hex[:6]}")
+    (project / "Dockerfile").write_text(PROJECT_DOCKERFILE)
+    try:
+        result = quayside("init", str(project), "--target", "compose", "--force")
+        assert result.returncode == 0, result.stderr
+        assert "# quayside-prestart: python app/create_db.py\n" in (project / "Dockerfile").read_text()
+        compose = project / "compose.yaml"
+        text = compose.read_text()
+        assert '  prestart:\n    command: ["python", "app/create_db.py"]\n' in text
+        assert "      DB_CONNECTION: postgresql+psycopg://${DB_APP_USER:?" in text and "DATABASE_URL" not in text
+        again = quayside("init", str(project), "--target", "compose")  # the step survives its Dockerfile's replacement
+        assert again.returncode == 0 and compose.read_text() == text, again.stderr
+        code, report = verify_compose(project, "--expect", '/count={"questions": 0}')
+        assert code == 0, json.dumps(report, indent=1)
+        assert checks(report)["db_session DB_CONNECTION"]["status"] == "pass"
+
+        wired = next(line for line in text.splitlines() if line.startswith("      DB_CONNECTION: "))
+        compose.write_text(text.replace(wired, "      DB_CONNECTION: postgresql+psycopg://postgres:postgres@db:5432/interview"))
+        code, report = verify_compose(project)
+        assert code == 1
+        found = checks(report)
+        assert found["stack_up"]["status"] == "pass"  # healthy: only the session shows the fault
+        session = found["db_session DB_CONNECTION"]
+        assert session["status"] == "fail" and "refused DB_CONNECTION's credentials (user postgres)" in session["detail"]
+
+        compose.write_text(text.replace('command: ["python", "app/create_db.py"]', 'command: ["true"]'))
+        code, report = verify_compose(project, "--expect", '/count={"questions": 0}')
+        assert code == 1 and checks(report)["expect /count"]["status"] == "fail"
+        assert leftovers() == []
+    finally:
+        docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)

@@ -49,6 +49,12 @@ def test_the_env_file_for_docker_is_private_and_removed():
     ("Traceback ...\n    API_KEY = os.environ['API_KEY']\nKeyError: 'API_KEY'\n", "API_KEY"),
     ("starlette.config.Config ... KeyError: \"Config 'SECRET_KEY' is missing, and has no default.\"", "SECRET_KEY"),
     ("pydantic_core._pydantic_core.ValidationError: 1 validation error for Settings\nDATABASE_URL\n  Field required [type=missing", "DATABASE_URL"),
+    # langchain (family-bizzare-adventures), before pydantic's __root__ line could pass for a refused value
+    ("pydantic.v1.error_wrappers.ValidationError: 1 validation error for OpenAI\n__root__\n  Did not find openai_api_key, "
+     "please add an environment variable `OPENAI_API_KEY` which contains it, or pass `openai_api_key` as a named "
+     "parameter. (type=value_error)", "OPENAI_API_KEY"),
+    ("openai.OpenAIError: The api_key client option must be set either by passing api_key to the client or by setting "
+     "the OPENAI_API_KEY environment variable", "OPENAI_API_KEY"),
     ("INFO: Started server process\n", None),
 ])
 def test_the_missing_setting_is_named(logs, name):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from quayside.errors import UserInputError
+from quayside.inspection import startcommand
 from quayside.inspection.appsettings import AppSettings, Setting, _python_files
 from quayside.inspection.source import parse_python
 from quayside.provenance import Decided
@@ -69,6 +71,7 @@ class UserCompose:
     database_images: tuple[str, ...]
     workers: tuple[tuple[str, ...], ...] = ()  # commands of services that build the project and run a worker
     service_names: tuple[str, ...] = ()
+    app_command: str | tuple[str, ...] = ()  # the app service's `command`, as written (string or list)
 
 
 @dataclass(frozen=True)
@@ -265,10 +268,9 @@ def detect_migrations(root: Path, pyproject: dict[str, Any] | None, orm: Orm, ha
     return Decided(None, "project", "no alembic.ini or [tool.aerich]: no migration step")
 
 
-def detect_prestart(root: Path, given: str | None, migrate: Decided[tuple[str, ...] | None]) -> Decided[tuple[str, ...] | None]:
+def detect_prestart(root: Path, given: str | None, migrate: Decided[tuple[str, ...] | None],
+                    user: UserCompose | None = None) -> Decided[tuple[str, ...] | None]:
     if given:
-        import shlex
-
         try:
             argv = tuple(shlex.split(given))
         except ValueError as exc:
@@ -280,6 +282,9 @@ def detect_prestart(root: Path, given: str | None, migrate: Decided[tuple[str, .
         if (root / name).is_file():
             return Decided(("sh", name), name, "the project's prestart script: a one-off service before the app"
                            + (" (after migrations)" if migrate.value else ""))
+    if (step := startcommand.project_prestart_of(root, user)) is not None:
+        return Decided(step.argv, step.source, f"the project's own start command runs `{shlex.join(step.argv)}` before "
+                       "its server: a one-off service before the app" + (" (after migrations)" if migrate.value else ""))
     return Decided(None, "project", "no prestart script")
 
 
@@ -376,6 +381,7 @@ def read_user_compose(root: Path) -> UserCompose | None:
             return UserCompose(name, None, (), ())
         app: str | None = None
         env: tuple[tuple[str, str], ...] = ()
+        app_command: str | tuple[str, ...] = ()
         databases: list[str] = []
         workers: list[tuple[str, ...]] = []
         for service, spec in services.items():
@@ -392,11 +398,13 @@ def read_user_compose(root: Path) -> UserCompose | None:
                 workers.append(command)
             if app is None and builds_project and not (command and _WORKER_COMMAND.search(" ".join(command))):
                 app = str(service)
+                given = spec.get("command")
+                app_command = given if isinstance(given, str) else tuple(str(a) for a in given) if isinstance(given, list) else ()
                 raw = spec.get("environment") or {}
                 pairs = ([(str(k), "" if v is None else str(v)) for k, v in raw.items()] if isinstance(raw, dict)
                          else [tuple(str(item).partition("=")[::2]) for item in raw if isinstance(item, str)])
                 env = tuple(sorted((k, v) for k, v in pairs if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k)))
-        return UserCompose(name, app, env, tuple(databases), tuple(workers), tuple(str(k) for k in services))
+        return UserCompose(name, app, env, tuple(databases), tuple(workers), tuple(str(k) for k in services), app_command)
     return None
 
 
@@ -435,7 +443,7 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
     migrate = detect_migrations(root, pyproject, orm, database.value is not None)
     if migrate.value and database.value in (None, "mongodb"):
         migrate = Decided(None, migrate.source, "migrations are configured but there is no database service to migrate")
-    pre = detect_prestart(root, prestart, migrate)
+    pre = detect_prestart(root, prestart, migrate, user)
     worker = detect_worker(root, declared_names, import_root)
     if worker.value is None and user is not None and user.workers:
         command = user.workers[0]

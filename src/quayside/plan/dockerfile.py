@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.version import Version
 
 from quayside.errors import UserInputError
-from quayside.inspection import dockerenv, indexwheels, lockwheels, privateindex, pyversion, uvworkspace
+from quayside.inspection import dockerenv, indexwheels, lockwheels, privateindex, pyversion, startcommand, uvworkspace
 from quayside.inspection.appsettings import read_app_settings
 from quayside.inspection.content import DATA_FOLDER
 from quayside.plan import names, systemlibs
@@ -80,6 +81,7 @@ class DockerfilePlan:
     system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
     resolve_before: str | None = None  # uv's --exclude-newer: what requirements pull in resolves as of then
     carried_env: tuple[tuple[str, str], ...] = ()
+    prestart_marker: str | None = None  # a pre-start step read from the Dockerfile this one replaces (shell words)
     # the linked files that are SQLite databases: beside a database server they go unused (no volume needed)
     linked_databases: tuple[str, ...] = ()  # the project's own Dockerfile's ENV settings the app reads
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
@@ -173,11 +175,11 @@ def _requirements_tool(root: Path, files: tuple[str, ...]) -> Decided[str]:
     return Decided("uv", "default", "uv installs the requirements (pip's format, several times faster)")
 
 
-def _copy_paths(project: ProjectInfo, options: InitOptions) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...], Decided[str],
-                                                                     Decided[tuple[str, ...]], RuntimeContent]:
+def _copy_paths(project: ProjectInfo, options: InitOptions, step_files: tuple[str, ...] = ()
+                ) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...], Decided[str], Decided[tuple[str, ...]], RuntimeContent]:
     """(paths to copy, .dockerignore lines for excluded paths inside them, the decision, the writable folders,
     the runtime content they came from)."""
-    extras: tuple[str, ...] = RUNTIME_EXTRAS if options.style is not Style.GUIDE else ()
+    extras: tuple[str, ...] = RUNTIME_EXTRAS + step_files if options.style is not Style.GUIDE else ()
     if extras and isinstance((project.pyproject or {}).get("tool", {}).get("aerich"), dict):
         extras += ("pyproject.toml",)  # aerich reads its [tool.aerich] config from it at run time
     content = project.runtime_content(include=options.include, exclude=options.exclude, extras=extras)
@@ -310,7 +312,19 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
     requirements_tool = _requirements_tool(project.root, deps.files) if installer == "pip" else Decided("uv", installer, "")
     if installer == "pip":
         decisions["requirements_tool"] = requirements_tool
-    copy_paths, ignore_lines, copy_decision, writable, content = _copy_paths(project, options)
+    # a step the project's own start command ran before its server: a one-off service runs it (compose), and the
+    # image carries its file; one read from the Dockerfile this replaces is named in it, for the next init
+    from quayside.inspection.services import read_user_compose
+
+    start_step = startcommand.project_prestart_of(project.root, read_user_compose(project.root))
+    step_files = startcommand.step_files(project.root, start_step.argv) if start_step is not None else ()
+    prestart_marker = (shlex.join(start_step.argv) if start_step is not None and start_step.source.startswith("Dockerfile")
+                       else None)
+    if start_step is not None:
+        decisions["start_command_step"] = Decided(start_step.argv, start_step.source,
+                                                  "run once before the app, never in this image's CMD (one process per "
+                                                  "container): compose runs it as its `prestart` service")
+    copy_paths, ignore_lines, copy_decision, writable, content = _copy_paths(project, options, step_files)
     linked_files = content.linked_files
     if writable.value:
         decisions["writable"] = writable
@@ -391,6 +405,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         requirements_tool=requirements_tool.value,
         resolve_before=resolve_before.value if resolve_before is not None else None,
         carried_env=tuple((c.name, c.value) for c in carried) if style is Style.PRODUCTION else (),
+        prestart_marker=prestart_marker,
         port=port.value,
         workers=workers.value,
         command=command,

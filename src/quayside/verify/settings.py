@@ -92,6 +92,9 @@ _MISSING = (
     re.compile(r"KeyError: '([A-Za-z_][A-Za-z0-9_]*)'"),
     re.compile(r"Config '([A-Za-z_][A-Za-z0-9_]*)' is missing"),
     re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\n\s+Field required", re.MULTILINE),
+    # client libraries that read their key from the environment at import: langchain's validators, openai's client
+    re.compile(r"please add an environment variable `([A-Za-z_][A-Za-z0-9_]*)`"),
+    re.compile(r"by setting the ([A-Z_][A-Z0-9_]*) environment variable"),
 )
 
 
