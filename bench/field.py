@@ -44,7 +44,7 @@ sys.path.insert(0, str(HERE))
 from field_check import checkout_dir, write_tree  # noqa: E402  (a sibling script, not a package)
 
 COLUMNS = ("app", "repo", "shape", "inspect", "init", "build", "verify", "seconds", "cause")
-COMPOSE_COLUMNS = ("app", "repo", "needs", "init", "verify_compose", "seconds", "cause")
+COMPOSE_COLUMNS = ("app", "repo", "needs", "init", "verify_compose", "db_sessions", "seconds", "cause")
 COMPOSE_RESULTS = HERE / "field" / "compose.csv"
 
 
@@ -194,7 +194,7 @@ def _compose_app_environment(project: Path) -> set[str]:
 def run_compose_app(app: dict[str, object], checkouts: Path, scratch: Path) -> dict[str, str]:
     name = str(app["name"])
     row = {"app": name, "repo": str(app["repo"]), "needs": " ".join(app.get("needs", [])),  # type: ignore[arg-type]
-           "init": "-", "verify_compose": "-", "seconds": "", "cause": ""}
+           "init": "-", "verify_compose": "-", "db_sessions": "-", "seconds": "", "cause": ""}
     source, project = _copy_app(app, checkouts, scratch)
     if project is None:
         row["cause"] = "not checked out (run prepare)"
@@ -224,6 +224,10 @@ def run_compose_app(app: dict[str, object], checkouts: Path, scratch: Path) -> d
         row["cause"] = _first_line(verified.stderr + verified.stdout)
         return row
     row["verify_compose"] = "ok" if verified.returncode == 0 else "FAIL"
+    # which database URLs the app holds were opened from its container (none: it builds its URL from parts)
+    sessions = [f"{c['name'].removeprefix('db_session ')} {c['status']}" for c in report.get("checks", [])
+                if str(c.get("name", "")).startswith("db_session ")]
+    row["db_sessions"] = "; ".join(sessions) or "-"
     row["cause"] = _verify_cause(report)
     image = f"{project.name.lower()}:latest"
     subprocess.run(["docker", "rmi", "-f", image], capture_output=True, check=False)

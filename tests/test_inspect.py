@@ -295,3 +295,17 @@ def test_a_uv_workspace_member_says_its_lock_is_out_of_reach(tmp_path):
     assert uv_workspace_root(tmp_path / "other" / "backend") is None  # "backend" names the top-level folder only
     assert "member of the uv workspace at .." in detect(tmp_path / "backend", pyproject).installer.reason
     assert "workspace" not in detect(tmp_path / "other", pyproject).installer.reason
+
+
+@pytest.mark.parametrize(("files", "server"), [
+    # Lordd1s/fastapi-TZ's fastapi[all] (in Poetry's table form there; the extras read the same)
+    ({"pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["fastapi[all]>=0.115.4"]\n'}, "uvicorn"),
+    ({"requirements.txt": "fastapi[all]==0.95.0\n"}, "uvicorn"),
+    ({"requirements.txt": "fastapi[all,standard]\n"}, "fastapi"),
+])
+def test_fastapi_all_brings_uvicorn(tmp_path, files, server):
+    from quayside.inspection import inspect_project
+
+    for name, text in {**files, "main.py": APP}.items():
+        (tmp_path / name).write_text(text)
+    assert inspect_project(tmp_path).server.value == server

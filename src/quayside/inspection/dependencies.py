@@ -266,6 +266,10 @@ def detect_server(deps: Dependencies) -> Decided[Server]:
         return Decided("fastapi", cli.origin, "fastapi-cli with uvicorn is declared: the image runs `fastapi run`")
     if uvicorn:
         return Decided("uvicorn", uvicorn.origin, "uvicorn is declared but not fastapi[standard] or fastapi-cli: the image runs `uvicorn module:app`")
+    if fastapi and "all" in fastapi.extras:
+        # fastapi[all] has brought uvicorn[standard] in every release; the `fastapi` CLI only since 0.111
+        return Decided("uvicorn", fastapi.origin, "fastapi[all] brings uvicorn (and the `fastapi` CLI only since 0.111): "
+                       "the image runs `uvicorn module:app`")
     raise UserInputError(
         "no server in the dependencies: neither fastapi[standard], fastapi-cli nor uvicorn is declared",
         path=deps.files[0] if deps.files else None,

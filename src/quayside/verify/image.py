@@ -221,7 +221,11 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                          "its environment (a .env file through dotenv_values, a secrets folder); ")
             elif name is not None:
                 cause = f"missing setting {name}: pass --env-file FILE or --env {name}=…; "
-            elif (refused := refused_setting(logs)) is not None:
+            elif (refused := refused_setting(logs)) is not None and refused[0].upper() not in {k.upper() for k in options.env}:
+                # pydantic-settings validates defaults too: `MAIL_FROM: EmailStr = ""` stops the app unless it is set
+                cause = (f"nothing gave {refused[0]}, and the app refuses its own default ({refused[1]}): it must be set: "
+                         f"pass --env-file FILE or --env {refused[0]}=…; ")
+            elif refused is not None:
                 cause = f"the app refuses the value of {refused[0]} ({refused[1]}): fix it in the env file or pass --env {refused[0]}=…; "
             elif re.search(r"unable to open database file|attempt to write a readonly database", logs):
                 cause = ("the app writes a SQLite database where the app user cannot write (the code is read-only to "
