@@ -218,11 +218,11 @@ def test_an_app_that_creates_its_own_tables_connects_as_the_owner(tmp_path):
     result = runner.invoke(app, ["init", str(project), "--target", "compose"])
     assert result.exit_code == 0, result.output
     service = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]["app"]
-    assert service["environment"]["DB_URL"].startswith("postgresql://${DB_OWNER:?")
+    assert service["environment"]["DB_URL"].startswith("postgresql+psycopg2://${DB_OWNER:?")
     (project / "alembic.ini").write_text("[alembic]\n")  # with a migrator, the app is back to rows only
     assert runner.invoke(app, ["init", str(project), "--target", "compose", "--force"]).exit_code == 0
     service = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]["app"]
-    assert service["environment"]["DB_URL"].startswith("postgresql://${DB_APP_USER:?")
+    assert service["environment"]["DB_URL"].startswith("postgresql+psycopg2://${DB_APP_USER:?")
 
 
 @pytest.mark.parametrize(("uvicorn", "workers"), [("0.13.4", False), ("0.14.0", False), ("0.29.0", False),

@@ -50,7 +50,7 @@ def test_settings_read_from_classes_prefixes_aliases_and_environ(tmp_path):
 
 @pytest.mark.parametrize(("deps", "documented", "kind", "scheme"), [
     ({"fastapi", "sqlalchemy", "asyncpg"}, "", "postgres", "postgresql+asyncpg"),
-    ({"fastapi", "sqlalchemy", "psycopg2-binary"}, "", "postgres", "postgresql"),
+    ({"fastapi", "sqlalchemy", "psycopg2-binary"}, "", "postgres", "postgresql+psycopg2"),
     ({"fastapi", "sqlalchemy", "pymysql"}, "", "mysql", "mysql+pymysql"),
     ({"fastapi", "sqlalchemy", "aiomysql"}, "", "mysql", "mysql+aiomysql"),
     ({"fastapi", "tortoise-orm", "asyncpg"}, "", "postgres", "postgres"),
@@ -205,7 +205,7 @@ def test_async_engine_gets_the_async_driver(tmp_path):
     assert needs.url_scheme("DATABASE_URL") == "postgresql+asyncpg"
     (root / "db.py").write_text("from sqlalchemy import create_engine\nimport os\nengine = create_engine(os.environ['DATABASE_URL'])\n")
     needs = detect_services(root, {"sqlalchemy", "psycopg2-binary", "asyncpg"}, None, read_app_settings(root))
-    assert needs.url_scheme("DATABASE_URL") == "postgresql"
+    assert needs.url_scheme("DATABASE_URL") == "postgresql+psycopg2"  # named: SQLAlchemy 2.1 reads a bare one as psycopg
 
 
 def test_up_waits_as_long_as_the_app_may_take_to_start(tmp_path):
@@ -269,3 +269,43 @@ def test_a_database_url_is_known_by_its_documented_value(tmp_path, name, documen
         assert "DATABASE_URL" not in env  # the app reads its URL under its own name only
     else:
         assert name not in env
+
+
+@pytest.mark.parametrize(("code", "name"), [
+    # omeraen/Redis_FastAPI_PostgreSQL: the README documents DATABASE_URL, the code hands DB to the engine
+    ("import os\nfrom sqlalchemy import create_engine\nDB = os.getenv('DB')\nengine = create_engine(DB)\n", "DB"),
+    ("import os\nfrom sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine(os.environ['STORE'])\n", "STORE"),
+    ("from pydantic_settings import BaseSettings\nfrom sqlalchemy import create_engine\n"
+     "class S(BaseSettings):\n    store: str\nsettings = S()\nengine = create_engine(settings.store)\n", "STORE"),
+    ("import os\nfrom tortoise import Tortoise\nasync def f():\n    await Tortoise.init(db_url=os.getenv('PG'), modules={})\n", "PG"),
+])
+def test_a_setting_handed_to_a_database_engine_is_its_url(tmp_path, code, name):
+    root = write(tmp_path, {"main.py": code})
+    settings = read_app_settings(root)
+    assert settings.engine_urls == {name}
+    needs = detect_services(root, {"fastapi", "sqlalchemy", "psycopg2-binary", "asyncpg"}, None, settings)
+    env = dict(service_environment(needs, "app"))
+    assert env[name].startswith(needs.url_scheme(name) + "://${DB_APP_USER:?") and "DATABASE_URL" not in env
+
+
+def test_a_setting_used_elsewhere_is_no_engine_url(tmp_path):
+    root = write(tmp_path, {"main.py": "import os\nTOKEN = os.getenv('TOKEN')\nprint(TOKEN)\nfrom redis import Redis\n"
+                                       "r = Redis(host=os.getenv('REDIS_HOST'))\nimport asyncpg\n"
+                                       "pool = asyncpg.create_pool(dsn=os.getenv('PG_DSN'))\n"})
+    assert read_app_settings(root).engine_urls == frozenset()
+
+
+@pytest.mark.parametrize(("code", "password"), [
+    # omeraen/Redis_FastAPI_PostgreSQL: host and port only, no way to send a password
+    ("import os, redis\nr = redis.Redis(host=os.getenv('REDIS_HOST'), port=int(os.getenv('REDIS_PORT')))\n", False),
+    ("import os, redis\nr = redis.Redis(host=os.getenv('REDIS_HOST'), password=os.getenv('REDIS_PASSWORD'))\n", True),
+    ("import os, redis\nr = redis.Redis.from_url(os.environ['REDIS_URL'])\n", True),
+])
+def test_redis_asks_a_password_only_of_an_app_that_can_send_one(tmp_path, code, password):
+    from quayside.targets.compose.environment import redis_takes_password
+
+    root = write(tmp_path, {"main.py": code})
+    needs = detect_services(root, {"fastapi", "redis"}, None, read_app_settings(root))
+    assert redis_takes_password(needs) is password
+    env = dict(service_environment(needs, "app"))
+    assert ("REDIS_PASSWORD" in env or "REDIS_URL" in env) is password

@@ -260,3 +260,18 @@ def test_requirements_resolved_as_of_a_day_get_the_python_of_that_day(tmp_path, 
     finally:
         UPLOADED["fastapi"].pop()
         UPLOADED["uvicorn"].pop()
+
+
+def test_a_lock_that_names_no_files_is_completed_from_the_index(tmp_path, index):
+    """LittleRookie1706/mini_project's poetry.lock (lock-version 1.1, `cffi = []` under [metadata.files]): with no
+    wheel named, the index says which Pythons its locked releases were built for."""
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry]\nname = "p"\nversion = "1"\n[tool.poetry.dependencies]\n'
+                                             'python = "^3.8"\nfastapi = "*"\nuvicorn = "*"\noldbinary = "*"\n')
+    packages = "".join(f'[[package]]\nname = "{n}"\nversion = "{v}"\ncategory = "main"\noptional = false\npython-versions = "*"\n\n'
+                       for n, v in (("fastapi", "0.70.0"), ("uvicorn", "0.15.0"), ("oldbinary", "2.9.1")))
+    (tmp_path / "poetry.lock").write_text(packages + '[metadata]\nlock-version = "1.1"\npython-versions = "^3.8"\n'
+                                          'content-hash = "x"\n\n[metadata.files]\nfastapi = []\nuvicorn = []\noldbinary = []\n')
+    (tmp_path / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
+    info = inspect_project(tmp_path)
+    assert info.python_version.value == "3.10" and "oldbinary 2.9.1" in info.python_version.reason
+    assert "oldbinary" in index.asked

@@ -193,11 +193,15 @@ def test_a_url_under_the_projects_own_name_and_a_step_of_its_own_start_command(t
         text = compose.read_text()
         assert '  prestart:\n    command: ["python", "app/create_db.py"]\n' in text
         assert "      DB_CONNECTION: postgresql+psycopg://${DB_APP_USER:?" in text and "DATABASE_URL" not in text
+        assert "REDIS_HOST: redis" in text and "requirepass" not in text  # no password the app could not send
         again = quayside("init", str(project), "--target", "compose")  # the step survives its Dockerfile's replacement
         assert again.returncode == 0 and compose.read_text() == text, again.stderr
-        code, report = verify_compose(project, "--expect", '/count={"questions": 0}')
+        # a documented URL the code never reads (omeraen's README: DATABASE_URL; its code: DB) is not the app's fault
+        code, report = verify_compose(project, "--expect", '/count={"questions": 0}', "--expect", '/cache={"set": true}',
+                                      "--env", "DATABASE_URL=postgresql+psycopg://postgres:example@db:5432/none")
         assert code == 0, json.dumps(report, indent=1)
         assert checks(report)["db_session DB_CONNECTION"]["status"] == "pass"
+        assert "db_session DATABASE_URL" not in checks(report)
 
         wired = next(line for line in text.splitlines() if line.startswith("      DB_CONNECTION: "))
         compose.write_text(text.replace(wired, "      DB_CONNECTION: postgresql+psycopg://postgres:postgres@db:5432/interview"))
@@ -211,6 +215,12 @@ def test_a_url_under_the_projects_own_name_and_a_step_of_its_own_start_command(t
         compose.write_text(text.replace('command: ["python", "app/create_db.py"]', 'command: ["true"]'))
         code, report = verify_compose(project, "--expect", '/count={"questions": 0}')
         assert code == 1 and checks(report)["expect /count"]["status"] == "fail"
+
+        # what init wrote before: a Redis that asks a password of an app that reads only its host and port
+        locked = text.replace('command: ["redis-server", "--appendonly", "yes"]', 'command: ["redis-server", "--requirepass", "pw"]')
+        compose.write_text(locked.replace('test: ["CMD", "redis-cli", "ping"]', 'test: ["CMD", "redis-cli", "-a", "pw", "ping"]'))
+        code, report = verify_compose(project, "--expect", '/cache={"set": true}')
+        assert code == 1 and checks(report)["expect /cache"]["status"] == "fail"
         assert leftovers() == []
     finally:
         docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)

@@ -127,3 +127,14 @@ def test_project_and_command_line_health_path_win(tmp_path):
     assert "8000/from-project'" in from_project
     given = next(w for w in plan_init(root, InitRequest(health_path="/given/")).writes if w.name == "Dockerfile").content
     assert "8000/given/'" in given
+
+
+@pytest.mark.parametrize(("main", "docs"), [
+    # LittleRookie1706/mini_project: the docs' path comes from the environment, with no default
+    ('import os\nfrom fastapi import FastAPI\ndocs = os.getenv("docs_url")\napp = FastAPI(docs_url=f"/api/{docs}")\n', None),
+    ('from fastapi import FastAPI\nBASE = "/api"\napp = FastAPI(docs_url=f"{BASE}/docs")\n', "/api/docs"),
+    ('from fastapi import FastAPI\napp = FastAPI()\n', "/docs"),
+])
+def test_docs_at_a_path_known_only_at_run_time_are_not_asked_for(tmp_path, main, docs):
+    info = inspect_project(write(tmp_path / "p", {**REQS, "main.py": main}))
+    assert info.app.value.docs_url == docs

@@ -47,6 +47,9 @@ class AppSettings:
     settings: tuple[Setting, ...] = ()
     documented: dict[str, str] = field(default_factory=dict)  # the project's example file: name -> value
     documented_file: str | None = None
+    # settings the code hands to a database engine (`create_engine(DB)` where `DB = os.getenv("DB")`): a
+    # database URL whatever its name
+    engine_urls: frozenset[str] = frozenset()
 
     @property
     def names(self) -> set[str]:
@@ -273,4 +276,53 @@ def read_app_settings(root: Path, *, documented_from: Path | None = None) -> App
             if setting.name not in settings or (setting.required and not settings[setting.name].required):
                 settings[setting.name] = setting
     documented, documented_file = read_documented(documented_from or root)
-    return AppSettings(tuple(sorted(settings.values(), key=lambda s: s.name)), documented, documented_file)
+    engine_urls = frozenset(name for tree, _ in trees for name in _engine_urls(tree, set(settings)))
+    return AppSettings(tuple(sorted(settings.values(), key=lambda s: s.name)), documented, documented_file, engine_urls)
+
+
+# calls whose first argument (or url=/db_url=) is a SQL database's URL in SQLAlchemy's or Tortoise's form (the
+# scheme quayside writes for them); a raw driver's DSN (asyncpg.create_pool) wants another and is left alone
+_ENGINES = {"create_engine", "create_async_engine", "Database", "register_tortoise", "init"}
+_ENGINE_MODULES = {"Tortoise"}
+_URL_KEYWORDS = ("url", "db_url", "database_url")
+
+
+def _engine_urls(tree: ast.Module, known: set[str]) -> set[str]:
+    """The settings a module passes to a database engine as its URL: an environment read in the call, a
+    module-level name bound to one, or a settings object's attribute (`settings.database_url`)."""
+    bound: dict[str, str] = {}
+    for statement in tree.body:
+        if (isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name)
+                and (name := _read_name(statement.value)) is not None):
+            bound[statement.targets[0].id] = name
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = _dotted(node.func)
+        last = func.rsplit(".", 1)[-1]
+        if last not in _ENGINES or (last == "init" and func.split(".", 1)[0] not in _ENGINE_MODULES):
+            continue
+        argument = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg in _URL_KEYWORDS), None)
+        if argument is None:
+            continue
+        name = _read_name(argument)
+        if name is None and isinstance(argument, ast.Name):
+            name = bound.get(argument.id)
+        if name is None and isinstance(argument, ast.Attribute):
+            attr = argument.attr.upper()
+            name = next((k for k in sorted(known) if k == attr or k.endswith("_" + attr)), None)
+        if name is not None and name in known:
+            found.add(name)
+    return found
+
+
+def _read_name(node: ast.expr) -> str | None:
+    """The variable an environment read names: os.getenv("X"), os.environ["X"], os.environ.get("X"), config("X")."""
+    if isinstance(node, ast.Subscript) and _dotted(node.value).endswith("environ"):
+        return _const(node.slice)
+    if isinstance(node, ast.Call) and node.args:
+        func = _dotted(node.func)
+        if func.endswith(("getenv", "environ.get")) or func in ("config", "env", "env.str"):
+            return _const(node.args[0])
+    return None

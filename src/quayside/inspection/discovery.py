@@ -243,7 +243,9 @@ def _location(reader: _Reader, display: str, module: str, import_root: str, inst
     declared_in = reader.root / (instance.factory[0] if instance.factory else display)
     openapi = strings.string(declared_in, app.openapi_expr) if app.openapi_expr is not None else app.openapi_url
     docs = strings.string(declared_in, app.docs_expr) if app.docs_expr is not None else app.docs_url
-    return replace(location, openapi_url=openapi or app.openapi_url, docs_url=docs or app.docs_url)
+    # docs whose path comes from the environment (`docs_url=f"/api/{os.getenv('docs_url')}"`) are at no path known
+    # here: nothing to ask for (the OpenAPI path keeps its default, which the health check may still find)
+    return replace(location, openapi_url=openapi or app.openapi_url, docs_url=docs if app.docs_expr is not None else app.docs_url)
 
 
 @dataclass(frozen=True)

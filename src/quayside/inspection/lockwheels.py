@@ -60,11 +60,43 @@ def _main_releases(root: Path) -> list[tuple[str, list[str]]] | None:
         return None
     old_files = {str(k).lower(): v for k, v in lock.get("metadata", {}).get("files", {}).items()}
     main = "main" if lock_name == "poetry.lock" else "default"
-    return [(f"{entry.get('name')} {entry.get('version')}", _file_names(entry, old_files))
-            for entry in lock.get("package", [])
-            # a dev-only release does not reach the image
-            if isinstance(entry, dict) and not ("groups" in entry and main not in entry["groups"])
-            and entry.get("category") != "dev"]
+    releases = [(f"{entry.get('name')} {entry.get('version')}", _file_names(entry, old_files))
+                for entry in lock.get("package", [])
+                # a dev-only release does not reach the image
+                if isinstance(entry, dict) and not ("groups" in entry and main not in entry["groups"])
+                and entry.get("category") != "dev"]
+    if releases and not any(names for _, names in releases):
+        return _files_from_index(releases)
+    return releases
+
+
+def _files_from_index(releases: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
+    """A lock that names no file of any release (Poetry 1.1 wrote `cffi = []` under [metadata.files] when asked
+    for no hashes): the package index lists each locked release's wheels. Unchanged when it does not answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
+    from quayside.inspection import indexwheels  # it imports this module
+
+    index = indexwheels.index_url()
+    if index is None:
+        return releases
+    names = [release.split(" ", 1) for release, _ in releases]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda nv: indexwheels.files_by_version(index, canonicalize_name(nv[0])), names))
+    if any(answer is None for answer in answers):
+        return releases
+    filled = []
+    for (release, _), (_, version), answer in zip(releases, names, answers, strict=True):
+        try:
+            wanted = Version(version)
+            wheels = next((files for text, files in (answer or {}).items() if Version(text) == wanted), ())
+        except InvalidVersion:
+            wheels = ()
+        filled.append((release, list(wheels)))
+    return filled
 
 
 def sdist_only(root: Path, minor: int) -> list[str] | None:

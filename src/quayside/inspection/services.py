@@ -36,7 +36,8 @@ ASYNC_DRIVERS = {"asyncpg", "psycopg", "psycopg-binary", "aiomysql", "asyncmy", 
 # SQLAlchemy's URL scheme for each driver (it picks the driver from the scheme)
 SQLALCHEMY_SCHEMES = {
     "psycopg": "postgresql+psycopg", "psycopg-binary": "postgresql+psycopg", "asyncpg": "postgresql+asyncpg",
-    "psycopg2": "postgresql", "psycopg2-binary": "postgresql", "pg8000": "postgresql+pg8000",
+    # psycopg2 named, not implied: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg (3)
+    "psycopg2": "postgresql+psycopg2", "psycopg2-binary": "postgresql+psycopg2", "pg8000": "postgresql+pg8000",
     "mysqlclient": "mysql+mysqldb", "pymysql": "mysql+pymysql", "aiomysql": "mysql+aiomysql",
     "asyncmy": "mysql+asyncmy", "mysql-connector-python": "mysql+mysqlconnector", "mariadb": "mariadb+mariadbconnector",
 }
@@ -98,7 +99,7 @@ class ServiceNeeds:
         kind = self.database.value
         if name is not None and (given := self.settings.default(name)) and "://" in given:
             scheme = given.split("://", 1)[0]
-            # a bare `postgresql://` means psycopg2 to SQLAlchemy: with another driver, name the driver
+            # a bare `postgresql://` means psycopg2 to SQLAlchemy up to 2.0 and psycopg from 2.1: name the driver
             if _scheme_kind(scheme) == kind and ("+" in scheme or self.orm != "sqlalchemy" or not self.driver):
                 return scheme
         if kind is None:
@@ -129,7 +130,7 @@ def _url_settings(settings: AppSettings) -> list[str]:
     """The app's database URL settings: by name (`DATABASE_URL`, `PG_DSN`), or by the project's documented or
     default value, a database server's URL under any name (`DB_CONNECTION=postgresql://…`)."""
     def is_url(name: str) -> bool:
-        if _URL_NAME.search(name):
+        if _URL_NAME.search(name) or name in settings.engine_urls:
             return True
         value = settings.documented.get(name) or settings.default(name) or ""
         return _url_kind(value) in {"postgres", "mysql"}

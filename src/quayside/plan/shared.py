@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 POSTGRES_IMAGE = "postgres:17"
 TRAEFIK_IMAGE = "traefik:v3.7"
 POSTGRES_DRIVERS = {"psycopg": "postgresql+psycopg", "psycopg-binary": "postgresql+psycopg", "asyncpg": "postgresql+asyncpg",
-                    "psycopg2": "postgresql", "psycopg2-binary": "postgresql"}
+                    "psycopg2": "postgresql+psycopg2", "psycopg2-binary": "postgresql+psycopg2"}  # 2.1 reads bare as psycopg
 ORMS = {"sqlalchemy", "sqlmodel"}
 ALEMBIC_UPGRADE = ("alembic", "upgrade", "head")
 SECRETS_DIR = "/run/secrets"

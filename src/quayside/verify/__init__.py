@@ -55,7 +55,17 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
         options = replace(options, start_timeout=info.config.start_timeout,
                           health_timeout=max(options.health_timeout, info.config.start_timeout + 30))
     return replace(options, smoke_paths=smoke, style=chosen, health_path=health,
-                   settings_without_default=_settings_without_default(info.root), shadowing=_shadowing(info)), app.file
+                   settings_without_default=_settings_without_default(info.root), shadowing=_shadowing(info),
+                   app_reads=_app_reads(info.root)), app.file
+
+
+def _app_reads(root: Path) -> frozenset[str]:
+    from quayside.inspection.appsettings import read_app_settings
+
+    try:
+        return frozenset(s.name for s in read_app_settings(root).settings)
+    except UserInputError:
+        return frozenset()
 
 
 def _shadowing(info: ProjectInfo) -> tuple[str, ...]:

@@ -84,6 +84,8 @@ class VerifyOptions:
     # the project's own top-level packages named like a library it depends on (its fastapi/ folder): imported
     # in the library's place, as the working directory comes first on sys.path
     shadowing: tuple[str, ...] = ()
+    # the settings the project's code reads (verify --compose opens only the database URLs among them); empty: unknown
+    app_reads: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.style = Style(self.style)  # a plain "production" from a caller becomes the enum member

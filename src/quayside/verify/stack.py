@@ -330,7 +330,9 @@ def _prove_database_sessions(stack: _Stack, container: str, report: VerifyReport
     """Each database URL the app holds opens a session (an app that connects on its first query starts healthy
     with a URL the database refuses)."""
     env = (docker.inspect_container(container).get("Config") or {}).get("Env") or []
-    for session in open_sessions(container, database_url_settings(env)):
+    # a URL the code never reads (a README's DATABASE_URL beside code that reads DB) is no fault of the app's
+    reads = stack.options.app_reads
+    for session in open_sessions(container, [n for n in database_url_settings(env) if not reads or n.upper() in reads]):
         detail = mask(session.detail, stack.secrets)
         if session.status == "pass":
             text = f"{session.name} opens a session on its database (SELECT 1 through {detail}, as the app's user)"

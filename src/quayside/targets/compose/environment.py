@@ -81,6 +81,12 @@ def redis_settings(needs: ServiceNeeds) -> dict[str, str]:
     return {n: p for n in sorted(needs.settings.names) if (p := _redis_part(n)) is not None}
 
 
+def redis_takes_password(needs: ServiceNeeds) -> bool:
+    """Whether the app can send Redis a password: it reads a Redis URL or a REDIS_PASSWORD. An app that reads
+    only REDIS_HOST and REDIS_PORT (omeraen/Redis_FastAPI_PostgreSQL) would be locked out by one."""
+    return any(part in ("url", "password") for part in redis_settings(needs).values())
+
+
 def service_environment(needs: ServiceNeeds, role: Role) -> list[tuple[str, str]]:
     """(name, compose value) for every setting the app reads that a service of this compose project answers."""
     env: dict[str, str] = {}

@@ -24,7 +24,7 @@ from quayside.provenance import Decided
 from quayside.targets.compose.environment import (
     PassedSetting,
     passed_settings,
-    redis_settings,
+    redis_takes_password,
     ref,
     service_environment,
 )
@@ -198,7 +198,7 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         prestart=prestart.value,
         worker=needs.worker.value.command if needs.worker.value else None,
         worker_health=(needs.worker.value.health or PROCESS_ALIVE) if needs.worker.value else (),
-        redis_password=bool(redis_settings(needs)),
+        redis_password=redis_takes_password(needs),
         db_aliases=needs.hosts.get("db", ()) if has_db else (),
         redis_aliases=needs.hosts.get("redis", ()),
         app_service=(user.app_service if user is not None and user.app_service else "app"),
