@@ -309,3 +309,37 @@ def test_redis_asks_a_password_only_of_an_app_that_can_send_one(tmp_path, code, 
     assert redis_takes_password(needs) is password
     env = dict(service_environment(needs, "app"))
     assert ("REDIS_PASSWORD" in env or "REDIS_URL" in env) is password
+
+
+HARD_CODED = ("from sqlalchemy import create_engine\n"
+              "URL = 'mysql+mysqlconnector://my_fast_api_user:fast_api_pwd@my_mysql_db:3306/my_fast_api_db'\n"
+              "engine = create_engine(URL)\nfrom fastapi import FastAPI\napp = FastAPI()\n")
+
+
+@pytest.mark.parametrize(("files", "adopted"), [
+    # jt-oh/fastapi-practice: the code reads no setting; its URL names the user, the password and the database
+    ({"main.py": HARD_CODED}, True),
+    # a setting the code reads: quayside gives the app its own role, the literal is only a default
+    ({"main.py": HARD_CODED.replace("URL = 'mysql", "import os\nURL = os.getenv('DATABASE_URL', 'mysql")
+      .replace("_db'\n", "_db')\n")}, False),
+    ({"main.py": HARD_CODED, "tests/conftest.py": ""}, True),
+    # a password a shell or .env would read otherwise is not copied anywhere
+    ({"main.py": HARD_CODED.replace("fast_api_pwd", "p$wd")}, False),
+])
+def test_credentials_written_in_the_code_make_the_owner_role(tmp_path, files, adopted):
+    from quayside.inspection import inspect_project
+    from quayside.plan import InitOptions, build_plan
+    from quayside.targets.base import TargetOptions
+    from quayside.targets.compose.plan import build_compose_plan, env_file
+
+    root = write(tmp_path, {**files, "requirements.txt": "fastapi[standard]\nsqlalchemy\nmysql-connector-python\n"})
+    info = inspect_project(root)
+    plan = build_compose_plan(info, build_plan(info, InitOptions()), TargetOptions())
+    env, example = env_file(plan, example=False), env_file(plan, example=True)
+    if adopted:
+        assert "DB_OWNER=my_fast_api_user\nDB_OWNER_PASSWORD=fast_api_pwd\n" in env
+        assert "MARIADB_DATABASE=my_fast_api_db\n" in env and "my_mysql_db" in plan.db_aliases
+        assert "fast_api_pwd" not in example and "main.py:2 connects as my_fast_api_user" in example
+        assert plan.app_env == ()  # nothing the app would read
+    else:
+        assert plan.code_credentials is None and "DB_OWNER=my_fast_api_user" not in env

@@ -224,3 +224,19 @@ def test_a_url_under_the_projects_own_name_and_a_step_of_its_own_start_command(t
         assert leftovers() == []
     finally:
         docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)
+
+
+def test_credentials_written_in_the_code_are_the_databases(init_compose):
+    """jt-oh/fastapi-practice's shape: the code connects as notes_user with a password written in it, to host
+    `mysql`, and reads no setting. The database's owner role is made with those, under that host name. The broken
+    variant: a .env whose owner is another user (what init wrote before), where the app cannot log in."""
+    project = init_compose(FIXTURES / "hardcoded-mysql")
+    env = project / ".env"
+    assert "DB_OWNER=notes_user\nDB_OWNER_PASSWORD=notes_pwd\n" in env.read_text()
+    assert "notes_pwd" not in (project / ".env.example").read_text()
+    code, report = verify_compose(project, "--expect", '/one={"one": 1}')
+    assert code == 0, json.dumps(report, indent=1)
+    env.write_text(env.read_text().replace("DB_OWNER=notes_user\n", "DB_OWNER=notes_owner\n"))
+    code, report = verify_compose(project, "--expect", '/one={"one": 1}')
+    assert code == 1 and checks(report)["expect /one"]["status"] == "fail"
+    assert leftovers() == []

@@ -241,12 +241,55 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
             Decided("pip", "pyproject.toml [project]", reason),
             "pyproject", ("pyproject.toml",), tuple(_pep621(pyproject)), build_system, (),
         )
+    installed = dockerfile_installs(root)
     raise UserInputError(
         "no dependency file: expected requirements.txt, or pyproject.toml with [project] dependencies "
         "(and uv.lock, poetry.lock or pdm.lock)",
         path=str(root),
-        hint='add requirements.txt with a line such as "fastapi[standard]>=0.115,<1"',
+        hint=(f"its Dockerfile installs {' '.join(installed)}: write them into requirements.txt, one a line, "
+              "then run quayside again" if installed else 'add requirements.txt with a line such as "fastapi[standard]>=0.115,<1"'),
     )
+
+
+def dockerfile_installs(root: Path) -> list[str]:
+    """What the project's own Dockerfile installs by name (`RUN pip install fastapi uvicorn redis`), when that
+    line is its only declaration of its dependencies (a-int/sap_1p). Files given with -r are not names."""
+    import shlex
+
+    from quayside.check.dockerfile import parse
+    from quayside.inspection.source import read_text
+
+    path = root / "Dockerfile"
+    if not path.is_file() or path.is_symlink():
+        return []
+    try:
+        stage = parse(read_text(path, what="Dockerfile"), "Dockerfile").final_stage
+    except UserInputError:
+        return []
+    names: list[str] = []
+    for run in stage.find("RUN") if stage is not None else []:
+        try:
+            words = shlex.split(run.rest.replace("&&", " ; ").replace(";", " ; "))
+        except ValueError:
+            continue
+        installing, skip = False, False
+        for index, word in enumerate(words):
+            if word == ";":
+                installing = False
+            elif word == "install" and index > 0 and words[index - 1] in ("pip", "pip3", "pip3.12", "pip3.11"):
+                installing = True
+            elif installing and skip:
+                skip = False
+            elif installing and word in ("-r", "-c", "-e", "--requirement", "--constraint", "--editable", "-i",
+                                         "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target"):
+                skip = True
+            elif installing and not word.startswith("-") and word != "." and word not in names:
+                try:
+                    Requirement(word)
+                except InvalidRequirement:
+                    continue
+                names.append(word)
+    return names
 
 
 def detect_server(deps: Dependencies) -> Decided[Server]:

@@ -455,6 +455,45 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
                         detect_schema_creation(root) if migrate.value is None else Decided(False, "", ""))
 
 
+_CREDENTIALED = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://(?P<user>[A-Za-z0-9_]{1,63}):(?P<password>[A-Za-z0-9_.~-]{1,128})@"
+                           r"[A-Za-z][A-Za-z0-9_.-]*(?::\d+)?/(?P<db>[A-Za-z0-9_]{1,63})(?:\?.*)?$")
+
+
+@dataclass(frozen=True)
+class CodeCredentials:
+    """A database URL written into the code with its user, password and database: the app connects with those
+    whatever quayside gives it, so the database must have them."""
+
+    user: str
+    password: str
+    database: str
+    where: str  # "app/database.py:5"
+
+
+def code_credentials(root: Path, kind: str) -> CodeCredentials | None:
+    """The first URL literal of this database's kind, outside tests, that names a user, a password and a
+    database (only plain names: they go into .env and the init scripts as they are)."""
+    for path in _python_files(root):
+        rel = path.relative_to(root).as_posix()
+        if "test" in rel.lower():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "://" not in text:
+            continue
+        try:
+            tree = parse_python(path, display=rel)
+        except UserInputError:
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := _CREDENTIALED.match(node.value))
+                    and _scheme_kind(m["scheme"]) == kind):
+                return CodeCredentials(m["user"], m["password"], m["db"], f"{rel}:{node.lineno}")
+    return None
+
+
 _URL_LITERAL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://(?:[^@/\s]*@)?(?P<host>[A-Za-z{][A-Za-z0-9_.{}-]*)(?::[\d{}]+)?(?:[/?]|$)")
 _LOCAL = {"localhost", "host.docker.internal"}
 _HOST_SETTING = re.compile(r"(?P<kind>REDIS|POSTGRES|DB|DATABASE|MYSQL|MARIADB|PG)_?(?:HOST|SERVER|HOSTNAME)$")

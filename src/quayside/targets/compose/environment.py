@@ -81,6 +81,15 @@ def redis_settings(needs: ServiceNeeds) -> dict[str, str]:
     return {n: p for n in sorted(needs.settings.names) if (p := _redis_part(n)) is not None}
 
 
+def reads_database_setting(needs: ServiceNeeds) -> bool:
+    """Whether the app's code reads its database's URL or parts from a setting (else quayside cannot tell it
+    where). A name only the project's own compose file sets (hikaruk86's DATABASE_URL) is not read by the code."""
+    own_file = needs.user_compose.file if needs.user_compose is not None else None
+    code = {s.name for s in needs.settings.settings if s.source != own_file}
+    return any(n in code for n in _url_settings(needs.settings)) or any(
+        database_part(n) is not None and not n.startswith("TEST") for n in code)
+
+
 def redis_takes_password(needs: ServiceNeeds) -> bool:
     """Whether the app can send Redis a password: it reads a Redis URL or a REDIS_PASSWORD. An app that reads
     only REDIS_HOST and REDIS_PORT (omeraen/Redis_FastAPI_PostgreSQL) would be locked out by one."""

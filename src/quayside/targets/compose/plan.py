@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from quayside.inspection.appsettings import QUAYSIDE_ENV_BLOCK
+from quayside.inspection.services import CodeCredentials, code_credentials
 from quayside.plan.dockerfile import DockerfilePlan
 from quayside.plan.options import Proxy
 from quayside.plan.shared import (
@@ -24,6 +25,7 @@ from quayside.provenance import Decided
 from quayside.targets.compose.environment import (
     PassedSetting,
     passed_settings,
+    reads_database_setting,
     redis_takes_password,
     ref,
     service_environment,
@@ -75,11 +77,14 @@ class ComposePlan:
     proxy_image: str = ""
     app_pids: int = 256
     writable: tuple[str, ...] = ()  # folders under /code the app writes to: a named volume each (read-only root)
+    # the user, password and database a URL in the code names, when the app reads no database setting: the
+    # database's owner role gets them, as nothing else reaches the app
+    code_credentials: CodeCredentials | None = None
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
     def db_name(self) -> str:
-        return self.project.replace("-", "_")
+        return self.code_credentials.database if self.code_credentials else self.project.replace("-", "_")
 
     @property
     def redis_image(self) -> str:
@@ -171,7 +176,15 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         decisions["app_role"] = Decided("owner", needs.creates_schema.source,
                                         f"{needs.creates_schema.reason} and no migration tool is configured: it "
                                         "connects as the role that owns the database (a DML-only role could not)")
-    app_env = service_environment(needs, app_role)
+    credentials = None
+    if has_db and database.value in ("postgres", "mysql") and not reads_database_setting(needs):
+        credentials = code_credentials(project.root, str(database.value))
+        if credentials is not None:
+            decisions["code_credentials"] = Decided(
+                credentials.user, credentials.where,
+                f"the code connects as {credentials.user} to {credentials.database} with a password written in it, and "
+                "reads no database setting: the database's owner role is made with them (.env), so the app can log in")
+    app_env = service_environment(needs, app_role) if credentials is None else []
     answered = {n for n, _ in app_env}
     passed = passed_settings(needs, answered)
     decisions["app_environment"] = Decided(tuple(n for n, _ in app_env) + tuple(p.name for p in passed),
@@ -208,6 +221,7 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         proxy=options.proxy,
         app_pids=app_pids_limit(workers),
         # linked SQLite files go unused beside a database server: no volume for them (a log file still needs one)
+        code_credentials=credentials,
         writable=tuple(f for f in dockerfile.writable if not (has_db and f == dockerfile.data_folder and dockerfile.linked_files
                                                                and set(dockerfile.linked_files) <= set(dockerfile.linked_databases))),
         proxy_image={Proxy.TRAEFIK: TRAEFIK_IMAGE, Proxy.NGINX: NGINX_IMAGE}.get(options.proxy, ""),
@@ -248,7 +262,13 @@ def env_file(plan: ComposePlan, *, example: bool) -> str:
         lines += ["# MariaDB: root (only the db's init script uses it), the user that owns the database",
                   "# (migrations) and the app's user (rows only). Users are created when the volume is first made.",
                   f"MARIADB_ROOT_PASSWORD={password()}", f"MARIADB_DATABASE={plan.db_name}"]
-    if plan.database:
+    if plan.database and plan.code_credentials is not None:
+        given = plan.code_credentials
+        lines += [f"# {given.where} connects as {given.user} with the password written there: the role that owns the",
+                  "# database is made with them (move that URL into a setting and init gives the app a rows-only role).",
+                  f"DB_OWNER={given.user}", f"DB_OWNER_PASSWORD={'change-me' if example else given.password}",
+                  f"DB_APP_USER={plan.db_name}_app", f"DB_APP_PASSWORD={password()}"]
+    elif plan.database:
         lines += [f"DB_OWNER={plan.db_name}_owner", f"DB_OWNER_PASSWORD={password()}",
                   f"DB_APP_USER={plan.db_name}_app", f"DB_APP_PASSWORD={password()}"]
     if plan.redis and plan.redis_password:
