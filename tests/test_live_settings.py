@@ -186,3 +186,32 @@ def health() -> dict[str, int]:
         assert taken.returncode == 0, taken.stdout + taken.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_settings_the_code_reads_from_an_env_file_reach_it_there(tmp_path):
+    """sonalyze-backend's shape: `dotenv_values(".env")` reads the file only, never the environment, and the image
+    holds no .env. verify with the project gives the settings in a file mounted where the code reads it; the
+    broken variant (`verify --image`, which knows nothing of the code) names the setting the app did not see."""
+    project = tmp_path / "dotenv"
+    (project / "src" / "database").mkdir(parents=True)
+    (project / "src" / "database" / "engine.py").write_text(
+        'from dotenv import dotenv_values\n\nconnection_string = dotenv_values(".env")["DB_CONNECTION_STRING"] or ""\n')
+    (project / "src" / "database" / "__init__.py").write_text("")
+    (project / "src" / "__init__.py").write_text("")
+    (project / "src" / "main.py").write_text('from fastapi import FastAPI\n\nfrom src.database.engine import connection_string\n\n'
+                                             'app = FastAPI()\n\n\n@app.get("/health")\ndef health() -> dict[str, int]:\n'
+                                             '    return {"length": len(connection_string)}\n')
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\npython-dotenv>=1.0\n")
+    (project / ".env.sample").write_text("DB_CONNECTION_STRING=\n")
+    tag = "quayside-test/dotenv:1"
+    value = "user:pa'ss$word@mongo:27017"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        given = _quayside("verify", str(project), "-t", tag, "--env", f"DB_CONNECTION_STRING={value}",
+                          "--expect", f'/health={{"length": {len(value)}}}')
+        assert given.returncode == 0, given.stdout + given.stderr
+        assert value not in given.stdout + given.stderr
+        bare = _quayside("verify", "--image", tag, "--env", f"DB_CONNECTION_STRING={value}")
+        assert bare.returncode == 1 and "DB_CONNECTION_STRING was given, yet the app did not see it" in bare.stdout
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -172,3 +172,42 @@ def test_a_setting_whose_value_the_app_refuses_is_named_without_its_value(logs, 
     from quayside.verify.settings import refused_setting
 
     assert refused_setting(logs) == refused
+
+
+@pytest.mark.parametrize(("code", "files"), [
+    ('from dotenv import dotenv_values\nX = dotenv_values(".env")["X"]\n', (".env",)),
+    ("import dotenv\nX = dotenv.dotenv_values()\n", (".env",)),
+    ("from dotenv import dotenv_values, find_dotenv\nX = dotenv_values(find_dotenv())\n", (".env",)),
+    ('from dotenv import dotenv_values\nX = dotenv_values("config/app.env")\n', ("config/app.env",)),
+    # outside the working directory, or a path only known at run time: nothing to mount
+    ('from dotenv import dotenv_values\nX = dotenv_values("/etc/app.env")\n', ()),
+    ('from dotenv import dotenv_values\nX = dotenv_values("../.env")\n', ()),
+    ("import os\nfrom dotenv import dotenv_values\nX = dotenv_values(os.environ['F'])\n", ()),
+    # load_dotenv leaves the environment first: no file needed
+    ("from dotenv import load_dotenv\nload_dotenv()\n", ()),
+])
+def test_env_files_the_code_reads_itself(tmp_path, code, files):
+    from quayside.inspection.appsettings import dotenv_files
+
+    (tmp_path / "main.py").write_text(code)
+    assert dotenv_files(tmp_path) == files
+
+
+@pytest.mark.parametrize("value", ["plain", "with $HOME and $X", "it's", "both ' and \" and \\ and $X", ""])
+def test_a_mounted_env_file_carries_each_value_as_given(tmp_path, value):
+    dotenv = pytest.importorskip("dotenv")
+    from quayside.verify.image import _dotenv_line
+
+    path = tmp_path / ".env"
+    path.write_text(_dotenv_line("K", value))
+    assert dotenv.dotenv_values(path)["K"] == value
+
+
+def test_a_value_python_dotenv_would_expand_is_refused(tmp_path):
+    from quayside.verify.image import _dotenv_mounts
+    from quayside.verify.report import VerifyOptions
+
+    options = VerifyOptions(env={"K": "pa${HOME}ss"}, dotenv_files=(".env",))
+    with pytest.raises(UserInputError, match=r"K holds \$\{…\}, which python-dotenv expands"):
+        _dotenv_mounts(tmp_path, options, "/code")
+    assert _dotenv_mounts(tmp_path, VerifyOptions(env={"K": "pa${HOME}ss"}), "/code") == []  # no file read: nothing to do

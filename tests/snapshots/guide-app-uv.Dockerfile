@@ -22,6 +22,10 @@ ENV PATH="/opt/venv/bin:$PATH"
 
 COPY --from=builder /opt/venv /opt/venv
 
+# The modules the server imports at start, compiled once here: the official images ship their standard library
+# without bytecode, so each new container would compile them again before its first answer.
+RUN python -c "import fastapi_cli.cli, uvicorn.main"
+
 WORKDIR /code
 
 COPY ./app /code/app

@@ -326,3 +326,40 @@ def _read_name(node: ast.expr) -> str | None:
         if func.endswith(("getenv", "environ.get")) or func in ("config", "env", "env.str"):
             return _const(node.args[0])
     return None
+
+
+def dotenv_files(root: Path) -> tuple[str, ...]:
+    """The env files the code reads with python-dotenv's `dotenv_values`, which looks at the file only, never
+    the environment (sonalyze-backend: `dotenv_values(".env")["DB_CONNECTION_STRING"]`): paths relative to the
+    working directory. No argument, or `find_dotenv()`, finds `.env` in a folder above the calling module, so
+    one in the working directory serves."""
+    found: list[str] = []
+    for path in _python_files(root):
+        rel = path.relative_to(root).as_posix()
+        if "test" in rel.lower():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "dotenv_values" not in text:
+            continue
+        try:
+            tree = parse_python(path, display=rel)
+        except UserInputError:
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and _dotted(node.func).endswith("dotenv_values")):
+                continue
+            given = node.args[0] if node.args else _keyword(node, "dotenv_path")
+            name: str | None = ".env"
+            if isinstance(given, ast.Call) and _dotted(given.func).endswith("find_dotenv"):
+                name = (_const(given.args[0]) if given.args else None) or ".env"
+            elif given is not None:
+                name = _const(given)
+            if name and not name.startswith("/") and ".." not in Path(name).parts and _PLAIN_PATH.match(name):
+                found.append(Path(name).as_posix())
+    return tuple(dict.fromkeys(found))
+
+
+_PLAIN_PATH = re.compile(r"^[A-Za-z0-9_./-]{1,200}$")

@@ -56,7 +56,13 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
                           health_timeout=max(options.health_timeout, info.config.start_timeout + 30))
     return replace(options, smoke_paths=smoke, style=chosen, health_path=health,
                    settings_without_default=_settings_without_default(info.root), shadowing=_shadowing(info),
-                   app_reads=_app_reads(info.root)), app.file
+                   app_reads=_app_reads(info.root), dotenv_files=_dotenv_files(info.root)), app.file
+
+
+def _dotenv_files(root: Path) -> tuple[str, ...]:
+    from quayside.inspection.appsettings import dotenv_files
+
+    return dotenv_files(root)
 
 
 def _app_reads(root: Path) -> frozenset[str]:

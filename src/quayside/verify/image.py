@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from quayside.engine import docker
-from quayside.errors import DockerError
+from quayside.errors import DockerError, UserInputError
 from quayside.plan.options import Style
 from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import env_file, mask, missing_service, missing_setting, refused_setting, shadowing_cause
@@ -206,9 +206,11 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
     report.add("size_bytes", "pass", int(info.get("Size", 0)), f"{int(info.get('Size', 0)) / 1e6:.1f} MB")
 
     container = _Container(image, port, [])
+    files = tempfile.TemporaryDirectory(prefix="quayside-dotenv-")  # 0700: only this user reaches the files in it
     try:
         say(f"starting {image} (port {port} on 127.0.0.1)")
-        container.create(config.get("Env") or [], read_only=options.read_only, settings=options.env)
+        mounts = _dotenv_mounts(Path(files.name), options, str(config.get("WorkingDir") or "/code"))
+        container.create(config.get("Env") or [], read_only=options.read_only, settings=options.env, extra=mounts)
         container.start()
         ready_path = options.health_path or (options.smoke_paths[0] if options.smoke_paths else "/")
         start_seconds = _wait_first_response(container, ready_path, options.start_timeout)
@@ -286,7 +288,38 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
         _stop_with_request_in_flight(container, report, say)
     finally:
         container.remove()
+        files.cleanup()
     return report
+
+
+def _dotenv_mounts(folder: Path, options: VerifyOptions, workdir: str) -> list[str]:
+    """`-v` options that put the given settings where the code reads them as a file (dotenv_values(".env")):
+    the image never holds a .env, so the app's settings reach it at run time, as a mounted secret would. The
+    file is readable by the container's user; the folder around it (0700) keeps it from every other user here."""
+    if not options.dotenv_files or not options.env:
+        return []
+    for name, value in options.env.items():
+        if "\n" in value or "\r" in value:
+            raise UserInputError(f"the value of {name} has a line break, which an env file cannot carry")
+        if re.search(r"\$\{[^}]*\}", value):
+            raise UserInputError(f"the value of {name} holds ${{…}}, which python-dotenv expands when the app reads "
+                                 f"{options.dotenv_files[0]}, in any quotes: it would not get the value as given",
+                                 hint="give the app a value without ${…}")
+    mounts: list[str] = []
+    for index, rel in enumerate(options.dotenv_files):
+        path = folder / f"{index}.env"
+        path.write_text("".join(_dotenv_line(key, value) for key, value in options.env.items()), encoding="utf-8")
+        path.chmod(0o644)
+        mounts += ["-v", f"{path}:{workdir.rstrip('/')}/{rel}:ro"]
+    return mounts
+
+
+def _dotenv_line(key: str, value: str) -> str:
+    """KEY='value': python-dotenv takes a single-quoted value as written (no escapes); one holding a quote goes
+    in double quotes with its backslashes and quotes escaped. (It expands ${...} in both: refused before.)"""
+    if "'" not in value:
+        return f"{key}='{value}'\n"
+    return f"{key}=\"{value.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}\"\n"
 
 
 def _stop_with_request_in_flight(container: _Container, report: VerifyReport, say: Callable[[str], None]) -> None:
