@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -328,26 +329,27 @@ def _read_name(node: ast.expr) -> str | None:
     return None
 
 
+def app_modules(root: Path, mentioning: str) -> Iterator[tuple[str, ast.Module]]:
+    """(path, tree) of each module of the app, tests aside, whose text mentions a word (read cheaply first)."""
+    for path in _python_files(root):
+        rel = path.relative_to(root).as_posix()
+        if "test" in rel.lower():
+            continue
+        try:
+            if mentioning not in path.read_text(encoding="utf-8", errors="replace"):
+                continue
+            yield rel, parse_python(path, display=rel)
+        except (OSError, UserInputError):
+            continue  # unreadable or not Python this interpreter parses: nothing read from it
+
+
 def dotenv_files(root: Path) -> tuple[str, ...]:
     """The env files the code reads with python-dotenv's `dotenv_values`, which looks at the file only, never
     the environment (sonalyze-backend: `dotenv_values(".env")["DB_CONNECTION_STRING"]`): paths relative to the
     working directory. No argument, or `find_dotenv()`, finds `.env` in a folder above the calling module, so
     one in the working directory serves."""
     found: list[str] = []
-    for path in _python_files(root):
-        rel = path.relative_to(root).as_posix()
-        if "test" in rel.lower():
-            continue
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if "dotenv_values" not in text:
-            continue
-        try:
-            tree = parse_python(path, display=rel)
-        except UserInputError:
-            continue
+    for _, tree in app_modules(root, "dotenv_values"):
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and _dotted(node.func).endswith("dotenv_values")):
                 continue

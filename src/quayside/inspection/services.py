@@ -16,7 +16,7 @@ from ruamel.yaml.error import YAMLError
 
 from quayside.errors import UserInputError
 from quayside.inspection import startcommand
-from quayside.inspection.appsettings import AppSettings, Setting, _python_files
+from quayside.inspection.appsettings import AppSettings, Setting, _python_files, app_modules
 from quayside.inspection.source import parse_python
 from quayside.provenance import Decided
 
@@ -473,20 +473,7 @@ class CodeCredentials:
 def code_credentials(root: Path, kind: str) -> CodeCredentials | None:
     """The first URL literal of this database's kind, outside tests, that names a user, a password and a
     database (only plain names: they go into .env and the init scripts as they are)."""
-    for path in _python_files(root):
-        rel = path.relative_to(root).as_posix()
-        if "test" in rel.lower():
-            continue
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        if "://" not in text:
-            continue
-        try:
-            tree = parse_python(path, display=rel)
-        except UserInputError:
-            continue
+    for rel, tree in app_modules(root, "://"):
         for node in ast.walk(tree):
             if (isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := _CREDENTIALED.match(node.value))
                     and _scheme_kind(m["scheme"]) == kind):
