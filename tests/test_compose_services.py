@@ -343,3 +343,15 @@ def test_credentials_written_in_the_code_make_the_owner_role(tmp_path, files, ad
         assert plan.app_env == ()  # nothing the app would read
     else:
         assert plan.code_credentials is None and "DB_OWNER=my_fast_api_user" not in env
+
+
+def test_a_documented_bare_postgres_url_with_psycopg2_stays_bare(tmp_path):
+    """nsidnev/fastapi-realworld-example-app: asyncpg.create_pool(DATABASE_URL) beside psycopg2 for alembic, its
+    compose file documents postgresql://: a `+psycopg2` asyncpg cannot read stopped the app at start."""
+    root = write(tmp_path, {"app/db.py": "import os, asyncpg\nasync def f():\n    return await asyncpg.create_pool(os.environ['DATABASE_URL'])\n",
+                            ".env.example": "DATABASE_URL=postgresql://postgres:postgres@db/postgres\n"})
+    needs = detect_services(root, {"fastapi", "databases", "asyncpg", "psycopg2-binary"}, None, read_app_settings(root))
+    assert needs.url_scheme("DATABASE_URL") == "postgresql"
+    (root / ".env.example").unlink()  # nothing documented: the driver is named
+    needs = detect_services(root, {"fastapi", "sqlalchemy", "psycopg2-binary"}, None, read_app_settings(root))
+    assert needs.url_scheme("DATABASE_URL") == "postgresql+psycopg2"

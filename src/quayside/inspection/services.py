@@ -99,8 +99,11 @@ class ServiceNeeds:
         kind = self.database.value
         if name is not None and (given := self.settings.default(name)) and "://" in given:
             scheme = given.split("://", 1)[0]
-            # a bare `postgresql://` means psycopg2 to SQLAlchemy up to 2.0 and psycopg from 2.1: name the driver
-            if _scheme_kind(scheme) == kind and ("+" in scheme or self.orm != "sqlalchemy" or not self.driver):
+            # a bare `postgresql://` means psycopg2 to SQLAlchemy up to 2.0: with another driver, name it. With
+            # psycopg2 it stays as the project wrote it: a raw driver beside it (realworld's asyncpg.create_pool)
+            # takes no `+driver`
+            if _scheme_kind(scheme) == kind and ("+" in scheme or self.orm != "sqlalchemy" or not self.driver
+                                                 or self.driver in ("psycopg2", "psycopg2-binary")):
                 return scheme
         if kind is None:
             return ""

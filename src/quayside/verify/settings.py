@@ -129,7 +129,7 @@ _SERVICES = (
     (re.compile(r"(?i)(?:serverselectiontimeout|connection refused)[^\n]*?(?:27017|mongo)"), "MongoDB"),
     # a traceback through a driver's own module that ends in a refused connection (no port or host on that line)
     *((re.compile(rf"/site-packages/(?:{drivers})/[^\n]*\n(?:[^\n]*\n){{0,40}}?[^\n]*"
-                  r"(?:ConnectionRefusedError|Connection refused|could not connect|Name or service not known)"), service)
+                  r"(?:ConnectionRefusedError|Connection refused|could not connect|Can't connect|Name or service not known)"), service)
       for drivers, service in (("asyncpg|psycopg2?|pg8000", "PostgreSQL"), ("pymysql|aiomysql|asyncmy|MySQLdb", "MySQL/MariaDB"),
                                ("redis", "Redis"), ("pymongo|motor", "MongoDB"))),
 )
