@@ -76,8 +76,7 @@ def test_the_missing_setting_is_named(logs, name):
     ('  File "/opt/venv/lib/python3.12/site-packages/httpx/_transports/default.py", line 69\n'
      "ConnectionRefusedError: [Errno 111] Connection refused", None),  # an HTTP call is not a database
     # kubszy/fastapi_mysql_project: mysqlclient, a container IP written in the code, no port on the line
-    ('  File "/opt/venv/lib/python3.12/site-packages/MySQLdb/connections.py", line 195, in __init__
-'
+    ('  File "/opt/venv/lib/python3.12/site-packages/MySQLdb/connections.py", line 195, in __init__\n'
      "MySQLdb.OperationalError: (2002, \"Can't connect to server on '172.17.0.2' (115)\")", "MySQL/MariaDB"),
     ("KeyError: 'API_KEY'", None),
 ])
