@@ -8,6 +8,11 @@ repository, or values copied from its README), with where they come from. Nothin
     python bench/field.py prepare --mirrors DIR --into CHECKOUTS    # DIR/<owner>+<name>/repo: git snapshots
     python bench/field.py run --checkouts CHECKOUTS [--only NAME] [--record]
     python bench/field.py compose --checkouts CHECKOUTS [--only NAME] [--record]
+    python bench/field.py summary                                    # what the two records prove, counted
+
+`prepare` also writes CHECKOUTS/history.json: the date of the last commit that touched each app's folder, which
+quayside reads from a clone's history (unpinned requirements resolve as of then); each scratch copy is made a
+one-commit repository of that date.
 
 `run` copies each app's folder to a scratch directory (the checkout stays as it was), runs
 `quayside init --force` there (the copy may hold the project's own Dockerfile, which the bench replaces), then
@@ -52,16 +57,36 @@ def load_apps() -> list[dict[str, object]]:
     return list(json.loads(MANIFEST.read_text())["apps"])
 
 
+HISTORY = "history.json"  # in the checkouts folder: each app folder's last commit date, from its repository
+
+
 def prepare(mirrors: Path, into: Path) -> int:
     missing = 0
     done: set[str] = set()
+    history = _history(into)
     for app in load_apps():
         repo, commit = str(app["repo"]), str(app["commit"])
+        history[str(app["name"])] = _last_commit_date(mirrors, repo, commit, str(app.get("subfolder", ".")))
         if (repo, commit) in done or checkout_dir(into, repo).is_dir():
             continue
         done.add(repo)
         missing += write_tree(mirrors, repo, commit, checkout_dir(into, repo))
+    (into / HISTORY).write_text(json.dumps(history, indent=1, sort_keys=True) + "\n")
     return 1 if missing else 0
+
+
+def _history(checkouts: Path) -> dict[str, str]:
+    file = checkouts / HISTORY
+    return dict(json.loads(file.read_text())) if file.is_file() else {}
+
+
+def _last_commit_date(mirrors: Path, repo: str, commit: str, subfolder: str) -> str:
+    git_dir = mirrors / repo.replace("/", "+") / "repo"
+    if (git_dir / ".git").is_dir():
+        git_dir = git_dir / ".git"
+    logged = subprocess.run(["git", "--git-dir", str(git_dir), "log", "-1", "--format=%cI", commit, "--", subfolder],
+                            capture_output=True, text=True, check=False)
+    return logged.stdout.strip()
 
 
 def _quayside(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
@@ -110,7 +135,20 @@ def _copy_app(app: dict[str, object], checkouts: Path, scratch: Path) -> tuple[P
         return source, None
     project = scratch / str(app["name"])
     shutil.copytree(source / str(app.get("subfolder", ".")), project, symlinks=True)
+    when = _history(checkouts).get(str(app["name"]))
+    if when:
+        _commit_as_of(project, when)
     return source, project
+
+
+def _commit_as_of(project: Path, when: str) -> None:
+    """A user's clone carries the project's history, and quayside reads one fact of it: the date of the last
+    commit that touched the project folder. The scratch copy gets one commit of that date, so quayside reads the
+    same fact; the checkout stays a plain tree."""
+    dated = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    identity = ["-c", "user.name=field-bench", "-c", "user.email=bench@quayside.invalid", "-c", "commit.gpgsign=false"]
+    for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "--no-verify", "-m", "as checked out"]):
+        subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True, env=dated)
 
 
 def run_app(app: dict[str, object], checkouts: Path, scratch: Path) -> dict[str, str]:
@@ -288,6 +326,31 @@ def run(checkouts: Path, only: list[str], record: bool) -> int:
     return 0
 
 
+# verify's own words for an app that cannot start without a service: proven, if at all, beside it
+_NEEDS_SERVICE_AT_START = re.compile(r"could not reach \S+ at start|is a connection URL: run the app beside")
+
+
+def summary() -> int:
+    """From the two records: which apps are proven, and how. An app whose lone `verify` failed because it cannot
+    start without its database (verify's cause says so) is proven by `verify --compose` if that passed; no other
+    red row is excused."""
+    with RESULTS.open(newline="") as handle:
+        alone = list(csv.DictReader(handle))
+    with COMPOSE_RESULTS.open(newline="") as handle:
+        beside = {row["app"]: row for row in csv.DictReader(handle)}
+    proven_alone = [row["app"] for row in alone if row["verify"] == "ok"]
+    with_service = [row["app"] for row in alone if row["verify"] != "ok"
+                    and _NEEDS_SERVICE_AT_START.search(row["cause"])
+                    and beside.get(row["app"], {}).get("verify_compose") == "ok"]
+    print(f"verify alone: {len(proven_alone)} of {len(alone)}")
+    print(f"cannot start without a service, and verify --compose passes: {len(with_service)} "
+          f"({', '.join(with_service) or 'none'})")
+    print(f"proven, either way: {len(proven_alone) + len(with_service)} of {len(alone)}")
+    green = sum(row["verify_compose"] == "ok" for row in beside.values())
+    print(f"verify --compose: {green} of {len(beside)} apps that need a service")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -299,7 +362,10 @@ def main() -> int:
         r.add_argument("--checkouts", type=Path, required=True)
         r.add_argument("--only", action="append", default=[])
         r.add_argument("--record", action="store_true")
+    sub.add_parser("summary", help="what the two records prove, counted")
     args = parser.parse_args()
+    if args.command == "summary":
+        return summary()
     if args.command == "prepare":
         return prepare(args.mirrors, args.into)
     if args.command == "compose":

@@ -9,6 +9,9 @@ import pytest
 # quayside asks the package index which Python old exact pins have wheels for; tests send nothing past loopback
 # (tests/test_index_wheels.py serves a fake index on 127.0.0.1)
 os.environ["QUAYSIDE_OFFLINE"] = "1"
+# The fixtures live inside quayside's own git repository: its history is not theirs (git's history dates when
+# unpinned requirements resolve), so git stops looking for a repository below this checkout's root
+os.environ["GIT_CEILING_DIRECTORIES"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _engine_problem() -> str | None:

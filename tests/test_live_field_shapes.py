@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from quayside.engine import docker
-from support.projects import FIXTURES, copy_project
+from support.projects import FIXTURES, commit_all, copy_project, write
 
 pytestmark = pytest.mark.docker
 
@@ -100,8 +100,6 @@ def test_an_app_folder_without_init_importing_a_top_level_package(tmp_path):
     """app/main.py (no __init__.py: the import root is app/) imports `src.helpers` from the project root, as the
     BitGrading app does: both folders are copied and both are on the image's PYTHONPATH. The mutant (only the
     import root on it) fails with the import error named."""
-    from support.projects import write
-
     project = write(tmp_path / "root-package", {
         "requirements.txt": "fastapi[standard]>=0.115\n",
         "app/main.py": "from fastapi import FastAPI\n\nfrom src.helpers import VALUE\n\napp = FastAPI()\n\n\n"
@@ -145,8 +143,6 @@ def test_an_old_python_app_importing_pkg_resources_finds_the_image_setuptools(tm
     """realworld's shape: Python 3.11 or older, and code (often a dependency of that era) importing pkg_resources
     without declaring setuptools, which the official image ships beside pip. The guide's pip install sees it; so
     must the virtualenv. Without --system-site-packages the import fails: the check can fail."""
-    from support.projects import write
-
     project = write(tmp_path / "old-python", {
         ".python-version": "3.11\n",
         "requirements.txt": "fastapi[standard]>=0.115,<1.0\n",
@@ -212,6 +208,39 @@ def test_exact_pins_of_2024_get_the_pydantic_of_their_time(tmp_path):
         docker.run(["rmi", "-f", tag], check=False)
 
 
+def test_unpinned_requirements_last_committed_in_2025_get_the_sqlalchemy_of_then(tmp_path):
+    """No pins, last committed on 2025-06-26: SQLAlchemy was 2.0 then, and it brought greenlet; 2.1 made greenlet
+    an extra. Resolved as of the day after that commit, the asyncio engine works. The broken variant, the same
+    files committed today, gets today's SQLAlchemy, and the app fails on the missing greenlet."""
+    import shutil
+    from datetime import UTC, datetime
+
+    project = write(tmp_path / "unpinned-2025", {
+        "requirements.txt": "fastapi\nuvicorn\nsqlalchemy\naiosqlite\n",
+        "main.py": "import sqlalchemy\nfrom fastapi import FastAPI\nfrom sqlalchemy.ext.asyncio import create_async_engine\n\n"
+                   "engine = create_async_engine('sqlite+aiosqlite:///:memory:')\napp = FastAPI()\n\n\n"
+                   "@app.get('/health')\nasync def health() -> dict[str, str]:\n"
+                   "    async with engine.connect() as connection:\n"
+                   "        await connection.execute(sqlalchemy.text('select 1'))\n"
+                   "    return {'sqlalchemy': sqlalchemy.__version__[:3]}\n",
+    })
+    commit_all(project, "2025-06-26T10:52:45+00:00")
+    tag = "quayside-test/unpinned-2025:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        assert "--exclude-newer 2025-06-27T00:00:00Z" in (project / "Dockerfile").read_text()
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"sqlalchemy":"2.0"}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+
+        shutil.rmtree(project / ".git")
+        commit_all(project, datetime.now(UTC).isoformat(timespec="seconds"))
+        assert _quayside("init", str(project), "--force").returncode == 0
+        broken = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"sqlalchemy":"2.0"}')
+        assert broken.returncode == 1 and "greenlet" in broken.stdout + broken.stderr, broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
 def test_the_projects_own_dockerfile_env_reaches_the_running_app(tmp_path):
     """fastapi-celery-example's shape: the project's Dockerfile sets DOCKER=true, and only then does the code
     look for its services by their compose names. The image quayside writes keeps it; without that line (the
@@ -243,5 +272,27 @@ def health() -> dict[str, str]:
         dockerfile.write_text(dockerfile.read_text().replace("\nENV DOCKER=true\n", "\n"))
         broken = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"broker":"redis://redis:6379/0"}')
         assert broken.returncode == 1 and "localhost" in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_database_address_written_in_the_code_is_named_as_the_cause(tmp_path):
+    """kubszy/fastapi_mysql_project writes its MySQL URL with a container's IP: verify's cause names that line,
+    not "run it beside a database" (which would not help: no database beside it answers at an address). The
+    address here is loopback, where nothing listens inside the container."""
+    project = write(tmp_path / "fixed-address", {
+        "requirements.txt": "fastapi\nuvicorn\nsqlalchemy\npymysql\n",
+        "database.py": "from sqlalchemy import create_engine\n\n"
+                       "engine = create_engine('mysql+pymysql://shop:shop-pw@127.0.0.1:3306/shop')\n",
+        "main.py": "from fastapi import FastAPI\nfrom sqlalchemy import MetaData\n\nfrom database import engine\n\n"
+                   "MetaData().create_all(engine)\napp = FastAPI()\n",
+    })
+    tag = "quayside-test/fixed-address:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        result = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
+        output = result.stdout + result.stderr
+        assert result.returncode == 1, output
+        assert "the app's code connects to its database at 127.0.0.1 (database.py:3)" in output, output
     finally:
         docker.run(["rmi", "-f", tag], check=False)

@@ -43,3 +43,14 @@ def write(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content)
     return root
+
+
+def commit_all(root: Path, when: str) -> None:
+    """Make root a git repository whose one commit, of everything in it, is dated `when` (ISO 8601): the history
+    a project checked out from its repository carries."""
+    import subprocess
+
+    dated = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    identity = ["-c", "user.name=quayside-tests", "-c", "user.email=tests@quayside.invalid", "-c", "commit.gpgsign=false"]
+    for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "-m", "as checked out"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=dated, timeout=60)

@@ -131,13 +131,14 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
         _refuse_service_in_subfolder(path, root, found.app.value.file)
     deps = dependencies.detect(root, pyproject, read_locks=read_locks)
     requirements = deps.files if deps.source_kind == "requirements" and read_locks else ()
+    as_of = resolved_as_of(root, deps, config) if requirements else None
     return ProjectInfo(
         root=root,
         app=found.app,
         dependencies=deps,
         python_version=pyversion.fit_to_pins(
             root, pyproject, pyversion.fit_to_lock(root, pyproject, pyversion.detect(root, pyproject)),
-            requirements, resolved_as_of(root, deps, config) if requirements else None),
+            requirements, as_of[:2] if as_of else None),
         server=dependencies.detect_server(deps),
         lifespan=found.lifespan,
         health_path=(Decided(config.health_path, "[tool.quayside] health-path", "the project names its health route")
@@ -150,24 +151,34 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
     )
 
 
-def resolved_as_of(root: Path, deps: Dependencies, config: ProjectConfig) -> tuple[str, str] | None:
-    """(day, why) that a requirements install resolves as of (uv's --exclude-newer), or None for today: the
-    day `[tool.quayside] resolve-before` names, else, when every requirement is an exact pin, the day after the
-    newest pinned release was uploaded."""
-    from datetime import date, timedelta
+def resolved_as_of(root: Path, deps: Dependencies, config: ProjectConfig) -> tuple[str, str, str] | None:
+    """(day, why, source) that a requirements install resolves as of (uv's --exclude-newer), or None for today:
+    the day `[tool.quayside] resolve-before` names; else, when every requirement is an exact pin, the day after
+    the newest pinned release was uploaded; else, when the project's git history holds its requirements as they
+    are on disk, the day after its last commit (what its authors could have installed then: SQLAlchemy 2.1 came
+    later and dropped greenlet, so an unpinned `sqlalchemy` of 2025 used with asyncio fails at import today)."""
+    from datetime import UTC, date, datetime, timedelta
 
+    from quayside.engine import git
     from quayside.inspection import indexwheels
 
     if deps.installer.value != "pip" or deps.source_kind != "requirements" or config.resolve_before is False:
         return None
     if isinstance(config.resolve_before, str):
-        return f"{config.resolve_before}T00:00:00Z", "[tool.quayside] resolve-before"
+        return f"{config.resolve_before}T00:00:00Z", "[tool.quayside] resolve-before", "[tool.quayside] resolve-before"
     found = indexwheels.pinned_as_of(root, deps.files)
-    if found is None:
+    if found is not None:
+        uploaded, release = found
+        day = (date.fromisoformat(uploaded[:10]) + timedelta(days=1)).isoformat()
+        return (f"{day}T00:00:00Z", f"the day after the newest pin, {release}, was uploaded on {uploaded[:10]}",
+                deps.files[0])
+    changed = git.last_change(root, deps.files)
+    if changed is None:
         return None
-    uploaded, release = found
-    day = (date.fromisoformat(uploaded[:10]) + timedelta(days=1)).isoformat()
-    return f"{day}T00:00:00Z", f"the day after the newest pin, {release}, was uploaded on {uploaded[:10]}"
+    committed = datetime.fromisoformat(changed.committed).astimezone(UTC).date()
+    day = (committed + timedelta(days=1)).isoformat()
+    return (f"{day}T00:00:00Z", f"the day after the project's last commit, {changed.commit} of {committed}",
+            f"git history ({changed.commit})")
 
 
 SERVICE_FILES = ("requirements.txt", "pyproject.toml")

@@ -484,6 +484,26 @@ def code_credentials(root: Path, kind: str) -> CodeCredentials | None:
     return None
 
 
+def fixed_addresses(root: Path) -> tuple[str, ...]:
+    """Database or Redis URLs written in the app's code (tests aside) with a host no service name can answer:
+    an IP address, or localhost (inside a container, the app itself): "172.17.0.2 (app/database.py:5)". Such an
+    app reaches its database only where that address happens to be it (kubszy/fastapi_mysql_project: the
+    address the engine's default bridge gave one container once)."""
+    found: list[str] = []
+    for rel, tree in app_modules(root, "://"):
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            m = _ANY_HOST_URL.match(node.value)
+            if m is None or not (m["scheme"].startswith("redis") or _scheme_kind(m["scheme"]) in ("postgres", "mysql")):
+                continue
+            host = m["host"]
+            if host in ("localhost", "127.0.0.1") or re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host):
+                found.append(f"{host} ({rel}:{node.lineno})")
+    return tuple(found)
+
+
+_ANY_HOST_URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://(?:[^@/\s]*@)?(?P<host>[^:/@\s?]+)")
 _URL_LITERAL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://(?:[^@/\s]*@)?(?P<host>[A-Za-z{][A-Za-z0-9_.{}-]*)(?::[\d{}]+)?(?:[/?]|$)")
 _LOCAL = {"localhost", "host.docker.internal"}
 _HOST_SETTING = re.compile(r"(?P<kind>REDIS|POSTGRES|DB|DATABASE|MYSQL|MARIADB|PG)_?(?:HOST|SERVER|HOSTNAME)$")

@@ -151,11 +151,15 @@ def _resolve_before(project: ProjectInfo, requirements_tool: str, private: bool)
     found = resolved_as_of(project.root, deps, project.config)
     if found is None:
         return None
-    day, why = found
+    day, why, found_in = found
     if isinstance(configured, str):
         return Decided(day, source, f"the project resolves its requirements as of {configured}")
-    return Decided(day, deps.files[0], f"every requirement is an exact pin, but what they pull in is not: it resolves "
-                   f"with releases uploaded before {day[:10]}, {why}, as when the pins were written "
+    if found_in == deps.files[0]:
+        return Decided(day, found_in, f"every requirement is an exact pin, but what they pull in is not: it "
+                       f"resolves with releases uploaded before {day[:10]}, {why}, as when the pins were written "
+                       "(`[tool.quayside] resolve-before = false` takes today's)")
+    return Decided(day, found_in, f"the requirements are not all exact pins: they resolve with releases uploaded "
+                   f"before {day[:10]}, {why}, as when its authors last ran them "
                    "(`[tool.quayside] resolve-before = false` takes today's)")
 
 

@@ -56,7 +56,14 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
                           health_timeout=max(options.health_timeout, info.config.start_timeout + 30))
     return replace(options, smoke_paths=smoke, style=chosen, health_path=health,
                    settings_without_default=_settings_without_default(info.root), shadowing=_shadowing(info),
-                   app_reads=_app_reads(info.root), dotenv_files=_dotenv_files(info.root)), app.file
+                   app_reads=_app_reads(info.root), dotenv_files=_dotenv_files(info.root),
+                   fixed_addresses=_fixed_addresses(info.root)), app.file
+
+
+def _fixed_addresses(root: Path) -> tuple[str, ...]:
+    from quayside.inspection.services import fixed_addresses
+
+    return fixed_addresses(root)
 
 
 def _dotenv_files(root: Path) -> tuple[str, ...]:

@@ -23,7 +23,15 @@ from quayside.engine import docker
 from quayside.errors import DockerError, UserInputError
 from quayside.plan.options import Style
 from quayside.verify.report import VerifyOptions, VerifyReport
-from quayside.verify.settings import env_file, mask, missing_service, missing_setting, refused_setting, shadowing_cause
+from quayside.verify.settings import (
+    env_file,
+    fixed_address_cause,
+    mask,
+    missing_service,
+    missing_setting,
+    refused_setting,
+    shadowing_cause,
+)
 
 PROBE_DIR = "/quayside-probe"
 SLOW_SECONDS = 1.0
@@ -232,7 +240,9 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
             elif re.search(r"unable to open database file|attempt to write a readonly database", logs):
                 cause = ("the app writes a SQLite database where the app user cannot write (the code is read-only to "
                          "it): point the database URL into a folder of its own ([tool.quayside] writable); ")
-            elif (service := missing_service(logs)) is not None:
+            elif (service := missing_service(logs)) is not None and options.fixed_addresses:
+                cause = fixed_address_cause(options.fixed_addresses)
+            elif service is not None:
                 cause = (f"the app could not reach {service} at start: run it beside one (quayside init --target "
                          "compose, then quayside up) or point its settings at one with --env; ")
             elif (shadowed := shadowing_cause(options.shadowing, logs)) is not None:

@@ -89,6 +89,9 @@ class VerifyOptions:
     # env files the code reads itself (dotenv_values), relative to the working directory: verify gives the app
     # its settings there too, from a file it mounts read-only
     dotenv_files: tuple[str, ...] = ()
+    # database URLs the code writes with an IP or localhost as the host ("172.17.0.2 (app/database.py:5)"): no
+    # database beside the app answers there, so a hang or refusal is named after them
+    fixed_addresses: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.style = Style(self.style)  # a plain "production" from a caller becomes the enum member

@@ -153,3 +153,10 @@ def shadowing_cause(shadowing: tuple[str, ...], logs: str) -> str | None:
     library = shadow.removesuffix("/").removesuffix(".py")
     return (f"the project's own {shadow} has the name of the {library} library it depends on: Python imports it "
             f"in the library's place (the working directory comes first on sys.path): rename it; ")
+
+
+def fixed_address_cause(fixed: tuple[str, ...]) -> str:
+    """The app's code names its database by an address no service answers at (an IP, or localhost)."""
+    return (f"the app's code connects to its database at {fixed[0]}, an address no database beside it answers at "
+            "(a service is reached by its name): read the URL from a setting, which quayside then points at the "
+            "database; ")

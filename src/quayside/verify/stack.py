@@ -31,6 +31,7 @@ from quayside.verify.image import PROBE_DIR, SHUTDOWN_MARKER, SLOW_SECONDS, _htt
 from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import (
     SECRET_NAME,
+    fixed_address_cause,
     mask,
     missing_service,
     missing_setting,
@@ -188,7 +189,7 @@ def plain_logs(text: str) -> str:
     return _ANSI.sub("", _LOG_PREFIX.sub("", text))
 
 
-def _cause(logs: str, shadowing: tuple[str, ...] = ()) -> str:
+def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = ()) -> str:
     logs = plain_logs(logs)
     if m := _REFUSED.search(logs):
         user = m.group(1) or m.group(2)
@@ -199,7 +200,7 @@ def _cause(logs: str, shadowing: tuple[str, ...] = ()) -> str:
     if (refused := refused_setting(logs)) is not None:
         return f"the app refuses the value of {refused[0]} ({refused[1]}): fix it in .env; "
     if (service := missing_service(logs)) is not None:
-        return f"the app could not reach {service}; "
+        return fixed_address_cause(fixed) if fixed else f"the app could not reach {service}; "
     return shadowing_cause(shadowing, logs) or ""
 
 
@@ -210,7 +211,10 @@ def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
         bad = state.get("Health") == "unhealthy" or (state.get("State") != "running" and int(state.get("ExitCode") or 0) != 0)
         if bad or (name == stack.app and state.get("State") != "running") or (name == stack.app and state.get("Health") != "healthy"):
             logs = stack.logs(name)
-            causes.append(_cause(logs, stack.options.shadowing))
+            causes.append(_cause(logs, stack.options.shadowing, stack.options.fixed_addresses if name == stack.app else ())
+                          # an app that hangs on an address nobody answers at says nothing before it is unhealthy
+                          or (fixed_address_cause(stack.options.fixed_addresses)
+                              if name == stack.app and stack.options.fixed_addresses else ""))
             tail = "\n".join(logs.splitlines()[-LOG_LINES:])
             parts.append(f"--- {name}: {state.get('State')} {state.get('Health') or ''} exit {state.get('ExitCode')}\n{tail}")
     message = mask(exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else f"exit {exc.returncode}", stack.secrets)

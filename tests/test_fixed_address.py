@@ -1,0 +1,26 @@
+"""A database URL written in the code with an IP or localhost as its host: no database beside the app answers
+there. verify names that line when the app cannot reach its database, or hangs until it is unhealthy."""
+
+from __future__ import annotations
+
+from quayside.inspection.services import fixed_addresses
+from quayside.verify import stack
+from support.projects import write
+
+HANGING = "sqlalchemy.exc.OperationalError: (MySQLdb.OperationalError) (2002, \"Can't connect to server on '172.17.0.2' (115)\")\n"
+
+
+def test_ip_and_localhost_hosts_are_found_and_service_names_are_not(tmp_path):
+    root = write(tmp_path / "p", {
+        "app/database.py": 'URL = "mysql://root:pw@172.17.0.2:3306/shop"\nCACHE = "redis://localhost:6379/0"\n',
+        "app/settings.py": 'URL = "postgresql://app:pw@db:5432/app"\nDOCS = "https://10.0.0.1/docs"\n',
+        "tests/test_db.py": 'URL = "postgresql://u:p@127.0.0.1/test"\n',
+    })
+    assert fixed_addresses(root) == ("172.17.0.2 (app/database.py:1)", "localhost (app/database.py:2)")
+
+
+def test_the_stack_names_the_line_when_the_app_cannot_reach_its_database():
+    cause = stack._cause(HANGING, (), ("172.17.0.2 (app/database.py:5)",))
+    assert cause.startswith("the app's code connects to its database at 172.17.0.2 (app/database.py:5)")
+    # the broken variant, without the addresses: the general cause, which sends the user to the wrong fix
+    assert stack._cause(HANGING, (), ()) .startswith("the app could not reach MySQL")
