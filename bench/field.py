@@ -229,6 +229,15 @@ def _compose_app_environment(project: Path) -> set[str]:
     return names
 
 
+def _read_by_init(app: dict[str, object]) -> bool:
+    """The env file is the project's own example, which init reads (and whose placeholders it leaves to the
+    code's defaults): passing its values again would undo what init decided."""
+    from quayside.inspection.appsettings import EXAMPLE_ENV_FILES
+
+    env_file = Path(str(app["env_file"]))
+    return env_file.name in EXAMPLE_ENV_FILES and env_file.parent == Path(str(app.get("subfolder", ".")))
+
+
 def run_compose_app(app: dict[str, object], checkouts: Path, scratch: Path) -> dict[str, str]:
     name = str(app["name"])
     row = {"app": name, "repo": str(app["repo"]), "needs": " ".join(app.get("needs", [])),  # type: ignore[arg-type]
@@ -244,7 +253,7 @@ def run_compose_app(app: dict[str, object], checkouts: Path, scratch: Path) -> d
         row["cause"] = _first_line(initialised.stderr + initialised.stdout)
         return row
     args = ["verify", str(project), "--compose", "--json"]
-    documented = _env_file_values(source / str(app["env_file"])) if "env_file" in app else {}
+    documented = _env_file_values(source / str(app["env_file"])) if "env_file" in app and not _read_by_init(app) else {}
     documented.update({str(k): str(v) for k, v in dict(app.get("env", {})).items()})  # type: ignore[call-overload]
     documented.update(generated_settings(app))
     wired = _compose_app_environment(project)

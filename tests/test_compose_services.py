@@ -355,3 +355,18 @@ def test_a_documented_bare_postgres_url_with_psycopg2_stays_bare(tmp_path):
     (root / ".env.example").unlink()  # nothing documented: the driver is named
     needs = detect_services(root, {"fastapi", "sqlalchemy", "psycopg2-binary"}, None, read_app_settings(root))
     assert needs.url_scheme("DATABASE_URL") == "postgresql+psycopg2"
+
+
+@pytest.mark.parametrize(("documented", "passed"), [
+    # rafaeljurkfitz/crud-fastapi-postgres-streamlit: `<time>` asks for a value, and the code has one
+    ("ACCESS_TOKEN_EXPIRE_MINUTES=<time>\nALGORITHM=<algorithm>\n", {"ALGORITHM": "<algorithm>"}),
+    ("ACCESS_TOKEN_EXPIRE_MINUTES='your-minutes'\nALGORITHM=HS256\n", {"ALGORITHM": "HS256"}),
+    # a real value is the project's word, default or not
+    ("ACCESS_TOKEN_EXPIRE_MINUTES=30\nALGORITHM=HS256\n", {"ACCESS_TOKEN_EXPIRE_MINUTES": "30", "ALGORITHM": "HS256"}),
+])
+def test_a_placeholder_leaves_the_codes_default_but_a_required_setting_keeps_it(tmp_path, documented, passed):
+    root = write(tmp_path, {"config.py": "from pydantic_settings import BaseSettings\n\nclass Settings(BaseSettings):\n"
+                            "    ALGORITHM: str\n    ACCESS_TOKEN_EXPIRE_MINUTES: int = 60 * 24 * 7\n\nsettings = Settings()\n",
+                            ".env.example": documented})
+    needs = detect_services(root, {"fastapi"}, None, read_app_settings(root))
+    assert {s.name: s.example for s in passed_settings(needs, set())} == passed

@@ -14,9 +14,23 @@ def test_ip_and_localhost_hosts_are_found_and_service_names_are_not(tmp_path):
     root = write(tmp_path / "p", {
         "app/database.py": 'URL = "mysql://root:pw@172.17.0.2:3306/shop"\nCACHE = "redis://localhost:6379/0"\n',
         "app/settings.py": 'URL = "postgresql://app:pw@db:5432/app"\nDOCS = "https://10.0.0.1/docs"\n',
+        "app/direct.py": 'import redis\nfrom sqlalchemy import create_engine\n\n'
+                         'def connect():\n    return create_engine("postgresql://u:p@127.0.0.1/shop")\n',
         "tests/test_db.py": 'URL = "postgresql://u:p@127.0.0.1/test"\n',
     })
-    assert fixed_addresses(root) == ("172.17.0.2 (app/database.py:1)", "localhost (app/database.py:2)")
+    assert fixed_addresses(root) == ("172.17.0.2 (app/database.py:1)", "localhost (app/database.py:2)",
+                                      "127.0.0.1 (app/direct.py:5)")
+
+
+def test_a_default_that_a_setting_replaces_is_no_fixed_address(tmp_path):
+    """zaikays/FastApiTest: `broker_url: str = "redis://localhost:6379/0"`, a parameter's default."""
+    root = write(tmp_path / "p", {
+        "celery_service.py": 'import os\n\nclass CeleryService:\n    def __init__(self, broker_url: str = "redis://localhost:6379/0"):\n'
+                             '        self.url = broker_url\n\nURL = os.getenv("DATABASE_URL", "postgresql://u:p@localhost/x")\n',
+        "settings.py": 'from pydantic_settings import BaseSettings\n\nclass S(BaseSettings):\n'
+                       '    database_url: str = "postgresql://u:p@localhost/x"\n',
+    })
+    assert fixed_addresses(root) == ()
 
 
 def test_the_stack_names_the_line_when_the_app_cannot_reach_its_database():

@@ -99,6 +99,17 @@ def test_mysql_only_app_gets_mariadb_with_a_dml_only_user(init_compose):
     code, report = verify_compose(project, "--expect", '/can-drop={"ddl": false}')
     assert code == 0, json.dumps(report, indent=1)
     assert checks(report)["ready /ready"]["status"] == "pass"
+    # lumakos/ai-project-python-fastapi's shape: the app makes a table at import that its migrations do not;
+    # as the rows-only user it is refused, and the cause says so (not "unhealthy")
+    main = project / "app" / "main.py"
+    main.write_text(main.read_text().replace(
+        "app = FastAPI(lifespan=lifespan)\n",
+        "with engine.begin() as _connection:\n    _connection.execute(text('CREATE TABLE IF NOT EXISTS extra (id INT)'))\n"
+        "app = FastAPI(lifespan=lifespan)\n", 1))
+    code, report = verify_compose(project, "--start-timeout", "20")
+    assert code == 1
+    stack_up = checks(report)["stack_up"]
+    assert stack_up["status"] == "fail" and "the app changes the schema itself" in stack_up["detail"], stack_up
 
 
 def test_redis_with_a_password_and_an_arq_worker(init_compose):

@@ -296,3 +296,26 @@ def test_a_database_address_written_in_the_code_is_named_as_the_cause(tmp_path):
         assert "the app's code connects to its database at 127.0.0.1 (database.py:3)" in output, output
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_settings_file_the_app_opens_itself_is_named_when_the_image_lacks_it(tmp_path):
+    """zaikays/FastApiTest reads config/<APP_ENV>/.env with dotenv_values, by a path no static reading follows.
+    .env files never go into the image, so the app stops at start; verify's cause names the file and the ways to
+    give it, not a setting to pass (which the app would not read)."""
+    project = write(tmp_path / "settings-file", {
+        "requirements.txt": "fastapi\nuvicorn\npython-dotenv\n",
+        "config/local/.env": "GREETING=hello\n",
+        "main.py": "import os\nfrom pathlib import Path\n\nfrom dotenv import dotenv_values\nfrom fastapi import FastAPI\n\n"
+                   "path = Path(__file__).parent / 'config' / os.environ.get('APP_ENV', 'local') / '.env'\n"
+                   "if not path.is_file():\n    raise FileNotFoundError(f'The file does not exist at the specified path: {path}')\n"
+                   "settings = dotenv_values(path)\napp = FastAPI()\n",
+    })
+    tag = "quayside-test/settings-file:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        result = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
+        output = result.stdout + result.stderr
+        assert result.returncode == 1, output
+        assert "the app opens its settings file /code/config/local/.env, which no image holds" in output, output
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from quayside.errors import UserInputError
 from quayside.inspection import inspect_project
 from support.projects import FIXTURES, write
 
@@ -101,6 +102,25 @@ def test_a_factory_elsewhere_is_found_by_the_scan_and_by_the_entrypoint(tmp_path
     scanned = inspect_project(write(tmp_path / "by-scan", files))
     assert scanned.app.value.entrypoint == "service.web:app"
     assert scanned.app.value.factory_file == "service/setup.py"
+
+
+@pytest.mark.parametrize("make_app", [
+    # zaikays/FastApiTest: the app comes from an imported factory, is configured, then returned
+    "def make_app(settings=None):\n    app: FastAPI = create_fast_app()\n    configure(app)\n    return app\n",
+    "def make_app():\n    return create_fast_app()\n",
+])
+def test_a_local_function_returning_an_imported_factorys_app(tmp_path, make_app):
+    files = {**REQS, "app/__init__.py": "",
+             "app/factory.py": "from fastapi import FastAPI\n\ndef create_fast_app() -> FastAPI:\n"
+                               "    return FastAPI(lifespan=None)\n",
+             "app/main.py": "from fastapi import FastAPI\n\nfrom app.factory import create_fast_app\n\n"
+                            f"def configure(app):\n    pass\n\n{make_app}\napp = make_app()\n"}
+    info = inspect_project(write(tmp_path / "p", files))
+    assert info.app.value.entrypoint == "app.main:app" and info.app.value.factory_file == "app/factory.py"
+    # what makes it an app is the imported factory: a local function returning something else is none
+    files["app/factory.py"] = "def create_fast_app():\n    return object()\n"
+    with pytest.raises(UserInputError, match="no FastAPI app found"):
+        inspect_project(write(tmp_path / "q", files))
 
 
 def test_an_imported_call_that_is_not_a_factory_is_no_app(tmp_path):

@@ -214,3 +214,29 @@ def test_a_value_python_dotenv_would_expand_is_refused(tmp_path):
     with pytest.raises(UserInputError, match=r"K holds \$\{…\}, which python-dotenv expands"):
         _dotenv_mounts(tmp_path, options, "/code")
     assert _dotenv_mounts(tmp_path, VerifyOptions(env={"K": "pa${HOME}ss"}), "/code") == []  # no file read: nothing to do
+
+
+@pytest.mark.parametrize(("logs", "path"), [
+    # zaikays/FastApiTest: settings from config/<APP_ENV>/.env, read by dotenv_values (the value masked)
+    ("FileNotFoundError: The file does not exist at the specified path: /code/config/***/.env\n", "/code/config/***/.env"),
+    ("FileNotFoundError: [Errno 2] No such file or directory: '/code/settings/prod.env'\n", "/code/settings/prod.env"),
+    ("FileNotFoundError: [Errno 2] No such file or directory: '/code/model.joblib'\n", None),
+])
+def test_a_settings_file_the_image_does_not_hold_is_named(logs, path):
+    from quayside.verify.settings import settings_file_cause
+
+    cause = settings_file_cause(logs)
+    assert (cause is None) if path is None else (cause is not None and f"settings file {path}," in cause)
+
+
+@pytest.mark.parametrize(("logs", "named"), [
+    # lumakos/ai-project-python-fastapi: create_all at import, a table its migrations do not make
+    ("sqlalchemy.exc.ProgrammingError: (psycopg2.errors.InsufficientPrivilege) permission denied for schema public\n", True),
+    ("pymysql.err.OperationalError: (1142, \"CREATE command denied to user 'shop_app'@'172.18.0.3' for table 'items'\")\n", True),
+    ("psycopg2.errors.InsufficientPrivilege: permission denied for table items\n", False),  # a grant, not DDL
+    ("│ OperationalError: (pymysql.err.OperationalError) (1142, \"CREATE command denied │\n│ to user 'a'\")", True),
+])
+def test_schema_changes_by_the_rows_only_role_are_named(logs, named):
+    from quayside.verify.settings import rows_only_cause
+
+    assert (rows_only_cause(logs) is not None) is named

@@ -164,6 +164,22 @@ def _factories(tree: ast.Module, names: _Names) -> dict[str, Factory]:
     return found
 
 
+def _delegated_factory(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The name a function calls for the app it returns: `return make()`, or `app = make()` ... `return app`
+    (a plain name: whether it is a factory is for the module it is imported from to say)."""
+    made: dict[str, str] = {}
+    for inner in ast.walk(function):
+        targets, value = _assigned_names(inner) if isinstance(inner, ast.stmt) else ([], None)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+            made.update((t, value.func.id) for t in targets)
+        if isinstance(inner, ast.Return) and inner.value is not None:
+            returned = inner.value
+            if isinstance(returned, ast.Call) and isinstance(returned.func, ast.Name):
+                return returned.func.id
+            return made.get(returned.id) if isinstance(returned, ast.Name) else None
+    return None
+
+
 def _assigned_names(node: ast.stmt) -> tuple[list[str], ast.expr | None]:
     if isinstance(node, ast.Assign):
         return [t.id for t in node.targets if isinstance(t, ast.Name)], node.value
@@ -215,6 +231,8 @@ def analyse_module(tree: ast.Module, *, routes: bool = True) -> ModuleFacts:
     classes: dict[str, ClassDecl] = {}
     returns: dict[str, ast.expr] = {}
     imported_calls: dict[str, tuple[str, int]] = {}
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    local_calls: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef, int]] = []
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             attributes: dict[str, ast.expr] = {}
@@ -261,6 +279,14 @@ def analyse_module(tree: ast.Module, *, routes: bool = True) -> ModuleFacts:
                 routers[target] = RouterDecl(prefix=prefix, prefix_expr=prefix_expr)
             elif isinstance(value.func, ast.Name) and value.func.id in imports:
                 imported_calls[target] = (value.func.id, node.lineno)
+            elif isinstance(value.func, ast.Name) and value.func.id in functions:
+                local_calls.append((target, functions[value.func.id], node.lineno))
+
+    # `app = make_app()` where make_app, defined here, gets its app from an imported factory and returns it
+    # (zaikays/FastApiTest: `app: FastAPI = create_fast_app()`, then routers and middleware, `return app`)
+    for target, function, line in local_calls:
+        if (called := _delegated_factory(function)) is not None and called in imports:
+            imported_calls[target] = (called, line)
 
     # a factory's own app, for an app another module makes by calling it: routes on it land under "name()"
     for factory_name, factory in factories.items():

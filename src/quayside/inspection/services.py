@@ -16,7 +16,7 @@ from ruamel.yaml.error import YAMLError
 
 from quayside.errors import UserInputError
 from quayside.inspection import startcommand
-from quayside.inspection.appsettings import AppSettings, Setting, _python_files, app_modules
+from quayside.inspection.appsettings import AppSettings, Setting, _dotted, _python_files, app_modules
 from quayside.inspection.source import parse_python
 from quayside.provenance import Decided
 
@@ -485,22 +485,37 @@ def code_credentials(root: Path, kind: str) -> CodeCredentials | None:
 
 
 def fixed_addresses(root: Path) -> tuple[str, ...]:
-    """Database or Redis URLs written in the app's code (tests aside) with a host no service name can answer:
-    an IP address, or localhost (inside a container, the app itself): "172.17.0.2 (app/database.py:5)". Such an
-    app reaches its database only where that address happens to be it (kubszy/fastapi_mysql_project: the
-    address the engine's default bridge gave one container once)."""
+    """Database or Redis URLs the app's code (tests aside) connects with, written with a host no service name
+    can answer: an IP address, or localhost (inside a container, the app itself): "172.17.0.2
+    (app/database.py:5)". Such an app reaches its database only where that address happens to be it
+    (kubszy/fastapi_mysql_project: the address the engine's default bridge gave one container once). Only a
+    module-level `NAME = "url"` or a URL handed straight to a connecting call counts: a default (a parameter's,
+    a settings field's, os.getenv's second argument) gives way to the setting that replaces it."""
     found: list[str] = []
+
+    def add(rel: str, node: ast.expr) -> None:
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            return
+        m = _ANY_HOST_URL.match(node.value)
+        if m is None or not (m["scheme"].startswith("redis") or _scheme_kind(m["scheme"]) in ("postgres", "mysql")):
+            return
+        host = m["host"]
+        if host in ("localhost", "127.0.0.1") or re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host):
+            found.append(f"{host} ({rel}:{node.lineno})")
+
     for rel, tree in app_modules(root, "://"):
+        for statement in tree.body:
+            if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+                add(rel, statement.value)
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
-                continue
-            m = _ANY_HOST_URL.match(node.value)
-            if m is None or not (m["scheme"].startswith("redis") or _scheme_kind(m["scheme"]) in ("postgres", "mysql")):
-                continue
-            host = m["host"]
-            if host in ("localhost", "127.0.0.1") or re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host):
-                found.append(f"{host} ({rel}:{node.lineno})")
-    return tuple(found)
+            if isinstance(node, ast.Call) and node.args and _dotted(node.func).split(".")[-1] in _CONNECTING:
+                add(rel, node.args[0])
+    return tuple(dict.fromkeys(found))
+
+
+# calls that connect with the URL they are given first
+_CONNECTING = {"create_engine", "create_async_engine", "connect", "create_pool", "from_url", "Database",
+               "register_tortoise", "AsyncIOMotorClient", "MongoClient"}
 
 
 _ANY_HOST_URL = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://(?:[^@/\s]*@)?(?P<host>[^:/@\s?]+)")

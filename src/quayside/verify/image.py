@@ -30,6 +30,7 @@ from quayside.verify.settings import (
     missing_service,
     missing_setting,
     refused_setting,
+    settings_file_cause,
     shadowing_cause,
 )
 
@@ -247,6 +248,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                          "compose, then quayside up) or point its settings at one with --env; ")
             elif (shadowed := shadowing_cause(options.shadowing, logs)) is not None:
                 cause = shadowed
+            elif (unread := settings_file_cause(logs)) is not None:
+                cause = unread
             elif unset := _unset_settings(options, config.get("Env") or []):
                 cause = _unset_cause(unset)
             elif container.state().get("Running"):

@@ -160,3 +160,30 @@ def fixed_address_cause(fixed: tuple[str, ...]) -> str:
     return (f"the app's code connects to its database at {fixed[0]}, an address no database beside it answers at "
             "(a service is reached by its name): read the URL from a setting, which quayside then points at the "
             "database; ")
+
+
+_SETTINGS_FILE_MISSING = re.compile(r"(?:FileNotFoundError|No such file or directory)[^\n]*?(?P<path>/[^\s'\"]*\.env)\b")
+
+
+def settings_file_cause(logs: str) -> str | None:
+    """The app opens a settings file by itself (`dotenv_values(CONFIG / env / ".env")`) that the image does not
+    hold: .env files never go into it (the generated .dockerignore leaves them out, as secrets)."""
+    if (m := _SETTINGS_FILE_MISSING.search(logs)) is None:
+        return None
+    return (f"the app opens its settings file {m['path']}, which no image holds (.env files stay out of it, as "
+            "secrets): give the container that file at run time (a read-only bind mount or a compose secret), or "
+            "have the app read its settings from the environment; ")
+
+
+# words may be split across lines by a framed traceback (rich's │ borders)
+_ROWS_ONLY_DENIED = re.compile(r"permission[\s│]+denied[\s│]+for[\s│]+schema|must[\s│]+be[\s│]+owner[\s│]+of[\s│]+(?:table|relation)|"
+                               r"\b(?:CREATE|ALTER|DROP|INDEX|REFERENCES)[\s│]+command[\s│]+denied")
+
+
+def rows_only_cause(logs: str) -> str | None:
+    """The app changed the schema (its own create_all) as the rows-only role compose gives it beside a migrator."""
+    if _ROWS_ONLY_DENIED.search(logs) is None:
+        return None
+    return ("the app changes the schema itself (create_all or the like) while it connects as the role that may "
+            "only read and write rows, beside migrations that do not make every table it creates: add those "
+            "tables to the migrations (alembic revision --autogenerate), so the app never needs DDL; ")

@@ -169,5 +169,13 @@ def passed_settings(needs: ServiceNeeds, answered: set[str]) -> list[PassedSetti
             # the code's default stands; a required one with no documented value may come from an env file of
             # the app's own (pydantic's env_file), else verify names it as the missing setting
             continue
-        passed.append(PassedSetting(name, settings.documented.get(name, ""), secret, code[name].required))
+        value = settings.documented.get(name, "")
+        if not code[name].required and _PLACEHOLDER.match(value.strip().strip("'\"")):
+            # `ACCESS_TOKEN_EXPIRE_MINUTES=<time>` asks the reader for a value; the code has one: it stands
+            continue
+        passed.append(PassedSetting(name, value, secret, code[name].required))
     return passed
+
+
+# a documented value that stands for one the reader is to fill in (the patterns check's QS017 knows)
+_PLACEHOLDER = re.compile(r"^(<[^<>]*>|changeme|change-me|changethis|xxx+|\*+|.*placeholder.*|your[-_].*)$", re.IGNORECASE)
