@@ -319,3 +319,24 @@ def test_a_settings_file_the_app_opens_itself_is_named_when_the_image_lacks_it(t
         assert "the app opens its settings file /code/config/local/.env, which no image holds" in output, output
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_utf16_requirements_file_installs(tmp_path):
+    """A requirements file saved as UTF-16 (PowerShell's `pip freeze >`), as pip and uv read it: the image
+    builds and the app starts. Without its byte order mark (the broken variant) quayside refuses the file."""
+    import codecs
+
+    project = write(tmp_path / "utf16", {"main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
+                                                     "def health() -> dict[str, bool]:\n    return {'ok': True}\n"})
+    requirements = "fastapi\r\nuvicorn\r\n"
+    (project / "requirements.txt").write_bytes(codecs.BOM_UTF16_LE + requirements.encode("utf-16-le"))
+    tag = "quayside-test/utf16:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"ok":true}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        (project / "requirements.txt").write_bytes(requirements.encode("utf-16-le"))
+        refused = _quayside("inspect", str(project))
+        assert refused.returncode == 2 and "NUL bytes" in refused.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -240,3 +240,12 @@ def test_schema_changes_by_the_rows_only_role_are_named(logs, named):
     from quayside.verify.settings import rows_only_cause
 
     assert (rows_only_cause(logs) is not None) is named
+
+
+def test_a_setting_handed_to_a_database_engine_is_named_a_connection_url():
+    """omeraen/Redis_FastAPI_PostgreSQL: `DB = os.getenv('DB')`, then `create_engine(DB)`: a URL by its use."""
+    from quayside.verify.image import _unset_cause
+
+    unset = [("DB", "main.py:10")]
+    assert "DB is a connection URL: run the app beside its database" in _unset_cause(unset, frozenset({"DB"}))
+    assert "connection URL" not in _unset_cause(unset)  # by its name alone, DB says nothing

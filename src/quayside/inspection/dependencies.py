@@ -66,7 +66,7 @@ def read_requirements(root: Path, name: str) -> tuple[list[str], list[Dependency
                 path=chain[-1] if chain else None,
             )
         files.append(rel)
-        text = read_text(path, what="requirements file")
+        text = read_text(path, what="requirements file", boms=True)
         logical = re.sub(r"\\\r?\n", " ", text)  # pip joins continuation lines
         for number, raw in enumerate(logical.splitlines(), start=1):
             line = re.sub(r"(^|\s)#.*$", "", raw).strip()

@@ -29,6 +29,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from quayside.inspection.lockwheels import _serves
+from quayside.inspection.source import read_requirements_text
 
 TIMEOUT = 5.0
 MAX_PINS = 200  # a requirements file that long is a lock in all but name: ask about its first 200 pins
@@ -55,7 +56,7 @@ def bounded_pins(root: Path, files: tuple[str, ...]) -> list[tuple[str, Specifie
     pins: list[tuple[str, SpecifierSet]] = []
     for rel in files:
         try:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+            text = read_requirements_text(root / rel)
         except OSError:
             continue
         for raw in re.sub(r"\\\r?\n", " ", text).splitlines():
@@ -160,7 +161,7 @@ def exact_pins(root: Path, files: tuple[str, ...]) -> list[tuple[str, str]] | No
     pins: list[tuple[str, str]] = []
     for rel in files:
         try:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+            text = read_requirements_text(root / rel)
         except OSError:
             return None
         for raw in re.sub(r"\\\r?\n", " ", text).splitlines():

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from quayside.errors import UserInputError
-from quayside.inspection.source import load_lock
+from quayside.inspection.source import load_lock, read_requirements_text
 
 # name-version(-build)?-python-abi-platform.whl
 _WHEEL = re.compile(r"^(?P<name>[^-]+)-(?P<version>[^-]+)(?:-\d[^-]*)?-(?P<py>[^-]+)-(?P<abi>[^-]+)-(?P<plat>[^-]+)\.whl$")
@@ -166,7 +166,7 @@ def installed_version(root: Path, requirement_files: tuple[str, ...], name: str)
                      if isinstance(e, dict) and canonicalize_name(str(e.get("name", ""))) == wanted), None)
     for rel in requirement_files:
         try:
-            lines = (root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = read_requirements_text(root / rel).splitlines()
         except OSError:
             continue
         for line in lines:

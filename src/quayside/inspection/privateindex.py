@@ -47,7 +47,7 @@ def from_requirements(root: Path, files: tuple[str, ...]) -> list[PrivateIndex]:
         path = root / rel
         if not path.is_file():
             continue
-        for number, line in enumerate(read_text(path, what="requirements file").splitlines(), start=1):
+        for number, line in enumerate(read_text(path, what="requirements file", boms=True).splitlines(), start=1):
             match = _INDEX_OPTION.match(line.strip())
             if match and (index := _index(match.group(1), f"{rel}:{number}")):
                 found.append(index)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import stat
 import sys
 import tomllib
@@ -15,7 +16,31 @@ from quayside.errors import UserInputError
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 
 
-def read_text(path: Path, *, what: str) -> str:
+# pip decodes a requirements file by its byte order mark first (a Windows `pip freeze > requirements.txt` in
+# PowerShell writes UTF-16), and uv reads UTF-16 too; the UTF-32 marks come first, as they begin like UTF-16's
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_requirements(data: bytes) -> str | None:
+    """A requirements file's text when a byte order mark says its encoding (as pip reads it), else None."""
+    for mark, encoding in _BOMS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def read_requirements_text(path: Path) -> str:
+    """A requirements file as pip reads it (a byte order mark names its encoding, else UTF-8), for the lookups
+    that go on without a file they cannot read (an unreadable one is inspect's error, not theirs)."""
+    data = path.read_bytes()
+    return decode_requirements(data) or data.decode("utf-8-sig", errors="replace")
+
+
+def read_text(path: Path, *, what: str, boms: bool = False) -> str:
     try:
         status = path.stat()
         if not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
@@ -36,6 +61,10 @@ def read_text(path: Path, *, what: str) -> str:
         raise UserInputError(f"{what} is a directory, expected a file", path=path) from None
     except OSError as exc:
         raise UserInputError(f"cannot read {what}: {exc.strerror}", path=path) from None
+    if boms and (decoded := decode_requirements(data)) is not None:
+        if "\x00" in decoded:
+            raise UserInputError(f"{what} contains NUL characters: it is not a text file", path=path)
+        return decoded.removeprefix("\ufeff")
     if b"\x00" in data:
         raise UserInputError(f"{what} contains NUL bytes: it is not a text file", path=path)
     try:

@@ -19,6 +19,7 @@ from quayside.errors import UserInputError
 from quayside.inspection import dockerenv, indexwheels, lockwheels, privateindex, pyversion, startcommand, uvworkspace
 from quayside.inspection.appsettings import read_app_settings
 from quayside.inspection.content import DATA_FOLDER
+from quayside.inspection.source import read_requirements_text
 from quayside.plan import names, systemlibs
 from quayside.plan.options import InitOptions, Proxy, Style
 from quayside.plan.shared import build_command, health_target
@@ -168,7 +169,7 @@ def _requirements_tool(root: Path, files: tuple[str, ...]) -> Decided[str]:
     anything but an option (`httpx \\` then `; python_version >= "3.9"`) is pip's syntax alone."""
     for name in files:
         try:
-            lines = (root / name).read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = read_requirements_text(root / name).splitlines()
         except OSError:
             continue
         for number, line in enumerate(lines[:-1], start=1):

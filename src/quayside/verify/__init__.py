@@ -56,7 +56,8 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
                           health_timeout=max(options.health_timeout, info.config.start_timeout + 30))
     return replace(options, smoke_paths=smoke, style=chosen, health_path=health,
                    settings_without_default=_settings_without_default(info.root), shadowing=_shadowing(info),
-                   app_reads=_app_reads(info.root), dotenv_files=_dotenv_files(info.root),
+                   app_reads=_app_reads(info.root), engine_urls=_engine_urls(info.root),
+                   dotenv_files=_dotenv_files(info.root),
                    fixed_addresses=_fixed_addresses(info.root)), app.file
 
 
@@ -77,6 +78,15 @@ def _app_reads(root: Path) -> frozenset[str]:
 
     try:
         return frozenset(s.name for s in read_app_settings(root).settings)
+    except UserInputError:
+        return frozenset()
+
+
+def _engine_urls(root: Path) -> frozenset[str]:
+    from quayside.inspection.appsettings import read_app_settings
+
+    try:
+        return frozenset(read_app_settings(root).engine_urls)
     except UserInputError:
         return frozenset()
 

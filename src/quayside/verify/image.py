@@ -192,11 +192,12 @@ def _unset_settings(options: VerifyOptions, image_env: list[str]) -> list[tuple[
     return [(name, where) for name, where in options.settings_without_default if name not in given]
 
 
-def _unset_cause(unset: list[tuple[str, str]]) -> str:
-    """A failed start, when nothing in the logs names a cause but the app reads settings nobody gave it."""
+def _unset_cause(unset: list[tuple[str, str]], engine_urls: frozenset[str] = frozenset()) -> str:
+    """A failed start, when nothing in the logs names a cause but the app reads settings nobody gave it. A
+    connection URL is one by its name (DATABASE_URL) or by its use (handed to create_engine)."""
     from quayside.plan.shared import CONNECTION_URL
 
-    urls = [name for name, _ in unset if CONNECTION_URL.search(name)]
+    urls = [name for name, _ in unset if CONNECTION_URL.search(name) or name in engine_urls]
     shown = ", ".join(f"{name} ({where})" for name, where in unset[:4]) + (f" and {len(unset) - 4} more" if len(unset) > 4 else "")
     if urls:
         return (f"the app reads {shown} with no default, and none was given; {urls[0]} is a connection URL: run the "
@@ -251,7 +252,7 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
             elif (unread := settings_file_cause(logs)) is not None:
                 cause = unread
             elif unset := _unset_settings(options, config.get("Env") or []):
-                cause = _unset_cause(unset)
+                cause = _unset_cause(unset, options.engine_urls)
             elif container.state().get("Running"):
                 cause = "still starting? raise --start-timeout; "
             report.add("start_seconds", "fail", None,

@@ -86,6 +86,8 @@ class VerifyOptions:
     shadowing: tuple[str, ...] = ()
     # the settings the project's code reads (verify --compose opens only the database URLs among them); empty: unknown
     app_reads: frozenset[str] = frozenset()
+    # settings the code hands to a database engine (create_engine(os.getenv("DB"))): connection URLs by use
+    engine_urls: frozenset[str] = frozenset()
     # env files the code reads itself (dotenv_values), relative to the working directory: verify gives the app
     # its settings there too, from a file it mounts read-only
     dotenv_files: tuple[str, ...] = ()
