@@ -91,6 +91,27 @@ def test_settings_in_parts_and_a_prestart_script(init_compose):
     assert checks(report)["ready /ready"]["status"] == "pass"
 
 
+def test_migrations_reach_this_projects_database_not_the_ini_url(init_compose):
+    """mityuk17/library_service_api's shape: `alembic init`'s env.py connects to alembic.ini's
+    `sqlalchemy.url` (the author's localhost). migrate sets it to this project's database; the table the
+    migration makes is there for the app."""
+    project = init_compose(FIXTURES / "alembic-ini-url")
+    code, report = verify_compose(project, "--expect", '/books={"books": 0}')
+    assert code == 0, json.dumps(report, indent=1)
+    assert checks(report)["expect /books"]["status"] == "pass"
+    # the broken variant: plain `alembic upgrade head` migrates the ini's localhost, which is no database here
+    compose = project / "compose.yaml"
+    lines = compose.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith('    command: ["python", "-c", "import os, sys; from alembic'))
+    lines[at] = '    command: ["alembic", "upgrade", "head"]\n'
+    compose.write_text("".join(lines))
+    code, report = verify_compose(project, "--start-timeout", "20")
+    assert code == 1
+    stack_up = checks(report)["stack_up"]
+    assert stack_up["status"] == "fail" and '"migrate"' in stack_up["detail"], stack_up
+    assert leftovers() == []
+
+
 def test_mysql_only_app_gets_mariadb_with_a_dml_only_user(init_compose):
     project = init_compose(FIXTURES / "mariadb-notes")
     compose = (project / "compose.yaml").read_text()

@@ -16,6 +16,7 @@ from ruamel.yaml.error import YAMLError
 
 from quayside.errors import UserInputError
 from quayside.inspection import startcommand
+from quayside.inspection.alembic_url import IniDatabaseUrl, ini_database_url
 from quayside.inspection.appsettings import AppSettings, Setting, _dotted, _python_files, app_modules
 from quayside.inspection.source import parse_python
 from quayside.provenance import Decided
@@ -92,6 +93,8 @@ class ServiceNeeds:
     hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # the app makes its own tables at start (metadata.create_all, generate_schemas=True): it needs DDL
     creates_schema: Decided[bool] = field(default_factory=lambda: Decided(False, "", ""))
+    # alembic.ini's own database URL, when its env.py connects with it as written: migrate must be given ours
+    migrate_url: IniDatabaseUrl | None = None
 
     def url_scheme(self, name: str | None = None) -> str:
         """The URL scheme the app's driver needs, for a setting `name`: the scheme of the project's own
@@ -448,6 +451,11 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
     if migrate.value and database.value in (None, "mongodb"):
         migrate = Decided(None, migrate.source, "migrations are configured but there is no database service to migrate")
     pre = detect_prestart(root, prestart, migrate, user)
+    migrate_url = None
+    if migrate.value and migrate.value[0] == "alembic" and (ini := _alembic_ini(root)) is not None:
+        migrate_url = ini_database_url(root, ini)
+        if migrate_url is not None and _scheme_kind(migrate_url.scheme) != database.value:
+            migrate_url = None  # a URL to another kind of server than the one the app gets: not ours to replace
     worker = detect_worker(root, declared_names, import_root)
     if worker.value is None and user is not None and user.workers:
         command = user.workers[0]
@@ -455,7 +463,7 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
                          f"the project's own {user.file} runs a worker from the same build: `{' '.join(command)}`")
     return ServiceNeeds(database, driver, orm, detect_redis(declared_names, settings), migrate, pre, worker,
                         settings, user, frozenset(declared_names), service_hosts(root, settings, user),
-                        detect_schema_creation(root) if migrate.value is None else Decided(False, "", ""))
+                        detect_schema_creation(root) if migrate.value is None else Decided(False, "", ""), migrate_url)
 
 
 _CREDENTIALED = re.compile(r"^(?P<scheme>[a-z][a-z0-9+]*)://(?P<user>[A-Za-z0-9_]{1,63}):(?P<password>[A-Za-z0-9_.~-]{1,128})@"

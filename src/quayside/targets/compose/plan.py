@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from quayside.inspection.alembic_url import IniDatabaseUrl
 from quayside.inspection.appsettings import QUAYSIDE_ENV_BLOCK
 from quayside.inspection.services import CodeCredentials, code_credentials
 from quayside.plan.dockerfile import DockerfilePlan
@@ -23,6 +24,8 @@ from quayside.plan.shared import (
 )
 from quayside.provenance import Decided
 from quayside.targets.compose.environment import (
+    DB_PORTS,
+    DatabaseVars,
     PassedSetting,
     passed_settings,
     reads_database_setting,
@@ -46,6 +49,11 @@ LETSENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory"
 # a worker with no ping of its own: alive while PID 1 (the init) still has its child, the worker
 PROCESS_ALIVE = ("CMD", "python", "-c", "import os, sys; sys.exit(0 if any(open(f'/proc/{p}/stat').read()"
                  ".rsplit(')', 1)[1].split()[1] == '1' for p in os.listdir('/proc') if p.isdigit() and p != '1') else 1)")
+# migrate's URL for an env.py that reads only alembic.ini's: `%` doubled, as the ini's interpolation expects
+MIGRATE_URL_VAR = "ALEMBIC_DATABASE_URL"
+ALEMBIC_WITH_URL = ("import os, sys; from alembic import command; from alembic.config import Config; "
+                    "config = Config(sys.argv[1]); config.set_main_option('sqlalchemy.url', "
+                    f"os.environ['{MIGRATE_URL_VAR}'].replace('%', '%%')); command.upgrade(config, 'head')")
 COMPOSE_WORKERS = 2  # one host, no orchestrator: a couple of processes use its cores (the guide)
 
 
@@ -62,6 +70,7 @@ class ComposePlan:
     app_env: tuple[tuple[str, str], ...] = ()  # the app's environment: the names it reads, the role that writes rows
     owner_env: tuple[tuple[str, str], ...] = ()  # migrate's and prestart's: the same names, the role that owns the db
     passed: tuple[PassedSetting, ...] = ()  # settings the app reads that no service answers, from .env
+    migrate_env: tuple[tuple[str, str], ...] = ()  # migrate's own: the URL alembic.ini's option is set to
     redis: bool = False
     prestart: tuple[str, ...] | None = None
     worker: tuple[str, ...] | None = None
@@ -105,6 +114,11 @@ class ComposePlan:
     @property
     def passed_env(self) -> list[tuple[str, str]]:
         return [(s.name, ref(s.name)) for s in self.passed]
+
+    @property
+    def migrate_ini(self) -> str:
+        """The alembic.ini migrate upgrades with its URL replaced (the last argument), else ""."""
+        return self.migrate[-1] if self.migrate and self.migrate_env else ""
 
     @property
     def before_app(self) -> list[str]:
@@ -154,6 +168,14 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
     prestart = needs.prestart
     if prestart.value and migrate.value and _prestart_migrates(project.root, prestart.value):
         migrate = Decided(None, prestart.source, "the prestart script runs the migrations itself")
+    migrate_env: tuple[tuple[str, str], ...] = ()
+    if migrate.value and needs.migrate_url is not None and database.value in ("postgres", "mysql"):
+        migrate, migrate_env = _migrate_with_our_url(migrate, needs.migrate_url, str(database.value))
+        decisions["migrate_url"] = Decided(
+            MIGRATE_URL_VAR, needs.migrate_url.ini,
+            f"its env.py connects to the URL written in {needs.migrate_url.ini} (host {needs.migrate_url.host!r}), "
+            f"which is not this project's database: migrate sets that option to {MIGRATE_URL_VAR} (db, the owner "
+            "role) before it upgrades; the file is left as it is")
     decisions["migrate"] = migrate
     decisions["prestart"] = prestart
     decisions["redis"] = needs.redis
@@ -204,6 +226,7 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         db_image={"mysql": MARIADB_IMAGE, "mongodb": MONGO_IMAGE}.get(str(database.value), POSTGRES_IMAGE),
         db_kind=database.value if database.value in ("mysql", "mongodb") else "postgres",
         migrate=migrate.value,
+        migrate_env=migrate_env,
         app_env=tuple(app_env),
         owner_env=tuple(service_environment(needs, "owner")),
         passed=tuple(passed),
@@ -227,6 +250,18 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         proxy_image={Proxy.TRAEFIK: TRAEFIK_IMAGE, Proxy.NGINX: NGINX_IMAGE}.get(options.proxy, ""),
         decisions=decisions,
     )
+
+
+def _migrate_with_our_url(migrate: Decided[tuple[str, ...] | None], url: IniDatabaseUrl,
+                          kind: str) -> tuple[Decided[tuple[str, ...] | None], tuple[tuple[str, str], ...]]:
+    """`alembic upgrade head` with the ini's `sqlalchemy.url` set to this project's database, through
+    alembic's own API (the CLI has no option for it, and env.py reads nothing else). The URL keeps the ini's
+    scheme: the driver the migrations were written with."""
+    db = DatabaseVars(kind, "POSTGRES_DB" if kind == "postgres" else "MARIADB_DATABASE")
+    value = (f"{url.scheme}://{ref(db.user_var('owner'))}:{ref(db.password_var('owner'))}"
+             f"@db:{DB_PORTS[kind]}/{ref(db.name_var)}")
+    argv = ("python", "-c", ALEMBIC_WITH_URL, url.ini)
+    return Decided(argv, migrate.source, migrate.reason), ((MIGRATE_URL_VAR, value),)
 
 
 def _prestart_migrates(root: Path, argv: tuple[str, ...]) -> bool:
