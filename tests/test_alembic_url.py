@@ -107,6 +107,16 @@ def test_an_env_py_outside_the_project_is_not_read(tmp_path):
     assert ini_database_url(root, "alembic.ini") is None
 
 
+def test_an_ini_linked_from_outside_the_project_is_not_read(tmp_path):
+    write(tmp_path, {"outside/alembic.ini": INI.format(location="migrations", url=LOCALHOST)})
+    root = write(tmp_path / "project", {"migrations/env.py": STOCK_ONLINE})
+    (root / "alembic.ini").symlink_to(tmp_path / "outside" / "alembic.ini")
+    assert ini_database_url(root, "alembic.ini") is None
+    (root / "alembic.ini").unlink()  # the broken variant: the same file inside is read
+    (root / "alembic.ini").write_text(INI.format(location="migrations", url=LOCALHOST))
+    assert ini_database_url(root, "alembic.ini") is not None
+
+
 def test_compose_migrate_sets_the_url_and_passes_check(tmp_path):
     project = copy_project(FIXTURES / "alembic-ini-url", tmp_path)
     ini_before = (project / "alembic.ini").read_text()
@@ -132,3 +142,18 @@ def test_an_env_py_that_reads_a_setting_keeps_alembic_upgrade(tmp_path):
     services = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]
     assert services["migrate"]["command"] == ["alembic", "upgrade", "head"]
     assert "ALEMBIC_DATABASE_URL" not in services["migrate"]["environment"]
+
+
+def test_swarm_migrate_job_reads_the_url_from_its_own_secret(tmp_path):
+    project = copy_project(FIXTURES / "alembic-ini-url", tmp_path, "books")
+    result = CliRunner().invoke(app, ["init", str(project), "--target", "swarm"])
+    assert result.exit_code == 0, result.output
+    stack = YAML(typ="safe").load((project / "stack.yaml").read_text())
+    migrate, app_service = stack["services"]["migrate"], stack["services"]["app"]
+    assert migrate["command"][-1] == "alembic.ini" and "/run/secrets/alembic_database_url" in migrate["command"][2]
+    assert {"source": "migrate_alembic_url", "target": "alembic_database_url"} in migrate["secrets"]
+    assert all(s["source"] != "migrate_alembic_url" for s in app_service["secrets"])  # the owner's URL: the job's only
+    template = stack["x-quayside"]["secrets"]["books_migrate_alembic_url"]["template"]
+    assert template == "postgresql+psycopg://books_owner:{books_db_owner_password}@db:5432/books"
+    assert stack["secrets"]["migrate_alembic_url"] == {"external": True, "name": "books_migrate_alembic_url"}
+    assert [(f.rule, f.path, f.line) for f in run_check(project).findings] == []

@@ -197,3 +197,39 @@ def test_settings_the_code_reads_from_an_env_file_reach_it_there(tmp_path):
         assert "pass --env-file" not in bare.stdout and value not in bare.stdout + bare.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_url_left_as_its_documented_example_is_named(tmp_path):
+    """sonalyze-backend's shape: .env.sample documents `user:password@address:port`, and the app stops parsing
+    it. verify names the setting and the part to fill in, never the value; given a real address, it starts."""
+    project = tmp_path / "example-url"
+    project.mkdir()
+    (project / "main.py").write_text('''import os
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+
+DB_PORT = urlsplit("mongodb://" + os.environ["DB_CONNECTION_STRING"]).port  # ValueError on a port that is a word
+
+app = FastAPI()
+
+
+@app.get("/health")
+def health() -> dict[str, int | None]:
+    return {"port": DB_PORT}
+''')
+    tag = "quayside-test/example-url:1"
+    example = "someone:s3cret-pw@address:port/?authSource=admin"
+    try:
+        (project / "requirements.txt").write_text("fastapi[standard]>=0.115\n")
+        assert _quayside("init", str(project)).returncode == 0
+        failed = _quayside("verify", str(project), "-t", tag, "--env", f"DB_CONNECTION_STRING={example}")
+        output = failed.stdout + failed.stderr
+        assert failed.returncode == 1, output
+        assert "the value given for DB_CONNECTION_STRING is an example, not an address (its port is `port`)" in output
+        assert "s3cret-pw" not in output
+        real = _quayside("verify", "--image", tag, "--env", "DB_CONNECTION_STRING=someone:pw@mongo:27017/",
+                         "--expect", '/health={"port": 27017}')
+        assert real.returncode == 0, real.stdout + real.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

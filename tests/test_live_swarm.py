@@ -299,3 +299,36 @@ def test_an_app_reading_its_database_in_parts_reaches_it_as_its_own_role(engine_
         assert not any("PASSWORD" in e or "SECRET_KEY" in e for e in env), env
     finally:
         remove_everything(name, f"{name}-edge")
+
+
+def test_the_migrate_job_reaches_this_stacks_database_not_the_ini_url(engine_in_swarm, tmp_path):
+    """`alembic init`'s env.py connects to alembic.ini's URL (the author's localhost): the job sets it to this
+    stack's database from its own secret, and the app counts the rows of the table the migration made. Its
+    broken variant, plain `alembic upgrade head`, never completes."""
+    from support.projects import FIXTURES
+
+    project = copy_project(FIXTURES / "alembic-ini-url", tmp_path, "books")
+    main = project / "app" / "main.py"  # the app reads its URL where swarm puts it, as DEPLOY.md asks
+    main.write_text(main.read_text().replace('os.environ.get("DATABASE_URL", ', 'open("/run/secrets/database_url").read().strip() or (', 1))
+    assert quayside("init", str(project), "--target", "swarm").returncode == 0
+    name = f"qsa{uuid.uuid4().hex[:6]}"
+    try:
+        deployed = quayside("deploy", "swarm", str(project), "--stack", name, "--timeout", "240")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert "created secret books_migrate_alembic_url" in deployed.stdout
+        container = docker.run(["ps", "-q", "--filter", f"label=com.docker.swarm.service.name={name}_app"]).stdout.split()[0]
+        ask = "import urllib.request\nprint(urllib.request.urlopen('http://127.0.0.1:8000/books').read().decode())"
+        assert json.loads(docker.run(["exec", container, "python", "-c", ask]).stdout) == {"books": 0}
+    finally:
+        remove_everything(name, f"{name}-edge")
+    stack = project / "stack.yaml"
+    lines = stack.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith('    command: ["python", "-c", "import os, sys; from alembic'))
+    lines[at] = '    command: ["alembic", "upgrade", "head"]\n'
+    stack.write_text("".join(lines))
+    name = f"qsa{uuid.uuid4().hex[:6]}"
+    try:
+        deployed = quayside("deploy", "swarm", str(project), "--stack", name, "--timeout", "60")
+        assert deployed.returncode != 0 and "migrate" in deployed.stdout + deployed.stderr, deployed.stdout + deployed.stderr
+    finally:
+        remove_everything(name, f"{name}-edge")

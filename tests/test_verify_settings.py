@@ -249,3 +249,30 @@ def test_a_setting_handed_to_a_database_engine_is_named_a_connection_url():
     unset = [("DB", "main.py:10")]
     assert "DB is a connection URL: run the app beside its database" in _unset_cause(unset, frozenset({"DB"}))
     assert "connection URL" not in _unset_cause(unset)  # by its name alone, DB says nothing
+
+
+PORT_ERROR = "ValueError: Port contains non-digit characters. Hint: username and password must be escaped\n"
+
+
+@pytest.mark.parametrize(("env", "logs", "named"), [
+    # sonalyze/sonalyze-backend: .env.sample's DB_CONNECTION_STRING, copied as it is
+    ({"DB_CONNECTION_STRING": "user:password@address:port/?authSource=admin"}, PORT_ERROR,
+     "DB_CONNECTION_STRING is an example, not an address (its port is `port`)"),
+    ({"DATABASE_URL": "postgresql://u:p@<host>:5432/app"}, "sqlalchemy.exc.ArgumentError: could not parse\n",
+     "DATABASE_URL is an example, not an address (its host is a placeholder)"),
+    ({"DATABASE_URL": "postgresql://u:p@host:5432/app"}, "could not translate host name \"host\" to address\n",
+     "DATABASE_URL is an example, not an address (its host is `host`)"),
+    # a password holding `@` and `:` is never shown: only the part after the last @ is read
+    ({"DATABASE_URL": "postgresql://u:s3cr@t:pw@db:nonnumeric/app"}, PORT_ERROR,
+     "DATABASE_URL is an example, not an address (its port is not a number)"),
+    # real addresses, or no URL error in the logs: no such cause
+    ({"DATABASE_URL": "postgresql://u:password@localhost:5432/app"}, PORT_ERROR, None),
+    ({"DB_CONNECTION_STRING": "user:password@address:port/"}, "KeyError: 'API_KEY'\n", None),
+    ({"URL": "postgresql://u:p@db:${PORT}/app"}, PORT_ERROR, None),
+], ids=["sonalyze", "angle-host", "word-host", "password-never-shown", "real", "other-error", "variable-port"])
+def test_a_url_left_as_its_documented_example_is_named(env, logs, named):
+    from quayside.verify.settings import template_value_cause
+
+    cause = template_value_cause(env, logs)
+    assert (cause is None) if named is None else (cause is not None and named in cause), cause
+    assert cause is None or "s3cr" not in cause

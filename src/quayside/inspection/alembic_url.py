@@ -34,6 +34,8 @@ class IniDatabaseUrl:
 
 def ini_database_url(root: Path, ini: str) -> IniDatabaseUrl | None:
     """The ini's literal URL, if it names a database server and the env.py beside it connects with it."""
+    if not _inside(root / ini, root):
+        return None  # a link out of the project: not the project's to read
     parser = configparser.RawConfigParser(strict=False, interpolation=None)
     try:
         parser.read_string(read_text(root / ini, what="alembic.ini"))
@@ -73,16 +75,18 @@ def _env_py(root: Path, ini: str, location: str) -> Path | None:
         return None
     else:
         candidates = [root / location, ini_dir / location]
-    resolved_root = root.resolve()
     for folder in candidates:
         env = folder / "env.py"
-        try:
-            inside = env.resolve().is_relative_to(resolved_root)
-        except OSError:
-            continue
-        if inside and env.is_file():
+        if _inside(env, root) and env.is_file():
             return env
     return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return False
 
 
 def _name(func: ast.expr) -> str:

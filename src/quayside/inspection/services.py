@@ -105,7 +105,7 @@ class ServiceNeeds:
             # a bare `postgresql://` means psycopg2 to SQLAlchemy up to 2.0: with another driver, name it. With
             # psycopg2 it stays as the project wrote it: a raw driver beside it (realworld's asyncpg.create_pool)
             # takes no `+driver`
-            if _scheme_kind(scheme) == kind and ("+" in scheme or self.orm != "sqlalchemy" or not self.driver
+            if scheme_kind(scheme) == kind and ("+" in scheme or self.orm != "sqlalchemy" or not self.driver
                                                  or self.driver in ("psycopg2", "psycopg2-binary")):
                 return scheme
         if kind is None:
@@ -123,13 +123,13 @@ class ServiceNeeds:
         return "postgresql" if kind == "postgres" else "mysql" if kind == "mysql" else kind
 
 
-def _scheme_kind(scheme: str) -> str | None:
+def scheme_kind(scheme: str) -> str | None:
     base = scheme.split("+", 1)[0].lower()
     return next((kind for prefix, kind in SCHEME_KIND if base.startswith(prefix)), None)
 
 
 def _url_kind(value: str) -> str | None:
-    return _scheme_kind(value.split("://", 1)[0]) if "://" in value else None
+    return scheme_kind(value.split("://", 1)[0]) if "://" in value else None
 
 
 def _url_settings(settings: AppSettings) -> list[str]:
@@ -454,7 +454,7 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
     migrate_url = None
     if migrate.value and migrate.value[0] == "alembic" and (ini := _alembic_ini(root)) is not None:
         migrate_url = ini_database_url(root, ini)
-        if migrate_url is not None and _scheme_kind(migrate_url.scheme) != database.value:
+        if migrate_url is not None and scheme_kind(migrate_url.scheme) != database.value:
             migrate_url = None  # a URL to another kind of server than the one the app gets: not ours to replace
     worker = detect_worker(root, declared_names, import_root)
     if worker.value is None and user is not None and user.workers:
@@ -487,7 +487,7 @@ def code_credentials(root: Path, kind: str) -> CodeCredentials | None:
     for rel, tree in app_modules(root, "://"):
         for node in ast.walk(tree):
             if (isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := _CREDENTIALED.match(node.value))
-                    and _scheme_kind(m["scheme"]) == kind):
+                    and scheme_kind(m["scheme"]) == kind):
                 return CodeCredentials(m["user"], m["password"], m["db"], f"{rel}:{node.lineno}")
     return None
 
@@ -505,7 +505,7 @@ def fixed_addresses(root: Path) -> tuple[str, ...]:
         if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
             return
         m = _ANY_HOST_URL.match(node.value)
-        if m is None or not (m["scheme"].startswith("redis") or _scheme_kind(m["scheme"]) in ("postgres", "mysql")):
+        if m is None or not (m["scheme"].startswith("redis") or scheme_kind(m["scheme"]) in ("postgres", "mysql")):
             return
         host = m["host"]
         if host in ("localhost", "127.0.0.1") or re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host):
@@ -544,7 +544,7 @@ def service_hosts(root: Path, settings: AppSettings, user: UserCompose | None) -
     def kind_of_scheme(scheme: str) -> str | None:
         if scheme.startswith(("redis", "rediss")):
             return "redis"
-        return "db" if _scheme_kind(scheme) in ("postgres", "mysql") else None
+        return "db" if scheme_kind(scheme) in ("postgres", "mysql") else None
 
     for path in _python_files(root):
         try:

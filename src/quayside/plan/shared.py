@@ -19,6 +19,17 @@ POSTGRES_DRIVERS = {"psycopg": "postgresql+psycopg", "psycopg-binary": "postgres
                     "psycopg2": "postgresql+psycopg2", "psycopg2-binary": "postgresql+psycopg2"}  # 2.1 reads bare as psycopg
 ORMS = {"sqlalchemy", "sqlmodel"}
 ALEMBIC_UPGRADE = ("alembic", "upgrade", "head")
+
+
+def alembic_upgrade_with_url(ini: str, url_expression: str) -> tuple[str, ...]:
+    """`alembic upgrade head` with the ini's `sqlalchemy.url` replaced, for an env.py that reads nothing else
+    (`alembic init`'s). Through Alembic's API: its CLI has no option for the URL. `url_expression` is Python
+    that yields the URL in the container (an environment variable, a secret file); `%` is doubled, as the
+    ini's interpolation expects."""
+    code = ("import os, sys; from alembic import command; from alembic.config import Config; "
+            "config = Config(sys.argv[1]); config.set_main_option('sqlalchemy.url', "
+            f"{url_expression}.replace('%', '%%')); command.upgrade(config, 'head')")
+    return ("python", "-c", code, ini)
 SECRETS_DIR = "/run/secrets"
 _SKIP_DIRS = {".venv", "venv", ".git", "node_modules", "__pycache__", ".tox", ".nox", "build", "dist"}
 

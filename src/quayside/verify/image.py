@@ -32,6 +32,7 @@ from quayside.verify.settings import (
     refused_setting,
     settings_file_cause,
     shadowing_cause,
+    template_value_cause,
 )
 
 PROBE_DIR = "/quayside-probe"
@@ -251,6 +252,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                 cause = shadowed
             elif (unread := settings_file_cause(logs)) is not None:
                 cause = unread
+            elif (example := template_value_cause(options.env, logs)) is not None:
+                cause = example
             elif unset := _unset_settings(options, config.get("Env") or []):
                 cause = _unset_cause(unset, options.engine_urls)
             elif container.state().get("Running"):

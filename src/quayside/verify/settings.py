@@ -187,3 +187,35 @@ def rows_only_cause(logs: str) -> str | None:
     return ("the app changes the schema itself (create_all or the like) while it connects as the role that may "
             "only read and write rows, beside migrations that do not make every table it creates: add those "
             "tables to the migrations (alembic revision --autogenerate), so the app never needs DDL; ")
+
+
+# the host and port after a URL's last `@`: `user:password@address:port/db`, `postgres://u:p@<host>:5432/x`
+_HOST_PORT = re.compile(r"(?P<host>[^/:?#\s]*)(?::(?P<port>[^/?#\s]*))?")
+_HOST_WORDS = {"host", "hostname", "address", "server", "ip", "domain", "your-host", "your_host", "db-host", "db_host"}
+_PORT_WORDS = {"port", "your-port", "your_port", "db-port", "db_port", "xxxx"}
+_URL_PARSE_ERROR = re.compile(r"(?i)port (?:contains|could not be cast)|invalid port|invalid literal for int\(\)|"
+                              r"(?:InvalidURI|InvalidDSN|ConfigurationError|ArgumentError)|could not parse|"
+                              r"could not translate host name")
+
+
+def template_value_cause(env: dict[str, str], logs: str) -> str | None:
+    """A URL given to the app that is still a template (`user:password@address:port`, a documented example
+    copied as it is), when the app then fails to parse or resolve a URL. Names the setting and the part to
+    fill in; only a placeholder word is ever shown, nothing else of the value (it may hold a real password)."""
+    if _URL_PARSE_ERROR.search(logs) is None:
+        return None
+    for name, value in env.items():
+        if "@" not in value or (m := _HOST_PORT.match(value.rsplit("@", 1)[1])) is None:
+            continue
+        host, port = m["host"], m["port"]
+        if port and not port.isdigit() and not port.startswith("$"):
+            part = f"its port is `{port}`" if port.lower().strip("<>") in _PORT_WORDS else "its port is not a number"
+        elif host.lower() in _HOST_WORDS:
+            part = f"its host is `{host}`"
+        elif host.startswith("<"):
+            part = "its host is a placeholder"
+        else:
+            continue
+        return (f"the value given for {name} is an example, not an address ({part}): pass the real one with "
+                f"--env {name}=… or in the env file; ")
+    return None

@@ -16,6 +16,7 @@ from quayside.plan.options import Proxy
 from quayside.plan.shared import (
     POSTGRES_IMAGE,
     TRAEFIK_IMAGE,
+    alembic_upgrade_with_url,
     app_pids_limit,
     build_command,
     health_target,
@@ -49,11 +50,7 @@ LETSENCRYPT_DIRECTORY = "https://acme-v02.api.letsencrypt.org/directory"
 # a worker with no ping of its own: alive while PID 1 (the init) still has its child, the worker
 PROCESS_ALIVE = ("CMD", "python", "-c", "import os, sys; sys.exit(0 if any(open(f'/proc/{p}/stat').read()"
                  ".rsplit(')', 1)[1].split()[1] == '1' for p in os.listdir('/proc') if p.isdigit() and p != '1') else 1)")
-# migrate's URL for an env.py that reads only alembic.ini's: `%` doubled, as the ini's interpolation expects
-MIGRATE_URL_VAR = "ALEMBIC_DATABASE_URL"
-ALEMBIC_WITH_URL = ("import os, sys; from alembic import command; from alembic.config import Config; "
-                    "config = Config(sys.argv[1]); config.set_main_option('sqlalchemy.url', "
-                    f"os.environ['{MIGRATE_URL_VAR}'].replace('%', '%%')); command.upgrade(config, 'head')")
+MIGRATE_URL_VAR = "ALEMBIC_DATABASE_URL"  # migrate's URL for an env.py that reads only alembic.ini's
 COMPOSE_WORKERS = 2  # one host, no orchestrator: a couple of processes use its cores (the guide)
 
 
@@ -254,13 +251,12 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
 
 def _migrate_with_our_url(migrate: Decided[tuple[str, ...] | None], url: IniDatabaseUrl,
                           kind: str) -> tuple[Decided[tuple[str, ...] | None], tuple[tuple[str, str], ...]]:
-    """`alembic upgrade head` with the ini's `sqlalchemy.url` set to this project's database, through
-    alembic's own API (the CLI has no option for it, and env.py reads nothing else). The URL keeps the ini's
-    scheme: the driver the migrations were written with."""
+    """`alembic upgrade head` with the ini's `sqlalchemy.url` set to this project's database (the owner
+    role), from the environment. The URL keeps the ini's scheme: the driver the migrations were written with."""
     db = DatabaseVars(kind, "POSTGRES_DB" if kind == "postgres" else "MARIADB_DATABASE")
     value = (f"{url.scheme}://{ref(db.user_var('owner'))}:{ref(db.password_var('owner'))}"
              f"@db:{DB_PORTS[kind]}/{ref(db.name_var)}")
-    argv = ("python", "-c", ALEMBIC_WITH_URL, url.ini)
+    argv = alembic_upgrade_with_url(url.ini, f"os.environ['{MIGRATE_URL_VAR}']")
     return Decided(argv, migrate.source, migrate.reason), ((MIGRATE_URL_VAR, value),)
 
 
