@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from quayside.check import run_check
 from quayside.cli import app
 from quayside.inspection.alembic_url import IniDatabaseUrl, ini_database_url
-from support.projects import FIXTURES, copy_project
+from support.projects import FIXTURES, copy_project, write
 
 STOCK_ONLINE = """\
 from alembic import context
@@ -76,13 +76,6 @@ NOT_FOUND = [
     ("no-alembic-section", {"alembic.ini": "[loggers]\nkeys = root\n", "migrations/env.py": STOCK_ONLINE}),
 ]
 
-
-def write(root, files: dict[str, str]):
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
 
 
 @pytest.mark.parametrize(("files", "expected"), [c[1:] for c in FOUND], ids=[c[0] for c in FOUND])

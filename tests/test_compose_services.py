@@ -9,16 +9,7 @@ from quayside.inspection.appsettings import read_app_settings
 from quayside.inspection.services import detect_services
 from quayside.targets.compose.environment import passed_settings, service_environment
 from quayside.targets.compose.plan import merge_env, missing_env
-from support.projects import FIXTURES
-
-
-def write(root, files: dict[str, str]):
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
+from support.projects import FIXTURES, write
 
 SETTINGS = """\
 from pydantic import Field

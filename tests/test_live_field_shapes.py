@@ -287,15 +287,8 @@ def test_a_database_address_written_in_the_code_is_named_as_the_cause(tmp_path):
         "main.py": "from fastapi import FastAPI\nfrom sqlalchemy import MetaData\n\nfrom database import engine\n\n"
                    "MetaData().create_all(engine)\napp = FastAPI()\n",
     })
-    tag = "quayside-test/fixed-address:1"
-    try:
-        assert _quayside("init", str(project)).returncode == 0
-        result = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
-        output = result.stdout + result.stderr
-        assert result.returncode == 1, output
-        assert "the app's code connects to its database at 127.0.0.1 (database.py:3)" in output, output
-    finally:
-        docker.run(["rmi", "-f", tag], check=False)
+    _verify_fails_naming(project, "quayside-test/fixed-address:1",
+                         "the app's code connects to its database at 127.0.0.1 (database.py:3)")
 
 
 def test_a_settings_file_the_app_opens_itself_is_named_when_the_image_lacks_it(tmp_path):
@@ -310,13 +303,30 @@ def test_a_settings_file_the_app_opens_itself_is_named_when_the_image_lacks_it(t
                    "if not path.is_file():\n    raise FileNotFoundError(f'The file does not exist at the specified path: {path}')\n"
                    "settings = dotenv_values(path)\napp = FastAPI()\n",
     })
-    tag = "quayside-test/settings-file:1"
+    _verify_fails_naming(project, "quayside-test/settings-file:1",
+                         "the app opens its settings file /code/config/local/.env, which no image holds")
+
+
+def test_form_data_without_python_multipart_is_named(tmp_path):
+    """breznovic/spell_book_api's shape: a Form route, and python-multipart in no requirement. FastAPI refuses the
+    route at import; verify names the missing dependency, not only the traceback."""
+    project = write(tmp_path / "form-data", {
+        "requirements.txt": "fastapi\nuvicorn\n",
+        "main.py": "from typing import Annotated\n\nfrom fastapi import FastAPI, Form\n\napp = FastAPI()\n\n\n"
+                   "@app.post('/spell')\ndef spell(word: Annotated[str, Form()]) -> dict[str, str]:\n    return {'word': word}\n",
+    })
+    _verify_fails_naming(project, "quayside-test/form-data:1",
+                         "the app takes form data (Form, UploadFile) and python-multipart is not among its dependencies")
+
+
+def _verify_fails_naming(project, tag: str, cause: str) -> None:
+    """init, then a verify that fails at start and names this cause."""
     try:
         assert _quayside("init", str(project)).returncode == 0
         result = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
         output = result.stdout + result.stderr
         assert result.returncode == 1, output
-        assert "the app opens its settings file /code/config/local/.env, which no image holds" in output, output
+        assert cause in output, output
     finally:
         docker.run(["rmi", "-f", tag], check=False)
 

@@ -276,3 +276,18 @@ def test_a_url_left_as_its_documented_example_is_named(env, logs, named):
     cause = template_value_cause(env, logs)
     assert (cause is None) if named is None else (cause is not None and named in cause), cause
     assert cause is None or "s3cr" not in cause
+
+
+@pytest.mark.parametrize(("logs", "named"), [
+    # spell-book's shape: a Form route, python-multipart never declared
+    ('  File "/opt/venv/lib/python3.12/site-packages/fastapi/dependencies/utils.py", line 95, in ensure_multipart_is_installed\n'
+     '    raise RuntimeError(multipart_not_installed_error) from None\n'
+     'RuntimeError: Form data requires "python-multipart" to be installed. \n', True),
+    ("RuntimeError: Form data requires something else\n", False),
+])
+def test_form_data_without_python_multipart_is_named(logs, named):
+    from quayside.verify.settings import multipart_cause
+    from quayside.verify.stack import _cause
+
+    assert (multipart_cause(logs) is not None) is named
+    assert ("python-multipart is not among its dependencies" in _cause(logs)) is named

@@ -29,6 +29,7 @@ from quayside.verify.settings import (
     mask,
     missing_service,
     missing_setting,
+    multipart_cause,
     refused_setting,
     settings_file_cause,
     shadowing_cause,
@@ -254,6 +255,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                 cause = unread
             elif (example := template_value_cause(options.env, logs)) is not None:
                 cause = example
+            elif (multipart := multipart_cause(logs)) is not None:
+                cause = multipart
             elif unset := _unset_settings(options, config.get("Env") or []):
                 cause = _unset_cause(unset, options.engine_urls)
             elif container.state().get("Running"):

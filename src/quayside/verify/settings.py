@@ -219,3 +219,15 @@ def template_value_cause(env: dict[str, str], logs: str) -> str | None:
         return (f"the value given for {name} is an example, not an address ({part}): pass the real one with "
                 f"--env {name}=… or in the env file; ")
     return None
+
+
+_MULTIPART_MISSING = re.compile(r"Form data requires \"python-multipart\" to be installed")
+
+
+def multipart_cause(logs: str) -> str | None:
+    """FastAPI refuses, at import, a route that takes form data (`Form`, `UploadFile`) when python-multipart is
+    not installed: a dependency the project never declared (fastapi[standard] brings it)."""
+    if _MULTIPART_MISSING.search(logs) is None:
+        return None
+    return ("the app takes form data (Form, UploadFile) and python-multipart is not among its dependencies: add "
+            "python-multipart (or fastapi[standard], which includes it) to them; ")

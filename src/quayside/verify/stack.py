@@ -35,6 +35,7 @@ from quayside.verify.settings import (
     mask,
     missing_service,
     missing_setting,
+    multipart_cause,
     parse_env_file,
     refused_setting,
     rows_only_cause,
@@ -203,7 +204,8 @@ def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = 
         return f"the app refuses the value of {refused[0]} ({refused[1]}): fix it in .env; "
     if (service := missing_service(logs)) is not None:
         return fixed_address_cause(fixed) if fixed else f"the app could not reach {service}; "
-    return rows_only_cause(logs) or settings_file_cause(logs) or shadowing_cause(shadowing, logs) or ""
+    return (rows_only_cause(logs) or settings_file_cause(logs) or shadowing_cause(shadowing, logs)
+            or multipart_cause(logs) or "")
 
 
 def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
