@@ -35,10 +35,10 @@ PROJECT_CASES = [
     ("broken-uv-lock", {"main.py": APP, "pyproject.toml": "[project]\ndependencies = ['fastapi[standard]']\n", "uv.lock": "version = \n"}, 2, "invalid TOML"),
     ("binary-requirements", {"main.py": APP, "requirements.txt": b"\x00\xff\xfe"}, 2, "NUL bytes"),
     ("requirements-is-a-directory", {"main.py": APP, "requirements.txt/x": ""}, 2, "no dependency file"),
-    # a-int/sap_1p: the Dockerfile's pip line is the only declaration, and the hint names what it installs
-    ("deps-only-in-dockerfile", {"main.py": APP, "Dockerfile": "FROM python:3.12-slim\nRUN pip install --no-cache-dir "
-                                 "fastapi uvicorn redis && pip install -r extra.txt\nCOPY . .\n"},
-     2, "its Dockerfile installs fastapi uvicorn redis: write them into requirements.txt"),
+    # a Dockerfile whose pip lines install only the installer itself declares nothing of the app's
+    ("dockerfile-installs-only-pip", {"main.py": APP, "Dockerfile": "FROM python:3.12-slim\nRUN pip install --upgrade pip "
+                                      "setuptools wheel && pip install -r extra.txt\nCOPY . .\n"},
+     2, "no dependency file"),
 ]
 
 COMMANDS = [

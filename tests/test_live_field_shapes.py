@@ -350,3 +350,26 @@ def test_a_utf16_requirements_file_installs(tmp_path):
         assert refused.returncode == 2 and "NUL bytes" in refused.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_dependencies_declared_only_by_the_dockerfile_are_installed(tmp_path):
+    """a-int/sap_1p: no dependency file, the old Dockerfile's `pip install fastapi uvicorn redis` is the only
+    declaration. init writes requirements.txt from it, and the image has redis, which the app imports. With
+    redis taken out of that file (the broken variant) the app fails at import, named."""
+    project = write(tmp_path / "dockerfile-deps", {
+        "app.py": "import redis\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
+                  "def health() -> dict[str, bool]:\n    return {'redis': hasattr(redis, 'Redis')}\n",
+        "Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nRUN pip install --no-cache-dir fastapi uvicorn redis\n"
+                      "COPY app.py /app/\nCMD [\"uvicorn\", \"app:app\", \"--host\", \"0.0.0.0\", \"--port\", \"8080\"]\n",
+    })
+    tag = "quayside-test/dockerfile-deps:1"
+    try:
+        assert _quayside("init", str(project), "--force").returncode == 0
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"redis":true}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        requirements = project / "requirements.txt"
+        requirements.write_text(requirements.read_text().replace("redis\n", ""))
+        broken = _quayside("verify", str(project), "-t", tag)
+        assert broken.returncode == 1 and "No module named 'redis'" in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

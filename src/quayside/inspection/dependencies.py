@@ -39,6 +39,7 @@ class Dependencies:
     package_project: bool  # pyproject has a [build-system] or uv/poetry package mode: the project itself installs
     local_paths: tuple[str, ...]  # requirements that point into the project (need the source before install)
     workspace: str | None = None  # a uv workspace member's workspace (relative): files[0] is exported from its lock
+    dockerfile_requirements: str | None = None  # requirements.txt init writes from the Dockerfile's `pip install` names
 
 
 def read_requirements(root: Path, name: str) -> tuple[list[str], list[Dependency], list[str]]:
@@ -241,19 +242,52 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
             Decided("pip", "pyproject.toml [project]", reason),
             "pyproject", ("pyproject.toml",), tuple(_pep621(pyproject)), build_system, (),
         )
-    installed = dockerfile_installs(root)
+    installed = [found for found in dockerfile_installs(root)
+                 if canonicalize_name(Requirement(found.requirement).name) not in _TOOLING]
+    if installed:
+        lines = sorted({found.line for found in installed})
+        where = f"Dockerfile:{lines[0]}" if len(lines) == 1 else "Dockerfile:" + ",".join(map(str, lines))
+        names = " ".join(found.requirement for found in installed)
+        return Dependencies(
+            Decided("pip", where, f"no dependency file, and the project's Dockerfile installs {names} by name ({where}): "
+                    f"init writes them to requirements.txt, one a line, and pip installs it"),
+            "requirements", ("requirements.txt",),
+            tuple(_as_dependency(found) for found in installed), False, (),
+            dockerfile_requirements=_requirements_from_dockerfile(installed, where),
+        )
     raise UserInputError(
         "no dependency file: expected requirements.txt, or pyproject.toml with [project] dependencies "
         "(and uv.lock, poetry.lock or pdm.lock)",
         path=str(root),
-        hint=(f"its Dockerfile installs {' '.join(installed)}: write them into requirements.txt, one a line, "
-              "then run quayside again" if installed else 'add requirements.txt with a line such as "fastapi[standard]>=0.115,<1"'),
+        hint='add requirements.txt with a line such as "fastapi[standard]>=0.115,<1"',
     )
 
 
-def dockerfile_installs(root: Path) -> list[str]:
-    """What the project's own Dockerfile installs by name (`RUN pip install fastapi uvicorn redis`), when that
-    line is its only declaration of its dependencies (a-int/sap_1p). Files given with -r are not names."""
+# what a Dockerfile installs for the installer itself, not for the app (`pip install --upgrade pip`)
+_TOOLING = frozenset({"pip", "setuptools", "wheel"})
+
+
+@dataclass(frozen=True)
+class DockerfileInstall:
+    requirement: str  # as packaging writes it back: no shell quoting, no newline
+    line: int  # of the RUN instruction in the project's Dockerfile
+
+
+def _as_dependency(found: DockerfileInstall) -> Dependency:
+    parsed = Requirement(found.requirement)
+    return Dependency(canonicalize_name(parsed.name), frozenset(parsed.extras), f"Dockerfile:{found.line}")
+
+
+def _requirements_from_dockerfile(installed: list[DockerfileInstall], where: str) -> str:
+    header = (f"# Written by quayside init from the project's Dockerfile ({where}), which installed these by name\n"
+              "# and was their only declaration. Pin the versions you test with: the image installs what this says.\n")
+    return header + "".join(f"{found.requirement}\n" for found in installed)
+
+
+def dockerfile_installs(root: Path) -> list[DockerfileInstall]:
+    """What the project's own Dockerfile installs by name (`RUN pip install fastapi uvicorn redis`), for a
+    project with no dependency file, where that line is the only declaration (a-int/sap_1p). Files given
+    with -r, editable paths and index options are not names."""
     import shlex
 
     from quayside.check.dockerfile import parse
@@ -266,7 +300,8 @@ def dockerfile_installs(root: Path) -> list[str]:
         stage = parse(read_text(path, what="Dockerfile"), "Dockerfile").final_stage
     except UserInputError:
         return []
-    names: list[str] = []
+    found: list[DockerfileInstall] = []
+    seen: set[str] = set()
     for run in stage.find("RUN") if stage is not None else []:
         try:
             words = shlex.split(run.rest.replace("&&", " ; ").replace(";", " ; "))
@@ -276,20 +311,23 @@ def dockerfile_installs(root: Path) -> list[str]:
         for index, word in enumerate(words):
             if word == ";":
                 installing = False
-            elif word == "install" and index > 0 and words[index - 1] in ("pip", "pip3", "pip3.12", "pip3.11"):
+            elif word == "install" and index > 0 and re.fullmatch(r"pip(3(\.\d+)?)?", words[index - 1]):
                 installing = True
             elif installing and skip:
                 skip = False
             elif installing and word in ("-r", "-c", "-e", "--requirement", "--constraint", "--editable", "-i",
                                          "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target"):
                 skip = True
-            elif installing and not word.startswith("-") and word != "." and word not in names:
+            elif installing and not word.startswith("-") and word != ".":
                 try:
-                    Requirement(word)
+                    requirement = str(Requirement(word))
                 except InvalidRequirement:
                     continue
-                names.append(word)
-    return names
+                if "\n" in requirement or "\r" in requirement or requirement in seen:
+                    continue
+                seen.add(requirement)
+                found.append(DockerfileInstall(requirement, run.line))
+    return found
 
 
 def detect_server(deps: Dependencies) -> Decided[Server]:

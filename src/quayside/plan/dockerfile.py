@@ -79,6 +79,7 @@ class DockerfilePlan:
     warm_imports: tuple[str, ...] = ()  # modules the server and health check import at start: compiled at build
     data_folder: str = DATA_FOLDER
     workspace_requirements: str | None = None  # a uv workspace member's locked packages (written beside the Dockerfile)
+    dockerfile_requirements: str | None = None  # requirements.txt from the old Dockerfile's `pip install` names
     system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
     resolve_before: str | None = None  # uv's --exclude-newer: what requirements pull in resolves as of then
     carried_env: tuple[tuple[str, str], ...] = ()
@@ -408,6 +409,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         system_site_packages=Version(v) < Version("3.12"),
         workspace_requirements=(uvworkspace.export(project.root, project.root / deps.workspace, project.pyproject)
                                 if deps.workspace is not None else None),
+        dockerfile_requirements=deps.dockerfile_requirements,
         start_period=start_period.value,
         requirements_tool=requirements_tool.value,
         resolve_before=resolve_before.value if resolve_before is not None else None,

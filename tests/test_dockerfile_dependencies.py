@@ -1,0 +1,101 @@
+"""A project whose only declaration of its dependencies is its Dockerfile's `pip install` line (a-int/sap_1p):
+inspect reads the names from it, init writes them to requirements.txt (a new file, never over one) and the
+Dockerfile it writes in the old one's place installs that file. Found / left-alone tables, as pyupgrade's."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from typer.testing import CliRunner
+
+from quayside.cli import app
+from quayside.inspection import inspect_project
+from quayside.inspection.dependencies import dockerfile_installs
+from support.projects import tree_digest, write
+
+runner = CliRunner()
+APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+FOUND = [
+    ("one-line", "RUN pip install --no-cache-dir fastapi uvicorn redis\n", ["fastapi", "uvicorn", "redis"]),
+    ("pip3-and-module", "RUN pip3 install fastapi && python -m pip install 'uvicorn[standard]>=0.30'\n",
+     ["fastapi", "uvicorn[standard]>=0.30"]),
+    ("versioned-pip", "RUN pip3.12 install fastapi==0.115.0 uvicorn\n", ["fastapi==0.115.0", "uvicorn"]),
+    ("options-with-values-skipped", "RUN pip install -i https://example.invalid/simple -r extra.txt -c c.txt fastapi uvicorn\n",
+     ["fastapi", "uvicorn"]),
+    ("continuation", "RUN pip install \\\n    fastapi \\\n    uvicorn\n", ["fastapi", "uvicorn"]),
+    ("second-run-line", "RUN apt-get update\nRUN pip install fastapi uvicorn; echo done\n", ["fastapi", "uvicorn"]),
+    ("repeated", "RUN pip install fastapi uvicorn\nRUN pip install fastapi\n", ["fastapi", "uvicorn"]),
+    ("ends-at-the-next-command", "RUN pip install fastapi; apt-get install uvicorn\n", ["fastapi"]),
+]
+
+LEFT_ALONE = [
+    ("only-a-requirements-file", "RUN pip install -r requirements.txt\n"),
+    ("editable-and-dot", "RUN pip install -e ./lib .\n"),
+    ("not-pip", "RUN apt-get install -y libpq-dev\n"),
+    ("a-builder-stage-only", "RUN pip install fastapi uvicorn\nFROM python:3.12-slim\nCOPY . .\n"),
+    ("shell-unparsable", "RUN pip install 'fastapi uvicorn\n"),
+]
+
+
+def _dockerfile(tmp_path, body: str):
+    return write(tmp_path / "project", {"main.py": APP, "Dockerfile": "FROM python:3.12-slim\n" + body})
+
+
+@pytest.mark.parametrize(("case", "body", "expected"), FOUND, ids=[c[0] for c in FOUND])
+def test_found(tmp_path, case, body, expected):
+    assert [found.requirement for found in dockerfile_installs(_dockerfile(tmp_path, body))] == expected
+
+
+@pytest.mark.parametrize(("case", "body"), LEFT_ALONE, ids=[c[0] for c in LEFT_ALONE])
+def test_left_alone(tmp_path, case, body):
+    assert dockerfile_installs(_dockerfile(tmp_path, body)) == []
+
+
+def test_a_dockerfile_linked_from_elsewhere_is_not_read(tmp_path):
+    outside = write(tmp_path / "outside", {"Dockerfile": "FROM python:3.12-slim\nRUN pip install fastapi uvicorn\n"})
+    project = write(tmp_path / "project", {"main.py": APP})
+    os.symlink(outside / "Dockerfile", project / "Dockerfile")
+    assert dockerfile_installs(project) == []
+    (project / "Dockerfile").unlink()
+    write(project, {"Dockerfile": (outside / "Dockerfile").read_text()})  # the same text, the project's own
+    assert [found.requirement for found in dockerfile_installs(project)] == ["fastapi", "uvicorn"]
+
+
+def test_inspect_records_where_the_dependencies_came_from(tmp_path):
+    project = _dockerfile(tmp_path, "WORKDIR /app\nRUN pip install --upgrade pip\nRUN pip install fastapi uvicorn redis\n")
+    info = inspect_project(project)
+    deps = info.dependencies
+    assert (deps.installer.value, deps.installer.source) == ("pip", "Dockerfile:4")
+    assert deps.files == ("requirements.txt",)
+    assert [(d.name, d.origin) for d in deps.declared] == [("fastapi", "Dockerfile:4"), ("uvicorn", "Dockerfile:4"),
+                                                          ("redis", "Dockerfile:4")]
+    assert "pip" not in (deps.dockerfile_requirements or "").split()  # the installer itself is no dependency
+
+
+def test_init_writes_requirements_once_and_its_output_is_stable_and_clean(tmp_path):
+    project = _dockerfile(tmp_path, "RUN pip install --no-cache-dir fastapi uvicorn redis\nCOPY . .\n")
+    result = runner.invoke(app, ["init", str(project), "--force"])
+    assert result.exit_code == 0, result.output
+    requirements = (project / "requirements.txt").read_text()
+    assert requirements.splitlines()[2:] == ["fastapi", "uvicorn", "redis"]
+    assert requirements.startswith("# Written by quayside init from the project's Dockerfile (Dockerfile:2)")
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "-r requirements.txt" in dockerfile and "pip install --no-cache-dir fastapi" not in dockerfile
+    checked = runner.invoke(app, ["check", str(project)])
+    assert checked.exit_code == 0 and "0 findings" in checked.output, checked.output
+
+    # run again: requirements.txt is now the declaration, and nothing changes
+    before = tree_digest(project)
+    again = runner.invoke(app, ["init", str(project)])
+    assert again.exit_code == 0, again.output
+    assert tree_digest(project) == before
+
+
+def test_a_requirements_file_wins_over_the_dockerfile(tmp_path):
+    project = _dockerfile(tmp_path, "RUN pip install fastapi uvicorn redis\n")
+    write(project, {"requirements.txt": "fastapi[standard]\n"})
+    info = inspect_project(project)
+    assert info.dependencies.dockerfile_requirements is None
+    assert [d.name for d in info.dependencies.declared] == ["fastapi"]
