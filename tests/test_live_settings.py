@@ -233,3 +233,42 @@ def health() -> dict[str, int | None]:
         assert real.returncode == 0, real.stdout + real.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_placeholder_in_the_env_file_leaves_the_apps_default(tmp_path):
+    """crud-fastapi-postgres-streamlit's example: `ACCESS_TOKEN_EXPIRE_MINUTES="<time>" #60` beside code with a
+    default. Read as compose reads it (the comment is no part of the value), the placeholder is not passed and
+    the default stands; given the same placeholder with --env (the broken variant), the app refuses it, named."""
+    project = tmp_path / "placeholder"
+    project.mkdir()
+    (project / "main.py").write_text('''from fastapi import FastAPI
+from pydantic_settings import BaseSettings
+
+
+class Settings(BaseSettings):
+    SECRET_KEY: str
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = 60 * 24
+
+
+settings = Settings()
+app = FastAPI()
+
+
+@app.get("/health")
+def health() -> dict[str, int]:
+    return {"minutes": settings.ACCESS_TOKEN_EXPIRE_MINUTES}
+''')
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\npydantic-settings>=2\n")
+    example = project / ".env.example"
+    example.write_text('SECRET_KEY="<your hex 32>" #secret\nACCESS_TOKEN_EXPIRE_MINUTES="<time>" #60\n')
+    tag = "quayside-test/placeholder:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        ok = _quayside("verify", str(project), "-t", tag, "--env-file", str(example), "--expect", '/health={"minutes":1440}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        assert "placeholder for ACCESS_TOKEN_EXPIRE_MINUTES: the app's own default stands" in ok.stdout
+        given = _quayside("verify", str(project), "-t", tag, "--env-file", str(example), "--env", "ACCESS_TOKEN_EXPIRE_MINUTES=<time>")
+        assert given.returncode == 1
+        assert "the app refuses the value of ACCESS_TOKEN_EXPIRE_MINUTES (Input should be a valid integer" in given.stdout
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -1,4 +1,4 @@
-"""verify's settings: parsed as docker reads env files, masked everywhere, and the missing one named."""
+"""verify's settings: parsed as compose reads env files, masked everywhere, and the missing one named."""
 
 from __future__ import annotations
 
@@ -7,13 +7,39 @@ import stat
 import pytest
 
 from quayside.errors import UserInputError
+from quayside.inspection.appsettings import dotenv_value
 from quayside.verify.settings import env_file, mask, missing_setting, parse_env_file, parse_env_options
 
 
-def test_env_file_as_docker_reads_it(tmp_path):
+def test_env_file_as_compose_reads_it(tmp_path):
     path = tmp_path / "app.env"
-    path.write_text("# comment\n\nexport API_KEY=abc123\nNAME='quoted value'\nEMPTY=\nURL=postgres://u:p@h/db?x=1\n")
-    assert parse_env_file(path) == {"API_KEY": "abc123", "NAME": "quoted value", "EMPTY": "", "URL": "postgres://u:p@h/db?x=1"}
+    path.write_text("# comment\n\nexport API_KEY=abc123\nNAME='quoted value'\nEMPTY=\nURL=postgres://u:p@h/db?x=1\n"
+                    'ACCESS_TOKEN_EXPIRE_MINUTES="<time>" #60\nLEVEL=info # or debug\n')
+    assert parse_env_file(path) == {"API_KEY": "abc123", "NAME": "quoted value", "EMPTY": "", "URL": "postgres://u:p@h/db?x=1",
+                                    "ACCESS_TOKEN_EXPIRE_MINUTES": "<time>", "LEVEL": "info"}
+
+
+# (raw value after `NAME=`, the value compose and python-dotenv give the app)
+DOTENV_VALUES = [
+    ('"<time>" #60', "<time>"),  # crud-fastapi-postgres-streamlit's .env.example: a comment after the quotes
+    ("info # or debug", "info"),
+    ("abc#def", "abc#def"),  # a # inside a word is part of it
+    ("'a#b' # note", "a#b"),
+    ("'it''s'", "it"),
+    ('"say \\"hi\\""', 'say "hi"'),
+    ('"back\\\\slash"', "back\\slash"),
+    ('"C:\\path"', "C:\\path"),  # an escape of anything else stays as written
+    ('"never closed', '"never closed'),
+    ('""', ""),
+    ("  spaced  ", "spaced"),
+    ("k=v=w", "k=v=w"),
+    ("${OTHER}", "${OTHER}"),  # no interpolation: a documented example is taken as written
+]
+
+
+@pytest.mark.parametrize(("raw", "value"), DOTENV_VALUES, ids=[r for r, _ in DOTENV_VALUES])
+def test_dotenv_values(raw, value):
+    assert dotenv_value(raw) == value
 
 
 @pytest.mark.parametrize("text", ["JUST A LINE\n", "1BAD=x\n", "=value\n"])
@@ -291,3 +317,39 @@ def test_form_data_without_python_multipart_is_named(logs, named):
 
     assert (multipart_cause(logs) is not None) is named
     assert ("python-multipart is not among its dependencies" in _cause(logs)) is named
+
+
+PLACEHOLDER_APP = """from pydantic_settings import BaseSettings
+from fastapi import FastAPI
+
+
+class Settings(BaseSettings):
+    SECRET_KEY: str
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = 60
+    DOMAIN: str = "localhost"
+
+
+app = FastAPI()
+"""
+
+
+@pytest.mark.parametrize(("from_file", "env", "passed", "left"), [
+    # crud-fastapi-postgres-streamlit's example: the int has a default, the secret has none
+    ({"SECRET_KEY", "ACCESS_TOKEN_EXPIRE_MINUTES"}, {"SECRET_KEY": "<your hex 32>", "ACCESS_TOKEN_EXPIRE_MINUTES": "<time>"},
+     {"SECRET_KEY": "<your hex 32>"}, ("ACCESS_TOKEN_EXPIRE_MINUTES",)),
+    # given with --env (not from the file): always passed, as given
+    (set(), {"ACCESS_TOKEN_EXPIRE_MINUTES": "<time>"}, {"ACCESS_TOKEN_EXPIRE_MINUTES": "<time>"}, ()),
+    # a real value, and a placeholder for a setting the code does not read: passed
+    ({"DOMAIN", "OTHER"}, {"DOMAIN": "example.org", "OTHER": "changeme"}, {"DOMAIN": "example.org", "OTHER": "changeme"}, ()),
+])
+def test_env_file_placeholders_leave_the_codes_default(tmp_path, from_file, env, passed, left):
+    from quayside.inspection import inspect_project
+    from quayside.verify import VerifyOptions, project_options
+
+    project = tmp_path / "placeholders"
+    project.mkdir()
+    (project / "main.py").write_text(PLACEHOLDER_APP)
+    (project / "requirements.txt").write_text("fastapi[standard]\npydantic-settings\n")
+    options, _ = project_options(inspect_project(project), VerifyOptions(env=env, env_from_file=frozenset(from_file)), None)
+    assert options.env == passed
+    assert options.placeholders_left == left

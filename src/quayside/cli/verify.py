@@ -82,9 +82,11 @@ def verify_cmd(
             raise UserInputError("--markdown goes with --compare")
         if start_timeout is not None and start_timeout <= 0:
             raise UserInputError(f"--start-timeout {start_timeout:g} must be more than 0 seconds")
-        settings = {**(parse_env_file(env_file) if env_file is not None else {}), **parse_env_options(env or [])}
+        from_file = parse_env_file(env_file) if env_file is not None else {}
+        given = parse_env_options(env or [])
+        settings = {**from_file, **given}
         options = VerifyOptions(port=port, expectations=[Expectation.parse(e) for e in expect or []], read_only=read_only,
-                                env=settings, start_timeout=start_timeout or 60.0,
+                                env=settings, env_from_file=frozenset(from_file) - frozenset(given), start_timeout=start_timeout or 60.0,
                                 health_timeout=max(90.0, (start_timeout or 60.0) + 30), start_timeout_given=start_timeout is not None,
                                 health_path=projectconfig.health_path(health_path, "--health-path") if health_path else None,
                                 build_secrets=parse_secrets(secret or []), build_network=check_network(network))

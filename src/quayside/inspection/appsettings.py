@@ -219,6 +219,41 @@ def _environ_reads(tree: ast.Module, rel: str) -> list[Setting]:
     return found
 
 
+# a documented value that stands for one the reader is to fill in (`<time>`, `changeme`, `your-secret`): the
+# patterns check's QS017 knows. Where the code has a default, that default stands rather than the placeholder.
+_PLACEHOLDER = re.compile(r"^(<[^<>]*>|changeme|change-me|changethis|xxx+|\*+|.*placeholder.*|your[-_].*)$", re.IGNORECASE)
+
+
+def is_placeholder(value: str) -> bool:
+    return bool(_PLACEHOLDER.match(value.strip().strip("'\"")))
+
+
+def dotenv_value(raw: str) -> str:
+    """The value of one `NAME=raw` line as compose and python-dotenv read it: `"…"` up to its closing quote (with
+    `\\"` and `\\\\` unescaped), `'…'` literally, else up to an inline ` #` comment; what follows a closing quote
+    (`"<time>" #60`) is a comment. A quote never closed on the line is kept as written. Written here: python-dotenv
+    would be a dependency for these few rules, and it interpolates `${…}`, which a documented example must not."""
+    value = raw.strip()
+    if value[:1] == "'":
+        end = value.find("'", 1)
+        return value[1:end] if end > 0 else value
+    if value[:1] == '"':
+        inner: list[str] = []
+        index = 1
+        while index < len(value):
+            char = value[index]
+            if char == "\\" and index + 1 < len(value) and value[index + 1] in '"\\':
+                inner.append(value[index + 1])
+                index += 2
+                continue
+            if char == '"':
+                return "".join(inner)
+            inner.append(char)
+            index += 1
+        return value
+    return re.split(r"\s#", value, maxsplit=1)[0].rstrip()
+
+
 def read_documented(root: Path) -> tuple[dict[str, str], str | None]:
     """The project's example settings file (the first that exists): NAME -> value, as documented."""
     for name in EXAMPLE_ENV_FILES:
@@ -235,12 +270,7 @@ def read_documented(root: Path) -> tuple[dict[str, str], str | None]:
                 break
             if (m := _ENV_LINE.match(line)) is None or line.lstrip().startswith("#"):
                 continue
-            value = m[2]
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-                value = value[1:-1]
-            elif " #" in value:
-                value = value.split(" #", 1)[0].rstrip()
-            values[m[1]] = value
+            values[m[1]] = dotenv_value(m[2])
         if not values and text.startswith(QUAYSIDE_ENV_BLOCK):
             continue  # quayside's own file: not the project's documentation
         return values, name

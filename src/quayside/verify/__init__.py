@@ -54,11 +54,32 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
     if not options.start_timeout_given and info.config.start_timeout is not None:
         options = replace(options, start_timeout=info.config.start_timeout,
                           health_timeout=max(options.health_timeout, info.config.start_timeout + 30))
+    options = _leave_placeholders_to_defaults(info.root, options)
     return replace(options, smoke_paths=smoke, style=chosen, health_path=health,
                    settings_without_default=_settings_without_default(info.root), shadowing=_shadowing(info),
                    app_reads=_app_reads(info.root), engine_urls=_engine_urls(info.root),
                    dotenv_files=_dotenv_files(info.root),
                    fixed_addresses=_fixed_addresses(info.root)), app.file
+
+
+def _leave_placeholders_to_defaults(root: Path, options: VerifyOptions) -> VerifyOptions:
+    """An env file value that is a placeholder (`ACCESS_TOKEN_EXPIRE_MINUTES="<time>"` in the project's
+    example) for a setting whose code has a default is not passed: the default stands, as in the compose
+    environment init writes from the same example. A value given with --env is always passed."""
+    from quayside.inspection.appsettings import is_placeholder, read_app_settings
+
+    candidates = [name for name in sorted(options.env_from_file) if is_placeholder(options.env.get(name, ""))]
+    if not candidates:
+        return options
+    try:
+        settings = read_app_settings(root).settings
+    except UserInputError:
+        return options
+    defaulted = {s.name for s in settings if not s.required}
+    left = tuple(name for name in candidates if name in defaulted)
+    if not left:
+        return options
+    return replace(options, env={k: v for k, v in options.env.items() if k not in left}, placeholders_left=left)
 
 
 def _fixed_addresses(root: Path) -> tuple[str, ...]:

@@ -215,6 +215,10 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
     report = VerifyReport(image)
     port = options.port or port_from_image(config) or 8000
     production = options.style is Style.PRODUCTION
+    if options.placeholders_left:
+        report.add("settings", "pass", list(options.placeholders_left),
+                   f"the env file gives only a placeholder for {', '.join(options.placeholders_left)}: the app's "
+                   "own default stands (pass --env NAME=VALUE to set one)")
     report.add("size_bytes", "pass", int(info.get("Size", 0)), f"{int(info.get('Size', 0)) / 1e6:.1f} MB")
 
     container = _Container(image, port, [])

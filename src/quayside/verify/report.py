@@ -77,6 +77,10 @@ class VerifyOptions:
     health_timeout: float = 90.0
     read_only: bool = False  # run with --read-only and a tmpfs /tmp, as compose and Kubernetes do
     env: dict[str, str] = field(default_factory=dict)  # the app's settings (--env, --env-file): masked in output
+    env_from_file: frozenset[str] = frozenset()  # which of them came from --env-file (not overridden by --env)
+    # settings the env file gives only a placeholder for (`<time>`) while the code has a default: not passed, the
+    # default stands, as init's compose environment does with the same documented example
+    placeholders_left: tuple[str, ...] = ()
     build_secrets: dict[str, Path] = field(default_factory=dict)  # BuildKit secrets for every build verify makes
     build_network: str | None = None  # buildx --network for those builds
     # (name, where) of each setting the app's code reads with no default: named when the app fails to start

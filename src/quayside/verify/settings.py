@@ -19,7 +19,9 @@ MIN_MASKED = 3  # shorter values ("1", "on") are too common to hide without hidi
 
 
 def parse_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines as docker and compose read them: comments, blank lines, `export`, quotes."""
+    """KEY=VALUE lines as compose reads them: comments, blank lines, `export`, quotes, inline comments."""
+    from quayside.inspection.appsettings import dotenv_value
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -33,10 +35,7 @@ def parse_env_file(path: Path) -> dict[str, str]:
         name, sep, value = line.partition("=")
         if not sep or not _NAME.fullmatch(name.strip()):
             raise UserInputError(f"line {number} is not NAME=VALUE", path=path, hint="e.g. API_KEY=… (comments start with #)")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[name.strip()] = value
+        values[name.strip()] = dotenv_value(value)
     return values
 
 

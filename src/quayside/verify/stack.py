@@ -231,6 +231,10 @@ def verify_compose(root: Path, options: VerifyOptions, on_progress: Callable[[st
     docker.engine_version()
     stack = _Stack(root, options)
     report = VerifyReport(f"{stack.file.name}: {stack.app}")
+    if options.placeholders_left:
+        report.add("settings", "pass", list(options.placeholders_left),
+                   f"the env file gives only a placeholder for {', '.join(options.placeholders_left)}: the app's "
+                   "own default stands (pass --env NAME=VALUE to set one)")
     wait = max(180, int(options.start_timeout) + 120)
     with tempfile.TemporaryDirectory(prefix="quayside-verify-") as tmp:
         try:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from quayside.inspection.appsettings import is_placeholder
 from quayside.inspection.services import ServiceNeeds, _url_settings
 from quayside.plan.shared import database_part
 from quayside.verify.settings import SECRET_NAME as _SECRET_LIKE  # one definition of "a secret"
@@ -170,12 +171,9 @@ def passed_settings(needs: ServiceNeeds, answered: set[str]) -> list[PassedSetti
             # the app's own (pydantic's env_file), else verify names it as the missing setting
             continue
         value = settings.documented.get(name, "")
-        if not code[name].required and _PLACEHOLDER.match(value.strip().strip("'\"")):
+        if not code[name].required and is_placeholder(value):
             # `ACCESS_TOKEN_EXPIRE_MINUTES=<time>` asks the reader for a value; the code has one: it stands
             continue
         passed.append(PassedSetting(name, value, secret, code[name].required))
     return passed
 
-
-# a documented value that stands for one the reader is to fill in (the patterns check's QS017 knows)
-_PLACEHOLDER = re.compile(r"^(<[^<>]*>|changeme|change-me|changethis|xxx+|\*+|.*placeholder.*|your[-_].*)$", re.IGNORECASE)
