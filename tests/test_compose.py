@@ -172,7 +172,7 @@ def test_every_compose_output_has_zero_findings(tmp_path, example, db, extra):
 
 
 @pytest.mark.parametrize("fixture", ["postgres-parts", "mariadb-notes", "redis-worker", "tortoise-aerich", "mongo-notes",
-                                     "alembic-ini-url"])
+                                     "alembic-ini-url", "alembic-create-all"])
 @pytest.mark.parametrize("extra", [[], ["--proxy", "traefik"], ["--proxy", "nginx"], ["--db", "mariadb"]])
 def test_every_service_shape_has_zero_findings_and_is_stable(tmp_path, fixture, extra):
     """Prestart, MariaDB, Redis with a worker, aerich: what init writes passes check, and a second init

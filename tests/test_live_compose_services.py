@@ -112,6 +112,27 @@ def test_migrations_reach_this_projects_database_not_the_ini_url(init_compose):
     assert leftovers() == []
 
 
+def test_tables_made_at_import_beside_migrations_are_made_by_the_owner(init_compose):
+    """lumakos/ai-project-python-fastapi's shape: the migrations make `books`, the app's module-level create_all
+    makes `reviews` too. migrate imports that module after the migrations, as the owner role, so the app
+    (rows only) finds both tables. The broken variant, plain `alembic upgrade head`, leaves `reviews` to the
+    app, which may not make it: the cause says so."""
+    project = init_compose(FIXTURES / "alembic-create-all")
+    code, report = verify_compose(project, "--expect", '/counts={"books": 0, "reviews": 0}')
+    assert code == 0, json.dumps(report, indent=1)
+    assert checks(report)["expect /counts"]["status"] == "pass"
+    compose = project / "compose.yaml"
+    lines = compose.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith('    command: ["python", "-c", "import importlib'))
+    lines[at] = '    command: ["alembic", "upgrade", "head"]\n'
+    compose.write_text("".join(lines))
+    code, report = verify_compose(project, "--start-timeout", "20")
+    assert code == 1
+    stack_up = checks(report)["stack_up"]
+    assert stack_up["status"] == "fail" and "the app changes the schema itself" in stack_up["detail"], stack_up
+    assert leftovers() == []
+
+
 def test_mysql_only_app_gets_mariadb_with_a_dml_only_user(init_compose):
     project = init_compose(FIXTURES / "mariadb-notes")
     compose = (project / "compose.yaml").read_text()

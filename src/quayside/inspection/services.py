@@ -161,6 +161,42 @@ def detect_schema_creation(root: Path) -> Decided[bool]:
     return Decided(False, "code", "the app does not create tables itself")
 
 
+def _is_metadata(node: ast.expr) -> bool:
+    """`Base.metadata`, `SQLModel.metadata`, or a name like `metadata` (SQLAlchemy Core's `MetaData()` object)."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == "metadata"
+    return isinstance(node, ast.Name) and "metadata" in node.id.lower()
+
+
+def schema_made_at_import(root: Path, import_root: str) -> tuple[str, str] | None:
+    """(dotted module, "file:line") of a module-level `<…>.metadata.create_all(…)` statement: importing that
+    module makes the tables (ai-project-python-fastapi's app/main.py, beside alembic migrations that miss some).
+    Only a statement at the top of the module: one in a function or under `if __name__ == "__main__"` runs only
+    when called. The module must be importable from the import root, as the image's working directory is."""
+    base = root / import_root
+    for path in _python_files(base):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if ".create_all" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            call = node.value if isinstance(node, ast.Expr) else None
+            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "create_all"
+                    and _is_metadata(call.func.value)):
+                rel = path.relative_to(base)
+                parts = [*rel.parts[:-1], rel.stem] if rel.stem != "__init__" else list(rel.parts[:-1])
+                if not parts or not all(part.isidentifier() for part in parts):
+                    break
+                return ".".join(parts), f"{path.relative_to(root).as_posix()}:{node.lineno}"
+    return None
+
+
 _ASYNC_ENGINE = re.compile(r"\b(?:create_async_engine|AsyncEngine|async_sessionmaker|AsyncSession)\b")
 
 

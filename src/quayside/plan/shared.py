@@ -30,6 +30,15 @@ def alembic_upgrade_with_url(ini: str, url_expression: str) -> tuple[str, ...]:
             "config = Config(sys.argv[1]); config.set_main_option('sqlalchemy.url', "
             f"{url_expression}.replace('%', '%%')); command.upgrade(config, 'head')")
     return ("python", "-c", code, ini)
+def then_import(argv: tuple[str, ...], module: str) -> tuple[str, ...]:
+    """Run `argv` (the migrations), then, when it succeeded, import `module`, whose module-level create_all
+    makes the tables the migrations do not. One process, no shell: the exit code is the migration's, or 1 with
+    the import's traceback."""
+    code = ("import importlib, subprocess, sys; code = subprocess.call(sys.argv[2:]); "
+            "code and sys.exit(code); importlib.import_module(sys.argv[1])")
+    return ("python", "-c", code, module, *argv)
+
+
 SECRETS_DIR = "/run/secrets"
 _SKIP_DIRS = {".venv", "venv", ".git", "node_modules", "__pycache__", ".tox", ".nox", "build", "dist"}
 

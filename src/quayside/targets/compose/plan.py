@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from quayside.inspection.alembic_url import IniDatabaseUrl
 from quayside.inspection.appsettings import QUAYSIDE_ENV_BLOCK
-from quayside.inspection.services import CodeCredentials, code_credentials
+from quayside.inspection.services import CodeCredentials, code_credentials, schema_made_at_import
 from quayside.plan.dockerfile import DockerfilePlan
 from quayside.plan.options import Proxy
 from quayside.plan.shared import (
@@ -21,6 +21,7 @@ from quayside.plan.shared import (
     build_command,
     health_target,
     project_name,
+    then_import,
     watchdog_check,
 )
 from quayside.provenance import Decided
@@ -68,6 +69,8 @@ class ComposePlan:
     owner_env: tuple[tuple[str, str], ...] = ()  # migrate's and prestart's: the same names, the role that owns the db
     passed: tuple[PassedSetting, ...] = ()  # settings the app reads that no service answers, from .env
     migrate_env: tuple[tuple[str, str], ...] = ()  # migrate's own: the URL alembic.ini's option is set to
+    # the module migrate imports after the migrations, whose module-level create_all makes the tables they miss
+    migrate_imports: str = ""
     redis: bool = False
     prestart: tuple[str, ...] | None = None
     worker: tuple[str, ...] | None = None
@@ -161,7 +164,8 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         database = Decided(None, database.source, f"{database.reason}: its folder is a volume (writable)")
     decisions["database"] = database
     has_db = database.value in ("postgres", "mysql", "mongodb")
-    migrate = needs.migrate if has_db else Decided(None, needs.migrate.source, "no database service to migrate")
+    migrate: Decided[tuple[str, ...] | None] = (
+        needs.migrate if has_db else Decided(None, needs.migrate.source, "no database service to migrate"))
     prestart = needs.prestart
     if prestart.value and migrate.value and _prestart_migrates(project.root, prestart.value):
         migrate = Decided(None, prestart.source, "the prestart script runs the migrations itself")
@@ -173,6 +177,14 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
             f"its env.py connects to the URL written in {needs.migrate_url.ini} (host {needs.migrate_url.host!r}), "
             f"which is not this project's database: migrate sets that option to {MIGRATE_URL_VAR} (db, the owner "
             "role) before it upgrades; the file is left as it is")
+    migrate_imports = ""
+    if migrate.value and database.value in ("postgres", "mysql"):
+        made = schema_made_at_import(project.root, project.app.value.import_root)
+        if made is not None:
+            migrate_imports = made[0]
+            migrate = Decided(then_import(migrate.value, made[0]), made[1], (
+                f"{migrate.reason}; then it imports {made[0]}, whose create_all ({made[1]}) makes, as the owner role, "
+                "the tables the migrations do not: the app, which may only read and write rows, finds them all"))
     decisions["migrate"] = migrate
     decisions["prestart"] = prestart
     decisions["redis"] = needs.redis
@@ -224,6 +236,7 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         db_kind=database.value if database.value in ("mysql", "mongodb") else "postgres",
         migrate=migrate.value,
         migrate_env=migrate_env,
+        migrate_imports=migrate_imports,
         app_env=tuple(app_env),
         owner_env=tuple(service_environment(needs, "owner")),
         passed=tuple(passed),
