@@ -373,3 +373,33 @@ def test_dependencies_declared_only_by_the_dockerfile_are_installed(tmp_path):
         assert broken.returncode == 1 and "No module named 'redis'" in broken.stdout + broken.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_file_the_gitignore_keeps_out_never_reaches_the_image(tmp_path):
+    """kou7306/progate: the app opens key.json (Supabase keys), which its .gitignore keeps out of the
+    repository. Present in the author's working copy, it still stays out of the image, and verify names why
+    the app stops. The broken variant, the same project without its .gitignore, bakes the key in."""
+    project = write(tmp_path / "keys", {
+        "main.py": "import json\n\nfrom fastapi import FastAPI\n\nKEYS = json.load(open('key.json'))\napp = FastAPI()\n\n\n"
+                   "@app.get('/health')\ndef health() -> dict[str, bool]:\n    return {'ok': bool(KEYS)}\n",
+        "requirements.txt": "fastapi[standard]>=0.115\n",
+        "key.json": '{"supabase_key": "s3cret-supabase-key-do-not-bake"}\n',
+        ".gitignore": "key.json\n",
+    })
+    tag = "quayside-test/gitignored-key:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        kept_out = _quayside("verify", str(project), "-t", tag)
+        assert kept_out.returncode == 1
+        assert "the app opens key.json, which the project's .gitignore keeps out of its repository" in kept_out.stdout
+        listing = docker.run(["run", "--rm", "--entrypoint", "ls", tag, "-A", "/code"], timeout=60).stdout.split()
+        assert "key.json" not in listing and "main.py" in listing
+
+        (project / ".gitignore").unlink()
+        assert _quayside("init", str(project), "--force").returncode == 0
+        baked = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"ok":true}')
+        assert baked.returncode == 0, baked.stdout + baked.stderr
+        listing = docker.run(["run", "--rm", "--entrypoint", "ls", tag, "-A", "/code"], timeout=60).stdout.split()
+        assert "key.json" in listing
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

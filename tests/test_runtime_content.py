@@ -10,7 +10,7 @@ import pytest
 from quayside.errors import UserInputError
 from quayside.init import InitRequest, plan_init
 from quayside.inspection import inspect_project
-from support.projects import FIXTURES, write
+from support.projects import FIXTURES, tree_digest, write
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 
@@ -94,6 +94,45 @@ def test_a_secret_the_code_reads_is_left_out_and_said(tmp_path):
     assert content.paths == ("app",)
     assert any(s.startswith(".env ") and "run time" in s for s in content.skipped)
     assert any(s.startswith("local.db ") for s in content.skipped)
+
+
+# kou7306/progate: `open('key.json')` of Supabase keys, a file its .gitignore keeps out of the repository
+GITIGNORED = {"requirements.txt": "fastapi[standard]\n", "main.py": APP + "KEYS = open('key.json').read()\n",
+              "key.json": '{"supabase_key": "never-in-an-image"}\n', "app/__init__.py": "", "app/routes.py": "",
+              "app/config/key.json": "{}\n", "app/config/settings.py": "", "main2.py": "import app.routes\n"}
+
+
+@pytest.mark.parametrize("in_a_repository", [False, True])
+def test_a_file_the_gitignore_keeps_out_of_the_repository_is_never_copied(tmp_path, in_a_repository):
+    import subprocess
+
+    root = write(tmp_path / "p", {**GITIGNORED, "main.py": GITIGNORED["main.py"] + "import app.routes\n"})
+    # the broken variant first: without the .gitignore, the code's literal copies key.json, the folder its neighbour
+    content = inspect_project(root).runtime_content()
+    assert "key.json" in content.paths and content.ignore_lines == ()
+    write(root, {".gitignore": "key.json\n__pycache__/\n"})
+    if in_a_repository:
+        for args in (["init", "-q"], ["add", "-A"]):
+            subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, timeout=60)
+    before = tree_digest(root)
+    content = inspect_project(root).runtime_content()
+    assert content.paths == ("app", "main.py")
+    assert any(s.startswith("key.json (\"key.json\" read in main.py): the project's .gitignore keeps it out")
+               for s in content.skipped)
+    assert content.ignore_lines == ("app/config/key.json",)  # inside a copied folder: the .dockerignore says so
+    assert tree_digest(root) == before  # asking git wrote nothing into the project
+    # asked for by name, it is the user's choice
+    content = inspect_project(root).runtime_content(include=("key.json",))
+    assert "key.json" in content.paths
+
+
+def test_a_tracked_file_the_gitignore_names_is_still_copied(tmp_path):
+    import subprocess
+
+    root = write(tmp_path / "p", {**GITIGNORED, ".gitignore": "key.json\n"})
+    for args in (["init", "-q"], ["add", "-A"], ["add", "-f", "key.json"]):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, timeout=60)
+    assert "key.json" in inspect_project(root).runtime_content().paths  # committed: every checkout holds it
 
 
 def test_a_symlink_leading_out_is_not_content(tmp_path):

@@ -353,3 +353,21 @@ def test_env_file_placeholders_leave_the_codes_default(tmp_path, from_file, env,
     options, _ = project_options(inspect_project(project), VerifyOptions(env=env, env_from_file=frozenset(from_file)), None)
     assert options.env == passed
     assert options.placeholders_left == left
+
+
+@pytest.mark.parametrize(("logs", "gitignore", "named"), [
+    ("FileNotFoundError: [Errno 2] No such file or directory: 'key.json'", "key.json\n", "key.json"),
+    ("FileNotFoundError: [Errno 2] No such file or directory: '/code/secret.json'", "/secret.json\n", "secret.json"),
+    ("FileNotFoundError: [Errno 2] No such file or directory: '/code/conf/keys.json'", "conf/\n", "conf/keys.json"),
+    # the broken variants: not ignored, or outside the working directory
+    ("FileNotFoundError: [Errno 2] No such file or directory: 'key.json'", "other.json\n", None),
+    ("FileNotFoundError: [Errno 2] No such file or directory: '/etc/key.json'", "key.json\n", None),
+    ("FileNotFoundError: [Errno 2] No such file or directory: '../key.json'", "key.json\n", None),
+])
+def test_a_file_the_gitignore_keeps_out_is_named(tmp_path, logs, gitignore, named):
+    from quayside.verify.settings import ignored_file_cause
+
+    (tmp_path / ".gitignore").write_text(gitignore)
+    cause = ignored_file_cause(tmp_path, logs)
+    assert (cause is None) if named is None else cause.startswith(f"the app opens {named}, which the project's .gitignore")
+    assert ignored_file_cause(None, logs) is None  # --image: no project to ask

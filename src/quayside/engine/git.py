@@ -62,3 +62,59 @@ def last_change(folder: Path, files: tuple[str, ...]) -> LastChange | None:
         return None
     committed, _, commit = logged.stdout.strip().partition(" ")
     return LastChange(committed, commit) if committed and commit else None
+
+
+# the project's own ignore files (.gitignore at any depth, .git/info/exclude), not this machine's global one
+_PROJECT_EXCLUDES = ["-c", "core.excludesFile=/dev/null"]
+MAX_IGNORED = 500  # ignored paths listed below the copied folders; a tree with more is someone's cache
+
+
+def _in_work_tree(folder: Path) -> bool:
+    inside = runner.run(GIT, ["-C", str(folder), "rev-parse", "--is-inside-work-tree"], timeout=20, check=False)
+    return inside.returncode == 0 and inside.stdout.strip() == "true"
+
+
+def _git_args(folder: Path, empty: str) -> list[str]:
+    """In a work tree, git reads it as it is (tracked files are never ignored); elsewhere (a downloaded copy
+    with its .gitignore), an empty repository of quayside's own, outside the project, reads the folder as its
+    work tree: nothing is written into the project."""
+    if _in_work_tree(folder):
+        return [*_PROJECT_EXCLUDES, "-C", str(folder)]
+    runner.run(GIT, ["init", "-q", "--bare", empty], timeout=30)
+    return [*_PROJECT_EXCLUDES, f"--git-dir={empty}", f"--work-tree={folder}", "-C", str(folder)]
+
+
+def ignored(folder: Path, paths: list[str]) -> frozenset[str]:
+    """Which of `paths` (relative to `folder`, existing or not) the project's .gitignore files keep out of its
+    repository, and git does not track: what a clean checkout, and so an image built in CI, never holds
+    (a key.json of Supabase keys). Empty when git cannot tell."""
+    import tempfile
+
+    if not paths:
+        return frozenset()
+    try:
+        with tempfile.TemporaryDirectory(prefix="quayside-git-") as empty:
+            found = runner.run(GIT, [*_git_args(folder, empty), "check-ignore", "--", *paths], timeout=30, check=False)
+    except (GitUnavailable, CommandFailed, OSError):
+        return frozenset()
+    if found.returncode not in (0, 1):  # 1: none of them is ignored
+        return frozenset()
+    return frozenset(line.strip().rstrip("/") for line in found.stdout.splitlines() if line.strip()) & set(paths)
+
+
+def ignored_below(folder: Path, folders: list[str]) -> list[str]:
+    """Files and folders below `folders` that the project's .gitignore files keep out of its repository and
+    git does not track (an app/config/key.json beside the code), relative to `folder`, sorted. Empty when git
+    cannot tell or when there are more than MAX_IGNORED."""
+    import tempfile
+
+    if not folders:
+        return []
+    try:
+        with tempfile.TemporaryDirectory(prefix="quayside-git-") as empty:
+            found = runner.run(GIT, [*_git_args(folder, empty), "ls-files", "--others", "--ignored", "--exclude-standard",
+                                     "--directory", "--", *folders], timeout=60, check=False)
+    except (GitUnavailable, CommandFailed, OSError):
+        return []
+    lines = [line.strip().rstrip("/") for line in found.stdout.splitlines() if line.strip()]
+    return sorted(lines) if found.returncode == 0 and len(lines) <= MAX_IGNORED else []

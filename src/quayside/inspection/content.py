@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from quayside.engine import git
 from quayside.errors import UserInputError
 from quayside.inspection.source import parse_python
 
@@ -465,7 +466,22 @@ def runtime_content(root: Path, app_file: str, import_root: str, *, include: tup
         if rel in closure.entries:  # asked for by name: that is why it is copied, whatever else found it
             closure.entries[rel] = ContentEntry(rel, closure.entries[rel].is_dir, include_from)
     entries = dict(closure.entries)
+    skipped = dict(closure.skipped)
     ignore_lines: list[str] = []
+    # what the project's .gitignore keeps out of its repository (and git does not track) is its author's local
+    # state, often secrets (Supabase keys in key.json): never copied, unless asked for by name
+    explicit_paths = {p for p, e in entries.items() if e.why in ("--include", "[tool.quayside] include")}
+    app_parts = PurePosixPath(app_file).parts
+    for rel in sorted(git.ignored(root, sorted(set(entries) - explicit_paths))):
+        if app_parts[:len(PurePosixPath(rel).parts)] == PurePosixPath(rel).parts:
+            continue  # the app's own code, however its author's .gitignore reads
+        skipped[rel] = (f"{rel} ({entries.pop(rel).why}): the project's .gitignore keeps it out of its repository, so a "
+                        "clean checkout (and an image built in CI) never holds it; give it to the container at run "
+                        "time (a read-only bind mount or a secret), or, if it holds no secret, --include it")
+    folders_copied = sorted(p for p, e in entries.items() if e.is_dir and p not in explicit_paths)
+    for rel in git.ignored_below(root, folders_copied):
+        if not ignored(rel) and not any(part in NEVER_CODE for part in PurePosixPath(rel).parts):
+            ignore_lines.append(rel)  # inside a copied folder: the .dockerignore keeps it out of that COPY
     for value, exclude_from in exclude:
         rel = _explicit(root, value, exclude_from)
         if (root / app_file).resolve().is_relative_to((root / rel).resolve()):
@@ -489,6 +505,6 @@ def runtime_content(root: Path, app_file: str, import_root: str, *, include: tup
     if linked:
         folders.setdefault(DATA_FOLDER, "holds " + "; ".join(f"{name} ({why})" for name, why in sorted(linked.items()))
                            + ", linked from the working directory")
-    return RuntimeContent(tuple(sorted(entries.values(), key=lambda e: e.path)), tuple(closure.skipped.values()),
+    return RuntimeContent(tuple(sorted(entries.values(), key=lambda e: e.path)), tuple(skipped.values()),
                           tuple(ignore_lines), tuple(sorted(folders.items())), tuple(sorted(linked)),
                           tuple(sorted(n for n in linked if n in closure.workdir_databases)))

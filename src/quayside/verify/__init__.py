@@ -59,7 +59,7 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
                    settings_without_default=_settings_without_default(info.root), shadowing=_shadowing(info),
                    app_reads=_app_reads(info.root), engine_urls=_engine_urls(info.root),
                    dotenv_files=_dotenv_files(info.root),
-                   fixed_addresses=_fixed_addresses(info.root)), app.file
+                   fixed_addresses=_fixed_addresses(info.root), project_root=info.root), app.file
 
 
 def _leave_placeholders_to_defaults(root: Path, options: VerifyOptions) -> VerifyOptions:

@@ -26,6 +26,7 @@ from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import (
     env_file,
     fixed_address_cause,
+    ignored_file_cause,
     mask,
     missing_service,
     missing_setting,
@@ -257,6 +258,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                 cause = shadowed
             elif (unread := settings_file_cause(logs)) is not None:
                 cause = unread
+            elif (kept_out := ignored_file_cause(options.project_root, logs)) is not None:
+                cause = kept_out
             elif (example := template_value_cause(options.env, logs)) is not None:
                 cause = example
             elif (multipart := multipart_cause(logs)) is not None:

@@ -98,6 +98,8 @@ class VerifyOptions:
     # database URLs the code writes with an IP or localhost as the host ("172.17.0.2 (app/database.py:5)"): no
     # database beside the app answers there, so a hang or refusal is named after them
     fixed_addresses: tuple[str, ...] = ()
+    # the project verify built (its .gitignore names files no image holds); None for --image
+    project_root: Path | None = None
 
     def __post_init__(self) -> None:
         self.style = Style(self.style)  # a plain "production" from a caller becomes the enum member

@@ -9,7 +9,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from quayside.errors import UserInputError
 
@@ -172,6 +172,25 @@ def settings_file_cause(logs: str) -> str | None:
     return (f"the app opens its settings file {m['path']}, which no image holds (.env files stay out of it, as "
             "secrets): give the container that file at run time (a read-only bind mount or a compose secret), or "
             "have the app read its settings from the environment; ")
+
+
+_FILE_MISSING = re.compile(r"No such file or directory: '(?P<path>[^'\n]{1,255})'")
+
+
+def ignored_file_cause(root: Path | None, logs: str, workdir: str = "/code") -> str | None:
+    """The app opens a file its project's .gitignore keeps out of the repository (a key.json of Supabase keys,
+    a secret.json of database credentials): no image holds it, as no clean checkout does."""
+    from quayside.engine import git
+
+    if root is None or (m := _FILE_MISSING.search(logs)) is None:
+        return None
+    path = PurePosixPath(m["path"])
+    rel = path.relative_to(workdir) if path.is_relative_to(workdir) else path
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.as_posix() not in git.ignored(root, [rel.as_posix()]):
+        return None
+    return (f"the app opens {rel}, which the project's .gitignore keeps out of its repository (its author's own "
+            "file, often of secrets), so no image holds it: give it to the container at run time (a read-only bind "
+            "mount or a secret), or have the app read its settings from the environment; ")
 
 
 # words may be split across lines by a framed traceback (rich's │ borders)

@@ -32,6 +32,7 @@ from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import (
     SECRET_NAME,
     fixed_address_cause,
+    ignored_file_cause,
     mask,
     missing_service,
     missing_setting,
@@ -192,7 +193,7 @@ def plain_logs(text: str) -> str:
     return _ANSI.sub("", _LOG_PREFIX.sub("", text))
 
 
-def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = ()) -> str:
+def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = (), root: Path | None = None) -> str:
     logs = plain_logs(logs)
     if m := _REFUSED.search(logs):
         user = m.group(1) or m.group(2)
@@ -204,8 +205,8 @@ def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = 
         return f"the app refuses the value of {refused[0]} ({refused[1]}): fix it in .env; "
     if (service := missing_service(logs)) is not None:
         return fixed_address_cause(fixed) if fixed else f"the app could not reach {service}; "
-    return (rows_only_cause(logs) or settings_file_cause(logs) or shadowing_cause(shadowing, logs)
-            or multipart_cause(logs) or "")
+    return (rows_only_cause(logs) or settings_file_cause(logs) or ignored_file_cause(root, logs)
+            or shadowing_cause(shadowing, logs) or multipart_cause(logs) or "")
 
 
 def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
@@ -215,7 +216,8 @@ def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
         bad = state.get("Health") == "unhealthy" or (state.get("State") != "running" and int(state.get("ExitCode") or 0) != 0)
         if bad or (name == stack.app and state.get("State") != "running") or (name == stack.app and state.get("Health") != "healthy"):
             logs = stack.logs(name)
-            causes.append(_cause(logs, stack.options.shadowing, stack.options.fixed_addresses if name == stack.app else ())
+            causes.append(_cause(logs, stack.options.shadowing, stack.options.fixed_addresses if name == stack.app else (),
+                                 stack.options.project_root)
                           # an app that hangs on an address nobody answers at says nothing before it is unhealthy
                           or (fixed_address_cause(stack.options.fixed_addresses)
                               if name == stack.app and stack.options.fixed_addresses else ""))
@@ -274,7 +276,8 @@ def _prove_app(stack: _Stack, report: VerifyReport, say: Callable[[str], None]) 
         status, body = safe_get(url(options.ready_path), timeout=10)
         detail = f"GET {options.ready_path} → {status}: the app reaches its services"
         if status != 200:
-            cause = next((c for c in (_cause(stack.logs(s), options.shadowing) for s in sorted(stack.services)) if c), "")
+            cause = next((c for c in (_cause(stack.logs(s), options.shadowing, root=options.project_root)
+                                      for s in sorted(stack.services)) if c), "")
             detail = f"{cause}GET {options.ready_path} → {status} {mask(body.decode('utf-8', 'replace')[:200], stack.secrets)}"
         report.add(f"ready {options.ready_path}", "pass" if status == 200 else "fail", status, detail)
     for expectation in options.expectations:
