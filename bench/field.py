@@ -144,10 +144,11 @@ def _copy_app(app: dict[str, object], checkouts: Path, scratch: Path) -> tuple[P
 def _commit_as_of(project: Path, when: str) -> None:
     """A user's clone carries the project's history, and quayside reads one fact of it: the date of the last
     commit that touched the project folder. The scratch copy gets one commit of that date, so quayside reads the
-    same fact; the checkout stays a plain tree."""
+    same fact; the checkout stays a plain tree. Every file of the checkout was tracked in its repository, even one
+    its .gitignore names (force-added there): so it is added here by force, and quayside sees what a clone holds."""
     dated = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
     identity = ["-c", "user.name=field-bench", "-c", "user.email=bench@quayside.invalid", "-c", "commit.gpgsign=false"]
-    for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "--no-verify", "-m", "as checked out"]):
+    for args in (["init", "-q"], ["add", "-A", "--force"], [*identity, "commit", "-q", "--no-verify", "-m", "as checked out"]):
         subprocess.run(["git", "-C", str(project), *args], check=True, capture_output=True, env=dated)
 
 
