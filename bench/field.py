@@ -109,6 +109,9 @@ def _first_line(text: str) -> str:
     head = (errors or lines or [""])[0]
     if told and "the build of" in head:
         return f"build: {told[-1]}"[:240]
+    hint = next((line.removeprefix("hint:").strip() for line in lines if line.startswith("hint:")), "")
+    if "the build of" in head and hint and not hint.startswith("the step's own output"):
+        return f"build: {hint}"[:240]  # the named cause says more than the failing RUN line
     return head[:240]
 
 

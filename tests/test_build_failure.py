@@ -42,6 +42,10 @@ def test_the_failing_step_and_its_own_lines():
     ("RuntimeError: Unsupported compiler -- at least C++11 support is needed!", "--apt-build g++"),
     ('ERROR: failed to solve: python:3.10-slim: failed to resolve source metadata for docker.io/library/python:3.10-slim',
      "no such base image"),
+    # Muthukamalan/MLOps: torch from PyTorch's own index, which the build cannot reach
+    ("  cause: Failed to fetch: https://download.pytorch.org/whl/cpu/uvicorn/", "could not reach a package index"),
+    ("WARNING: Retrying ... Failed to establish a new connection: [Errno -3] Temporary failure in name resolution",
+     "--network host"),
 ])
 def test_hints_for_the_common_causes(line, needle):
     _, hint = explain(f"#5 [2/3] RUN pip install x\n#5 1.0 {line}\n#5 ERROR: process did not complete successfully: exit code: 1\n")
@@ -137,3 +141,18 @@ def test_live_up_names_a_service_image_the_engine_cannot_get(tmp_path):
     containers = subprocess.run(["docker", "ps", "-a", "--filter", "label=com.docker.compose.project=stack", "-q"],
                                 capture_output=True, text=True, timeout=60, check=False).stdout
     assert containers.strip() == ""  # nothing was started
+
+
+@pytest.mark.docker
+def test_live_an_index_the_build_cannot_reach_is_named(tmp_path):
+    """requirements.txt names an extra index the build cannot reach (loopback of the build's own container,
+    where nothing listens): the failing step's lines and the hint say so."""
+    project = tmp_path / "unreachable-index"
+    project.mkdir()
+    (project / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()\n")
+    (project / "requirements.txt").write_text("--extra-index-url http://127.0.0.1:9/simple\nfastapi[standard]\n")
+    assert subprocess.run([sys.executable, "-m", "quayside", "init", str(project)], capture_output=True, timeout=120, check=False).returncode == 0
+    proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project), "-t", "quayside-test/unreachable-index:1"],
+                          capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode != 0
+    assert "127.0.0.1:9" in proc.stderr and "could not reach a package index" in proc.stderr, proc.stderr

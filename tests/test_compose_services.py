@@ -61,6 +61,21 @@ def test_database_kind_and_scheme(tmp_path, deps, documented, kind, scheme):
         assert needs.url_scheme("DATABASE_URL") == scheme
 
 
+@pytest.mark.parametrize(("code", "kind"), [
+    # aup2007/Finge-HackNYU: a pip freeze with psycopg and alembic beside motor, and only motor in the code
+    ("from motor.motor_asyncio import AsyncIOMotorClient\n", "mongodb"),
+    ("import sqlalchemy\nfrom sqlalchemy.orm import Session\n", "postgres"),
+    # both, or neither: the declared order decides, as before
+    ("import pymongo\nimport sqlalchemy\n", "postgres"),
+    ("import os\n", "postgres"),
+    ("# from motor import x\nimport os\n", "postgres"),  # a comment is no import
+])
+def test_with_drivers_for_two_databases_the_one_the_code_imports(tmp_path, code, kind):
+    root = write(tmp_path, {"app/__init__.py": "", "app/database.py": code})
+    needs = detect_services(root, {"fastapi", "motor", "psycopg", "alembic"}, None, read_app_settings(root))
+    assert needs.database.value == kind
+
+
 def test_a_local_sqlite_default_does_not_hide_the_declared_server_driver(tmp_path):
     root = write(tmp_path, {"app/config.py": "from pydantic_settings import BaseSettings\n\n\nclass S(BaseSettings):\n"
                             "    database_url: str = 'sqlite:///./items.db'\n"})

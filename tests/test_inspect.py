@@ -225,6 +225,11 @@ def test_an_app_folder_without_init_that_imports_itself_runs_as_a_namespace_pack
     info = inspect_project(write(tmp_path / "ns", files))
     assert (info.app.value.entrypoint, info.app.value.import_root) == ("app.main:app", ".")
     assert build_command(info, 8000, 1, None)[:2] == ("uvicorn", "app.main:app")
+    # samrajkodai/FastAPI: a relative import says the same (`from . import config`)
+    files["app/main.py"] = "from fastapi import FastAPI\nfrom . import config\napp = FastAPI()\n"
+    relative = inspect_project(write(tmp_path / "relative", files))
+    assert (relative.app.value.entrypoint, relative.app.value.import_root) == ("app.main:app", ".")
+    assert build_command(relative, 8000, 1, None)[:2] == ("uvicorn", "app.main:app")
     files["app/main.py"] = "from fastapi import FastAPI\nfrom config import X\napp = FastAPI()\n"  # imports its siblings flat
     flat = inspect_project(write(tmp_path / "flat", files))
     assert (flat.app.value.entrypoint, flat.app.value.import_root) == ("main:app", "app")

@@ -39,6 +39,11 @@ HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"load metadata for \S+ failed|pull access denied|manifest unknown|failed to resolve source metadata for"),
      "the engine has no such base image and cannot pull it: pull it where a registry is reachable, or choose a "
      "Python it has (--python 3.12; see `docker images python`)"),
+    (re.compile(r"Failed to fetch: https?://|error resolving DNS|Name does not resolve|Temporary failure in name resolution|"
+                r"Failed to establish a new connection|Could not fetch URL"),
+     "the build could not reach a package index: one the requirements name (--index-url, --extra-index-url, "
+     "[[tool.uv.index]]), or the default one: the build's network must reach it (`quayside build --network host` "
+     "when only this machine does), or install those packages from an index it reaches"),
     (re.compile(r"No matching distribution found for|ResolutionImpossible|Because .* depends on|No solution found"),
      "the installer found no versions that fit: a pin may not exist for this Python version (check --python, "
      "requires-python) or on the package index this build reaches"),

@@ -213,7 +213,9 @@ def _namespace_package(reader: _Reader, display: str, module: str, import_root: 
         imports = reader.facts(reader.root / display).imports.values()
     except UserInputError:
         return None
-    if any(level == 0 and name.split(".")[0] == import_root for name, level, _ in imports):
+    # `from app.config import X`, or `from . import models` (samrajkodai/FastAPI, whose Procfile runs
+    # app.main:app): either way the module lives in the package app; imported as `main` it fails at that line
+    if any((level == 0 and name.split(".")[0] == import_root) or level > 0 for name, level, _ in imports):
         return f"{import_root}.{module}", "."
     return None
 

@@ -226,9 +226,31 @@ def sqlite_in_code(root: Path) -> str | None:
     return None
 
 
+# what code that talks to each kind of database imports (the ORM or the driver; SQLAlchemy loads its driver by URL)
+_KIND_MODULES: dict[str, frozenset[str]] = {
+    "mongodb": frozenset({"motor", "pymongo", "beanie", "odmantic", "mongoengine"}),
+    "sql": frozenset({"sqlalchemy", "sqlmodel", "databases", "ormar", "tortoise", "psycopg", "psycopg2", "asyncpg",
+                      "pg8000", "MySQLdb", "pymysql", "aiomysql", "asyncmy", "mysql", "mariadb", "fastapi_users_db_sqlalchemy"}),
+}
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def code_imports(root: Path) -> frozenset[str]:
+    """The top-level modules the project's code imports anywhere (a line-level read, no parse: enough to tell
+    which database library it uses)."""
+    found: set[str] = set()
+    for path in _python_files(root):
+        try:
+            found.update(_IMPORT_LINE.findall(path.read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue
+    return frozenset(found)
+
+
 def detect_database(declared: set[str], settings: AppSettings, user: UserCompose | None,
                     forced: str | None = None, *, async_code: bool = False,
-                    sqlite_module: str | None = None) -> tuple[Decided[DatabaseKind | None], str | None]:
+                    sqlite_module: str | None = None,
+                    imports: frozenset[str] = frozenset()) -> tuple[Decided[DatabaseKind | None], str | None]:
     drivers = [d for d in DRIVERS if d in declared]
     if forced == "none":
         return Decided(None, "--db none", "no database service"), None
@@ -250,13 +272,21 @@ def detect_database(declared: set[str], settings: AppSettings, user: UserCompose
         kinds = sorted({DRIVERS[d] for d in served})
         # with drivers for two databases, the one the code's default URL names
         preferred = next((k for _, k in code_urls if k in kinds), None)
+        if preferred is None and "mongodb" in kinds:
+            # a frozen requirements file lists a driver the code never uses (Finge-HackNYU: psycopg beside motor):
+            # the database whose library the code imports
+            uses_mongo, uses_sql = bool(imports & _KIND_MODULES["mongodb"]), bool(imports & _KIND_MODULES["sql"])
+            if uses_mongo != uses_sql:
+                preferred = "mongodb" if uses_mongo else next(k for k in kinds if k != "mongodb")
         candidates = [d for d in served if preferred is None or DRIVERS[d] == preferred]
         # async engines need an async driver: with psycopg2 and asyncpg both declared, asyncpg
         if async_code:  # asyncpg first: SQLAlchemy's usual async driver (psycopg 3 is async-capable too)
             candidates = sorted(candidates, key=lambda d: (d not in ASYNC_DRIVERS, d != "asyncpg"))
         driver = candidates[0]
         reason = f"{driver} is a {DRIVERS[driver]} driver"
-        if len(kinds) > 1:
+        if len(kinds) > 1 and preferred is not None and not any(k == preferred for _, k in code_urls):
+            reason += f" (drivers for {', '.join(kinds)} are declared; the code imports only {preferred}'s library)"
+        elif len(kinds) > 1:
             reason += f" (drivers for {', '.join(kinds)} are declared; --db picks another)"
         return Decided(DRIVERS[driver], f"dependency {driver}", reason), driver
     if user is not None and user.database_images:
@@ -481,7 +511,7 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
                       for k, v in user.app_environment if k.upper() not in known)
         settings = replace(settings, settings=tuple(sorted(settings.settings + extra, key=lambda x: x.name)))
     database, driver = detect_database(declared_names, settings, user, db, async_code=uses_async_engine(root),
-                                       sqlite_module=sqlite_in_code(root))
+                                       sqlite_module=sqlite_in_code(root), imports=code_imports(root))
     orm: Orm = ("tortoise" if declared_names & TORTOISE else "sqlalchemy" if declared_names & SQLALCHEMY_ORMS else "none")
     migrate = detect_migrations(root, pyproject, orm, database.value is not None)
     if migrate.value and database.value in (None, "mongodb"):
