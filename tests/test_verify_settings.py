@@ -81,6 +81,13 @@ def test_the_env_file_for_docker_is_private_and_removed():
      "parameter. (type=value_error)", "OPENAI_API_KEY"),
     ("openai.OpenAIError: The api_key client option must be set either by passing api_key to the client or by setting "
      "the OPENAI_API_KEY environment variable", "OPENAI_API_KEY"),
+    # the app's own check (Mir1a/FastApi_Telegram), and its usual phrasings
+    ("  File \"/code/config.py\", line 8\nValueError: SECRET_AUTH is not set in the environment variables", "SECRET_AUTH"),
+    ("RuntimeError: DATABASE_URL is required", "DATABASE_URL"),
+    ("ValueError: BOT token not set in env", "BOT"),
+    ("Exception: Missing environment variable: 'API_TOKEN'", "API_TOKEN"),
+    ("ValueError: Port is not set", None),  # no setting's name in it
+    ("ValueError: JSON is not set up for this", None),
     ("INFO: Started server process\n", None),
 ])
 def test_the_missing_setting_is_named(logs, name):

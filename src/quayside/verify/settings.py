@@ -94,6 +94,14 @@ _MISSING = (
     # client libraries that read their key from the environment at import: langchain's validators, openai's client
     re.compile(r"please add an environment variable `([A-Za-z_][A-Za-z0-9_]*)`"),
     re.compile(r"by setting the ([A-Z_][A-Z0-9_]*) environment variable"),
+    # the app's own check: `raise ValueError("SECRET_AUTH is not set in the environment variables")` (Mir1a/
+    # FastApi_Telegram), "DATABASE_URL is required"; a bare capitalised word needs the environment named too
+    re.compile(r"^\w*(?:Error|Exception): [^\n]*?\b([A-Z][A-Z0-9]*_[A-Z0-9_]+)\b[^\n]*?"
+               r"(?:is not set|not set|is missing|is required|must be set|not defined|not provided)", re.MULTILINE),
+    re.compile(r"^\w*(?:Error|Exception): [^\n]*?\b([A-Z][A-Z0-9]{1,})\b[^\n]*?"
+               r"(?:is not set|not set|is missing|is required|must be set|not defined|not provided)[^\n]*?\benv", re.MULTILINE),
+    re.compile(r"^\w*(?:Error|Exception): [^\n]*?[Mm]issing (?:required )?(?:environment variable|env var|setting)s?:? "
+               r"['\"`]?([A-Z][A-Z0-9_]+)", re.MULTILINE),
 )
 
 
