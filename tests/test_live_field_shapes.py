@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -401,5 +402,53 @@ def test_a_file_the_gitignore_keeps_out_never_reaches_the_image(tmp_path):
         assert baked.returncode == 0, baked.stdout + baked.stderr
         listing = docker.run(["run", "--rm", "--entrypoint", "ls", tag, "-A", "/code"], timeout=60).stdout.split()
         assert "key.json" in listing
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+QUIET_UVICORN = '''import asyncio
+import logging.config
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+# simonangel-fong/Project-IOT-Mgnt-Telemetry-Cloud-Native: uvicorn's own logger at WARNING, so "Application
+# shutdown complete" is never logged
+logging.config.dictConfig({"version": 1, "disable_existing_loggers": False,
+                           "loggers": {"uvicorn.error": {"level": "WARNING"}}})
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    yield
+    await asyncio.sleep(SHUTDOWN_SECONDS)
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/health")
+def health() -> dict[str, bool]:
+    return {"ok": True}
+'''
+
+
+def test_a_lifespan_shutdown_is_proven_when_the_app_silences_uvicorns_log(tmp_path):
+    """The app keeps uvicorn.error at WARNING: its lifespan shutdown still counts, seen by the probe as the app's
+    lifespan.shutdown.complete. The broken variant, a shutdown that never ends (the container is killed), fails."""
+    project = write(tmp_path / "quiet", {"main.py": QUIET_UVICORN.replace("SHUTDOWN_SECONDS", "0"),
+                                         "requirements.txt": "fastapi[standard]>=0.115\n"})
+    tag = "quayside-test/quiet-uvicorn:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        ok = _quayside("verify", str(project), "-t", tag, "--json")
+        report = {c["name"]: c for c in json.loads(ok.stdout)["checks"]}
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        assert report["lifespan_shutdown"]["detail"].startswith("the app completed its lifespan shutdown")
+        (project / "main.py").write_text(QUIET_UVICORN.replace("SHUTDOWN_SECONDS", "3600"))
+        hung = _quayside("verify", str(project), "-t", tag, "--json")
+        report = {c["name"]: c for c in json.loads(hung.stdout)["checks"]}
+        assert hung.returncode == 1
+        assert report["lifespan_shutdown"]["status"] == "fail", report["lifespan_shutdown"]
     finally:
         docker.run(["rmi", "-f", tag], check=False)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from quayside.buildfailure import explain
+from quayside.buildfailure import explain, system_freeze_hint
 from quayside.check.command import DEPENDENCY_COMMAND
 from quayside.engine import docker
 from quayside.errors import BuildFailed, DockerError, ImageNotFound, UserInputError
@@ -207,6 +207,7 @@ def build_image(
             if "failed to solve" not in exc.stderr and " ERROR: " not in exc.stderr:
                 raise  # the engine or buildx failed, not the project's build: exit 3 as it is
             cause, hint = explain(exc.stderr)
+            hint = system_freeze_hint(context) or hint
             raise BuildFailed(f"the build of {dockerfile} failed: {cause}", path=context / dockerfile,
                               hint=hint or "the step's own output is above; fix it and build again") from None
         seconds = time.monotonic() - started

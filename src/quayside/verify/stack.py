@@ -27,7 +27,7 @@ from quayside.engine import docker
 from quayside.errors import DockerError, UserInputError
 from quayside.targets.compose.run import compose_file, ensure_stack_images
 from quayside.verify.dbsession import database_url_settings, open_sessions
-from quayside.verify.image import PROBE_DIR, SHUTDOWN_MARKER, SLOW_SECONDS, _http_get, fill_probe_volume, safe_get
+from quayside.verify.image import PROBE_DIR, SLOW_SECONDS, _http_get, fill_probe_volume, safe_get, shutdown_seen
 from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import (
     SECRET_NAME,
@@ -336,9 +336,8 @@ def _prove_app(stack: _Stack, report: VerifyReport, say: Callable[[str], None]) 
                "the in-flight request finished with 200" if completed
                else f"the in-flight request did not complete: {outcome.get('error') or outcome.get('status')}")
     logs = stack.logs(stack.app)
-    seen = SHUTDOWN_MARKER in logs
-    report.add("lifespan_shutdown", "pass" if seen else "fail", seen,
-               f"{SHUTDOWN_MARKER!r} " + ("in the logs" if seen else "missing from the logs"))
+    seen, detail = shutdown_seen(logs)
+    report.add("lifespan_shutdown", "pass" if seen else "fail", seen, detail)
 
 
 def _prove_database_sessions(stack: _Stack, container: str, report: VerifyReport) -> None:

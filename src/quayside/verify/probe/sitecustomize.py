@@ -1,8 +1,8 @@
 """quayside verify probe: copied into containers that `quayside verify` starts, never into images.
 
 With QUAYSIDE_PROBE=1 it answers GET /__quayside/slow?seconds=N after N seconds, handled by the app's own
-server and event loop, so verify can prove that a request in flight when SIGTERM arrives still completes.
-Any failure leaves the app untouched.
+server and event loop, so verify can prove that a request in flight when SIGTERM arrives still completes; and
+it prints a line when the app completes its lifespan shutdown. Any failure leaves the app untouched.
 """
 
 import os
@@ -34,6 +34,17 @@ if os.environ.get("QUAYSIDE_PROBE") == "1" and _is_server_process():
         _original_call = _fastapi_applications.FastAPI.__call__
 
         async def _probe_call(self: Any, scope: Any, receive: Any, send: Any) -> None:
+            if scope.get("type") == "lifespan":
+                # the app's own word that its lifespan shutdown ran to the end, whatever its logging config
+                # says of uvicorn's (an app that sets uvicorn.error to WARNING never logs "Application shutdown
+                # complete")
+                async def _observed_send(message: Any) -> None:
+                    await send(message)
+                    if isinstance(message, dict) and message.get("type") == "lifespan.shutdown.complete":
+                        print("quayside probe: lifespan shutdown complete", file=sys.stderr, flush=True)
+
+                await _original_call(self, scope, receive, _observed_send)
+                return
             if scope.get("type") == "http" and scope.get("path") == "/__quayside/slow":
                 query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
                 seconds = min(float(query.get("seconds", ["1"])[0]), 30.0)
