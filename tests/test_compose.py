@@ -171,7 +171,7 @@ def test_every_compose_output_has_zero_findings(tmp_path, example, db, extra):
     assert [(f.rule, f.path, f.line, f.message) for f in run_check(project).findings] == []
 
 
-@pytest.mark.parametrize("fixture", ["postgres-parts", "mariadb-notes", "redis-worker", "tortoise-aerich", "mongo-notes",
+@pytest.mark.parametrize("fixture", ["postgres-parts", "mariadb-notes", "redis-worker", "tortoise-aerich", "mongo-notes", "nested-settings",
                                      "alembic-ini-url", "alembic-create-all"])
 @pytest.mark.parametrize("extra", [[], ["--proxy", "traefik"], ["--proxy", "nginx"], ["--db", "mariadb"]])
 def test_every_service_shape_has_zero_findings_and_is_stable(tmp_path, fixture, extra):

@@ -76,6 +76,23 @@ def test_with_drivers_for_two_databases_the_one_the_code_imports(tmp_path, code,
     assert needs.database.value == kind
 
 
+def test_nested_settings_parts_are_answered(tmp_path):
+    """pydantic-settings' nested model with env_nested_delimiter="__" reads POSTGRES__HOST and the like
+    (simonangel-fong/Project-IOT-Mgnt-Telemetry-Cloud-Native): each is given its part of the database."""
+    root = write(tmp_path, {"app/config.py": (
+        "from pydantic import BaseModel\nfrom pydantic_settings import BaseSettings, SettingsConfigDict\n\n\n"
+        "class PostgresSettings(BaseModel):\n    host: str = 'postgres'\n    port: int = 5432\n    user: str = 'app'\n"
+        "    db: str = 'app_db'\n    password: str = 'postgres'\n\n\n"
+        "class Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_nested_delimiter='__')\n"
+        "    postgres: PostgresSettings = PostgresSettings()\n")})
+    needs = detect_services(root, {"sqlalchemy", "asyncpg"}, None, read_app_settings(root))
+    app = dict(service_environment(needs, "app"))
+    assert app["POSTGRES__HOST"] == "db" and app["POSTGRES__PORT"] == "5432"
+    assert app["POSTGRES__USER"].startswith("${DB_APP_USER:?") and app["POSTGRES__DB"].startswith("${POSTGRES_DB:?")
+    assert app["POSTGRES__PASSWORD"].startswith("${DB_APP_PASSWORD:?")
+    assert "DATABASE_URL" not in app  # parts answered: no URL the app never reads
+
+
 def test_a_local_sqlite_default_does_not_hide_the_declared_server_driver(tmp_path):
     root = write(tmp_path, {"app/config.py": "from pydantic_settings import BaseSettings\n\n\nclass S(BaseSettings):\n"
                             "    database_url: str = 'sqlite:///./items.db'\n"})

@@ -47,6 +47,20 @@ def test_src_layout_import_root():
     assert (data["import_root"], data["layout"]) == ("src", "src")
 
 
+@pytest.mark.parametrize(("routes", "ready"), [
+    # simonangel-fong/Project-IOT-Mgnt-Telemetry-Cloud-Native: SELECT 1 behind /api/health/db
+    (("/api/health/", "/api/health/db"), "/api/health/db"),
+    (("/health", "/healthz/db"), "/healthz/db"),
+    (("/health", "/admin/db"), None),  # ends in /db, but no health route of the database
+    (("/health", "/readyz", "/health/db"), "/readyz"),  # the usual names first
+])
+def test_a_database_health_route_is_the_readiness_check(tmp_path, routes, ready):
+    body = "".join(f"@app.get('{path}')\ndef r{index}() -> dict[str, bool]:\n    return {{}}\n\n\n"
+                   for index, path in enumerate(routes))
+    root = _write(tmp_path / "ready", {**REQ, "main.py": APP + "\n\n" + body})
+    assert inspect_project(root).ready_path.value == ready
+
+
 def test_requirements_includes_are_followed():
     data = inspect_project(FIXTURES / "includes").to_json()
     assert data["dependency_files"] == ["requirements.txt", "requirements/base.txt", "constraints.txt"]

@@ -133,6 +133,21 @@ def test_tables_made_at_import_beside_migrations_are_made_by_the_owner(init_comp
     assert leftovers() == []
 
 
+def test_nested_settings_reach_the_database(init_compose):
+    """simonangel-fong/Project-IOT-Mgnt-Telemetry-Cloud-Native's shape: POSTGRES__HOST and the rest through a
+    nested settings model, and a database health route, which verify asks as the readiness check. Pointed at
+    another host (the broken variant), the readiness check fails."""
+    project = init_compose(FIXTURES / "nested-settings")
+    code, report = verify_compose(project)
+    assert code == 0, json.dumps(report, indent=1)
+    assert checks(report)["ready /api/health/db"]["status"] == "pass"
+    compose = project / "compose.yaml"
+    compose.write_text(compose.read_text().replace("      POSTGRES__HOST: db\n", "      POSTGRES__HOST: nowhere\n", 1))
+    code, report = verify_compose(project)
+    assert code == 1 and checks(report)["ready /api/health/db"]["status"] == "fail", json.dumps(report, indent=1)
+    assert leftovers() == []
+
+
 def test_mysql_only_app_gets_mariadb_with_a_dml_only_user(init_compose):
     project = init_compose(FIXTURES / "mariadb-notes")
     compose = (project / "compose.yaml").read_text()

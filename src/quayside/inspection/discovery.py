@@ -28,7 +28,9 @@ SCAN_SKIP_DIRS = {
 SCAN_MAX_DEPTH = 3
 HEALTH_PATHS = ("/health", "/healthz", "/health/live", "/livez", "/live", "/ping", "/healthcheck", "/health-check",
                 "/status")
-READY_PATHS = ("/ready", "/readyz", "/health/ready", "/readiness")
+READY_PATHS = ("/ready", "/readyz", "/health/ready", "/readiness", "/health/db", "/health/database", "/healthz/db")
+# matched only as the whole tail of a route (`/api/health/db`): a route merely ending in /db is no readiness check
+_TAIL_ONLY = {"/health/db", "/health/database", "/healthz/db"}
 
 
 @dataclass(frozen=True)
@@ -491,7 +493,11 @@ def _pick_path(routes: list[Route], preferred: tuple[str, ...], kind: str) -> De
         if path in gets:
             r = gets[path]
             return Decided(path, f"route {r.file}:{r.line}", f"GET {path} is declared at {r.file}:{r.line}")
-    suffixes = {p.rstrip("/").rsplit("/", 1)[-1] for p in preferred}
+    for path, r in gets.items():
+        tail = next((p for p in preferred if p in _TAIL_ONLY and path.rstrip("/").endswith(p)), None)
+        if tail is not None:
+            return Decided(path, f"route {r.file}:{r.line}", f"GET {path} at {r.file}:{r.line} looks like a {kind} endpoint")
+    suffixes = {p.rstrip("/").rsplit("/", 1)[-1] for p in preferred if p not in _TAIL_ONLY}
     for path, r in gets.items():
         if path.rstrip("/").rsplit("/", 1)[-1] in suffixes:
             return Decided(path, f"route {r.file}:{r.line}", f"GET {path} at {r.file}:{r.line} looks like a {kind} endpoint")

@@ -200,12 +200,14 @@ def app_settings(project: ProjectInfo) -> tuple[tuple[tuple[str, str], ...], tup
 # which part of the database a setting names: POSTGRES_SERVER is the host, DB_NAME the database's name
 _DB = r"(?:POSTGRES(?:QL)?|DB|DATABASE|MYSQL|MARIADB|PG|SQL)"
 _PARTS = (
-    ("host", re.compile(rf"{_DB}_?(?:HOST|SERVER|HOSTNAME|ADDR|ADDRESS)$|^PGHOST$")),
-    ("port", re.compile(rf"{_DB}_?PORT$")),
-    ("user", re.compile(rf"{_DB}_?(?:USER|USERNAME|LOGIN)$")),
-    ("password", re.compile(rf"{_DB}_?(?:PASSWORD|PASS|PWD)$")),
-    ("name", re.compile(r"(?:POSTGRES_DB|POSTGRES_DATABASE|POSTGRES_NAME|DB_NAME|DATABASE_NAME|MYSQL_DATABASE|MYSQL_DB|"
-                        r"MARIADB_DATABASE|PG_DATABASE|PGDATABASE|DB_DATABASE|PG_DB)$")),
+    # `_{0,2}`: pydantic-settings' nested models read POSTGRES__HOST (env_nested_delimiter="__")
+    ("host", re.compile(rf"{_DB}_{{0,2}}(?:HOST|SERVER|HOSTNAME|ADDR|ADDRESS)$|^PGHOST$")),
+    ("port", re.compile(rf"{_DB}_{{0,2}}PORT$")),
+    ("user", re.compile(rf"{_DB}_{{0,2}}(?:USER|USERNAME|LOGIN)$")),
+    ("password", re.compile(rf"{_DB}_{{0,2}}(?:PASSWORD|PASS|PWD)$")),
+    ("name", re.compile(r"(?:POSTGRES_{1,2}DB|POSTGRES_{1,2}DATABASE|POSTGRES_{1,2}NAME|DB_{1,2}NAME|DATABASE_{1,2}NAME|"
+                        r"MYSQL_{1,2}DATABASE|MYSQL_{1,2}DB|MARIADB_{1,2}DATABASE|PG_{1,2}DATABASE|PGDATABASE|"
+                        r"DB_{1,2}DATABASE|PG_{1,2}DB)$")),
 )
 
 
