@@ -91,6 +91,21 @@ def test_settings_in_parts_and_a_prestart_script(init_compose):
     assert checks(report)["ready /ready"]["status"] == "pass"
 
 
+def _fails_with_plain_alembic(project, generated_code: str, cause: str) -> None:
+    """The broken variant of a generated migrate command (the `python -c` whose code starts so): plain
+    `alembic upgrade head` in its place, and verify --compose fails on stack_up, naming `cause`."""
+    compose = project / "compose.yaml"
+    lines = compose.read_text().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(f'    command: ["python", "-c", "{generated_code}'))
+    lines[at] = '    command: ["alembic", "upgrade", "head"]\n'
+    compose.write_text("".join(lines))
+    code, report = verify_compose(project, "--start-timeout", "20")
+    assert code == 1
+    stack_up = checks(report)["stack_up"]
+    assert stack_up["status"] == "fail" and cause in stack_up["detail"], stack_up
+    assert leftovers() == []
+
+
 def test_migrations_reach_this_projects_database_not_the_ini_url(init_compose):
     """mityuk17/library_service_api's shape: `alembic init`'s env.py connects to alembic.ini's
     `sqlalchemy.url` (the author's localhost). migrate sets it to this project's database; the table the
@@ -100,16 +115,7 @@ def test_migrations_reach_this_projects_database_not_the_ini_url(init_compose):
     assert code == 0, json.dumps(report, indent=1)
     assert checks(report)["expect /books"]["status"] == "pass"
     # the broken variant: plain `alembic upgrade head` migrates the ini's localhost, which is no database here
-    compose = project / "compose.yaml"
-    lines = compose.read_text().splitlines(keepends=True)
-    at = next(i for i, line in enumerate(lines) if line.startswith('    command: ["python", "-c", "import os, sys; from alembic'))
-    lines[at] = '    command: ["alembic", "upgrade", "head"]\n'
-    compose.write_text("".join(lines))
-    code, report = verify_compose(project, "--start-timeout", "20")
-    assert code == 1
-    stack_up = checks(report)["stack_up"]
-    assert stack_up["status"] == "fail" and '"migrate"' in stack_up["detail"], stack_up
-    assert leftovers() == []
+    _fails_with_plain_alembic(project, "import os, sys; from alembic", '"migrate"')
 
 
 def test_tables_made_at_import_beside_migrations_are_made_by_the_owner(init_compose):
@@ -121,16 +127,7 @@ def test_tables_made_at_import_beside_migrations_are_made_by_the_owner(init_comp
     code, report = verify_compose(project, "--expect", '/counts={"books": 0, "reviews": 0}')
     assert code == 0, json.dumps(report, indent=1)
     assert checks(report)["expect /counts"]["status"] == "pass"
-    compose = project / "compose.yaml"
-    lines = compose.read_text().splitlines(keepends=True)
-    at = next(i for i, line in enumerate(lines) if line.startswith('    command: ["python", "-c", "import importlib'))
-    lines[at] = '    command: ["alembic", "upgrade", "head"]\n'
-    compose.write_text("".join(lines))
-    code, report = verify_compose(project, "--start-timeout", "20")
-    assert code == 1
-    stack_up = checks(report)["stack_up"]
-    assert stack_up["status"] == "fail" and "the app changes the schema itself" in stack_up["detail"], stack_up
-    assert leftovers() == []
+    _fails_with_plain_alembic(project, "import importlib", "the app changes the schema itself")
 
 
 def test_nested_settings_reach_the_database(init_compose):

@@ -334,6 +334,7 @@ class Settings(BaseSettings):
     SECRET_KEY: str
     ACCESS_TOKEN_EXPIRE_MINUTES: int = 60
     DOMAIN: str = "localhost"
+    DB_USER: str = "CHANGE_ME_IN_ENV_FILE"
 
 
 app = FastAPI()
@@ -346,6 +347,9 @@ app = FastAPI()
      {"SECRET_KEY": "<your hex 32>"}, ("ACCESS_TOKEN_EXPIRE_MINUTES",)),
     # given with --env (not from the file): always passed, as given
     (set(), {"ACCESS_TOKEN_EXPIRE_MINUTES": "<time>"}, {"ACCESS_TOKEN_EXPIRE_MINUTES": "<time>"}, ()),
+    # seapagan/fastapi-template: the code's default is itself a sentinel its validator refuses: the documented
+    # value goes on
+    ({"DB_USER"}, {"DB_USER": "your_database_username"}, {"DB_USER": "your_database_username"}, ()),
     # a real value, and a placeholder for a setting the code does not read: passed
     ({"DOMAIN", "OTHER"}, {"DOMAIN": "example.org", "OTHER": "changeme"}, {"DOMAIN": "example.org", "OTHER": "changeme"}, ()),
 ])

@@ -221,11 +221,19 @@ def _environ_reads(tree: ast.Module, rel: str) -> list[Setting]:
 
 # a documented value that stands for one the reader is to fill in (`<time>`, `changeme`, `your-secret`): the
 # patterns check's QS017 knows. Where the code has a default, that default stands rather than the placeholder.
-_PLACEHOLDER = re.compile(r"^(<[^<>]*>|changeme|change-me|changethis|xxx+|\*+|.*placeholder.*|your[-_].*)$", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^(<[^<>]*>|change[-_]?(?:me|this)(?:[-_].*)?|xxx+|\*+|.*placeholder.*|your[-_].*)$", re.IGNORECASE)
 
 
 def is_placeholder(value: str) -> bool:
     return bool(_PLACEHOLDER.match(value.strip().strip("'\"")))
+
+
+def default_stands(documented: str, setting: Setting) -> bool:
+    """A documented placeholder (`<time>`, `your_database_username`) leaves the code's default to stand, when the
+    code has one that is a value: seapagan/fastapi-template's `db_user = "CHANGE_ME_IN_ENV_FILE"` is a sentinel
+    its own validator refuses, so the documented value goes on instead."""
+    return (not setting.required and is_placeholder(documented)
+            and not (setting.default is not None and is_placeholder(setting.default)))
 
 
 def dotenv_value(raw: str) -> str:

@@ -66,17 +66,16 @@ def _leave_placeholders_to_defaults(root: Path, options: VerifyOptions) -> Verif
     """An env file value that is a placeholder (`ACCESS_TOKEN_EXPIRE_MINUTES="<time>"` in the project's
     example) for a setting whose code has a default is not passed: the default stands, as in the compose
     environment init writes from the same example. A value given with --env is always passed."""
-    from quayside.inspection.appsettings import is_placeholder, read_app_settings
+    from quayside.inspection.appsettings import default_stands, is_placeholder, read_app_settings
 
     candidates = [name for name in sorted(options.env_from_file) if is_placeholder(options.env.get(name, ""))]
     if not candidates:
         return options
     try:
-        settings = read_app_settings(root).settings
+        settings = {s.name: s for s in read_app_settings(root).settings}
     except UserInputError:
         return options
-    defaulted = {s.name for s in settings if not s.required}
-    left = tuple(name for name in candidates if name in defaulted)
+    left = tuple(name for name in candidates if name in settings and default_stands(options.env[name], settings[name]))
     if not left:
         return options
     return replace(options, env={k: v for k, v in options.env.items() if k not in left}, placeholders_left=left)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from quayside.inspection.appsettings import is_placeholder
+from quayside.inspection.appsettings import default_stands
 from quayside.inspection.services import ServiceNeeds, _url_settings
 from quayside.plan.shared import database_part
 from quayside.verify.settings import SECRET_NAME as _SECRET_LIKE  # one definition of "a secret"
@@ -171,7 +171,7 @@ def passed_settings(needs: ServiceNeeds, answered: set[str]) -> list[PassedSetti
             # the app's own (pydantic's env_file), else verify names it as the missing setting
             continue
         value = settings.documented.get(name, "")
-        if not code[name].required and is_placeholder(value):
+        if default_stands(value, code[name]):
             # `ACCESS_TOKEN_EXPIRE_MINUTES=<time>` asks the reader for a value; the code has one: it stands
             continue
         passed.append(PassedSetting(name, value, secret, code[name].required))
