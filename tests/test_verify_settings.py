@@ -326,7 +326,8 @@ def test_form_data_without_python_multipart_is_named(logs, named):
     assert ("python-multipart is not among its dependencies" in _cause(logs)) is named
 
 
-PLACEHOLDER_APP = """from pydantic_settings import BaseSettings
+PLACEHOLDER_APP = """from pydantic import SecretStr
+from pydantic_settings import BaseSettings
 from fastapi import FastAPI
 
 
@@ -335,6 +336,7 @@ class Settings(BaseSettings):
     ACCESS_TOKEN_EXPIRE_MINUTES: int = 60
     DOMAIN: str = "localhost"
     DB_USER: str = "CHANGE_ME_IN_ENV_FILE"
+    DB_PASSWORD: SecretStr = SecretStr("CHANGE_ME_IN_ENV_FILE")
 
 
 app = FastAPI()
@@ -350,6 +352,7 @@ app = FastAPI()
     # seapagan/fastapi-template: the code's default is itself a sentinel its validator refuses: the documented
     # value goes on
     ({"DB_USER"}, {"DB_USER": "your_database_username"}, {"DB_USER": "your_database_username"}, ()),
+    ({"DB_PASSWORD"}, {"DB_PASSWORD": "your_secure_password_here"}, {"DB_PASSWORD": "your_secure_password_here"}, ()),
     # a real value, and a placeholder for a setting the code does not read: passed
     ({"DOMAIN", "OTHER"}, {"DOMAIN": "example.org", "OTHER": "changeme"}, {"DOMAIN": "example.org", "OTHER": "changeme"}, ()),
 ])

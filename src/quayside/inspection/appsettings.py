@@ -148,8 +148,15 @@ def _field(value: ast.expr | None) -> tuple[bool, str | None, str | None]:
             return True, None, alias
         if isinstance(default, ast.Constant) and default.value is Ellipsis:
             return True, None, alias
-        return False, _const(default), alias
-    return False, _const(value), None
+        return False, _default_str(default), alias
+    return False, _default_str(value), None
+
+
+def _default_str(node: ast.expr | None) -> str | None:
+    """A string default as written, also wrapped as pydantic's secret (`SecretStr("CHANGE_ME_IN_ENV_FILE")`)."""
+    if isinstance(node, ast.Call) and _call_name(node.func) in ("SecretStr", "SecretBytes") and len(node.args) == 1:
+        return _const(node.args[0])
+    return _const(node)
 
 
 def _model_fields(model: ast.ClassDef, path: str, delimiter: str, rel: str, models: dict[str, ast.ClassDef],
