@@ -155,6 +155,14 @@ def test_nginx_https_with_a_test_certificate(items, tmp_path):
     (certs / "privkey.pem").chmod(0o644)  # nginx's master reads it as root; the container mounts it read-only
     up = quayside("up", str(project), "-p", name, env=env)
     assert up.returncode == 0, up.stdout + up.stderr
+    # `up` returns once nginx serves: its health check waits for the pid file nginx writes after binding (a
+    # published port accepts connections before that, and a handshake then ends in EOF)
+    proxy = docker.inspect_container(f"{name}-proxy-1")
+    assert proxy["State"]["Health"]["Status"] == "healthy"
+    check = proxy["Config"]["Healthcheck"]["Test"]
+    unstarted = docker.run(["run", "--rm", "--entrypoint", "sh", str(proxy["Config"]["Image"]), "-c", check[1].replace("$$", "$")],
+                           check=False, timeout=60)
+    assert unstarted.returncode != 0  # the same check where nginx never started fails
     files = [project / "compose.yaml"]
     https_port, http_port = published(files, project, name, "proxy", 443), published(files, project, name, "proxy", 80)
     cafile = str(certs / "fullchain.pem")
