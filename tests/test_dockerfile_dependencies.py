@@ -71,7 +71,7 @@ def test_inspect_records_where_the_dependencies_came_from(tmp_path):
     assert deps.files == ("requirements.txt",)
     assert [(d.name, d.origin) for d in deps.declared] == [("fastapi", "Dockerfile:4"), ("uvicorn", "Dockerfile:4"),
                                                           ("redis", "Dockerfile:4")]
-    assert "pip" not in (deps.dockerfile_requirements or "").split()  # the installer itself is no dependency
+    assert "pip" not in (deps.written_requirements or "").split()  # the installer itself is no dependency
 
 
 def test_init_writes_requirements_once_and_its_output_is_stable_and_clean(tmp_path):
@@ -97,5 +97,72 @@ def test_a_requirements_file_wins_over_the_dockerfile(tmp_path):
     project = _dockerfile(tmp_path, "RUN pip install fastapi uvicorn redis\n")
     write(project, {"requirements.txt": "fastapi[standard]\n"})
     info = inspect_project(project)
-    assert info.dependencies.dockerfile_requirements is None
+    assert info.dependencies.written_requirements is None
     assert [d.name for d in info.dependencies.declared] == ["fastapi"]
+
+
+# the requirements file the project's Dockerfile installs, when it is not requirements.txt (sylviakyu/fastapi_crud)
+NAMED_FILE = [
+    ("relative", "WORKDIR /app\nCOPY requirement.txt /app\nRUN pip install -r requirement.txt\n", "requirement.txt"),
+    ("through-the-copy-destination", "COPY requirement.txt /tmp/\nRUN pip install -r /tmp/requirement.txt\n",
+     "requirement.txt"),
+    ("copied-to-a-file", "COPY reqs/prod.txt /tmp/r.txt\nRUN pip install --no-cache-dir -r /tmp/r.txt\n", "reqs/prod.txt"),
+    ("long-option", "COPY . /app\nRUN pip3 install --requirement=reqs/prod.txt\n", "reqs/prod.txt"),
+    ("dot-slash", "RUN pip install -r ./requirement.txt\n", "requirement.txt"),
+]
+NAMED_FILE_LEFT_ALONE = [
+    ("missing-file", "RUN pip install -r requirements-dev.txt\n"),
+    ("outside-the-project", "RUN pip install -r ../requirement.txt\n"),
+    ("absolute-without-a-copy", "RUN pip install -r /srv/requirement.txt\n"),
+    ("from-another-stage", "COPY --from=build /out/requirement.txt /tmp/requirement.txt\nRUN pip install -r /tmp/requirement.txt\n"),
+    ("a-constraint-is-no-requirements-file", "RUN pip install -c requirement.txt fastapi\n"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "expected"), NAMED_FILE, ids=[c[0] for c in NAMED_FILE])
+def test_the_requirements_file_the_dockerfile_names(tmp_path, case, body, expected):
+    project = _dockerfile(tmp_path, body)
+    write(project, {expected: "fastapi==0.115.0\nuvicorn==0.30.0\n"})
+    info = inspect_project(project)
+    assert info.dependencies.files == (expected,)
+    assert info.dependencies.installer.source.startswith("Dockerfile:")
+    assert {d.name for d in info.dependencies.declared} == {"fastapi", "uvicorn"}
+
+
+@pytest.mark.parametrize(("case", "body"), NAMED_FILE_LEFT_ALONE, ids=[c[0] for c in NAMED_FILE_LEFT_ALONE])
+def test_a_requirements_file_the_dockerfile_names_left_alone(tmp_path, case, body):
+    from quayside.inspection.dependencies import dockerfile_requirements_file
+
+    project = _dockerfile(tmp_path / "p", body)
+    write(project, {"requirement.txt": "fastapi\n", "reqs/prod.txt": "fastapi\n"})
+    write(tmp_path / "p", {"../requirement.txt": "fastapi\n"})
+    assert dockerfile_requirements_file(project) is None
+
+
+def test_a_named_requirements_file_linked_from_outside_is_not_read(tmp_path):
+    from quayside.inspection.dependencies import dockerfile_requirements_file
+
+    outside = write(tmp_path / "outside", {"requirement.txt": "fastapi\nuvicorn\n"})
+    project = _dockerfile(tmp_path, "RUN pip install -r requirement.txt\n")
+    os.symlink(outside / "requirement.txt", project / "requirement.txt")
+    assert dockerfile_requirements_file(project) is None
+    (project / "requirement.txt").unlink()
+    write(project, {"requirement.txt": "fastapi\nuvicorn\n"})
+    assert dockerfile_requirements_file(project) == ("requirement.txt", 2)
+
+
+def test_init_installs_the_named_file_and_its_output_is_stable_and_clean(tmp_path):
+    project = _dockerfile(tmp_path, "WORKDIR /app\nCOPY requirement.txt /app\nRUN pip install -r requirement.txt\n"
+                                    "COPY . /app\nCMD [\"uvicorn\", \"main:app\"]\n")
+    write(project, {"requirement.txt": "fastapi==0.115.0\nuvicorn==0.30.0\n"})
+    result = runner.invoke(app, ["init", str(project), "--force"])
+    assert result.exit_code == 0, result.output
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "source=requirement.txt" in dockerfile and "-r requirement.txt" in dockerfile
+    checked = runner.invoke(app, ["check", str(project)])
+    assert checked.exit_code == 0 and "0 findings" in checked.output, checked.output
+    # init's own Dockerfile installs the file the same way: a second init reads it again and changes nothing
+    before = tree_digest(project)
+    again = runner.invoke(app, ["init", str(project)])
+    assert again.exit_code == 0, again.output
+    assert tree_digest(project) == before

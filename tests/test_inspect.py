@@ -250,6 +250,24 @@ def test_an_app_folder_without_init_that_imports_itself_runs_as_a_namespace_pack
     assert build_command(flat, 8000, 1, None)[:3] == ("fastapi", "run", "app/main.py")
 
 
+SCRIPT_FOLDER = {"requirements.txt": "fastapi[standard]\n", "src/__init__.py": "", "src/sql/__init__.py": "",
+                 "src/main.py": "from fastapi import FastAPI\nimport sql\napp = FastAPI()\n"}
+
+
+@pytest.mark.parametrize(("case", "changes", "expected"), [
+    # sylviakyu/fastapi_crud: `python src/main.py` put src/ on sys.path, so `import sql` found src/sql
+    ("bare-import-of-its-own-folder", {}, ("main:app", "src")),
+    ("the-import-root-provides-it", {"sql/__init__.py": ""}, ("src.main:app", ".")),
+    ("a-relative-import-keeps-the-package", {"src/main.py": "from fastapi import FastAPI\nimport sql\nfrom . import sql as s\n"
+                                                           "app = FastAPI()\n"}, ("src.main:app", ".")),
+    ("only-third-party-imports", {"src/main.py": "from fastapi import FastAPI\nimport json\napp = FastAPI()\n"},
+     ("src.main:app", ".")),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_module_importing_its_own_folder_by_bare_name_runs_from_that_folder(tmp_path, case, changes, expected):
+    info = inspect_project(write(tmp_path / "p", {**SCRIPT_FOLDER, **changes}))
+    assert (info.app.value.entrypoint, info.app.value.import_root) == expected
+
+
 POETRY_PYPROJECT = ('[tool.poetry]\nname = "p"\nversion = "1"\npackage-mode = false\n[tool.poetry.dependencies]\n'
                     'python = "^3.9"\nfastapi = {version = "*", extras = ["standard"]}\n')
 

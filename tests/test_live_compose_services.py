@@ -305,3 +305,35 @@ def test_credentials_written_in_the_code_are_the_databases(init_compose):
     code, report = verify_compose(project, "--expect", '/one={"one": 1}')
     assert code == 1 and checks(report)["expect /one"]["status"] == "fail"
     assert leftovers() == []
+
+
+def test_migrations_in_a_folder_of_their_own_reach_the_image(tmp_path):
+    """sylviakyu/fastapi_crud's layout: migration/alembic.ini, its scripts beside it. compose's migrate runs
+    `alembic -c migration/alembic.ini upgrade head` in the app's image, which holds that folder. The broken
+    variant, a Dockerfile without it, fails on migrate: alembic finds no config."""
+    import shutil
+
+    project = copy_project(FIXTURES / "mariadb-notes", tmp_path, f"qs{uuid.uuid4().hex[:6]}")
+    (project / "migration").mkdir()
+    shutil.move(project / "migrations", project / "migration" / "migrations")
+    ini = (project / "alembic.ini").read_text().replace("script_location = migrations", "script_location = migration/migrations")
+    (project / "migration" / "alembic.ini").write_text(ini)
+    (project / "alembic.ini").unlink()
+    try:
+        assert quayside("init", str(project), "--target", "compose").returncode == 0
+        compose = (project / "compose.yaml").read_text()
+        assert "migration/alembic.ini" in compose
+        dockerfile = project / "Dockerfile"
+        assert "COPY ./migration /code/migration" in dockerfile.read_text()
+        code, report = verify_compose(project, "--expect", '/can-drop={"ddl": false}')
+        assert code == 0, json.dumps(report, indent=1)
+        dockerfile.write_text(dockerfile.read_text().replace("COPY ./migration /code/migration\n", ""))
+        code, report = verify_compose(project, "--start-timeout", "20")
+        assert code == 1
+        stack_up = checks(report)["stack_up"]
+        # alembic's words for a config file that is not there, by version
+        assert stack_up["status"] == "fail" and ("No config file 'migration/alembic.ini'" in stack_up["detail"]
+                                                 or "No 'script_location' key" in stack_up["detail"]), stack_up
+        assert leftovers() == []
+    finally:
+        docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)

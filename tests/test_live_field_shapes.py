@@ -320,6 +320,113 @@ def test_form_data_without_python_multipart_is_named(tmp_path):
                          "the app takes form data (Form, UploadFile) and python-multipart is not among its dependencies")
 
 
+def test_what_the_old_base_image_installed_is_kept(tmp_path):
+    """breznovic/spell_book_api: FROM tiangolo/uvicorn-gunicorn-fastapi, requirements of fastapi and uvicorn only,
+    a Form route. That image brought python-multipart (fastapi[all]); init's image installs it too and verify
+    passes. With it taken out of the install line (the broken variant) the route fails at import, named."""
+    project = write(tmp_path / "old-base", {
+        "requirements.txt": "fastapi\nuvicorn\n",
+        "Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.9\n\nCOPY ./requirements.txt /app/\n"
+                      "RUN pip install --no-cache-dir -r requirements.txt\n\nCOPY ./ /app/\n\n"
+                      'CMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]\n',
+        "main.py": "from typing import Annotated\n\nfrom fastapi import FastAPI, Form\n\napp = FastAPI()\n\n\n"
+                   "@app.get('/health')\ndef health() -> dict[str, bool]:\n    return {'ok': True}\n\n\n"
+                   "@app.post('/spell')\ndef spell(word: Annotated[str, Form()]) -> dict[str, str]:\n    return {'word': word}\n",
+    })
+    tag = "quayside-test/old-base:1"
+    try:
+        assert _quayside("init", str(project), "--force").returncode == 0
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"ok":true}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        dockerfile = project / "Dockerfile"
+        dockerfile.write_text(dockerfile.read_text().replace(' "python-multipart"', ""))
+        broken = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
+        output = broken.stdout + broken.stderr
+        assert broken.returncode == 1, output
+        assert "python-multipart is not among its dependencies" in output, output
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_what_the_old_base_image_installed_is_kept_beside_a_poetry_lock(tmp_path):
+    """The same with a Poetry lock (spell_book_api has one): the lock installs with --no-deps and hashes, and
+    orjson, which the old image's fastapi[all] brought and ORJSONResponse needs, resolves in a step after it.
+    Without that step (the broken variant) the route answers 500: FastAPI asserts orjson is installed."""
+    project = copy_project(FIXTURES / "poetry-locked", tmp_path)
+    write(project, {
+        "Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11\nCOPY . /app\n",
+        "app/fast.py": "from fastapi import APIRouter\nfrom fastapi.responses import ORJSONResponse\n\n"
+                       "router = APIRouter()\n\n\n@router.get('/fast', response_class=ORJSONResponse)\n"
+                       "def fast() -> dict[str, bool]:\n    return {'fast': True}\n",
+    })
+    main = project / "app" / "main.py"
+    main.write_text(main.read_text().replace("app = FastAPI()\n", "from app.fast import router\n\napp = FastAPI()\n"
+                                             "app.include_router(router)\n"))
+    tag = "quayside-test/old-base-poetry:1"
+    try:
+        assert _quayside("init", str(project), "--force").returncode == 0
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/fast={"fast":true}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        dockerfile = project / "Dockerfile"
+        dockerfile.write_text(dockerfile.read_text().replace(' \\\n    && uv pip install --python /opt/venv/bin/python "orjson"', ""))
+        assert '"orjson"' not in dockerfile.read_text()
+        broken = _quayside("verify", str(project), "-t", tag, "--expect", '/fast={"fast":true}')
+        assert broken.returncode == 1, broken.stdout + broken.stderr
+        assert "GET /fast → 500" in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_shutdown_handler_that_raises_is_named(tmp_path):
+    """sylviakyu/fastapi_crud: its shutdown handler closes a connection it never opened. verify's lifespan check
+    fails naming the exception, not only a missing log line; the same app with a handler that works passes."""
+    broken_handler = "    await app.state.never_opened.close()\n"
+    main = ("from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.on_event('shutdown')\nasync def close() -> None:\n"
+            + broken_handler + "\n\n@app.get('/health')\ndef health() -> dict[str, bool]:\n    return {'ok': True}\n")
+    project = write(tmp_path / "shutdown-raises", {"requirements.txt": "fastapi\nuvicorn\n", "main.py": main})
+    tag = "quayside-test/shutdown-raises:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        failed = _quayside("verify", str(project), "-t", tag)
+        output = failed.stdout + failed.stderr
+        assert failed.returncode == 1, output
+        assert "the app's lifespan shutdown raised AttributeError" in output, output
+        # its logging config silences uvicorn (sylviakyu's does): the probe hears the app's own failed message
+        (project / "main.py").write_text("import logging\n\nlogging.getLogger('uvicorn.error').disabled = True\n" + main)
+        silenced = _quayside("verify", str(project), "-t", tag)
+        output = silenced.stdout + silenced.stderr
+        assert silenced.returncode == 1, output
+        assert "the app's lifespan shutdown raised AttributeError" in output, output
+        (project / "main.py").write_text(main.replace(broken_handler, "    app.state.closed = True\n"))
+        ok = _quayside("verify", str(project), "-t", tag)
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_poetry_project_without_its_lock_installs_its_ranges(tmp_path):
+    """monkrobot/ProjectHelperFastapi: [tool.poetry.dependencies] and no poetry.lock. init writes the ranges to
+    requirements.poetry.txt, the image installs them (no Poetry in it) and verify passes; with python-slugify
+    taken out of that file (the broken variant) the app fails at import, named."""
+    project = copy_project(FIXTURES / "poetry-locked", tmp_path)
+    (project / "poetry.lock").unlink()
+    main = project / "app" / "main.py"  # a route without the version, which a range may move
+    main.write_text(main.read_text() + "\n\n@app.get('/ranges')\ndef ranges() -> dict[str, object]:\n"
+                    "    return {'slug': slugify('Hello Lock'), 'dev_installed': importlib.util.find_spec('pytest') is not None}\n")
+    tag = "quayside-test/poetry-ranges:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        written = project / "requirements.poetry.txt"
+        assert "python-slugify<9,>=8.0" in written.read_text()
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/ranges={"slug":"hello-lock","dev_installed":false}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        written.write_text(written.read_text().replace("python-slugify<9,>=8.0\n", ""))
+        broken = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
+        assert broken.returncode == 1 and "No module named 'slugify'" in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
 def _verify_fails_naming(project, tag: str, cause: str) -> None:
     """init, then a verify that fails at start and names this cause."""
     try:
@@ -372,6 +479,29 @@ def test_dependencies_declared_only_by_the_dockerfile_are_installed(tmp_path):
         requirements.write_text(requirements.read_text().replace("redis\n", ""))
         broken = _quayside("verify", str(project), "-t", tag)
         assert broken.returncode == 1 and "No module named 'redis'" in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_requirements_file_named_only_by_the_dockerfile_is_installed(tmp_path):
+    """sylviakyu/fastapi_crud: no requirements.txt; its Dockerfile installs requirement.txt. init's image
+    installs that file, and the app finds redis, which only it declares. Without the Dockerfile naming it (the
+    broken variant), quayside finds no dependency file and says so."""
+    project = write(tmp_path / "named-requirements", {
+        "requirement.txt": "fastapi\nuvicorn\nredis\n",
+        "main.py": "import redis\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
+                   "def health() -> dict[str, bool]:\n    return {'redis': hasattr(redis, 'Redis')}\n",
+        "Dockerfile": "FROM python:3.12-slim\nWORKDIR /srv\nCOPY requirement.txt /srv\nRUN pip install -r requirement.txt\n"
+                      "COPY . /srv\nCMD [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\"]\n",
+    })
+    tag = "quayside-test/named-requirements:1"
+    try:
+        assert _quayside("init", str(project), "--force").returncode == 0
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"redis":true}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        (project / "Dockerfile").unlink()
+        refused = _quayside("inspect", str(project))
+        assert refused.returncode == 2 and "no dependency file" in refused.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
 

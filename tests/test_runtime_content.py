@@ -61,6 +61,12 @@ CONTENT = [
         "app/main.py": "import os\n" + APP + "P = os.path.join(os.path.dirname(__file__), '..', 'config', 'x.yaml')\n",
         "config/x.yaml": "",
     }, ["app", "config/x.yaml"]),
+    ("path-constructor-with-parts", {  # sylviakyu/fastapi_crud: Path(parent_dir, "setting.json").resolve()
+        "src/__init__.py": "",
+        "src/main.py": "import json\nfrom pathlib import Path\n" + APP + "parent_dir = Path(__file__).parents[1]\n"
+                       "CONFIG = json.loads(open(Path(parent_dir, 'setting.json').resolve()).read())\n",
+        "setting.json": "{}", "other.json": "{}",
+    }, ["setting.json", "src"]),
     ("inside-the-package-adds-nothing", {
         "app/__init__.py": "", "app/main.py": "from pathlib import Path\n" + APP + "T = Path(__file__).parent / 'templates'\n",
         "app/templates/a.html": "",
@@ -201,6 +207,21 @@ def test_nested_data_files_are_copied_to_their_own_folder(tmp_path):
                  "COPY ./data/words.txt /code/data/", "COPY ./sample_model/model.txt /code/sample_model/"):
         assert line in dockerfile
     assert "tests" not in dockerfile
+
+
+def test_alembic_in_a_folder_of_its_own_goes_into_the_image(tmp_path):
+    """sylviakyu/fastapi_crud: migration/alembic.ini (script_location = migration). compose's migrate runs
+    `alembic -c migration/alembic.ini upgrade head` in the app's image, so the folder must be in it; without an
+    ini there (the broken variant's shape) the folder is not the app's."""
+    files = {"requirements.txt": "fastapi\nuvicorn\nalembic\nsqlalchemy\npsycopg2-binary\n", "main.py": APP,
+             "migration/alembic.ini": "[alembic]\nscript_location = migration\n", "migration/env.py": "",
+             "migration/versions/0001_init.py": ""}
+    plan = plan_init(write(tmp_path / "p", files), InitRequest())
+    dockerfile = next(w for w in plan.writes if w.name == "Dockerfile").content
+    assert "COPY ./migration /code/migration" in dockerfile
+    (tmp_path / "p" / "migration" / "alembic.ini").unlink()
+    plan = plan_init(tmp_path / "p", InitRequest())
+    assert "migration" not in next(w for w in plan.writes if w.name == "Dockerfile").content
 
 
 @pytest.mark.parametrize(("code", "folders"), [

@@ -385,3 +385,38 @@ def test_a_file_the_gitignore_keeps_out_is_named(tmp_path, logs, gitignore, name
     cause = ignored_file_cause(tmp_path, logs)
     assert (cause is None) if named is None else cause.startswith(f"the app opens {named}, which the project's .gitignore")
     assert ignored_file_cause(None, logs) is None  # --image: no project to ask
+
+
+SHUTDOWN_FAILED = """INFO:     Shutting down
+INFO:     Waiting for application shutdown.
+ERROR:    Traceback (most recent call last):
+  File "/opt/venv/lib/python3.12/site-packages/starlette/routing.py", line 700, in lifespan
+    await receive()
+  File "/code/src/main.py", line 61, in shutdown_event
+    await app.state.aio_pika_connection.close()
+AttributeError: 'State' object has no attribute 'aio_pika_connection'
+
+ERROR:    Application shutdown failed. Exiting.
+INFO:     Finished server process [1]
+"""
+
+
+@pytest.mark.parametrize(("logs", "seen", "said"), [
+    # sylviakyu/fastapi_crud: its shutdown handler closes a connection it never opened
+    (SHUTDOWN_FAILED, False, "the app's lifespan shutdown raised AttributeError: 'State' object has no attribute "
+                             "'aio_pika_connection'"),
+    # an exception while serving, before the shutdown began, is not the shutdown's
+    ("ValueError: bad request body\nINFO:     Waiting for application shutdown.\nINFO:     Finished server process [1]\n",
+     False, "no lifespan shutdown"),
+    ("INFO:     Waiting for application shutdown.\nINFO:     Application shutdown complete.\n", True, "in the logs"),
+    ("app-1  | INFO:     Waiting for application shutdown.\napp-1  | RuntimeError: pool closed twice\n", False,
+     "raised RuntimeError: pool closed twice"),
+    # the app's logging config silences uvicorn: the probe saw Starlette's lifespan.shutdown.failed
+    ("[main][INFO ] startup!!\nquayside probe: lifespan shutdown failed: AttributeError: 'State' object has no "
+     "attribute 'aio_pika_connection'\n", False, "raised AttributeError: 'State' object"),
+])
+def test_a_failed_shutdown_is_named_by_its_exception(logs, seen, said):
+    from quayside.verify.image import shutdown_seen
+
+    found, detail = shutdown_seen(logs)
+    assert found is seen and said in detail, detail

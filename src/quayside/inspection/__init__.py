@@ -172,7 +172,7 @@ def resolved_as_of(root: Path, deps: Dependencies, config: ProjectConfig) -> tup
         day = (date.fromisoformat(uploaded[:10]) + timedelta(days=1)).isoformat()
         return (f"{day}T00:00:00Z", f"the day after the newest pin, {release}, was uploaded on {uploaded[:10]}",
                 deps.files[0])
-    changed = git.last_change(root, deps.files)
+    changed = git.last_change(root, deps.declared_in or deps.files)
     if changed is None:
         return None
     committed = datetime.fromisoformat(changed.committed).astimezone(UTC).date()

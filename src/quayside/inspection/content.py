@@ -225,7 +225,9 @@ class _Anchors:
             return base / tail if base is not None and tail is not None and not tail.startswith("/") else None
         if isinstance(node, ast.Call):
             name = _call_name(node)
-            if name in ("Path", "PurePath", "abspath", "realpath", "normpath", "resolve", "absolute"):
+            if name in ("Path", "PurePath") and len(node.args) > 1:
+                name = "join"  # Path(BASE, "setting.json") joins, as os.path.join does
+            elif name in ("Path", "PurePath", "abspath", "realpath", "normpath", "resolve", "absolute"):
                 inner = node.args[0] if node.args else (node.func.value if isinstance(node.func, ast.Attribute) else None)
                 return self.eval(inner) if inner is not None else None
             if name == "dirname" and node.args:

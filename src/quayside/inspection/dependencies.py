@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
@@ -12,6 +12,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from quayside.errors import QuaysideError, UserInputError
+from quayside.inspection.baseimage import BaseImagePackages, brought
 from quayside.inspection.source import load_lock, read_text
 from quayside.provenance import Decided
 
@@ -39,7 +40,9 @@ class Dependencies:
     package_project: bool  # pyproject has a [build-system] or uv/poetry package mode: the project itself installs
     local_paths: tuple[str, ...]  # requirements that point into the project (need the source before install)
     workspace: str | None = None  # a uv workspace member's workspace (relative): files[0] is exported from its lock
-    dockerfile_requirements: str | None = None  # requirements.txt init writes from the Dockerfile's `pip install` names
+    written_requirements: str | None = None  # the file init writes as files[0]: the Dockerfile's names, or Poetry's ranges
+    declared_in: tuple[str, ...] | None = None  # where a written file's requirements are declared (their git history)
+    base_image: BaseImagePackages | None = None  # what the old Dockerfile's base image installed, undeclared here
 
 
 def read_requirements(root: Path, name: str) -> tuple[list[str], list[Dependency], list[str]]:
@@ -175,6 +178,28 @@ def uv_workspace_root(root: Path) -> str | None:
 
 
 def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = True) -> Dependencies:
+    deps = _detect(root, pyproject, read_locks=read_locks)
+    # uv.lock: `uv sync --locked` is the whole environment; pip's hash-checking mode refuses a requirement without
+    # hashes. Poetry's and PDM's locks install with --no-deps: the base image's packages resolve in a step of their own.
+    if deps.installer.value == "uv" or deps.workspace is not None:
+        return deps
+    extras: dict[str, frozenset[str]] = {}
+    for dep in deps.declared:
+        extras[dep.name] = extras.get(dep.name, frozenset()) | dep.extras
+    packages = brought(root, extras)
+    if packages is None or _has_hashes(root, deps):
+        return deps
+    added = tuple(Dependency(canonicalize_name(r), frozenset(), packages.where) for r in packages.requirements)
+    return replace(deps, declared=deps.declared + added, base_image=packages)
+
+
+def _has_hashes(root: Path, deps: Dependencies) -> bool:
+    if deps.source_kind != "requirements":
+        return False
+    return any("--hash" in read_text(root / name, what=name, boms=True) for name in deps.files if (root / name).is_file())
+
+
+def _detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = True) -> Dependencies:
 
     def has(name: str) -> bool:
         return (root / name).is_file()
@@ -216,10 +241,28 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
             Decided("pip", "requirements.txt", "requirements.txt is present (the guide's way): pip installs it"),
             "requirements", tuple(files), tuple(deps), False, tuple(local),
         )
-    if pyproject is not None and pyproject.get("tool", {}).get("poetry") is not None:
-        raise UserInputError(
-            "a Poetry project without poetry.lock", path="pyproject.toml",
-            hint="run `poetry lock` so the image installs the exact versions you tested",
+    if pyproject is not None and pyproject.get("tool", {}).get("poetry") is not None \
+            and "dependencies" not in pyproject.get("project", {}):
+        from quayside.inspection import poetryranges
+
+        try:
+            written = poetryranges.export(pyproject)
+            if not _poetry(pyproject):
+                raise poetryranges.NotExportable("[tool.poetry.dependencies] declares none")
+        except poetryranges.NotExportable as exc:
+            raise UserInputError(
+                f"a Poetry project without poetry.lock, and its dependencies cannot be read as pip ranges: {exc}",
+                path="pyproject.toml", hint="run `poetry lock` so the image installs the exact versions you tested",
+            ) from None
+        mode = pyproject.get("tool", {}).get("poetry", {}).get("package-mode", True)
+        return Dependencies(
+            Decided("pip", "pyproject.toml [tool.poetry.dependencies]",
+                    f"a Poetry project without poetry.lock: init writes the ranges it declares to {poetryranges.FILE} "
+                    "and uv installs them (no Poetry in the image). They are not locked versions: `poetry lock`, then "
+                    "init again, pins them"),
+            "requirements", (poetryranges.FILE,), tuple(_poetry(pyproject)),
+            build_system and mode is not False and _poetry_package_found(root, pyproject), (),
+            written_requirements=written, declared_in=("pyproject.toml",),
         )
     if pyproject is not None and "dependencies" in pyproject.get("project", {}):
         workspace = uv_workspace_root(root)
@@ -242,6 +285,15 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
             Decided("pip", "pyproject.toml [project]", reason),
             "pyproject", ("pyproject.toml",), tuple(_pep621(pyproject)), build_system, (),
         )
+    named = dockerfile_requirements_file(root)
+    if named is not None:
+        name, line = named
+        files, deps, local = read_requirements(root, name)
+        return Dependencies(
+            Decided("pip", f"Dockerfile:{line}", f"no requirements.txt, and the project's Dockerfile installs {name} "
+                    f"(Dockerfile:{line}): pip installs it"),
+            "requirements", tuple(files), tuple(deps), False, tuple(local),
+        )
     installed = [found for found in dockerfile_installs(root)
                  if canonicalize_name(Requirement(found.requirement).name) not in _TOOLING]
     if installed:
@@ -253,7 +305,7 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
                     f"init writes them to requirements.txt, one a line, and pip installs it"),
             "requirements", ("requirements.txt",),
             tuple(_as_dependency(found) for found in installed), False, (),
-            dockerfile_requirements=_requirements_from_dockerfile(installed, where),
+            written_requirements=_requirements_from_dockerfile(installed, where),
         )
     raise UserInputError(
         "no dependency file: expected requirements.txt, or pyproject.toml with [project] dependencies "
@@ -284,50 +336,119 @@ def _requirements_from_dockerfile(installed: list[DockerfileInstall], where: str
     return header + "".join(f"{found.requirement}\n" for found in installed)
 
 
-def dockerfile_installs(root: Path) -> list[DockerfileInstall]:
-    """What the project's own Dockerfile installs by name (`RUN pip install fastapi uvicorn redis`), for a
-    project with no dependency file, where that line is the only declaration (a-int/sap_1p). Files given
-    with -r, editable paths and index options are not names."""
-    import shlex
-
+def _stages(root: Path) -> list[Any]:
+    """The stages of the project's own root Dockerfile, the final one last: none when there is no such file,
+    when it is a link, or when it does not parse."""
     from quayside.check.dockerfile import parse
-    from quayside.inspection.source import read_text
 
     path = root / "Dockerfile"
     if not path.is_file() or path.is_symlink():
         return []
     try:
-        stage = parse(read_text(path, what="Dockerfile"), "Dockerfile").final_stage
+        return list(parse(read_text(path, what="Dockerfile"), "Dockerfile").stages)
     except UserInputError:
         return []
-    found: list[DockerfileInstall] = []
-    seen: set[str] = set()
+
+
+_VALUED_OPTIONS = ("-r", "-c", "-e", "--requirement", "--constraint", "--editable", "-i", "--index-url",
+                   "--extra-index-url", "-f", "--find-links", "-t", "--target")
+
+
+def _pip_installs(stage: Any) -> list[tuple[int, list[tuple[str | None, str]]]]:
+    """Each `pip install` of the stage's RUN lines: (line, [(option or None, word)]): a requirement file is
+    ("-r", "requirements.txt"), a name (None, "fastapi")."""
+    import shlex
+
+    found: list[tuple[int, list[tuple[str | None, str]]]] = []
     for run in stage.find("RUN") if stage is not None else []:
         try:
             words = shlex.split(run.rest.replace("&&", " ; ").replace(";", " ; "))
         except ValueError:
             continue
-        installing, skip = False, False
+        args: list[tuple[str | None, str]] | None = None
+        option: str | None = None
         for index, word in enumerate(words):
             if word == ";":
-                installing = False
+                args = None
             elif word == "install" and index > 0 and re.fullmatch(r"pip(3(\.\d+)?)?", words[index - 1]):
-                installing = True
-            elif installing and skip:
-                skip = False
-            elif installing and word in ("-r", "-c", "-e", "--requirement", "--constraint", "--editable", "-i",
-                                         "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target"):
-                skip = True
-            elif installing and not word.startswith("-") and word != ".":
-                try:
-                    requirement = str(Requirement(word))
-                except InvalidRequirement:
-                    continue
-                if "\n" in requirement or "\r" in requirement or requirement in seen:
-                    continue
-                seen.add(requirement)
-                found.append(DockerfileInstall(requirement, run.line))
+                args = []
+                found.append((run.line, args))
+            elif args is None:
+                continue
+            elif option is not None:
+                args.append((option, word))
+                option = None
+            elif word in _VALUED_OPTIONS:
+                option = word
+            elif word.startswith(("--requirement=", "-r=")):
+                args.append(("-r", word.split("=", 1)[1]))
+            elif not word.startswith("-"):
+                args.append((None, word))
     return found
+
+
+def dockerfile_installs(root: Path) -> list[DockerfileInstall]:
+    """What the project's own Dockerfile installs by name (`RUN pip install fastapi uvicorn redis`), for a
+    project with no dependency file, where that line is the only declaration (a-int/sap_1p). Files given
+    with -r, editable paths and index options are not names."""
+    found: list[DockerfileInstall] = []
+    seen: set[str] = set()
+    stages = _stages(root)
+    for line, args in _pip_installs(stages[-1] if stages else None):
+        for option, word in args:
+            if option is not None or word == ".":
+                continue
+            try:
+                requirement = str(Requirement(word))
+            except InvalidRequirement:
+                continue
+            if "\n" in requirement or "\r" in requirement or requirement in seen:
+                continue
+            seen.add(requirement)
+            found.append(DockerfileInstall(requirement, line))
+    return found
+
+
+def dockerfile_requirements_file(root: Path) -> tuple[str, int] | None:
+    """(project-relative file, Dockerfile line) of the requirements file the project's own Dockerfile installs
+    (`RUN pip install -r requirement.txt`, sylviakyu/fastapi_crud), when it is not requirements.txt: the path
+    as written, else the source of the COPY that put it there. Only a regular file inside the project. Any
+    stage counts: a builder stage's install is the declaration (quayside's own Dockerfile installs there)."""
+    base = root.resolve()
+    for stage in _stages(root):
+        found = _named_in_stage(root, base, stage)
+        if found is not None:
+            return found
+    return None
+
+
+def _named_in_stage(root: Path, base: Path, stage: Any) -> tuple[str, int] | None:
+    copies: list[tuple[list[str], str]] = []
+    for copy in stage.find("COPY"):
+        if copy.flag("from") is not None:
+            continue
+        parts = copy.exec_form or copy.rest.split()
+        if len(parts) >= 2:
+            copies.append((parts[:-1], parts[-1]))
+    for line, args in _pip_installs(stage):
+        for option, word in args:
+            if option not in ("-r", "--requirement"):
+                continue
+            named = PurePosixPath(word)
+            candidates = [] if named.is_absolute() else [str(named)]
+            for sources, dest in copies:  # `COPY requirement.txt /app/` then `pip install -r /app/requirement.txt`
+                for source in sources:
+                    if dest == word or (dest.endswith("/") and dest + PurePosixPath(source).name == word) \
+                            or PurePosixPath(dest, PurePosixPath(source).name) == named:
+                        candidates.append(source)
+            for candidate in candidates:
+                rel = PurePosixPath(os.path.normpath(candidate.removeprefix("./")))
+                if rel.is_absolute() or ".." in rel.parts or str(rel) == ".":
+                    continue
+                path = root / rel
+                if path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(base):
+                    return rel.as_posix(), line
+    return None
 
 
 def detect_server(deps: Dependencies) -> Decided[Server]:

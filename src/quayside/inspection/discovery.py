@@ -222,11 +222,39 @@ def _namespace_package(reader: _Reader, display: str, module: str, import_root: 
     return None
 
 
+def _script_folder(reader: _Reader, display: str, module: str, import_root: str) -> tuple[str, str] | None:
+    """(module, import root) when the app's module, inside a package, imports a module of its own folder by bare
+    name (`import sql` in src/main.py beside src/sql/, started as `python src/main.py`: sylviakyu/fastapi_crud)
+    that nothing on the import root provides: only that folder on sys.path finds it, as running the file did.
+    Not when the module imports relatively: as a top-level module those imports would fail instead."""
+    if "." not in module:
+        return None
+    file = reader.root / display
+    base = reader.root / import_root if import_root != "." else reader.root
+    try:
+        imports = list(reader.facts(file).imports.values())
+    except UserInputError:
+        return None
+    if any(level > 0 for _, level, _ in imports):
+        return None
+
+    def provides(folder: Path, name: str) -> bool:
+        return (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file()
+
+    for name, _, _ in imports:
+        top = name.split(".")[0]
+        if top and not provides(base, top) and provides(file.parent, top):
+            return file.stem, file.parent.relative_to(reader.root).as_posix()
+    return None
+
+
 def _location(reader: _Reader, display: str, module: str, import_root: str, instance: FoundApp) -> AppLocation:
     app = instance.app
     namespace = _namespace_package(reader, display, module, import_root)
     if namespace is not None:
         module, import_root = namespace
+    elif (script := _script_folder(reader, display, module, import_root)) is not None:
+        module, import_root = script
     location = AppLocation(
         file=display,
         module=module,

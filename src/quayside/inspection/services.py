@@ -317,7 +317,8 @@ def detect_redis(declared: set[str], settings: AppSettings) -> Decided[bool]:
     return Decided(False, "dependencies", "no Redis client among the dependencies")
 
 
-def _alembic_ini(root: Path) -> str | None:
+def alembic_ini(root: Path) -> str | None:
+    """alembic.ini at the root, else one a folder down (migration/alembic.ini): compose's migrate runs with it."""
     if (root / "alembic.ini").is_file():
         return "alembic.ini"
     for path in sorted(root.glob("*/alembic.ini")):
@@ -331,7 +332,7 @@ def detect_migrations(root: Path, pyproject: dict[str, Any] | None, orm: Orm, ha
     if isinstance(aerich, dict) and aerich.get("tortoise_orm"):
         return Decided(("aerich", "upgrade"), "pyproject [tool.aerich]",
                        "aerich is configured: a one-off `migrate` service runs `aerich upgrade` before the app")
-    ini = _alembic_ini(root)
+    ini = alembic_ini(root)
     if ini == "alembic.ini":
         return Decided(("alembic", "upgrade", "head"), "alembic.ini",
                        "Alembic is configured: a one-off `migrate` service runs it before the app starts")
@@ -518,7 +519,7 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
         migrate = Decided(None, migrate.source, "migrations are configured but there is no database service to migrate")
     pre = detect_prestart(root, prestart, migrate, user)
     migrate_url = None
-    if migrate.value and migrate.value[0] == "alembic" and (ini := _alembic_ini(root)) is not None:
+    if migrate.value and migrate.value[0] == "alembic" and (ini := alembic_ini(root)) is not None:
         migrate_url = ini_database_url(root, ini)
         if migrate_url is not None and scheme_kind(migrate_url.scheme) != database.value:
             migrate_url = None  # a URL to another kind of server than the one the app gets: not ours to replace

@@ -79,7 +79,9 @@ class DockerfilePlan:
     warm_imports: tuple[str, ...] = ()  # modules the server and health check import at start: compiled at build
     data_folder: str = DATA_FOLDER
     workspace_requirements: str | None = None  # a uv workspace member's locked packages (written beside the Dockerfile)
-    dockerfile_requirements: str | None = None  # requirements.txt from the old Dockerfile's `pip install` names
+    written_requirements: str | None = None  # the requirements file init writes: the old Dockerfile's names, Poetry's ranges
+    base_image_requirements: tuple[str, ...] = ()  # what the old Dockerfile's base image installed (fastapi[all])
+    replaced_base: str | None = None  # that base image, named in the install step's comment
     system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
     resolve_before: str | None = None  # uv's --exclude-newer: what requirements pull in resolves as of then
     carried_env: tuple[tuple[str, str], ...] = ()
@@ -188,6 +190,11 @@ def _copy_paths(project: ProjectInfo, options: InitOptions, step_files: tuple[st
     extras: tuple[str, ...] = RUNTIME_EXTRAS + step_files if options.style is not Style.GUIDE else ()
     if extras and isinstance((project.pyproject or {}).get("tool", {}).get("aerich"), dict):
         extras += ("pyproject.toml",)  # aerich reads its [tool.aerich] config from it at run time
+    from quayside.inspection.services import alembic_ini
+
+    if extras and (ini := alembic_ini(project.root)) is not None and "/" in ini:
+        # migrate runs `alembic -c migration/alembic.ini`: its folder (ini and scripts) must be in the image
+        extras += (ini.rsplit("/", 1)[0],)
     content = project.runtime_content(include=options.include, exclude=options.exclude, extras=extras)
     sources = [s for s, given in (("--include", options.include), ("--exclude", options.exclude)) if given]
     if project.config.include or project.config.exclude:
@@ -376,6 +383,13 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
             + ", ".join(f"{c.name} at {c.read_at}" for c in carried) + "): kept in the image")
     if resolve_before is not None:
         decisions["resolve_before"] = resolve_before
+    if deps.base_image is not None:
+        decisions["base_image_packages"] = Decided(
+            deps.base_image.requirements, f"{deps.base_image.where} FROM {deps.base_image.image}",
+            f"the project's Dockerfile starts from {deps.base_image.image}, which installed packages the app needs "
+            f"and does not declare ({'; '.join(deps.base_image.why)}); this image starts from python, so they are "
+            "installed beside the project's dependencies, resolved with its pins (the image's gunicorn is not: "
+            "uvicorn runs the app)")
 
     # A base image may ship its standard library without bytecode (this lab's python images do) and the app user
     # cannot write any, so each start compiled the modules the server imports: 1.6 s to the first 200 against the
@@ -409,7 +423,9 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         system_site_packages=Version(v) < Version("3.12"),
         workspace_requirements=(uvworkspace.export(project.root, project.root / deps.workspace, project.pyproject)
                                 if deps.workspace is not None else None),
-        dockerfile_requirements=deps.dockerfile_requirements,
+        written_requirements=deps.written_requirements,
+        base_image_requirements=deps.base_image.requirements if deps.base_image is not None else (),
+        replaced_base=deps.base_image.image if deps.base_image is not None else None,
         start_period=start_period.value,
         requirements_tool=requirements_tool.value,
         resolve_before=resolve_before.value if resolve_before is not None else None,

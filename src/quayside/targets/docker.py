@@ -27,8 +27,8 @@ def render_files(plan: DockerfilePlan) -> dict[str, str]:
     files = {"Dockerfile": render_dockerfile(plan), ".dockerignore": render_dockerignore(plan.ignore_lines)}
     if plan.workspace_requirements is not None:
         files[plan.dependency_files[0]] = plan.workspace_requirements
-    if plan.dockerfile_requirements is not None:
-        files[plan.dependency_files[0]] = plan.dockerfile_requirements
+    if plan.written_requirements is not None:
+        files[plan.dependency_files[0]] = plan.written_requirements
     return files
 
 

@@ -43,6 +43,7 @@ SLOW_SECONDS = 1.0
 STOP_GRACE_SECONDS = 10
 SHUTDOWN_MARKER = "Application shutdown complete"  # uvicorn's, at INFO on uvicorn.error
 PROBE_SHUTDOWN_MARKER = "quayside probe: lifespan shutdown complete"  # the probe's, whatever the app's logging
+PROBE_SHUTDOWN_FAILED = "quayside probe: lifespan shutdown failed:"
 
 
 def shutdown_seen(logs: str) -> tuple[bool, str]:
@@ -51,7 +52,19 @@ def shutdown_seen(logs: str) -> tuple[bool, str]:
         return True, "the app completed its lifespan shutdown (lifespan.shutdown.complete, seen by the probe)"
     if SHUTDOWN_MARKER in logs:
         return True, f"{SHUTDOWN_MARKER!r} in the logs"
+    # the probe saw the app say its shutdown failed; else uvicorn logged the handler's traceback, then
+    # "Application shutdown failed": either way the exception is the cause
+    raised = [line.split(PROBE_SHUTDOWN_FAILED, 1)[1].strip() for line in logs.splitlines() if PROBE_SHUTDOWN_FAILED in line]
+    after = logs[logs.rfind(_SHUTDOWN_BEGINS):] if _SHUTDOWN_BEGINS in logs else ""
+    raised = [r for r in raised if r] or [m[1] for m in _RAISED.finditer(after)]
+    if raised:
+        return False, f"the app's lifespan shutdown raised {raised[-1][:200]}: its shutdown handler failed, so its resources were not released"
     return False, f"no lifespan shutdown: {SHUTDOWN_MARKER!r} missing from the logs, and the app never sent lifespan.shutdown.complete"
+
+
+_SHUTDOWN_BEGINS = "Waiting for application shutdown"  # uvicorn.error, at INFO, as SIGTERM's lifespan shutdown starts
+_RAISED = re.compile(r"^(?:\S+ +\| +)?((?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt)\b(?::[^\n]*)?)$",
+                     re.MULTILINE)
 SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
 
 

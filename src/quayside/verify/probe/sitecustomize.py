@@ -2,7 +2,7 @@
 
 With QUAYSIDE_PROBE=1 it answers GET /__quayside/slow?seconds=N after N seconds, handled by the app's own
 server and event loop, so verify can prove that a request in flight when SIGTERM arrives still completes; and
-it prints a line when the app completes its lifespan shutdown. Any failure leaves the app untouched.
+it prints a line when the app completes its lifespan shutdown, or fails it. Any failure leaves the app untouched.
 """
 
 import os
@@ -42,6 +42,11 @@ if os.environ.get("QUAYSIDE_PROBE") == "1" and _is_server_process():
                     await send(message)
                     if isinstance(message, dict) and message.get("type") == "lifespan.shutdown.complete":
                         print("quayside probe: lifespan shutdown complete", file=sys.stderr, flush=True)
+                    elif isinstance(message, dict) and message.get("type") == "lifespan.shutdown.failed":
+                        # Starlette sends the traceback: its last line is the exception, whatever the logging
+                        lines = [line for line in str(message.get("message", "")).splitlines() if line.strip()]
+                        print("quayside probe: lifespan shutdown failed: " + (lines[-1][:300] if lines else ""),
+                              file=sys.stderr, flush=True)
 
                 await _original_call(self, scope, receive, _observed_send)
                 return
