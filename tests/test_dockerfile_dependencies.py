@@ -94,11 +94,14 @@ def test_init_writes_requirements_once_and_its_output_is_stable_and_clean(tmp_pa
 
 
 def test_a_requirements_file_wins_over_the_dockerfile(tmp_path):
+    """The file is the declaration (nothing is written); what the Dockerfile adds to it by name is installed beside."""
     project = _dockerfile(tmp_path, "RUN pip install fastapi uvicorn redis\n")
     write(project, {"requirements.txt": "fastapi[standard]\n"})
     info = inspect_project(project)
-    assert info.dependencies.written_requirements is None
-    assert [d.name for d in info.dependencies.declared] == ["fastapi"]
+    assert info.dependencies.written_requirements is None and info.dependencies.files == ("requirements.txt",)
+    assert [d.name for d in info.dependencies.declared] == ["fastapi", "redis"]  # fastapi[standard] has uvicorn
+    assert info.dependencies.installed_beside is not None
+    assert info.dependencies.installed_beside.requirements == ("redis",)
 
 
 # the requirements file the project's Dockerfile installs, when it is not requirements.txt (sylviakyu/fastapi_crud)
@@ -148,7 +151,7 @@ def test_a_named_requirements_file_linked_from_outside_is_not_read(tmp_path):
     assert dockerfile_requirements_file(project) is None
     (project / "requirement.txt").unlink()
     write(project, {"requirement.txt": "fastapi\nuvicorn\n"})
-    assert dockerfile_requirements_file(project) == ("requirement.txt", 2)
+    assert dockerfile_requirements_file(project) == ("requirement.txt", "Dockerfile:2")
 
 
 def test_init_installs_the_named_file_and_its_output_is_stable_and_clean(tmp_path):
@@ -165,4 +168,71 @@ def test_init_installs_the_named_file_and_its_output_is_stable_and_clean(tmp_pat
     before = tree_digest(project)
     again = runner.invoke(app, ["init", str(project)])
     assert again.exit_code == 0, again.output
+    assert tree_digest(project) == before
+
+
+# names the Dockerfile installs beside the project's own dependency file (Green-Wood/se3-oasis-scrapy)
+BESIDE = [
+    ("celery-extra", "RUN pip install -r requirements.txt\nRUN pip install celery[redis]\n", "fastapi\nuvicorn\n",
+     ["celery[redis]"]),
+    ("an-extra-the-file-lacks", "RUN pip install -r requirements.txt && pip install 'celery[redis]'\n",
+     "fastapi\nuvicorn\ncelery\n", ["celery[redis]"]),
+    ("server-beside", "RUN pip install -r requirements.txt gunicorn==22.0.0\n", "fastapi\nuvicorn\n", ["gunicorn==22.0.0"]),
+]
+BESIDE_LEFT_ALONE = [
+    ("declared", "RUN pip install -r requirements.txt\nRUN pip install celery\n", "fastapi\nuvicorn\ncelery>=5\n"),
+    ("tooling", "RUN pip install --upgrade pip setuptools wheel\nRUN pip install -r requirements.txt\n", "fastapi\nuvicorn\n"),
+    ("a-marker-only-counts-in-quayside-s-own-file", "# quayside-installs: celery\nRUN pip install -r requirements.txt\n",
+     "fastapi\nuvicorn\n"),
+    ("a-name-a-shell-word-cannot-carry", "RUN pip install -r requirements.txt\nRUN pip install 'redis; python_version>\"3\"'\n",
+     "fastapi\nuvicorn\n"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "requirements", "expected"), BESIDE, ids=[c[0] for c in BESIDE])
+def test_names_installed_beside_the_dependency_file(tmp_path, case, body, requirements, expected):
+    project = _dockerfile(tmp_path, body)
+    write(project, {"requirements.txt": requirements})
+    beside = inspect_project(project).dependencies.installed_beside
+    assert beside is not None and list(beside.requirements) == expected
+
+
+@pytest.mark.parametrize(("case", "body", "requirements"), BESIDE_LEFT_ALONE, ids=[c[0] for c in BESIDE_LEFT_ALONE])
+def test_names_installed_beside_left_alone(tmp_path, case, body, requirements):
+    project = _dockerfile(tmp_path, body)
+    write(project, {"requirements.txt": requirements})
+    assert inspect_project(project).dependencies.installed_beside is None
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"backend.dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11\nRUN pip install celery[redis]\n",
+      "celeryworker.dockerfile": "FROM python:3.11\nRUN pip install celery[redis]\nCMD [\"bash\", \"worker-start.sh\"]\n"},
+     "backend.dockerfile"),
+    ({"Dockerfile.api": "FROM python:3.12-slim\nCMD [\"uvicorn\", \"main:app\"]\n",
+      "Dockerfile.worker": "FROM python:3.12-slim\nCMD [\"celery\", \"-A\", \"w\", \"worker\"]\n"}, "Dockerfile.api"),
+    ({"a.dockerfile": "FROM python:3.12-slim\nCMD [\"uvicorn\", \"a:app\"]\n",
+      "b.dockerfile": "FROM python:3.12-slim\nCMD [\"gunicorn\", \"b:app\"]\n"}, None),  # two run an app: neither
+    ({"Dockerfile": "FROM python:3.12-slim\n", "web.Dockerfile": "FROM python:3.12-slim\nCMD [\"uvicorn\", \"a:app\"]\n"},
+     "Dockerfile"),
+])
+def test_which_dockerfile_builds_the_app(tmp_path, files, expected):
+    from quayside.inspection.projectdockerfile import project_dockerfile
+
+    assert project_dockerfile(write(tmp_path / "p", {"main.py": APP, **files})) == expected
+
+
+def test_names_beside_are_installed_and_kept_by_init(tmp_path):
+    project = write(tmp_path / "p", {"main.py": APP, "requirements.txt": "fastapi==0.115.0\nuvicorn==0.30.0\n",
+                                     "backend.dockerfile": "FROM python:3.12-slim\nCOPY . .\nRUN pip install -r requirements.txt\n"
+                                                           "RUN pip install celery[redis]\nCMD [\"uvicorn\", \"main:app\"]\n"})
+    result = runner.invoke(app, ["init", str(project)])
+    assert result.exit_code == 0, result.output
+    dockerfile = (project / "Dockerfile").read_text()
+    assert '-r requirements.txt "celery[redis]"' in dockerfile and "# quayside-installs: celery[redis]" in dockerfile
+    checked = runner.invoke(app, ["check", str(project), "--select", "QS"])
+    assert "Dockerfile:" not in checked.output.replace("backend.dockerfile", ""), checked.output
+    before = tree_digest(project)
+    (project / "backend.dockerfile").unlink()  # the marker alone keeps them now
+    before.pop("backend.dockerfile")
+    assert runner.invoke(app, ["init", str(project)]).exit_code == 0
     assert tree_digest(project) == before

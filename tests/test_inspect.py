@@ -346,3 +346,27 @@ def test_fastapi_all_brings_uvicorn(tmp_path, files, server):
     for name, text in {**files, "main.py": APP}.items():
         (tmp_path / name).write_text(text)
     assert inspect_project(tmp_path).server.value == server
+
+
+APP_CLASS = ("from fastapi import FastAPI\n\n\nclass App(FastAPI):\n    def __init__(self):\n        super().__init__()\n\n"
+             "    def create_db(self):\n        pass\n")
+
+
+@pytest.mark.parametrize(("case", "files", "expected"), [
+    # ayeo144/fastapi-explore: run.py makes `app = App()`, the FastAPI subclass app/app.py defines
+    ("subclass-in-another-module", {"app/__init__.py": "", "app/app.py": APP_CLASS,
+                                    "run.py": "from app.app import App\n\napp = App()\napp.create_db()\n"}, "run:app"),
+    ("subclass-of-a-subclass-elsewhere-is-not-followed", {  # the left-alone row: Base is no FastAPI by this read
+        "app/__init__.py": "", "app/app.py": "from app.base import Base\n\n\nclass App(Base):\n    pass\n",
+        "app/base.py": APP_CLASS.replace("class App", "class Base"),
+        "run.py": "from app.app import App\n\napp = App()\n"}, None),
+    ("a-plain-class-is-no-app", {"app/__init__.py": "", "app/app.py": "class App:\n    pass\n",
+                                 "run.py": "from app.app import App\n\napp = App()\n"}, None),
+], ids=lambda v: v if isinstance(v, str) and "/" not in v and ":" not in v else "")
+def test_an_app_made_from_a_subclass_defined_in_another_module(tmp_path, case, files, expected):
+    root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", **files})
+    if expected is None:
+        with pytest.raises(UserInputError, match="no FastAPI app found"):
+            inspect_project(root)
+    else:
+        assert inspect_project(root).app.value.entrypoint == expected

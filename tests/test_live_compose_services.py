@@ -337,3 +337,26 @@ def test_migrations_in_a_folder_of_their_own_reach_the_image(tmp_path):
         assert leftovers() == []
     finally:
         docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)
+
+
+def test_a_library_that_makes_its_table_at_import_gets_it_from_the_owner(tmp_path):
+    """phantuananh1206/DemoFastAPI: casbin's SQLAlchemy adapter, built at import, makes `casbin_rule`, which no
+    migration makes. migrate imports that module after the migrations, as the owner, so the app (rows only)
+    starts and reads the table. The broken variant, plain `alembic upgrade head`, leaves the DDL to the app,
+    which its role refuses, named."""
+    project = copy_project(FIXTURES / "alembic-create-all", tmp_path, f"qs{uuid.uuid4().hex[:6]}")
+    main = project / "app" / "main.py"
+    main.write_text(main.read_text().replace("Base.metadata.create_all(bind=engine)\n", "from app import auth  # noqa: F401\n")
+                    .replace('for table in ("books", "reviews")', 'for table in ("books", "casbin_rule")'))
+    (project / "app" / "auth.py").write_text("import os\n\nimport casbin_sqlalchemy_adapter\n\n"
+                                             "adapter = casbin_sqlalchemy_adapter.Adapter(os.environ['DATABASE_URL'])\n")
+    requirements = project / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "casbin-sqlalchemy-adapter>=1.4,<2\n")
+    try:
+        assert quayside("init", str(project), "--target", "compose").returncode == 0
+        assert '"app.auth", "alembic", "upgrade", "head"]' in (project / "compose.yaml").read_text()
+        code, report = verify_compose(project, "--expect", '/counts={"books": 0, "casbin_rule": 0}')
+        assert code == 0, json.dumps(report, indent=1)
+        _fails_with_plain_alembic(project, "import importlib", "the app changes the schema itself")
+    finally:
+        docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)

@@ -427,6 +427,34 @@ def test_a_poetry_project_without_its_lock_installs_its_ranges(tmp_path):
         docker.run(["rmi", "-f", tag], check=False)
 
 
+def test_names_a_dockerfile_of_another_name_installs_beside_the_requirements(tmp_path):
+    """Green-Wood/se3-oasis-scrapy: backend.dockerfile runs `pip install -r requirements.txt`, then
+    `pip install celery[redis]`, which requirements.txt lacks. init's image installs the name too (here redis, which
+    the app imports) and verify passes; without it on the install line (the broken variant) the app fails at
+    import, named."""
+    project = write(tmp_path / "names-beside", {
+        "requirements.txt": "fastapi\nuvicorn\n",
+        "app.py": "import redis\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
+                  "def health() -> dict[str, bool]:\n    return {'redis': hasattr(redis, 'Redis')}\n",
+        "backend.dockerfile": "FROM python:3.12-slim\nCOPY . /srv\nWORKDIR /srv\nRUN pip install -r requirements.txt\n"
+                              "RUN pip install redis\nCMD [\"uvicorn\", \"app:app\", \"--host\", \"0.0.0.0\"]\n",
+        "worker.dockerfile": "FROM python:3.12-slim\nCOPY . /srv\nRUN pip install -r /srv/requirements.txt\n"
+                             "CMD [\"python\", \"-m\", \"worker\"]\n",
+    })
+    tag = "quayside-test/names-beside:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        dockerfile = project / "Dockerfile"
+        assert '-r requirements.txt "redis"' in dockerfile.read_text()
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"redis":true}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        dockerfile.write_text(dockerfile.read_text().replace(' "redis"', ""))
+        broken = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
+        assert broken.returncode == 1 and "No module named 'redis'" in broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
 def _verify_fails_naming(project, tag: str, cause: str) -> None:
     """init, then a verify that fails at start and names this cause."""
     try:

@@ -233,6 +233,7 @@ def test_alembic_in_a_folder_of_its_own_goes_into_the_image(tmp_path):
     ("import os\nos.makedirs('/var/lib/app', exist_ok=True)\nos.makedirs('../up')\nname_dir = 'x'\n", []),  # not under /code
     ("DB = 'sqlite:///./data/app.db'\nABS = 'sqlite:////var/db.sqlite'\n", ["data"]),
     ("ROOT_DB = 'sqlite:///./db.sqlite3'\n", [".data"]),  # a file in the workdir itself: linked into .data
+    ("DB_DIR = './var'\nURL = f'sqlite:///{DB_DIR}/app.db'\n", ["var"]),  # an f-string of module constants
 ])
 def test_folders_the_app_writes_to(tmp_path, code, folders):
     root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "", "app/main.py": APP + code})
@@ -255,6 +256,9 @@ def test_writable_folders_are_owned_by_the_app_user_and_volumes_under_a_read_onl
 
 @pytest.mark.parametrize(("code", "linked"), [
     ("ENGINE_URL = 'sqlite:///./db.sqlite3'\n", ["db.sqlite3"]),
+    # ayeo144/fastapi-explore: the URL is an f-string of a module constant
+    ("DB_PATH = './sql_app.db'\nURL = f'sqlite:///{DB_PATH}'\n", ["sql_app.db"]),
+    ("import os\nURL = f'sqlite:///{os.environ[\"DB\"]}'\nNAME = 'x.db'\nOTHER = f'sqlite:///{NAME!r}'\n", []),  # not read
     ("import sqlite3\nc = sqlite3.connect('visits.db')\n", ["visits.db"]),
     ("import aiosqlite\nc = aiosqlite.connect('./q.db')\n", ["q.db"]),
     ("import sqlite3\nc = sqlite3.connect(':memory:')\nd = sqlite3.connect('data/x.db')\n", []),  # no file; a folder

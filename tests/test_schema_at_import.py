@@ -20,6 +20,13 @@ FOUND = [
     ("sqlmodel", {"main.py": "from sqlmodel import SQLModel\n\nSQLModel.metadata.create_all(engine)\n"}, "main", "main.py:3"),
     ("core-metadata", {"db/__init__.py": HEAD + "metadata = MetaData()\nmetadata.create_all(engine)\n"}, "db", "db/__init__.py:4"),
     ("namespace-folder", {"api/database.py": HEAD + "models.Base.metadata.create_all(engine)\n"}, "api.database", "api/database.py:3"),
+    # phantuananh1206/DemoFastAPI: casbin's SQLAlchemy adapter makes casbin_rule when it is built
+    ("casbin-adapter-module", {"src/__init__.py": "", "src/utils/__init__.py": "",
+                               "src/utils/auth.py": "import os\nimport casbin_sqlalchemy_adapter\n"
+                                                    "adapter = casbin_sqlalchemy_adapter.Adapter(os.getenv('DATABASE_URL'))\n"},
+     "src.utils.auth", "src/utils/auth.py:3"),
+    ("casbin-adapter-imported", {"auth.py": "from casbin_sqlalchemy_adapter import Adapter as A\n\nA('sqlite://')\n"},
+     "auth", "auth.py:3"),
 ]
 
 LEFT_ALONE = [
@@ -30,6 +37,10 @@ LEFT_ALONE = [
     ("not-importable", {"my-app/main.py": "Base.metadata.create_all(engine)\n"}),
     ("a-comment", {"main.py": "# Base.metadata.create_all(engine)\n"}),
     ("syntax-error", {"main.py": "Base.metadata.create_all(engine\n"}),
+    ("casbin-told-not-to", {"auth.py": "import casbin_sqlalchemy_adapter as c\na = c.Adapter('sqlite://', create_table=False)\n"}),
+    ("another-adapter", {"auth.py": "import casbin_sqlalchemy_adapter\nfrom other import Adapter\na = Adapter('x')\n"}),
+    ("casbin-in-a-function", {"auth.py": "import casbin_sqlalchemy_adapter\n\n\ndef make():\n"
+                                         "    return casbin_sqlalchemy_adapter.Adapter('x')\n"}),
 ]
 
 

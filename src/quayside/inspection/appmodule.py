@@ -68,6 +68,7 @@ class ModuleFacts:
     # module-level `app = make()` where `make` is imported: maybe a factory defined in another module
     imported_calls: dict[str, tuple[str, int]] = field(default_factory=dict)  # variable -> (called name, line)
     factories: dict[str, Factory] = field(default_factory=dict)
+    app_classes: frozenset[str] = frozenset()  # module-level `class App(FastAPI)`: calling one makes an app
 
 
 def _const_str(node: ast.expr | None) -> str | None:
@@ -331,4 +332,5 @@ def analyse_module(tree: ast.Module, *, routes: bool = True) -> ModuleFacts:
             routers[owner(walked.func.value.id)].includes.append((walked.args[0], include_prefix, include_expr))
 
     return ModuleFacts(apps=apps, routers=routers, imports=imports, on_event_apps=on_event_apps, constants=constants,
-                       classes=classes, returns=returns, imported_calls=imported_calls, factories=factories)
+                       classes=classes, returns=returns, imported_calls=imported_calls, factories=factories,
+                       app_classes=frozenset(name for name in classes if name in names.fastapi_names))

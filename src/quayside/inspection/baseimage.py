@@ -84,7 +84,7 @@ _EXTRA_BRINGS: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
-def _covered(declared: dict[str, frozenset[str]]) -> set[str]:
+def covered_by_extras(declared: dict[str, frozenset[str]]) -> set[str]:
     covered = set(declared)
     for name, extras in declared.items():
         for extra in extras:
@@ -93,16 +93,17 @@ def _covered(declared: dict[str, frozenset[str]]) -> set[str]:
 
 
 def brought(root: Path, declared: dict[str, frozenset[str]]) -> BaseImagePackages | None:
-    """What the root Dockerfile's base image installed that the app needs and the project does not declare
+    """What the project Dockerfile's base image installed that the app needs and the project does not declare
     (declared: canonical name → the extras of its declarations)."""
     from quayside.check.dockerfile import parse
+    from quayside.inspection.projectdockerfile import project_dockerfile
     from quayside.inspection.source import read_text
 
-    path = root / "Dockerfile"
-    if not path.is_file() or path.is_symlink():
+    file = project_dockerfile(root)
+    if file is None:
         return None
     try:
-        text = read_text(path, what="Dockerfile")
+        text = read_text(root / file, what=file)
     except UserInputError:
         return None
     from quayside.provenance import is_generated
@@ -113,14 +114,14 @@ def brought(root: Path, declared: dict[str, frozenset[str]]) -> BaseImagePackage
                 if line.startswith(MARKER)]
         if not kept or not _REFERENCE.fullmatch(kept[0][1]):
             return None
-        image, where = kept[0][1], f"Dockerfile:{kept[0][0]} (quayside-base-image)"
+        image, where = kept[0][1], f"{file}:{kept[0][0]} (quayside-base-image)"
     else:
-        dockerfile = parse(text, "Dockerfile")
+        dockerfile = parse(text, file)
         stage = dockerfile.final_stage
         if stage is None:
             return None
         base = dockerfile.stage_chain(stage)[-1]
-        image, where = base.base_resolved, f"Dockerfile:{base.from_instruction.line}"
+        image, where = base.base_resolved, f"{file}:{base.from_instruction.line}"
         if not _REFERENCE.fullmatch(image):
             return None
     name = image_name(image)
@@ -144,7 +145,7 @@ def brought(root: Path, declared: dict[str, frozenset[str]]) -> BaseImagePackage
             if distribution not in found and pattern.search(text):
                 found[distribution] = f"{path.relative_to(root).as_posix()} {what}"
     wanted += [(distribution, found[distribution]) for distribution, *_ in extras if distribution in found]
-    covered = _covered(declared)
+    covered = covered_by_extras(declared)
     missing = [(requirement, why) for requirement, why in wanted if canonicalize_name(requirement) not in covered]
     if not missing:
         return None

@@ -269,9 +269,40 @@ def _relative_folder(value: str | None) -> str | None:
     return cleaned
 
 
+def _string_values(tree: ast.Module) -> dict[int, str]:
+    """id(node) → its text, for each f-string made only of literals and module-level string constants:
+    `SQLALCHEMY_DATABASE_URL = f"sqlite:///{DB_PATH}"` with `DB_PATH = "./sql_app.db"` (ayeo144/fastapi-explore)."""
+    constants = {target.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name)
+                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
+    rendered: dict[int, str] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.JoinedStr):
+            continue
+        parts: list[str] = []
+        for value in node.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                parts.append(value.value)
+            elif isinstance(value, ast.FormattedValue) and value.conversion == -1 and value.format_spec is None \
+                    and isinstance(value.value, ast.Name) and value.value.id in constants:
+                parts.append(constants[value.value.id])
+            else:
+                break
+        else:
+            rendered[id(node)] = "".join(parts)
+    return rendered
+
+
+def _text(node: ast.AST, rendered: dict[int, str]) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return rendered.get(id(node))
+
+
 def _writable_paths(tree: ast.Module) -> list[tuple[str, str]]:
     """Folders under the working directory the code creates or writes logs into (relative paths only)."""
     found: list[tuple[str, str]] = []
+    rendered = _string_values(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             name = _call_name(node)
@@ -290,7 +321,7 @@ def _writable_paths(tree: ast.Module) -> list[tuple[str, str]]:
                 continue
             if target is not None and (rel := _relative_folder(_const_str(target))) is not None:
                 found.append((rel, f"created by {name}()"))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := SQLITE_URL.match(node.value)):
+        elif (text := _text(node, rendered)) is not None and (m := SQLITE_URL.match(text)):
             if (database_folder := _relative_folder(PurePosixPath(m[1]).parent.as_posix())) is not None:
                 found.append((database_folder, "a SQLite database is written there"))
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
@@ -342,8 +373,9 @@ def _workdir_files(tree: ast.Module) -> list[tuple[str, str, bool]]:
     (`sqlite:///./app.db`, sqlite3.connect("app.db")), a log file (FileHandler("app.log"), loguru's
     logger.add("app.log")), each with whether it is a database."""
     found: list[tuple[str, str, bool]] = []
+    rendered = _string_values(tree)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and (m := SQLITE_URL.match(node.value)):
+        if (text := _text(node, rendered)) is not None and (m := SQLITE_URL.match(text)):
             if (name := _workdir_file(m[1])) is not None:
                 found.append((name, "a SQLite database in the working directory", True))
         elif isinstance(node, ast.Call) and (log := _log_file_target(node)) is not None:

@@ -12,7 +12,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from quayside.errors import QuaysideError, UserInputError
-from quayside.inspection.baseimage import BaseImagePackages, brought
+from quayside.inspection.baseimage import BaseImagePackages, brought, covered_by_extras
 from quayside.inspection.source import load_lock, read_text
 from quayside.provenance import Decided
 
@@ -43,6 +43,7 @@ class Dependencies:
     written_requirements: str | None = None  # the file init writes as files[0]: the Dockerfile's names, or Poetry's ranges
     declared_in: tuple[str, ...] | None = None  # where a written file's requirements are declared (their git history)
     base_image: BaseImagePackages | None = None  # what the old Dockerfile's base image installed, undeclared here
+    installed_beside: InstalledBeside | None = None  # what it installed by name beside the dependency file
 
 
 def read_requirements(root: Path, name: str) -> tuple[list[str], list[Dependency], list[str]]:
@@ -187,10 +188,69 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
     for dep in deps.declared:
         extras[dep.name] = extras.get(dep.name, frozenset()) | dep.extras
     packages = brought(root, extras)
-    if packages is None or _has_hashes(root, deps):
+    named = _installed_beside(root, deps, extras, packages)
+    if (packages is None and named is None) or _has_hashes(root, deps):
         return deps
-    added = tuple(Dependency(canonicalize_name(r), frozenset(), packages.where) for r in packages.requirements)
-    return replace(deps, declared=deps.declared + added, base_image=packages)
+    added = tuple(Dependency(canonicalize_name(r), frozenset(), packages.where) for r in packages.requirements) \
+        if packages is not None else ()
+    if named is not None:
+        added += tuple(Dependency(canonicalize_name(Requirement(r).name), frozenset(Requirement(r).extras), named.where)
+                       for r in named.requirements)
+    return replace(deps, declared=deps.declared + added, base_image=packages, installed_beside=named)
+
+
+# a requirement the Dockerfile line carries inside double quotes: no space, quote, $ or backslash
+_QUOTABLE = re.compile(r"[A-Za-z0-9._\-\[\],<>=!~*+]{1,200}")
+NAMES_MARKER = "# quayside-installs: "
+
+
+@dataclass(frozen=True)
+class InstalledBeside:
+    where: str  # "backend.dockerfile:5"
+    requirements: tuple[str, ...]
+
+
+def _installed_beside(root: Path, deps: Dependencies, declared: dict[str, frozenset[str]],
+                      packages: BaseImagePackages | None) -> InstalledBeside | None:
+    """What the project's Dockerfile installs by name beside its dependency file (Green-Wood/se3-oasis-scrapy:
+    `RUN pip install -r requirements.txt` then `RUN pip install celery[redis]`, which requirements.txt lacks):
+    the names it does not declare, installed beside it. Read again from quayside's own Dockerfile's marker."""
+    if deps.written_requirements is not None:
+        return None  # the names are the declaration itself
+    from quayside.inspection.projectdockerfile import project_dockerfile
+    from quayside.provenance import is_generated
+
+    file = project_dockerfile(root)
+    if file is None:
+        return None
+    try:
+        text = read_text(root / file, what=file)
+    except UserInputError:
+        return None
+    if is_generated(text):
+        kept = [(number, line[len(NAMES_MARKER):].split()) for number, line in enumerate(text.splitlines(), 1)
+                if line.startswith(NAMES_MARKER)]
+        candidates = [(word, f"{file}:{kept[0][0]} (quayside-installs)") for word in kept[0][1]] if kept else []
+    else:
+        candidates = [(found.requirement, found.where) for found in dockerfile_installs(root)]
+    have: dict[str, frozenset[str]] = dict(declared)
+    for brought_by_image in packages.requirements if packages else ():
+        have[canonicalize_name(brought_by_image)] = frozenset()
+    covered = covered_by_extras(declared)  # fastapi[standard] has uvicorn
+    wanted: list[tuple[str, str]] = []
+    for requirement, where in candidates:
+        try:
+            parsed = Requirement(requirement)
+        except InvalidRequirement:
+            continue
+        name = canonicalize_name(parsed.name)
+        if name in _TOOLING or not _QUOTABLE.fullmatch(requirement) or (name in have and parsed.extras <= have[name]) \
+                or (name in covered and not parsed.extras):
+            continue
+        wanted.append((str(parsed), where))
+    if not wanted:
+        return None
+    return InstalledBeside(wanted[0][1], tuple(dict.fromkeys(r for r, _ in wanted)))
 
 
 def _has_hashes(root: Path, deps: Dependencies) -> bool:
@@ -287,18 +347,18 @@ def _detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = 
         )
     named = dockerfile_requirements_file(root)
     if named is not None:
-        name, line = named
+        name, where = named
         files, deps, local = read_requirements(root, name)
         return Dependencies(
-            Decided("pip", f"Dockerfile:{line}", f"no requirements.txt, and the project's Dockerfile installs {name} "
-                    f"(Dockerfile:{line}): pip installs it"),
+            Decided("pip", where, f"no requirements.txt, and the project's Dockerfile installs {name} "
+                    f"({where}): pip installs it"),
             "requirements", tuple(files), tuple(deps), False, tuple(local),
         )
     installed = [found for found in dockerfile_installs(root)
                  if canonicalize_name(Requirement(found.requirement).name) not in _TOOLING]
     if installed:
         lines = sorted({found.line for found in installed})
-        where = f"Dockerfile:{lines[0]}" if len(lines) == 1 else "Dockerfile:" + ",".join(map(str, lines))
+        where = f"{installed[0].file}:" + ",".join(map(str, lines))
         names = " ".join(found.requirement for found in installed)
         return Dependencies(
             Decided("pip", where, f"no dependency file, and the project's Dockerfile installs {names} by name ({where}): "
@@ -323,11 +383,16 @@ _TOOLING = frozenset({"pip", "setuptools", "wheel"})
 class DockerfileInstall:
     requirement: str  # as packaging writes it back: no shell quoting, no newline
     line: int  # of the RUN instruction in the project's Dockerfile
+    file: str = "Dockerfile"  # which one (projectdockerfile)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 def _as_dependency(found: DockerfileInstall) -> Dependency:
     parsed = Requirement(found.requirement)
-    return Dependency(canonicalize_name(parsed.name), frozenset(parsed.extras), f"Dockerfile:{found.line}")
+    return Dependency(canonicalize_name(parsed.name), frozenset(parsed.extras), found.where)
 
 
 def _requirements_from_dockerfile(installed: list[DockerfileInstall], where: str) -> str:
@@ -336,18 +401,15 @@ def _requirements_from_dockerfile(installed: list[DockerfileInstall], where: str
     return header + "".join(f"{found.requirement}\n" for found in installed)
 
 
-def _stages(root: Path) -> list[Any]:
-    """The stages of the project's own root Dockerfile, the final one last: none when there is no such file,
-    when it is a link, or when it does not parse."""
-    from quayside.check.dockerfile import parse
+def _stages(root: Path) -> tuple[str, list[Any]]:
+    """(its name, its stages, the final one last) of the project's Dockerfile that builds the app
+    (projectdockerfile: the root Dockerfile, else the one of another name that runs the app): none when
+    there is no such file, when it is a link, or when it does not parse."""
+    from quayside.inspection.projectdockerfile import parsed, project_dockerfile
 
-    path = root / "Dockerfile"
-    if not path.is_file() or path.is_symlink():
-        return []
-    try:
-        return list(parse(read_text(path, what="Dockerfile"), "Dockerfile").stages)
-    except UserInputError:
-        return []
+    name = project_dockerfile(root)
+    dockerfile = parsed(root, name) if name is not None else None
+    return (name or "Dockerfile", list(dockerfile.stages) if dockerfile is not None else [])
 
 
 _VALUED_OPTIONS = ("-r", "-c", "-e", "--requirement", "--constraint", "--editable", "-i", "--index-url",
@@ -393,7 +455,7 @@ def dockerfile_installs(root: Path) -> list[DockerfileInstall]:
     with -r, editable paths and index options are not names."""
     found: list[DockerfileInstall] = []
     seen: set[str] = set()
-    stages = _stages(root)
+    name, stages = _stages(root)
     for line, args in _pip_installs(stages[-1] if stages else None):
         for option, word in args:
             if option is not None or word == ".":
@@ -405,20 +467,21 @@ def dockerfile_installs(root: Path) -> list[DockerfileInstall]:
             if "\n" in requirement or "\r" in requirement or requirement in seen:
                 continue
             seen.add(requirement)
-            found.append(DockerfileInstall(requirement, line))
+            found.append(DockerfileInstall(requirement, line, name))
     return found
 
 
-def dockerfile_requirements_file(root: Path) -> tuple[str, int] | None:
-    """(project-relative file, Dockerfile line) of the requirements file the project's own Dockerfile installs
+def dockerfile_requirements_file(root: Path) -> tuple[str, str] | None:
+    """(project-relative file, "Dockerfile:6") of the requirements file the project's own Dockerfile installs
     (`RUN pip install -r requirement.txt`, sylviakyu/fastapi_crud), when it is not requirements.txt: the path
     as written, else the source of the COPY that put it there. Only a regular file inside the project. Any
     stage counts: a builder stage's install is the declaration (quayside's own Dockerfile installs there)."""
     base = root.resolve()
-    for stage in _stages(root):
+    name, stages = _stages(root)
+    for stage in stages:
         found = _named_in_stage(root, base, stage)
         if found is not None:
-            return found
+            return found[0], f"{name}:{found[1]}"
     return None
 
 

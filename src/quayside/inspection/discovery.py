@@ -308,6 +308,10 @@ def _apps_of(reader: _Reader, file: Path, facts: ModuleFacts, import_root: str) 
         factory = target_facts.factories.get(attr)
         if factory is not None:
             found.append(FoundApp(app_from_call(factory.call, variable, line), (target, f"{attr}()")))
+        elif attr in target_facts.app_classes:
+            # `app = App()` with `class App(FastAPI)` defined in another module (ayeo144/fastapi-explore's run.py)
+            call = ast.Call(func=ast.Name(id=attr, ctx=ast.Load()), args=[], keywords=[])
+            found.append(FoundApp(app_from_call(call, variable, line)))
     return found
 
 

@@ -169,8 +169,9 @@ def _is_metadata(node: ast.expr) -> bool:
 
 
 def schema_made_at_import(root: Path, import_root: str) -> tuple[str, str] | None:
-    """(dotted module, "file:line") of a module-level `<…>.metadata.create_all(…)` statement: importing that
-    module makes the tables (ai-project-python-fastapi's app/main.py, beside alembic migrations that miss some).
+    """(dotted module, "file:line") of a module-level `<…>.metadata.create_all(…)` statement, or of a library
+    object that makes its own table when built (casbin's SQLAlchemy Adapter): importing that module makes the
+    tables (ai-project-python-fastapi's app/main.py, beside alembic migrations that miss some).
     Only a statement at the top of the module: one in a function or under `if __name__ == "__main__"` runs only
     when called. The module must be importable from the import root, as the image's working directory is."""
     base = root / import_root
@@ -179,22 +180,49 @@ def schema_made_at_import(root: Path, import_root: str) -> tuple[str, str] | Non
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
-        if ".create_all" not in text:
+        if ".create_all" not in text and _TABLE_MAKING_MODULE not in text:
             continue
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             continue
+        adapters = _table_making_names(tree)
         for node in tree.body:
-            call = node.value if isinstance(node, ast.Expr) else None
+            call = node.value if isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
             if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "create_all"
-                    and _is_metadata(call.func.value)):
+                    and _is_metadata(call.func.value)) or _makes_its_table(call, adapters):
                 rel = path.relative_to(base)
                 parts = [*rel.parts[:-1], rel.stem] if rel.stem != "__init__" else list(rel.parts[:-1])
                 if not parts or not all(part.isidentifier() for part in parts):
                     break
                 return ".".join(parts), f"{path.relative_to(root).as_posix()}:{node.lineno}"
     return None
+
+
+# a library that makes its own table when constructed: casbin's SQLAlchemy adapter creates casbin_rule unless told
+# not to (phantuananh1206/DemoFastAPI builds one at import, beside alembic migrations that know nothing of it)
+_TABLE_MAKING_MODULE = "casbin_sqlalchemy_adapter"
+
+
+def _table_making_names(tree: ast.Module) -> set[str]:
+    """Local names of casbin_sqlalchemy_adapter.Adapter: `from … import Adapter [as X]`, and `module.Adapter`
+    through `import casbin_sqlalchemy_adapter [as m]` (kept as "m.Adapter")."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == _TABLE_MAKING_MODULE and node.level == 0:
+            names.update(alias.asname or alias.name for alias in node.names if alias.name == "Adapter")
+        elif isinstance(node, ast.Import):
+            names.update(f"{alias.asname or alias.name}.Adapter" for alias in node.names if alias.name == _TABLE_MAKING_MODULE)
+    return names
+
+
+def _makes_its_table(call: ast.expr | None, adapters: set[str]) -> bool:
+    if not isinstance(call, ast.Call) or any(kw.arg == "create_table" for kw in call.keywords):
+        return False  # create_table=False (or a value read elsewhere): not statically a table made here
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else (
+        f"{func.value.id}.{func.attr}" if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else "")
+    return name in adapters
 
 
 _ASYNC_ENGINE = re.compile(r"\b(?:create_async_engine|AsyncEngine|async_sessionmaker|AsyncSession)\b")

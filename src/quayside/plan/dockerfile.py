@@ -82,6 +82,7 @@ class DockerfilePlan:
     written_requirements: str | None = None  # the requirements file init writes: the old Dockerfile's names, Poetry's ranges
     base_image_requirements: tuple[str, ...] = ()  # what the old Dockerfile's base image installed (fastapi[all])
     replaced_base: str | None = None  # that base image, named in the install step's comment
+    named_requirements: tuple[str, ...] = ()  # what the old Dockerfile installed by name beside the dependency file
     system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
     resolve_before: str | None = None  # uv's --exclude-newer: what requirements pull in resolves as of then
     carried_env: tuple[tuple[str, str], ...] = ()
@@ -383,6 +384,12 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
             + ", ".join(f"{c.name} at {c.read_at}" for c in carried) + "): kept in the image")
     if resolve_before is not None:
         decisions["resolve_before"] = resolve_before
+    if deps.installed_beside is not None:
+        decisions["installed_beside"] = Decided(
+            deps.installed_beside.requirements, deps.installed_beside.where,
+            f"the project's Dockerfile installs {' '.join(deps.installed_beside.requirements)} by name beside "
+            f"{deps.files[0] if deps.files else 'its dependency file'}, which does not declare them: the image "
+            "installs them too")
     if deps.base_image is not None:
         decisions["base_image_packages"] = Decided(
             deps.base_image.requirements, f"{deps.base_image.where} FROM {deps.base_image.image}",
@@ -426,6 +433,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         written_requirements=deps.written_requirements,
         base_image_requirements=deps.base_image.requirements if deps.base_image is not None else (),
         replaced_base=deps.base_image.image if deps.base_image is not None else None,
+        named_requirements=deps.installed_beside.requirements if deps.installed_beside is not None else (),
         start_period=start_period.value,
         requirements_tool=requirements_tool.value,
         resolve_before=resolve_before.value if resolve_before is not None else None,

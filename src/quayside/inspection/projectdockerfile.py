@@ -1,0 +1,63 @@
+"""Which of the project's own Dockerfiles builds its app: what it installs and starts from is read from that one.
+
+The root `Dockerfile` when there is one. Else the single root Dockerfile of another name (`backend.dockerfile`,
+`Dockerfile.api`, `web.Dockerfile`) that runs the app: it starts from an image that runs FastAPI apps
+(tiangolo/uvicorn-gunicorn-fastapi), or its final command names a server. Green-Wood/se3-oasis-scrapy has
+backend.dockerfile beside celeryworker.dockerfile: the first runs the app. Two such files, or none: nothing.
+A link is never followed (it may point outside the project).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from quayside.errors import UserInputError
+
+_SERVER = re.compile(r"\b(uvicorn|gunicorn|hypercorn|fastapi|granian)\b")
+_APP_IMAGES = ("tiangolo/uvicorn-gunicorn",)  # the -fastapi image and its parent
+
+
+def _named_like_a_dockerfile(name: str) -> bool:
+    lowered = name.lower()
+    return lowered != "dockerfile" and (lowered.startswith("dockerfile.") or lowered.endswith(".dockerfile"))
+
+
+def parsed(root: Path, name: str) -> Any:
+    """The parsed Dockerfile, or None: absent, a link, not text, or unparsable."""
+    from quayside.check.dockerfile import parse
+    from quayside.inspection.source import read_text
+
+    path = root / name
+    if not path.is_file() or path.is_symlink():
+        return None
+    try:
+        return parse(read_text(path, what=name), name)
+    except UserInputError:
+        return None
+
+
+def _runs_the_app(dockerfile: Any) -> bool:
+    from quayside.inspection.baseimage import image_name
+
+    stage = dockerfile.final_stage
+    if stage is None:
+        return False
+    if image_name(dockerfile.stage_chain(stage)[-1].base_resolved).startswith(_APP_IMAGES):
+        return True
+    command = stage.last("CMD") or stage.last("ENTRYPOINT")
+    return command is not None and _SERVER.search(command.rest) is not None
+
+
+def project_dockerfile(root: Path) -> str | None:
+    """The project-relative name of the Dockerfile that builds the app (see the module's doc), or None."""
+    root_file = root / "Dockerfile"
+    if root_file.is_file() and not root_file.is_symlink():
+        return "Dockerfile"
+    try:
+        names = sorted(p.name for p in root.iterdir() if _named_like_a_dockerfile(p.name))
+    except OSError:
+        return None
+    running = [name for name in names[:20] if (found := parsed(root, name)) is not None and _runs_the_app(found)]
+    return running[0] if len(running) == 1 else None
