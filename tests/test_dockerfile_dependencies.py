@@ -39,6 +39,16 @@ LEFT_ALONE = [
 ]
 
 
+def _clean_and_stable(project) -> None:
+    """What init wrote passes check with zero findings, and a second init changes nothing."""
+    checked = runner.invoke(app, ["check", str(project)])
+    assert checked.exit_code == 0 and "0 findings" in checked.output, checked.output
+    before = tree_digest(project)
+    again = runner.invoke(app, ["init", str(project)])
+    assert again.exit_code == 0, again.output
+    assert tree_digest(project) == before
+
+
 def _dockerfile(tmp_path, body: str):
     return write(tmp_path / "project", {"main.py": APP, "Dockerfile": "FROM python:3.12-slim\n" + body})
 
@@ -83,14 +93,8 @@ def test_init_writes_requirements_once_and_its_output_is_stable_and_clean(tmp_pa
     assert requirements.startswith("# Written by quayside init from the project's Dockerfile (Dockerfile:2)")
     dockerfile = (project / "Dockerfile").read_text()
     assert "-r requirements.txt" in dockerfile and "pip install --no-cache-dir fastapi" not in dockerfile
-    checked = runner.invoke(app, ["check", str(project)])
-    assert checked.exit_code == 0 and "0 findings" in checked.output, checked.output
-
     # run again: requirements.txt is now the declaration, and nothing changes
-    before = tree_digest(project)
-    again = runner.invoke(app, ["init", str(project)])
-    assert again.exit_code == 0, again.output
-    assert tree_digest(project) == before
+    _clean_and_stable(project)
 
 
 def test_a_requirements_file_wins_over_the_dockerfile(tmp_path):
@@ -162,13 +166,8 @@ def test_init_installs_the_named_file_and_its_output_is_stable_and_clean(tmp_pat
     assert result.exit_code == 0, result.output
     dockerfile = (project / "Dockerfile").read_text()
     assert "source=requirement.txt" in dockerfile and "-r requirement.txt" in dockerfile
-    checked = runner.invoke(app, ["check", str(project)])
-    assert checked.exit_code == 0 and "0 findings" in checked.output, checked.output
     # init's own Dockerfile installs the file the same way: a second init reads it again and changes nothing
-    before = tree_digest(project)
-    again = runner.invoke(app, ["init", str(project)])
-    assert again.exit_code == 0, again.output
-    assert tree_digest(project) == before
+    _clean_and_stable(project)
 
 
 # names the Dockerfile installs beside the project's own dependency file (Green-Wood/se3-oasis-scrapy)

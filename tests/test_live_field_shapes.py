@@ -112,11 +112,12 @@ def test_an_app_folder_without_init_importing_a_top_level_package(tmp_path):
                                "PYTHONPATH=/code/app:/code ", "PYTHONPATH=/code/app ", "No module named 'src'")
 
 
-def _passes_then_fails_without(project, tag: str, expect: str, line: str, broken_line: str, error: str) -> None:
-    """init writes `line` into the Dockerfile and verify passes with `expect`; with `broken_line` in its place
-    verify fails with `error`: the check can fail."""
-    assert _quayside("init", str(project)).returncode == 0
-    dockerfile = project / "Dockerfile"
+def _passes_then_fails_without(project, tag: str, expect: str, line: str, broken_line: str, error: str,
+                               file: str = "Dockerfile", init: tuple[str, ...] = ()) -> None:
+    """init writes `line` into `file` and verify passes with `expect`; with `broken_line` in its place verify
+    fails with `error`: the check can fail."""
+    assert _quayside("init", str(project), *init).returncode == 0
+    dockerfile = project / file
     assert line in dockerfile.read_text()
     try:
         ok = _quayside("verify", str(project), "-t", tag, "--expect", expect)
@@ -333,19 +334,8 @@ def test_what_the_old_base_image_installed_is_kept(tmp_path):
                    "@app.get('/health')\ndef health() -> dict[str, bool]:\n    return {'ok': True}\n\n\n"
                    "@app.post('/spell')\ndef spell(word: Annotated[str, Form()]) -> dict[str, str]:\n    return {'word': word}\n",
     })
-    tag = "quayside-test/old-base:1"
-    try:
-        assert _quayside("init", str(project), "--force").returncode == 0
-        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"ok":true}')
-        assert ok.returncode == 0, ok.stdout + ok.stderr
-        dockerfile = project / "Dockerfile"
-        dockerfile.write_text(dockerfile.read_text().replace(' "python-multipart"', ""))
-        broken = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
-        output = broken.stdout + broken.stderr
-        assert broken.returncode == 1, output
-        assert "python-multipart is not among its dependencies" in output, output
-    finally:
-        docker.run(["rmi", "-f", tag], check=False)
+    _passes_then_fails_without(project, "quayside-test/old-base:1", '/health={"ok":true}', ' "python-multipart"', "",
+                               "python-multipart is not among its dependencies", init=("--force",))
 
 
 def test_what_the_old_base_image_installed_is_kept_beside_a_poetry_lock(tmp_path):
@@ -413,18 +403,8 @@ def test_a_poetry_project_without_its_lock_installs_its_ranges(tmp_path):
     main = project / "app" / "main.py"  # a route without the version, which a range may move
     main.write_text(main.read_text() + "\n\n@app.get('/ranges')\ndef ranges() -> dict[str, object]:\n"
                     "    return {'slug': slugify('Hello Lock'), 'dev_installed': importlib.util.find_spec('pytest') is not None}\n")
-    tag = "quayside-test/poetry-ranges:1"
-    try:
-        assert _quayside("init", str(project)).returncode == 0
-        written = project / "requirements.poetry.txt"
-        assert "python-slugify<9,>=8.0" in written.read_text()
-        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/ranges={"slug":"hello-lock","dev_installed":false}')
-        assert ok.returncode == 0, ok.stdout + ok.stderr
-        written.write_text(written.read_text().replace("python-slugify<9,>=8.0\n", ""))
-        broken = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
-        assert broken.returncode == 1 and "No module named 'slugify'" in broken.stdout + broken.stderr
-    finally:
-        docker.run(["rmi", "-f", tag], check=False)
+    _passes_then_fails_without(project, "quayside-test/poetry-ranges:1", '/ranges={"slug":"hello-lock","dev_installed":false}',
+                               "python-slugify<9,>=8.0\n", "", "No module named 'slugify'", file="requirements.poetry.txt")
 
 
 def test_names_a_dockerfile_of_another_name_installs_beside_the_requirements(tmp_path):
@@ -434,25 +414,14 @@ def test_names_a_dockerfile_of_another_name_installs_beside_the_requirements(tmp
     import, named."""
     project = write(tmp_path / "names-beside", {
         "requirements.txt": "fastapi\nuvicorn\n",
-        "app.py": "import redis\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
-                  "def health() -> dict[str, bool]:\n    return {'redis': hasattr(redis, 'Redis')}\n",
+        "app.py": REDIS_APP,
         "backend.dockerfile": "FROM python:3.12-slim\nCOPY . /srv\nWORKDIR /srv\nRUN pip install -r requirements.txt\n"
                               "RUN pip install redis\nCMD [\"uvicorn\", \"app:app\", \"--host\", \"0.0.0.0\"]\n",
         "worker.dockerfile": "FROM python:3.12-slim\nCOPY . /srv\nRUN pip install -r /srv/requirements.txt\n"
                              "CMD [\"python\", \"-m\", \"worker\"]\n",
     })
-    tag = "quayside-test/names-beside:1"
-    try:
-        assert _quayside("init", str(project)).returncode == 0
-        dockerfile = project / "Dockerfile"
-        assert '-r requirements.txt "redis"' in dockerfile.read_text()
-        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"redis":true}')
-        assert ok.returncode == 0, ok.stdout + ok.stderr
-        dockerfile.write_text(dockerfile.read_text().replace(' "redis"', ""))
-        broken = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
-        assert broken.returncode == 1 and "No module named 'redis'" in broken.stdout + broken.stderr
-    finally:
-        docker.run(["rmi", "-f", tag], check=False)
+    _passes_then_fails_without(project, "quayside-test/names-beside:1", '/health={"redis":true}',
+                               '-r requirements.txt "redis"', "-r requirements.txt", "No module named 'redis'")
 
 
 def _verify_fails_naming(project, tag: str, cause: str) -> None:
@@ -488,27 +457,22 @@ def test_a_utf16_requirements_file_installs(tmp_path):
         docker.run(["rmi", "-f", tag], check=False)
 
 
+# an app that answers only when redis, which some declaration must bring, is installed
+REDIS_APP = ("import redis\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
+             "def health() -> dict[str, bool]:\n    return {'redis': hasattr(redis, 'Redis')}\n")
+
+
 def test_dependencies_declared_only_by_the_dockerfile_are_installed(tmp_path):
     """a-int/sap_1p: no dependency file, the old Dockerfile's `pip install fastapi uvicorn redis` is the only
     declaration. init writes requirements.txt from it, and the image has redis, which the app imports. With
     redis taken out of that file (the broken variant) the app fails at import, named."""
     project = write(tmp_path / "dockerfile-deps", {
-        "app.py": "import redis\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
-                  "def health() -> dict[str, bool]:\n    return {'redis': hasattr(redis, 'Redis')}\n",
+        "app.py": REDIS_APP,
         "Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nRUN pip install --no-cache-dir fastapi uvicorn redis\n"
                       "COPY app.py /app/\nCMD [\"uvicorn\", \"app:app\", \"--host\", \"0.0.0.0\", \"--port\", \"8080\"]\n",
     })
-    tag = "quayside-test/dockerfile-deps:1"
-    try:
-        assert _quayside("init", str(project), "--force").returncode == 0
-        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"redis":true}')
-        assert ok.returncode == 0, ok.stdout + ok.stderr
-        requirements = project / "requirements.txt"
-        requirements.write_text(requirements.read_text().replace("redis\n", ""))
-        broken = _quayside("verify", str(project), "-t", tag)
-        assert broken.returncode == 1 and "No module named 'redis'" in broken.stdout + broken.stderr
-    finally:
-        docker.run(["rmi", "-f", tag], check=False)
+    _passes_then_fails_without(project, "quayside-test/dockerfile-deps:1", '/health={"redis":true}', "redis\n", "",
+                               "No module named 'redis'", file="requirements.txt", init=("--force",))
 
 
 def test_a_requirements_file_named_only_by_the_dockerfile_is_installed(tmp_path):
@@ -517,8 +481,7 @@ def test_a_requirements_file_named_only_by_the_dockerfile_is_installed(tmp_path)
     broken variant), quayside finds no dependency file and says so."""
     project = write(tmp_path / "named-requirements", {
         "requirement.txt": "fastapi\nuvicorn\nredis\n",
-        "main.py": "import redis\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
-                   "def health() -> dict[str, bool]:\n    return {'redis': hasattr(redis, 'Redis')}\n",
+        "main.py": REDIS_APP,
         "Dockerfile": "FROM python:3.12-slim\nWORKDIR /srv\nCOPY requirement.txt /srv\nRUN pip install -r requirement.txt\n"
                       "COPY . /srv\nCMD [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\"]\n",
     })

@@ -272,3 +272,29 @@ def health() -> dict[str, int]:
         assert "the app refuses the value of ACCESS_TOKEN_EXPIRE_MINUTES (Input should be a valid integer" in given.stdout
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_an_aws_client_without_its_region_names_the_setting(tmp_path):
+    """phantuananh1206/DemoFastAPI: an SES client built at import with region_name=os.getenv('AWS_REGION'), which
+    its .env.example leaves empty. verify names AWS_REGION and where the code reads it, not only botocore's
+    NoRegionError; given a region (no AWS call is made at import), the same image passes."""
+    project = tmp_path / "aws-region"
+    (project / "app").mkdir(parents=True)
+    (project / "app" / "__init__.py").write_text("")
+    (project / "app" / "main.py").write_text(
+        "import os\n\nimport boto3\nfrom fastapi import FastAPI\n\n"
+        "ses = boto3.client('ses', region_name=os.getenv('AWS_REGION'))\napp = FastAPI()\n\n\n"
+        "@app.get('/health')\ndef health() -> dict[str, str]:\n    return {'region': ses.meta.region_name}\n")
+    tag = "quayside-test/aws-region:1"
+    try:
+        (project / "requirements.txt").write_text("fastapi[standard]>=0.115\nboto3>=1.34,<2\n")
+        assert _quayside("init", str(project)).returncode == 0
+        failed = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
+        output = failed.stdout + failed.stderr
+        assert failed.returncode == 1, output
+        assert "it reads AWS_REGION for it (app/main.py:6)" in output, output
+        given = _quayside("verify", str(project), "-t", tag, "--env", "AWS_REGION=eu-west-1",
+                          "--expect", '/health={"region":"eu-west-1"}')
+        assert given.returncode == 0, given.stdout + given.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

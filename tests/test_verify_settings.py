@@ -420,3 +420,27 @@ def test_a_failed_shutdown_is_named_by_its_exception(logs, seen, said):
 
     found, detail = shutdown_seen(logs)
     assert found is seen and said in detail, detail
+
+
+NO_REGION = """  File "/code/src/utils/email.py", line 13, in <module>
+    ses_client = boto3.client(
+botocore.exceptions.NoRegionError: You must specify a region.
+"""
+
+
+@pytest.mark.parametrize(("code", "said"), [
+    # phantuananh1206/DemoFastAPI: region_name=os.getenv('AWS_REGION'), documented empty
+    ("import boto3, os\nses = boto3.client('ses', region_name=os.getenv('AWS_REGION'))\n",
+     "it reads AWS_REGION for it (src/utils/email.py:2)"),
+    ("import boto3, os\ns3 = boto3.client('s3', region_name=os.environ['S3_REGION'])\n", "it reads S3_REGION for it"),
+    ("import boto3\ns3 = boto3.client('s3')\n", "set AWS_DEFAULT_REGION"),  # boto3's own setting
+])
+def test_an_aws_client_without_a_region_is_named(tmp_path, code, said):
+    from quayside.verify.settings import aws_region_cause
+    from support.projects import write
+
+    root = write(tmp_path / "p", {"src/utils/email.py": code})
+    cause = aws_region_cause(root, NO_REGION)
+    assert cause is not None and said in cause, cause
+    assert aws_region_cause(root, "ValueError: something else\n") is None  # another failure is not this one
+    assert "to .env and to the service's environment" in (aws_region_cause(root, NO_REGION, compose=True) or "")

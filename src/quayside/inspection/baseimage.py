@@ -21,8 +21,6 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from quayside.errors import UserInputError
-
 # what each image installed for the app: the server and framework, and the extras' packages
 _FASTAPI_IMAGE, _UVICORN_IMAGE = "tiangolo/uvicorn-gunicorn-fastapi", "tiangolo/uvicorn-gunicorn"
 _SERVES: dict[str, tuple[str, ...]] = {_FASTAPI_IMAGE: ("fastapi", "uvicorn"), _UVICORN_IMAGE: ("uvicorn",)}
@@ -96,25 +94,19 @@ def brought(root: Path, declared: dict[str, frozenset[str]]) -> BaseImagePackage
     """What the project Dockerfile's base image installed that the app needs and the project does not declare
     (declared: canonical name → the extras of its declarations)."""
     from quayside.check.dockerfile import parse
-    from quayside.inspection.projectdockerfile import project_dockerfile
-    from quayside.inspection.source import read_text
-
-    file = project_dockerfile(root)
-    if file is None:
-        return None
-    try:
-        text = read_text(root / file, what=file)
-    except UserInputError:
-        return None
+    from quayside.inspection.projectdockerfile import kept_by_marker, project_dockerfile_text
     from quayside.provenance import is_generated
 
+    read = project_dockerfile_text(root)
+    if read is None:
+        return None
+    file, text = read
     if is_generated(text):
         # quayside's own Dockerfile, written in place of one FROM such an image: the marker names it
-        kept = [(number, line[len(MARKER):].strip()) for number, line in enumerate(text.splitlines(), 1)
-                if line.startswith(MARKER)]
-        if not kept or not _REFERENCE.fullmatch(kept[0][1]):
+        kept = kept_by_marker(text, MARKER)
+        if kept is None or not _REFERENCE.fullmatch(kept[1]):
             return None
-        image, where = kept[0][1], f"{file}:{kept[0][0]} (quayside-base-image)"
+        image, where = kept[1], f"{file}:{kept[0]} (quayside-base-image)"
     else:
         dockerfile = parse(text, file)
         stage = dockerfile.final_stage

@@ -217,20 +217,16 @@ def _installed_beside(root: Path, deps: Dependencies, declared: dict[str, frozen
     the names it does not declare, installed beside it. Read again from quayside's own Dockerfile's marker."""
     if deps.written_requirements is not None:
         return None  # the names are the declaration itself
-    from quayside.inspection.projectdockerfile import project_dockerfile
+    from quayside.inspection.projectdockerfile import kept_by_marker, project_dockerfile_text
     from quayside.provenance import is_generated
 
-    file = project_dockerfile(root)
-    if file is None:
+    found = project_dockerfile_text(root)
+    if found is None:
         return None
-    try:
-        text = read_text(root / file, what=file)
-    except UserInputError:
-        return None
+    file, text = found
     if is_generated(text):
-        kept = [(number, line[len(NAMES_MARKER):].split()) for number, line in enumerate(text.splitlines(), 1)
-                if line.startswith(NAMES_MARKER)]
-        candidates = [(word, f"{file}:{kept[0][0]} (quayside-installs)") for word in kept[0][1]] if kept else []
+        kept = kept_by_marker(text, NAMES_MARKER)
+        candidates = [(word, f"{file}:{kept[0]} (quayside-installs)") for word in kept[1].split()] if kept else []
     else:
         candidates = [(found.requirement, found.where) for found in dockerfile_installs(root)]
     have: dict[str, frozenset[str]] = dict(declared)

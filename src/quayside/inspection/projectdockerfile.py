@@ -61,3 +61,27 @@ def project_dockerfile(root: Path) -> str | None:
         return None
     running = [name for name in names[:20] if (found := parsed(root, name)) is not None and _runs_the_app(found)]
     return running[0] if len(running) == 1 else None
+
+
+def project_dockerfile_text(root: Path) -> tuple[str, str] | None:
+    """(name, text) of the Dockerfile that builds the app, or None."""
+    from quayside.inspection.source import read_text
+
+    name = project_dockerfile(root)
+    if name is None:
+        return None
+    try:
+        return name, read_text(root / name, what=name)
+    except UserInputError:
+        return None
+
+
+def kept_by_marker(text: str, marker: str) -> tuple[int, str] | None:
+    """(line, value) of quayside's `# quayside-…: value` line in a Dockerfile it generated: what an earlier init
+    read from the Dockerfile this one replaced. None in any other file (a user's comment is no marker)."""
+    from quayside.provenance import is_generated
+
+    if not is_generated(text):
+        return None
+    return next(((number, line[len(marker):].strip()) for number, line in enumerate(text.splitlines(), 1)
+                 if line.startswith(marker)), None)

@@ -24,6 +24,7 @@ from quayside.errors import DockerError, UserInputError
 from quayside.plan.options import Style
 from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import (
+    aws_region_cause,
     env_file,
     fixed_address_cause,
     ignored_file_cause,
@@ -287,6 +288,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                 cause = example
             elif (multipart := multipart_cause(logs)) is not None:
                 cause = multipart
+            elif (region := aws_region_cause(options.project_root, logs)) is not None:
+                cause = region
             elif unset := _unset_settings(options, config.get("Env") or []):
                 cause = _unset_cause(unset, options.engine_urls)
             elif container.state().get("Running"):

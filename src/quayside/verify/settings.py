@@ -257,3 +257,34 @@ def multipart_cause(logs: str) -> str | None:
         return None
     return ("the app takes form data (Form, UploadFile) and python-multipart is not among its dependencies: add "
             "python-multipart (or fastapi[standard], which includes it) to them; ")
+
+
+_NO_REGION = re.compile(r"\bNoRegionError\b")
+# region_name=os.getenv("AWS_REGION"), os.environ.get(...), os.environ[...]: the setting the client's region comes from
+_REGION_READ = re.compile(r"""region_name\s*=\s*os\.(?:getenv|environ\.get)\(\s*["'](\w+)["']|region_name\s*=\s*os\.environ\[\s*["'](\w+)["']\s*\]""")
+
+
+def aws_region_cause(root: Path | None, logs: str, *, compose: bool = False) -> str | None:
+    """botocore refuses to make a client without a region (phantuananh1206/DemoFastAPI builds an SES client at
+    import with `region_name=os.getenv('AWS_REGION')`, which its .env.example leaves empty): name the setting the
+    code reads for it, when a line of the project shows it, else boto3's own AWS_DEFAULT_REGION."""
+    if _NO_REGION.search(logs) is None:
+        return None
+    if root is not None:
+        from quayside.inspection.appsettings import _python_files
+
+        for path in _python_files(root):
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if (m := _REGION_READ.search(text)) is not None:
+                name = m.group(1) or m.group(2)
+                line = text.count("\n", 0, m.start()) + 1
+                how = (f"add {name} to .env and to the service's environment" if compose
+                       else f"pass --env {name}=… (or set it in the env file)")
+                return (f"the app makes an AWS client with no region: it reads {name} for it "
+                        f"({path.relative_to(root).as_posix()}:{line}), which nothing set: {how}; ")
+    how = "add AWS_DEFAULT_REGION to .env and to the service's environment" if compose else \
+        "set AWS_DEFAULT_REGION (--env or the env file)"
+    return f"the app makes an AWS client with no region: {how}; "

@@ -31,6 +31,7 @@ from quayside.verify.image import PROBE_DIR, SLOW_SECONDS, _http_get, fill_probe
 from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import (
     SECRET_NAME,
+    aws_region_cause,
     fixed_address_cause,
     ignored_file_cause,
     mask,
@@ -206,7 +207,7 @@ def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = 
     if (service := missing_service(logs)) is not None:
         return fixed_address_cause(fixed) if fixed else f"the app could not reach {service}; "
     return (rows_only_cause(logs) or settings_file_cause(logs) or ignored_file_cause(root, logs)
-            or shadowing_cause(shadowing, logs) or multipart_cause(logs) or "")
+            or shadowing_cause(shadowing, logs) or multipart_cause(logs) or aws_region_cause(root, logs, compose=True) or "")
 
 
 def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
