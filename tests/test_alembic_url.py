@@ -150,3 +150,92 @@ def test_swarm_migrate_job_reads_the_url_from_its_own_secret(tmp_path):
     assert template == "postgresql+psycopg://books_owner:{books_db_owner_password}@db:5432/books"
     assert stack["secrets"]["migrate_alembic_url"] == {"external": True, "name": "books_migrate_alembic_url"}
     assert [(f.rule, f.path, f.line) for f in run_check(project).findings] == []
+
+
+NO_REVISIONS = [
+    # Jiyanson/…-backend: only the revision's __pycache__ was committed
+    ("only-pycache", "alembic", {"alembic/versions/__pycache__/x.cpython-310.pyc": ""}, "alembic/versions"),
+    ("empty-folder-keep", "alembic", {"alembic/versions/.keep": ""}, "alembic/versions"),
+    ("no-versions-folder", "migrations", {}, "migrations/versions"),
+    ("here-relative", "%(here)s/alembic", {"alembic/versions/__init__.py": ""}, "alembic/versions"),
+]
+WITH_REVISIONS = [
+    ("one-revision", "alembic", {"alembic/versions/0001_init.py": "revision = '0001'\n"}),
+    ("version-locations", "alembic", {"alembic.ini": INI.format(location="alembic", url="") + "version_locations = other\n"}),
+    ("package-location", "myapp:migrations", {}),
+    ("no-env-py", "elsewhere", {}),
+]
+
+
+@pytest.mark.parametrize(("case", "location", "files", "folder"), NO_REVISIONS, ids=[c[0] for c in NO_REVISIONS])
+def test_alembic_without_a_revision_migrates_nothing(tmp_path, case, location, files, folder):
+    from quayside.inspection.alembic_url import has_no_revisions
+    from quayside.inspection.services import detect_migrations
+
+    root = write(tmp_path / case, {"alembic.ini": INI.format(location=location, url=""),
+                                   f"{location.removeprefix('%(here)s/')}/env.py": STOCK_ONLINE, **files})
+    assert has_no_revisions(root, "alembic.ini") == folder
+    decided = detect_migrations(root, None)
+    assert decided.value is None and f"{folder} holds no revision" in decided.reason
+
+
+@pytest.mark.parametrize(("case", "location", "files"), WITH_REVISIONS, ids=[c[0] for c in WITH_REVISIONS])
+def test_alembic_with_revisions_or_elsewhere_migrates(tmp_path, case, location, files):
+    from quayside.inspection.alembic_url import has_no_revisions
+    from quayside.inspection.services import detect_migrations
+
+    root = write(tmp_path / case, {"alembic.ini": INI.format(location=location, url=""), "alembic/env.py": STOCK_ONLINE,
+                                   **files})
+    assert has_no_revisions(root, "alembic.ini") is None
+    assert detect_migrations(root, None).value == ("alembic", "upgrade", "head")
+
+
+RELOCATED = [
+    # josejnra/fastapi-base: app/alembic.ini says `migrations`, meaning app/migrations
+    ("beside-the-ini", {"app/alembic.ini": INI.format(location="migrations", url=""), "app/migrations/env.py": STOCK_ONLINE},
+     "app/alembic.ini", "app/migrations"),
+]
+NOT_RELOCATED = [
+    ("ini-at-the-root", {"alembic.ini": INI.format(location="migrations", url=""), "migrations/env.py": STOCK_ONLINE}, "alembic.ini"),
+    ("relative-to-the-root", {"db/alembic.ini": INI.format(location="db/migrations", url=""), "db/migrations/env.py": STOCK_ONLINE},
+     "db/alembic.ini"),
+    ("here", {"db/alembic.ini": INI.format(location="%(here)s/migrations", url=""), "db/migrations/env.py": STOCK_ONLINE},
+     "db/alembic.ini"),
+    ("both-exist", {"db/alembic.ini": INI.format(location="migrations", url=""), "db/migrations/env.py": STOCK_ONLINE,
+                    "migrations/env.py": STOCK_ONLINE}, "db/alembic.ini"),
+    ("package", {"db/alembic.ini": INI.format(location="shop:migrations", url="")}, "db/alembic.ini"),
+]
+
+
+@pytest.mark.parametrize(("case", "files", "ini", "scripts"), RELOCATED, ids=[c[0] for c in RELOCATED])
+def test_scripts_beside_an_ini_in_a_folder_are_where_migrate_looks(tmp_path, case, files, ini, scripts):
+    from quayside.inspection.alembic_url import relocated_script_location
+    from quayside.inspection.services import detect_migrations
+
+    root = write(tmp_path / case, {**files, f"{scripts}/versions/0001_a.py": "revision = '1'\n"})
+    assert relocated_script_location(root, ini) == scripts
+    argv = detect_migrations(root, None).value
+    assert argv is not None and argv[:2] == ("python", "-c") and argv[3:] == (ini, scripts)
+    assert "set_main_option('script_location', sys.argv[2])" in argv[2]
+
+
+@pytest.mark.parametrize(("case", "files", "ini"), NOT_RELOCATED, ids=[c[0] for c in NOT_RELOCATED])
+def test_scripts_where_alembic_finds_them_are_left_alone(tmp_path, case, files, ini):
+    from quayside.inspection.alembic_url import relocated_script_location
+
+    assert relocated_script_location(write(tmp_path / case, files), ini) is None
+
+
+def test_a_relocated_ini_with_its_own_url_keeps_both(tmp_path):
+    """An ini beside its scripts whose env.py connects with the ini's URL: migrate replaces the URL and moves the
+    scripts in one call."""
+    root = write(tmp_path / "both", {
+        "requirements.txt": "fastapi[standard]\nsqlalchemy\npsycopg2-binary\nalembic\n",
+        "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        "app/alembic.ini": INI.format(location="migrations", url="postgresql://me:pw@localhost/shop"),
+        "app/migrations/env.py": STOCK_ONLINE, "app/migrations/versions/0001_a.py": "revision = '1'\n",
+    })
+    assert CliRunner().invoke(app, ["init", str(root), "--target", "compose"]).exit_code == 0
+    command = YAML(typ="safe").load((root / "compose.yaml").read_text())["services"]["migrate"]["command"]
+    assert command[3:] == ["app/alembic.ini", "app/migrations"]
+    assert "set_main_option('script_location', sys.argv[2])" in command[2] and "os.environ['ALEMBIC_DATABASE_URL']" in command[2]

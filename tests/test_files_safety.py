@@ -106,6 +106,19 @@ def test_gitignore_is_appended_never_reordered(tmp_path):
     assert (project / ".gitignore").read_text() == "# mine\nbuild/\n*.log\n.env\n"
 
 
+def test_a_utf16_gitignore_is_named_and_left_as_it_is(tmp_path):
+    """Suyash-Rajput/CRUD saved its .gitignore as UTF-16 (git matches none of its patterns): init cannot add
+    `.env` to it, says so with the fix, and writes nothing at all."""
+    project = copy_project(EXAMPLES / "items-service", tmp_path)
+    mine = "\ufeff.env\n__pycache__/\n".encode("utf-16-le")
+    (project / ".gitignore").write_bytes(mine)
+    before = tree_digest(project)
+    result = runner.invoke(app, ["init", str(project), "--target", "compose"])
+    assert result.exit_code == 2
+    assert "saved as UTF-16" in result.output and "save it as UTF-8" in result.output, result.output
+    assert tree_digest(project) == before and (project / ".gitignore").read_bytes() == mine
+
+
 def test_new_files_follow_the_umask_and_the_secret_stays_0600(tmp_path):
     project = copy_project(EXAMPLES / "items-service", tmp_path)
     previous = os.umask(0o077)

@@ -38,3 +38,24 @@ def test_the_stack_names_the_line_when_the_app_cannot_reach_its_database():
     assert cause.startswith("the app's code connects to its database at 172.17.0.2 (app/database.py:5)")
     # the broken variant, without the addresses: the general cause, which sends the user to the wrong fix
     assert stack._cause(HANGING, (), ()) .startswith("the app could not reach MySQL")
+
+
+def test_a_script_the_image_does_not_hold_is_no_fixed_address(tmp_path):
+    """josejnra/fastapi-base: alembic_commands.py at the root sets APP_DATABASE_URL to localhost for itself; the
+    image holds app/ only, so it never runs there. The same line inside app/ is found (the broken variant)."""
+    from quayside.inspection import inspect_project
+    from quayside.verify import _fixed_addresses
+
+    script = 'import os\n\nos.environ["APP_DATABASE_URL"] = "postgresql+asyncpg://postgres:postgres@localhost/postgres"\n'
+    root = write(tmp_path / "p", {
+        "requirements.txt": "fastapi[standard]\nsqlalchemy\nasyncpg\n",
+        "app/__init__.py": "",
+        "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        "alembic_commands.py": script,
+    })
+    info = inspect_project(root)
+    assert fixed_addresses(root) == ("localhost (alembic_commands.py:3)",)  # every module, as before
+    assert _fixed_addresses(info) == ()
+    (root / "app" / "db.py").write_text(script)
+    (root / "app" / "main.py").write_text("from fastapi import FastAPI\n\nfrom app import db\n\napp = FastAPI()\n")
+    assert _fixed_addresses(inspect_project(root)) == ("localhost (app/db.py:3)",)

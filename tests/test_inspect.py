@@ -370,3 +370,18 @@ def test_an_app_made_from_a_subclass_defined_in_another_module(tmp_path, case, f
             inspect_project(root)
     else:
         assert inspect_project(root).app.value.entrypoint == expected
+
+
+def test_no_dependency_file_names_what_the_code_imports(tmp_path):
+    """VictorManuelLopezHenao/WeatherAPI: four modules and no dependency file: the hint lists the third-party
+    modules imported (not the standard library's, not the project's own)."""
+    root = _write(tmp_path / "weather", {
+        "main.py": "import os\nimport json\nfrom fastapi import FastAPI\nfrom cache_service import get\n\napp = FastAPI()\n",
+        "cache_service.py": "import redis\nfrom config import settings\n",
+        "config.py": "from pydantic_settings import BaseSettings\n",
+        "weather_service.py": "import httpx\n",
+    })
+    with pytest.raises(UserInputError) as caught:
+        inspect_project(root)
+    assert "no dependency file" in caught.value.message
+    assert "what the code imports (fastapi, httpx, pydantic_settings, redis)" in (caught.value.hint or "")

@@ -13,6 +13,7 @@ import sys
 import uuid
 
 import pytest
+from ruamel.yaml import YAML
 
 from quayside.engine import docker
 from support.projects import EXAMPLES, FIXTURES, copy_project
@@ -358,5 +359,105 @@ def test_a_library_that_makes_its_table_at_import_gets_it_from_the_owner(tmp_pat
         code, report = verify_compose(project, "--expect", '/counts={"books": 0, "casbin_rule": 0}')
         assert code == 0, json.dumps(report, indent=1)
         _fails_with_plain_alembic(project, "import importlib", "the app changes the schema itself")
+    finally:
+        docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)
+
+
+MIGRATES_AT_START = '''"""Shaped like josejnra/fastapi-base: alembic.ini and its scripts in app/, and a lifespan that runs the
+migrations itself, whose env.py makes a schema each time (CREATE SCHEMA IF NOT EXISTS needs the owner's right)."""
+
+import asyncio
+import os
+from contextlib import asynccontextmanager
+
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from sqlalchemy import create_engine, text
+
+engine = create_engine(os.environ["DATABASE_URL"])
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    config = Config()
+    config.set_main_option("script_location", "app/migrations")
+    await asyncio.to_thread(command.upgrade, config, "head")
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/counts")
+def counts() -> dict[str, int]:
+    with engine.connect() as connection:
+        return {"books": connection.execute(text("SELECT count(*) FROM books")).scalar_one()}
+'''
+
+
+def test_an_app_that_migrates_itself_with_its_scripts_beside_its_ini(tmp_path):
+    """migrate runs app/alembic.ini with its scripts from app/migrations (the ini says `migrations`, relative to
+    its own folder), then the app's own upgrade at start finds nothing to do, as the owner: its env.py's
+    CREATE SCHEMA IF NOT EXISTS needs that right. The broken variant hides the call from a reader (getattr), so
+    the app keeps the rows-only role: its start is denied."""
+    import shutil
+
+    project = copy_project(FIXTURES / "alembic-create-all", tmp_path, f"qs{uuid.uuid4().hex[:6]}")
+    shutil.move(project / "migrations", project / "app" / "migrations")
+    shutil.move(project / "alembic.ini", project / "app" / "alembic.ini")
+    env_py = project / "app" / "migrations" / "env.py"
+    env_py.write_text(env_py.read_text().replace(
+        "        with context.begin_transaction():\n",
+        "        with context.begin_transaction():\n            context.execute('CREATE SCHEMA IF NOT EXISTS audit')\n"))
+    (project / "app" / "main.py").write_text(MIGRATES_AT_START)
+    try:
+        assert quayside("init", str(project), "--target", "compose").returncode == 0
+        assert '"app/alembic.ini", "app/migrations"]' in (project / "compose.yaml").read_text()
+        code, report = verify_compose(project, "--expect", '/counts={"books": 0}')
+        assert code == 0, json.dumps(report, indent=1)
+
+        main = project / "app" / "main.py"
+        main.write_text(main.read_text().replace("    await asyncio.to_thread(command.upgrade, config, \"head\")\n",
+                                                 "    await asyncio.to_thread(getattr(command, 'up' + 'grade'), config, \"head\")\n"))
+        assert quayside("init", str(project), "--target", "compose", "--force").returncode == 0
+        services = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]
+        assert services["app"]["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://${DB_APP_USER:?")
+        code, report = verify_compose(project, "--start-timeout", "20")
+        assert code == 1
+        stack_up = checks(report)["stack_up"]
+        assert stack_up["status"] == "fail" and "permission denied for database" in stack_up["detail"], stack_up
+        assert leftovers() == []
+    finally:
+        docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)
+
+
+def test_tables_in_a_schema_of_the_migrations_own_reach_the_rows_only_app(tmp_path):
+    """josejnra/fastapi-base keeps its tables in a schema its migrations make (`myapp`). The owner makes it; the
+    app, rows only, gets USAGE on it and its rows by the owner's default privileges in every schema. The broken
+    variant, default privileges in public only (as before): its request fails (permission denied for schema)."""
+    project = copy_project(FIXTURES / "alembic-create-all", tmp_path, f"qs{uuid.uuid4().hex[:6]}")
+    revision = project / "migrations" / "versions" / "0001_books.py"
+    revision.write_text(revision.read_text().replace(
+        '    op.create_table("books", sa.Column("id", sa.Integer, primary_key=True), sa.Column("title", sa.String(255), nullable=False))',
+        '    op.execute("CREATE SCHEMA shop")\n    op.create_table("books", sa.Column("id", sa.Integer, primary_key=True), schema="shop")'))
+    assert 'schema="shop"' in revision.read_text()
+    main = project / "app" / "main.py"
+    main.write_text(main.read_text().replace("Base.metadata.create_all(bind=engine)\n", "")
+                    .replace('for table in ("books", "reviews")', 'for table in ("shop.books",)'))
+    try:
+        assert quayside("init", str(project), "--target", "compose").returncode == 0
+        code, report = verify_compose(project, "--expect", '/counts={"shop.books": 0}')
+        assert code == 0, json.dumps(report, indent=1)
+        roles = project / "postgres" / "initdb" / "10-roles.sh"
+        text = roles.read_text()
+        assert 'GRANT USAGE ON SCHEMAS TO :"app";' in text
+        roles.write_text(text.replace('ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" GRANT USAGE ON SCHEMAS TO :"app";\n', "")
+                         .replace('FOR ROLE :"owner" GRANT', 'FOR ROLE :"owner" IN SCHEMA public GRANT'))
+        code, report = verify_compose(project, "--expect", '/counts={"shop.books": 0}')
+        assert code == 1
+        # the app starts (its start reads nothing) and its request is refused: permission denied for schema shop
+        assert checks(report)["expect /counts"]["status"] == "fail", json.dumps(report, indent=1)
+        assert leftovers() == []
     finally:
         docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)

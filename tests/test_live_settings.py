@@ -298,3 +298,41 @@ def test_an_aws_client_without_its_region_names_the_setting(tmp_path):
         assert given.returncode == 0, given.stdout + given.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+ROTATING_LOG = """import logging
+from logging.handlers import RotatingFileHandler
+
+from fastapi import FastAPI
+
+handler = RotatingFileHandler({path!r}, maxBytes=1_000_000, backupCount=2)  # rotation renames files beside it
+logging.getLogger("app").addHandler(handler)
+app = FastAPI()
+
+
+@app.get("/health")
+def health() -> dict[str, str]:
+    return {{"log": handler.baseFilename}}
+"""
+
+
+def test_a_log_file_written_among_the_code_is_named(tmp_path):
+    """josejnra/fastapi-base's shape: a log that rotates, opened at start. In a folder of its own, init makes
+    that folder writable and the app starts; in the working directory (root's code, read-only to the app user)
+    it cannot start, and verify names the file and the way out instead of settings it has defaults for."""
+    project = tmp_path / "rotating-log"
+    project.mkdir()
+    (project / "main.py").write_text(ROTATING_LOG.format(path="logs/app.log"))
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\n")
+    tag = "quayside-test/rotating-log:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"log":"/code/logs/app.log"}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        (project / "main.py").write_text(ROTATING_LOG.format(path="app.log"))
+        assert _quayside("init", str(project), "--force").returncode == 0
+        failed = _quayside("verify", str(project), "-t", tag)
+        assert failed.returncode == 1
+        assert "the app writes app.log among its code (/code/app.log)" in failed.stdout + failed.stderr, failed.stdout
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -48,6 +48,20 @@ def test_init_writes_apt_only_where_it_belongs(tmp_path):
     assert "install -y --no-install-recommends libpq5" in runtime and "gcc" not in runtime
 
 
+@pytest.mark.parametrize(("requirement", "built"), [
+    # longth-2000/fast-docker: `sqlalchemy[mysql]` brings mysqlclient, which has no Linux wheel
+    ("sqlalchemy[mysql]==2.0.30", "default-libmysqlclient-dev"),
+    ("sqlalchemy[postgresql]==2.0.30", "libpq-dev"),
+    ("sqlalchemy[pymysql]==2.0.30", None),  # pure Python
+    ("sqlalchemy==2.0.30", None),
+])
+def test_a_driver_an_extra_brings_gets_its_libraries(tmp_path, requirement, built):
+    root = write(tmp_path / "p", {"requirements.txt": f"fastapi[standard]\n{requirement}\n", "main.py": APP})
+    dockerfile = next(w for w in plan_init(root, InitRequest()).writes if w.name == "Dockerfile").content
+    builder = dockerfile.split("\nFROM python:3.12-slim\n")[0]
+    assert (built in builder) if built else ("apt-get" not in builder)
+
+
 @pytest.mark.docker
 def test_every_table_name_is_a_package_of_the_base_image():
     """The names are Debian bookworm's (the python:3.x-slim base): apt knows each one."""
@@ -71,6 +85,27 @@ def test_live_psycopg2_from_source_builds_and_runs_without_a_compiler(tmp_path):
         assert proc.returncode == 0, proc.stdout + proc.stderr
         compiler = docker.run(["run", "--rm", "--entrypoint", "sh", tag, "-c", "command -v gcc cc || echo none"], timeout=60)
         assert compiler.stdout.strip() == "none"
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+@pytest.mark.docker
+def test_live_mysqlclient_brought_by_an_extra_builds_and_loads(tmp_path):
+    """longth-2000/fast-docker's `sqlalchemy[mysql]`: mysqlclient builds in the builder with the MySQL client
+    headers, and the runtime holds the shared library it loads (no compiler). Without them the build stops at
+    `mysql_config not found`, which the unit table above shows init would have left out."""
+    project = write(tmp_path / "mysql-extra", {
+        "requirements.txt": "fastapi[standard]>=0.115,<1\nsqlalchemy[mysql]>=2.0,<3\n",
+        "main.py": "import MySQLdb\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
+                   "def health() -> dict[str, bool]:\n    return {'mysqldb': hasattr(MySQLdb, 'connect')}\n",
+    })
+    run = [sys.executable, "-m", "quayside"]
+    assert subprocess.run([*run, "init", str(project)], capture_output=True, check=False, timeout=120).returncode == 0
+    tag = "quayside-test/mysql-extra:1"
+    try:
+        proc = subprocess.run([*run, "verify", str(project), "-t", tag, "--expect", '/health={"mysqldb":true}'],
+                              capture_output=True, text=True, timeout=900, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
 

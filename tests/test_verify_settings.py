@@ -444,3 +444,44 @@ def test_an_aws_client_without_a_region_is_named(tmp_path, code, said):
     assert cause is not None and said in cause, cause
     assert aws_region_cause(root, "ValueError: something else\n") is None  # another failure is not this one
     assert "to .env and to the service's environment" in (aws_region_cause(root, NO_REGION, compose=True) or "")
+
+
+WITHOUT_DEFAULT = [
+    ("required-field", "class S(BaseSettings):\n    api_key: str\n", ["API_KEY"]),
+    ("environ-read", "import os\nDB = os.environ['DB']\n", ["DB"]),
+    ("getenv-none", "import os\nDB = os.getenv('DB')\n", ["DB"]),
+    # josejnra/fastapi-base: defaults that are not strings are defaults still, and a script that sets a variable
+    # for itself does not read it
+    ("none-default", "class S(BaseSettings):\n    schema: str | None = Field(default=None)\n", []),
+    ("factory-default", "class S(BaseSettings):\n    secret_key: str = Field(default_factory=make_key)\n", []),
+    ("environ-assigned", "import os\nos.environ['APP_DATABASE_URL'] = 'postgresql://localhost/db'\n", []),
+    ("getenv-default", "import os\nDB = os.getenv('DB', 'sqlite://')\n", []),
+    ("a-flag", "import os\nDEBUG: bool\nclass S(BaseSettings):\n    debug: bool\n", []),
+]
+
+
+@pytest.mark.parametrize(("case", "code", "named"), WITHOUT_DEFAULT, ids=[c[0] for c in WITHOUT_DEFAULT])
+def test_settings_without_default_are_those_with_none(tmp_path, case, code, named):
+    from quayside.verify import _settings_without_default
+
+    root = tmp_path / case
+    root.mkdir()
+    (root / "config.py").write_text("from pydantic_settings import BaseSettings\nfrom pydantic import Field\n" + code)
+    assert [name for name, _ in _settings_without_default(root)] == named
+
+
+@pytest.mark.parametrize(("logs", "said"), [
+    # loguru's sink opened in the working directory (josejnra/fastapi-base), framed by rich
+    ("│ path = '/code/log.log' │\nPermissionError: [Errno 13] Permission denied: '/code/log.log'\n",
+     "the app writes log.log among its code (/code/log.log), which is read-only to the app user"),
+    ("PermissionError: [Errno 13] Permission denied: '/code/app/uploads/a.png'", "the app writes app/uploads/a.png"),
+    ("OSError: [Errno 30] Read-only file system: '/code/log.log'", "the app writes log.log among its code"),  # compose
+    ("PermissionError: [Errno 13] Permission denied: '/var/log/app.log'", None),  # not the code: another cause
+    ("FileNotFoundError: [Errno 2] No such file or directory: '/code/log.log'", None),
+    ("Permission denied: '/code/x'", None),  # not Python's error
+])
+def test_a_write_among_the_code_is_named(logs, said):
+    from quayside.verify.settings import read_only_code_cause
+
+    cause = read_only_code_cause(logs)
+    assert (cause is None) if said is None else (cause is not None and cause.startswith(said) and "logs/" in cause)

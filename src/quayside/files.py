@@ -103,7 +103,15 @@ def read_existing(path: Path, name: str) -> str | None:
                              path=name, hint="move it away, then run again")
     try:
         return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        head = path.read_bytes()[:2]
+        if head in (b"\xff\xfe", b"\xfe\xff"):
+            # git reads .gitignore and the like as bytes: one saved as UTF-16 (Suyash-Rajput/CRUD's) matches nothing
+            raise UserInputError(f"the existing {name} is saved as UTF-16, which quayside cannot add lines to"
+                                 + (" (and git reads as bytes: none of its patterns match anything)" if name.endswith("ignore") else ""),
+                                 path=name, hint="save it as UTF-8 (no BOM), then run again") from None
+        raise UserInputError(f"cannot read the existing {name} to compare: {exc}", path=name) from None
+    except OSError as exc:
         raise UserInputError(f"cannot read the existing {name} to compare: {exc}", path=name) from None
 
 

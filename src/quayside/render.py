@@ -6,6 +6,7 @@ Each target renders its own files through `render`; template problems become a R
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Iterable
 
@@ -25,6 +26,11 @@ _env = jinja2.Environment(
 _env.filters["exec_form"] = lambda argv: json.dumps(list(argv), ensure_ascii=False)
 # one shell word, for commands a DEPLOY.md shows (a documented value may hold spaces or quotes)
 _env.filters["sh"] = shlex.quote
+# a command a platform runs from one string (Fly's release_command, Render's preDeployCommand): shell words, so
+# `python -c CODE` stays one argument, as a TOML/YAML double-quoted string when plain words would not survive
+_env.filters["command_line"] = shlex.join
+_env.filters["json_string"] = lambda text: json.dumps(text, ensure_ascii=False)  # also a TOML basic string
+_env.filters["quoted_unless_plain"] = lambda text: text if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./ -]*", text) else json.dumps(text, ensure_ascii=False)
 # a compose/Dockerfile health check in exec form: ["CMD", argv...]
 _env.filters["exec_form_check"] = lambda argv: json.dumps(["CMD", *argv], ensure_ascii=False)
 

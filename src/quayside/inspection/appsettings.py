@@ -210,7 +210,8 @@ def _settings_fields(node: ast.ClassDef, rel: str, inherited: dict[str, list[Set
 def _environ_reads(tree: ast.Module, rel: str) -> list[Setting]:
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Subscript) and _dotted(node.value).endswith("environ"):
+        # os.environ["X"] = … sets it (a script pointing itself at a database): not a read
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _dotted(node.value).endswith("environ"):
             if (name := _const(node.slice)) is not None and _NAME.match(name):
                 found.append(Setting(name, True, None, f"{rel}:{node.lineno}"))
         elif isinstance(node, ast.Call):

@@ -145,6 +145,36 @@ def _check_lock(root: Path, name: str) -> None:
     load_lock(root / name, display=name)
 
 
+def _check_uv_lock_current(root: Path, pyproject: dict[str, Any]) -> None:
+    """A uv.lock that predates a dependency pyproject.toml declares (or still holds one it dropped) fails
+    `uv sync --locked` minutes into the build (yatharth1706/fault-watch added python-slugify after locking):
+    said here, with the names. Only [project].dependencies by name; uv's own check at build covers the rest."""
+    lock = load_lock(root / "uv.lock", display="uv.lock")
+    if "dependencies" in (pyproject.get("project", {}).get("dynamic") or []):
+        return  # the build backend computes them: only uv can compare
+    project_name = canonicalize_name(str(pyproject.get("project", {}).get("name", "")))
+    entry = next((p for p in lock.get("package", []) if isinstance(p, dict)
+                  and canonicalize_name(str(p.get("name", ""))) == project_name), None)
+    locked = (entry or {}).get("metadata", {}).get("requires-dist") if entry else None
+    if not isinstance(locked, list):
+        return  # no root entry (a workspace, an old lock format): uv decides at build
+    locked_names = {canonicalize_name(str(r.get("name", ""))) for r in locked if isinstance(r, dict)}
+    declared = set()
+    for text in pyproject.get("project", {}).get("dependencies", []) or []:
+        try:
+            declared.add(canonicalize_name(Requirement(str(text)).name))
+        except InvalidRequirement:
+            return  # said elsewhere
+    added, dropped = sorted(declared - locked_names), sorted(locked_names - declared)
+    if not added and not dropped:
+        return
+    told = "; ".join(part for part in (
+        f"pyproject.toml declares {', '.join(added)}, which it has not locked" if added else "",
+        f"it still locks {', '.join(dropped)}, which pyproject.toml no longer declares" if dropped else "") if part)
+    raise UserInputError(f"uv.lock is older than pyproject.toml: {told}", path="uv.lock",
+                         hint="run `uv lock` and commit uv.lock: the image installs the lock as it is (uv sync --locked)")
+
+
 def _poetry_package_found(root: Path, pyproject: dict[str, Any]) -> bool:
     """Whether poetry-core can build the project: `packages` is declared, or a module or package named after the
     project exists (in the root or src/). Many Poetry apps keep package mode on by default but were never meant
@@ -265,7 +295,7 @@ def _detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = 
         if pyproject is None:
             raise UserInputError("uv.lock without pyproject.toml", path="uv.lock", hint="uv needs both; run `uv init` or remove uv.lock")
         if read_locks:
-            _check_lock(root, "uv.lock")
+            _check_uv_lock_current(root, pyproject)
         package = build_system and pyproject.get("tool", {}).get("uv", {}).get("package", True) is not False
         return Dependencies(
             Decided("uv", "uv.lock", "uv.lock is present: the image installs with `uv sync --locked`"),
@@ -363,12 +393,26 @@ def _detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = 
             tuple(_as_dependency(found) for found in installed), False, (),
             written_requirements=_requirements_from_dockerfile(installed, where),
         )
+    imported = _third_party_imports(root)
     raise UserInputError(
         "no dependency file: expected requirements.txt, or pyproject.toml with [project] dependencies "
         "(and uv.lock, poetry.lock or pdm.lock)",
         path=str(root),
-        hint='add requirements.txt with a line such as "fastapi[standard]>=0.115,<1"',
+        hint=(f"add requirements.txt declaring what the code imports ({', '.join(imported)}), its server too: "
+              '"fastapi[standard]>=0.115,<1" brings it' if imported else
+              'add requirements.txt with a line such as "fastapi[standard]>=0.115,<1"'),
     )
+
+
+def _third_party_imports(root: Path) -> list[str]:
+    """The top-level modules the code imports that are neither the standard library's nor the project's own:
+    what a dependency file would have to declare (by their distributions' names, which may differ)."""
+    import sys
+
+    from quayside.inspection.services import code_imports
+
+    own = {p.stem for p in root.glob("*.py")} | {p.name for p in root.iterdir() if p.is_dir()}
+    return sorted(m for m in code_imports(root) if m not in sys.stdlib_module_names and m not in own and m != "__future__")[:12]
 
 
 # what a Dockerfile installs for the installer itself, not for the app (`pip install --upgrade pip`)

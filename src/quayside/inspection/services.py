@@ -16,7 +16,13 @@ from ruamel.yaml.error import YAMLError
 
 from quayside.errors import UserInputError
 from quayside.inspection import startcommand
-from quayside.inspection.alembic_url import IniDatabaseUrl, ini_database_url
+from quayside.inspection.alembic_url import (
+    IniDatabaseUrl,
+    alembic_upgrade_from,
+    has_no_revisions,
+    ini_database_url,
+    relocated_script_location,
+)
 from quayside.inspection.appsettings import AppSettings, Setting, _dotted, _python_files, app_modules
 from quayside.inspection.source import parse_python
 from quayside.provenance import Decided
@@ -144,7 +150,8 @@ def _url_settings(settings: AppSettings) -> list[str]:
     return sorted(n for n in settings.names if is_url(n) and "TEST" not in n and "REDIS" not in n and "MONGO" not in n)
 
 
-_CREATES_SCHEMA = re.compile(r"\.create_all\s*\(|generate_schemas\s*=\s*True|Tortoise\.generate_schemas\s*\(")
+# called, or handed to `conn.run_sync(Base.metadata.create_all)` (async engines), as Jiyanson/…-backend does
+_CREATES_SCHEMA = re.compile(r"\.create_all\s*[(),]|generate_schemas\s*=\s*True|Tortoise\.generate_schemas\s*\(")
 
 
 def detect_schema_creation(root: Path) -> Decided[bool]:
@@ -159,6 +166,56 @@ def detect_schema_creation(root: Path) -> Decided[bool]:
             rel = path.relative_to(root).as_posix()
             return Decided(True, f"{rel}:{line}", "the app creates its tables itself at start")
     return Decided(False, "code", "the app does not create tables itself")
+
+
+def app_migrates_itself(root: Path, app_file: str, import_root: str = ".") -> Decided[bool]:
+    """Whether the app runs its Alembic migrations itself when it starts: alembic's `command.upgrade` in the
+    module that makes the app or a first-party module it imports, two imports deep (josejnra/fastapi-base's
+    lifespan). Its start then changes the schema (CREATE SCHEMA IF NOT EXISTS, the version table), which a
+    rows-only role may not. A script beside the app (alembic_commands.py, run by hand) or a CLI command module
+    the app never imports (seapagan/fastapi-template's app/commands/db.py) is not the app's start."""
+    from quayside.inspection.discovery import _resolve_import
+
+    import_roots = [root / import_root] if import_root != "." else [root]
+    files, frontier = [root / app_file], [root / app_file]
+    for _ in range(2):
+        found: list[Path] = []
+        for module in frontier:
+            try:
+                tree = ast.parse(module.read_text(encoding="utf-8", errors="replace"))
+            except (OSError, SyntaxError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                names = ([(node.module or "", node.level)] + [(f"{node.module}.{a.name}" if node.module else a.name, node.level)
+                                                             for a in node.names]) if isinstance(node, ast.ImportFrom) \
+                    else [(a.name, 0) for a in node.names] if isinstance(node, ast.Import) else []
+                for name, level in names:
+                    path = _resolve_import(root, import_roots, module, name, level)
+                    if path is not None and path not in files and path.is_relative_to(root):
+                        files.append(path)
+                        found.append(path)
+        frontier = found
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "alembic" not in text or ".upgrade" not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        command_names = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                         and node.module == "alembic" for alias in node.names if alias.name == "command"}
+        for node in ast.walk(tree):
+            # called, or handed on (`asyncio.to_thread(command.upgrade, config, "head")`)
+            if (isinstance(node, ast.Attribute) and node.attr == "upgrade"
+                    and (_dotted(node.value) == "alembic.command"
+                         or (isinstance(node.value, ast.Name) and node.value.id in command_names))):
+                where = f"{path.relative_to(root).as_posix()}:{node.lineno}"
+                return Decided(True, where, f"the app runs its Alembic migrations itself when it starts ({where})")
+    return Decided(False, "code", "the app does not run migrations itself")
 
 
 def _is_metadata(node: ast.expr) -> bool:
@@ -355,15 +412,22 @@ def alembic_ini(root: Path) -> str | None:
     return None
 
 
-def detect_migrations(root: Path, pyproject: dict[str, Any] | None, orm: Orm, has_db: bool) -> Decided[tuple[str, ...] | None]:
+def detect_migrations(root: Path, pyproject: dict[str, Any] | None) -> Decided[tuple[str, ...] | None]:
     aerich = (pyproject or {}).get("tool", {}).get("aerich")
     if isinstance(aerich, dict) and aerich.get("tortoise_orm"):
         return Decided(("aerich", "upgrade"), "pyproject [tool.aerich]",
                        "aerich is configured: a one-off `migrate` service runs `aerich upgrade` before the app")
     ini = alembic_ini(root)
+    if ini is not None and (empty := has_no_revisions(root, ini)) is not None:
+        return Decided(None, ini, f"Alembic is set up ({ini}), but {empty} holds no revision: nothing to migrate")
     if ini == "alembic.ini":
         return Decided(("alembic", "upgrade", "head"), "alembic.ini",
                        "Alembic is configured: a one-off `migrate` service runs it before the app starts")
+    if ini is not None and (scripts := relocated_script_location(root, ini)) is not None:
+        return Decided(alembic_upgrade_from(ini, scripts), ini,
+                       "Alembic is configured: a one-off `migrate` service runs it before the app starts, with "
+                       f"its scripts from {scripts} (the ini names them relative to its own folder; Alembic run "
+                       "from the project root would look under the root)")
     if ini is not None:
         return Decided(("alembic", "-c", ini, "upgrade", "head"), ini,
                        "Alembic is configured: a one-off `migrate` service runs it before the app starts")
@@ -542,12 +606,12 @@ def detect_services(root: Path, declared_names: set[str], pyproject: dict[str, A
     database, driver = detect_database(declared_names, settings, user, db, async_code=uses_async_engine(root),
                                        sqlite_module=sqlite_in_code(root), imports=code_imports(root))
     orm: Orm = ("tortoise" if declared_names & TORTOISE else "sqlalchemy" if declared_names & SQLALCHEMY_ORMS else "none")
-    migrate = detect_migrations(root, pyproject, orm, database.value is not None)
+    migrate = detect_migrations(root, pyproject)
     if migrate.value and database.value in (None, "mongodb"):
         migrate = Decided(None, migrate.source, "migrations are configured but there is no database service to migrate")
     pre = detect_prestart(root, prestart, migrate, user)
     migrate_url = None
-    if migrate.value and migrate.value[0] == "alembic" and (ini := alembic_ini(root)) is not None:
+    if migrate.value and (ini := alembic_ini(root)) is not None and migrate.source == ini:
         migrate_url = ini_database_url(root, ini)
         if migrate_url is not None and scheme_kind(migrate_url.scheme) != database.value:
             migrate_url = None  # a URL to another kind of server than the one the app gets: not ours to replace
@@ -587,13 +651,14 @@ def code_credentials(root: Path, kind: str) -> CodeCredentials | None:
     return None
 
 
-def fixed_addresses(root: Path) -> tuple[str, ...]:
+def fixed_addresses(root: Path, within: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Database or Redis URLs the app's code (tests aside) connects with, written with a host no service name
     can answer: an IP address, or localhost (inside a container, the app itself): "172.17.0.2
     (app/database.py:5)". Such an app reaches its database only where that address happens to be it
     (kubszy/fastapi_mysql_project: the address the engine's default bridge gave one container once). Only a
     module-level `NAME = "url"` or a URL handed straight to a connecting call counts: a default (a parameter's,
-    a settings field's, os.getenv's second argument) gives way to the setting that replaces it."""
+    a settings field's, os.getenv's second argument) gives way to the setting that replaces it. `within`: the
+    paths the image holds; a script left out of it (josejnra/fastapi-base's alembic_commands.py) never runs there."""
     found: list[str] = []
 
     def add(rel: str, node: ast.expr) -> None:
@@ -607,6 +672,8 @@ def fixed_addresses(root: Path) -> tuple[str, ...]:
             found.append(f"{host} ({rel}:{node.lineno})")
 
     for rel, tree in app_modules(root, "://"):
+        if within is not None and not any(rel == path or rel.startswith(path.rstrip("/") + "/") for path in within):
+            continue
         for statement in tree.body:
             if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
                 add(rel, statement.value)

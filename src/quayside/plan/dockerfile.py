@@ -19,6 +19,7 @@ from quayside.errors import UserInputError
 from quayside.inspection import dockerenv, indexwheels, lockwheels, privateindex, pyversion, startcommand, uvworkspace
 from quayside.inspection.appsettings import read_app_settings
 from quayside.inspection.content import DATA_FOLDER
+from quayside.inspection.services import declared_with_extras
 from quayside.inspection.source import read_requirements_text
 from quayside.plan import names, systemlibs
 from quayside.plan.options import InitOptions, Proxy, Style
@@ -342,7 +343,9 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
     linked_files = content.linked_files
     if writable.value:
         decisions["writable"] = writable
-    apt = systemlibs.apt_packages([d.name for d in deps.declared], project_build=project.config.apt_build,
+    # a driver an extra brings (`sqlalchemy[mysql]` → mysqlclient, built from source) needs its libraries too
+    with_drivers = sorted(declared_with_extras([(d.name, d.extras) for d in deps.declared]))
+    apt = systemlibs.apt_packages(with_drivers, project_build=project.config.apt_build,
                                   project_runtime=project.config.apt_runtime, given_build=options.apt_build,
                                   given_runtime=options.apt_runtime,
                                   source_builds=tuple(lockwheels.other_platforms_only(project.root)),

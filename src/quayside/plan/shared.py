@@ -18,18 +18,8 @@ TRAEFIK_IMAGE = "traefik:v3.7"
 POSTGRES_DRIVERS = {"psycopg": "postgresql+psycopg", "psycopg-binary": "postgresql+psycopg", "asyncpg": "postgresql+asyncpg",
                     "psycopg2": "postgresql+psycopg2", "psycopg2-binary": "postgresql+psycopg2"}  # 2.1 reads bare as psycopg
 ORMS = {"sqlalchemy", "sqlmodel"}
-ALEMBIC_UPGRADE = ("alembic", "upgrade", "head")
 
 
-def alembic_upgrade_with_url(ini: str, url_expression: str) -> tuple[str, ...]:
-    """`alembic upgrade head` with the ini's `sqlalchemy.url` replaced, for an env.py that reads nothing else
-    (`alembic init`'s). Through Alembic's API: its CLI has no option for the URL. `url_expression` is Python
-    that yields the URL in the container (an environment variable, a secret file); `%` is doubled, as the
-    ini's interpolation expects."""
-    code = ("import os, sys; from alembic import command; from alembic.config import Config; "
-            "config = Config(sys.argv[1]); config.set_main_option('sqlalchemy.url', "
-            f"{url_expression}.replace('%', '%%')); command.upgrade(config, 'head')")
-    return ("python", "-c", code, ini)
 def then_import(argv: tuple[str, ...], module: str) -> tuple[str, ...]:
     """Run `argv` (the migrations), then, when it succeeded, import `module`, whose module-level create_all
     makes the tables the migrations do not. One process, no shell: the exit code is the migration's, or 1 with
@@ -70,11 +60,28 @@ def decide_database(project: ProjectInfo, choice: Database) -> tuple[Decided[boo
     return Decided(False, "dependencies", "no database driver or ORM among the dependencies"), ""
 
 
-def decide_migrations(project: ProjectInfo) -> Decided[tuple[str, ...] | None]:
-    if (project.root / "alembic.ini").is_file():
-        return Decided(ALEMBIC_UPGRADE, "alembic.ini",
-                       "Alembic is configured: a one-off `migrate` service runs it before the app starts")
-    return Decided(None, "project", "no alembic.ini: no migration step")
+def decide_migrations(project: ProjectInfo, runner: str) -> Decided[tuple[str, ...] | None]:
+    """The project's migrations as compose finds them (alembic.ini at the root or a folder down, aerich), run by
+    `runner`, the target's one-off job. `with_schema_import` completes it."""
+    from quayside.inspection.services import detect_migrations
+
+    found = detect_migrations(project.root, project.pyproject)
+    return Decided(found.value, found.source, found.reason.replace("a one-off `migrate` service", runner))
+
+
+def with_schema_import(project: ProjectInfo, migrate: Decided[tuple[str, ...] | None]) -> Decided[tuple[str, ...] | None]:
+    """The migrations, then the module whose module-level create_all makes the tables they miss, imported in the
+    same job, as the owner: the app's rows-only role then finds every table."""
+    from quayside.inspection.services import schema_made_at_import
+
+    if migrate.value is None:
+        return migrate
+    made = schema_made_at_import(project.root, project.app.value.import_root)
+    if made is None:
+        return migrate
+    return Decided(then_import(migrate.value, made[0]), made[1],
+                   f"{migrate.reason}; then it imports {made[0]}, whose create_all ({made[1]}) makes, as the owner "
+                   "role, the tables the migrations do not")
 
 
 def probe_paths(project: ProjectInfo) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from quayside.build import BuildResult, build_image, default_tag
-from quayside.errors import UserInputError
+from quayside.errors import QuaysideError, UserInputError
 from quayside.inspection import ProjectInfo, inspect_project
 from quayside.plan.options import Style
 from quayside.verify.cache import check_cache_reuse
@@ -59,7 +59,7 @@ def project_options(info: ProjectInfo, options: VerifyOptions, style: Style | No
                    settings_without_default=_settings_without_default(info.root), shadowing=_shadowing(info),
                    app_reads=_app_reads(info.root), engine_urls=_engine_urls(info.root),
                    dotenv_files=_dotenv_files(info.root),
-                   fixed_addresses=_fixed_addresses(info.root), project_root=info.root), app.file
+                   fixed_addresses=_fixed_addresses(info), project_root=info.root), app.file
 
 
 def _leave_placeholders_to_defaults(root: Path, options: VerifyOptions) -> VerifyOptions:
@@ -81,10 +81,14 @@ def _leave_placeholders_to_defaults(root: Path, options: VerifyOptions) -> Verif
     return replace(options, env={k: v for k, v in options.env.items() if k not in left}, placeholders_left=left)
 
 
-def _fixed_addresses(root: Path) -> tuple[str, ...]:
+def _fixed_addresses(info: ProjectInfo) -> tuple[str, ...]:
     from quayside.inspection.services import fixed_addresses
 
-    return fixed_addresses(root)
+    try:
+        within: tuple[str, ...] | None = info.runtime_content().paths
+    except QuaysideError:
+        within = None  # what the image holds is not plain: every module of the project counts
+    return fixed_addresses(info.root, within)
 
 
 def _dotenv_files(root: Path) -> tuple[str, ...]:
@@ -129,8 +133,9 @@ def _settings_without_default(root: Path) -> tuple[tuple[str, str], ...]:
         settings = read_app_settings(root)
     except UserInputError:
         return ()  # a settings file that does not parse: only the named causes are offered
+    # a field that declares a default (None, a factory) has one; os.getenv("X") has None, which the code may not expect
     return tuple((s.name, s.source) for s in settings.settings
-                 if s.default is None and not s.scalar and not s.name.startswith("TEST"))
+                 if (s.required or (s.default is None and not s.annotation)) and not s.scalar and not s.name.startswith("TEST"))
 
 
 def compose_options(path: Path, options: VerifyOptions) -> VerifyOptions:

@@ -32,6 +32,7 @@ from quayside.verify.settings import (
     missing_service,
     missing_setting,
     multipart_cause,
+    read_only_code_cause,
     refused_setting,
     settings_file_cause,
     shadowing_cause,
@@ -284,6 +285,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                 cause = unread
             elif (kept_out := ignored_file_cause(options.project_root, logs)) is not None:
                 cause = kept_out
+            elif (among_code := read_only_code_cause(logs)) is not None:
+                cause = among_code
             elif (example := template_value_cause(options.env, logs)) is not None:
                 cause = example
             elif (multipart := multipart_cause(logs)) is not None:

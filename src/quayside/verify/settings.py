@@ -201,6 +201,25 @@ def ignored_file_cause(root: Path | None, logs: str, workdir: str = "/code") -> 
             "mount or a secret), or have the app read its settings from the environment; ")
 
 
+# the user may not write there (docker run), or the root filesystem is read-only (compose's read_only: true)
+_WRITE_DENIED = re.compile(r"(?:PermissionError: \[Errno 13\] Permission denied|OSError: \[Errno 30\] Read-only file system): "
+                           r"'(?P<path>[^'\n]{1,255})'")
+
+
+def read_only_code_cause(logs: str, workdir: str = "/code") -> str | None:
+    """The app writes a file among its code, which is root's and read-only to the app user (josejnra/fastapi-base's
+    loguru sink `logger.add("log.log", rotation=…)`: rotation renames files beside it, so no link can carry it)."""
+    if (m := _WRITE_DENIED.search(logs)) is None:
+        return None
+    path = PurePosixPath(m["path"])
+    if not path.is_relative_to(workdir):
+        return None
+    rel = path.relative_to(workdir).as_posix()
+    return (f"the app writes {rel} among its code ({path}), which is read-only to the app user: have it write "
+            "under a folder of its own (logs/…: quayside makes a folder the code writes to writable, or name it in "
+            "[tool.quayside] writable), or log to stdout, as the guide has containers do; ")
+
+
 # words may be split across lines by a framed traceback (rich's │ borders)
 _ROWS_ONLY_DENIED = re.compile(r"permission[\s│]+denied[\s│]+for[\s│]+schema|must[\s│]+be[\s│]+owner[\s│]+of[\s│]+(?:table|relation)|"
                                r"\b(?:CREATE|ALTER|DROP|INDEX|REFERENCES)[\s│]+command[\s│]+denied")

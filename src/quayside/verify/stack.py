@@ -39,6 +39,7 @@ from quayside.verify.settings import (
     missing_setting,
     multipart_cause,
     parse_env_file,
+    read_only_code_cause,
     refused_setting,
     rows_only_cause,
     settings_file_cause,
@@ -206,7 +207,7 @@ def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = 
         return f"the app refuses the value of {refused[0]} ({refused[1]}): fix it in .env; "
     if (service := missing_service(logs)) is not None:
         return fixed_address_cause(fixed) if fixed else f"the app could not reach {service}; "
-    return (rows_only_cause(logs) or settings_file_cause(logs) or ignored_file_cause(root, logs)
+    return (rows_only_cause(logs) or settings_file_cause(logs) or ignored_file_cause(root, logs) or read_only_code_cause(logs)
             or shadowing_cause(shadowing, logs) or multipart_cause(logs) or aws_region_cause(root, logs, compose=True) or "")
 
 

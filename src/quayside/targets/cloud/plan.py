@@ -23,6 +23,7 @@ from quayside.plan.shared import (
     decide_migrations,
     probe_paths,
     project_name,
+    with_schema_import,
 )
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _settings(project: ProjectInfo, has_db: bool) -> tuple[tuple[tuple[str, str]
 def build_cloud_plan(project: ProjectInfo, dockerfile: DockerfilePlan, target: Target, db: Database) -> CloudPlan:
     health, ready = probe_paths(project)
     has_db, _ = decide_database(project, db)
-    migrate = decide_migrations(project).value if has_db.value else None
+    migrate = with_schema_import(project, decide_migrations(project, "a release job")).value if has_db.value else None
     allow = dockerfile.decisions.get("forwarded_allow_ips")
     config, secrets, per_deployment, database_url = _settings(project, has_db.value)
     from_database: tuple[tuple[str, str], ...] = ()

@@ -4,6 +4,7 @@ others are templates."""
 from __future__ import annotations
 
 import json
+import shlex
 
 from quayside.plan.options import Target
 from quayside.render import render
@@ -56,7 +57,7 @@ def _railway(c: CloudPlan) -> dict[str, object]:
         "drainingSeconds": c.grace_seconds,
     }
     if c.migrate:
-        deploy["preDeployCommand"] = [" ".join(c.migrate)]
+        deploy["preDeployCommand"] = [shlex.join(c.migrate)]
     return {"$schema": "https://railway.com/railway.schema.json",
             "build": {"builder": "DOCKERFILE", "dockerfilePath": "Dockerfile"}, "deploy": deploy}
 

@@ -8,15 +8,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from quayside.inspection.alembic_url import IniDatabaseUrl
+from quayside.inspection.alembic_url import IniDatabaseUrl, alembic_upgrade_with_url, relocated_script_location
 from quayside.inspection.appsettings import QUAYSIDE_ENV_BLOCK
-from quayside.inspection.services import CodeCredentials, code_credentials, schema_made_at_import
+from quayside.inspection.services import CodeCredentials, app_migrates_itself, code_credentials, schema_made_at_import
 from quayside.plan.dockerfile import DockerfilePlan
 from quayside.plan.options import Proxy
 from quayside.plan.shared import (
     POSTGRES_IMAGE,
     TRAEFIK_IMAGE,
-    alembic_upgrade_with_url,
     app_pids_limit,
     build_command,
     health_target,
@@ -171,7 +170,7 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         migrate = Decided(None, prestart.source, "the prestart script runs the migrations itself")
     migrate_env: tuple[tuple[str, str], ...] = ()
     if migrate.value and needs.migrate_url is not None and database.value in ("postgres", "mysql"):
-        migrate, migrate_env = _migrate_with_our_url(migrate, needs.migrate_url, str(database.value))
+        migrate, migrate_env = _migrate_with_our_url(project.root, migrate, needs.migrate_url, str(database.value))
         decisions["migrate_url"] = Decided(
             MIGRATE_URL_VAR, needs.migrate_url.ini,
             f"its env.py connects to the URL written in {needs.migrate_url.ini} (host {needs.migrate_url.host!r}), "
@@ -207,6 +206,12 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
         decisions["app_role"] = Decided("owner", needs.creates_schema.source,
                                         f"{needs.creates_schema.reason} and no migration tool is configured: it "
                                         "connects as the role that owns the database (a DML-only role could not)")
+    elif has_db and migrate.value and (itself := app_migrates_itself(project.root, project.app.value.file, project.app.value.import_root)).value:
+        app_role = "owner"
+        decisions["app_role"] = Decided("owner", itself.source, (
+            f"{itself.reason}, which changes the schema (its version table, CREATE … IF NOT EXISTS) as whatever role it "
+            "connects as: it connects as the owner; migrate still runs first, so the app's own upgrade finds nothing "
+            "to do and its server processes do not race to migrate"))
     credentials = None
     if has_db and database.value in ("postgres", "mysql") and not reads_database_setting(needs):
         credentials = code_credentials(project.root, str(database.value))
@@ -262,14 +267,14 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
     )
 
 
-def _migrate_with_our_url(migrate: Decided[tuple[str, ...] | None], url: IniDatabaseUrl,
+def _migrate_with_our_url(root: Path, migrate: Decided[tuple[str, ...] | None], url: IniDatabaseUrl,
                           kind: str) -> tuple[Decided[tuple[str, ...] | None], tuple[tuple[str, str], ...]]:
     """`alembic upgrade head` with the ini's `sqlalchemy.url` set to this project's database (the owner
     role), from the environment. The URL keeps the ini's scheme: the driver the migrations were written with."""
     db = DatabaseVars(kind, "POSTGRES_DB" if kind == "postgres" else "MARIADB_DATABASE")
     value = (f"{url.scheme}://{ref(db.user_var('owner'))}:{ref(db.password_var('owner'))}"
              f"@db:{DB_PORTS[kind]}/{ref(db.name_var)}")
-    argv = alembic_upgrade_with_url(url.ini, f"os.environ['{MIGRATE_URL_VAR}']")
+    argv = alembic_upgrade_with_url(url.ini, f"os.environ['{MIGRATE_URL_VAR}']", relocated_script_location(root, url.ini))
     return Decided(argv, migrate.source, migrate.reason), ((MIGRATE_URL_VAR, value),)
 
 

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 from quayside.errors import UserInputError
 from quayside.plan.dockerfile import DockerfilePlan
-from quayside.plan.shared import ALEMBIC_UPGRADE, CONNECTION_URL, app_settings, probe_paths, project_name
+from quayside.plan.shared import (
+    CONNECTION_URL,
+    app_settings,
+    decide_migrations,
+    probe_paths,
+    project_name,
+    with_schema_import,
+)
 
 if TYPE_CHECKING:
     from quayside.inspection import ProjectInfo
@@ -68,7 +75,7 @@ def build_kube_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, domain:
         ready_path=ready,
         domain=domain,
         acme_email=acme_email,
-        migrate=ALEMBIC_UPGRADE if (project.root / "alembic.ini").is_file() else None,
+        migrate=with_schema_import(project, decide_migrations(project, "a migration Job")).value,
         # linked SQLite files go unused when the Secret gives the app a database URL: no volume for them
         writable=tuple(f for f in dockerfile.writable if not (f == dockerfile.data_folder and dockerfile.linked_files
                                                                and set(dockerfile.linked_files) <= set(dockerfile.linked_databases)

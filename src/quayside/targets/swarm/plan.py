@@ -11,15 +11,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from quayside.errors import UserInputError
-from quayside.inspection.alembic_url import ini_database_url
-from quayside.inspection.services import scheme_kind
+from quayside.inspection.alembic_url import alembic_upgrade_with_url, ini_database_url, relocated_script_location
+from quayside.inspection.services import alembic_ini, scheme_kind
 from quayside.plan.dockerfile import DockerfilePlan
 from quayside.plan.options import Database, Proxy
 from quayside.plan.shared import (
     CONNECTION_URL,
     POSTGRES_IMAGE,
     TRAEFIK_IMAGE,
-    alembic_upgrade_with_url,
     app_pids_limit,
     app_settings,
     build_command,
@@ -28,6 +27,7 @@ from quayside.plan.shared import (
     decide_migrations,
     project_name,
     reads_secret_files,
+    with_schema_import,
 )
 from quayside.provenance import Decided
 
@@ -134,11 +134,9 @@ def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy:
     name = project_name(project)
     has_db, scheme = decide_database(project, db)
     decisions["database"] = has_db
-    migrate = decide_migrations(project)
-    if migrate.value:
-        migrate = Decided(migrate.value, migrate.source, "Alembic is configured: a `migrate` replicated-job runs it on the first deploy and whenever the image changes")
+    migrate = decide_migrations(project, "a `migrate` replicated-job (on the first deploy and whenever the image changes)")
     if migrate.value and not has_db.value:
-        migrate = Decided(None, migrate.source, "Alembic is configured but there is no database service to migrate")
+        migrate = Decided(None, migrate.source, "migrations are configured but there is no database service to migrate")
     decisions["migrate"] = migrate
     reads = reads_secret_files(project)
     if has_db.value:
@@ -163,10 +161,12 @@ def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy:
     app_wiring = (tuple(sorted(app_wiring[0] + plain)), app_wiring[1])
     migrate_wiring = (tuple(sorted(migrate_wiring[0] + plain)), migrate_wiring[1])
     alembic_url_template = ""
-    ini_url = ini_database_url(project.root, "alembic.ini") if migrate.value and has_db.value else None
+    ini = alembic_ini(project.root) if migrate.value and has_db.value else None
+    ini_url = ini_database_url(project.root, ini) if ini is not None and migrate.source == ini else None
     if ini_url is not None and scheme_kind(ini_url.scheme) == "postgres":
         alembic_url_template = f"{ini_url.scheme}://{user}_owner:{{password}}@db:5432/{user}"
-        migrate = Decided(alembic_upgrade_with_url(ini_url.ini, f"open('/run/secrets/{ALEMBIC_URL_FILE}').read().strip()"),
+        migrate = Decided(alembic_upgrade_with_url(ini_url.ini, f"open('/run/secrets/{ALEMBIC_URL_FILE}').read().strip()",
+                                                   relocated_script_location(project.root, ini_url.ini)),
                           migrate.source, migrate.reason)
         migrate_wiring = (migrate_wiring[0], migrate_wiring[1] + (("migrate_alembic_url", ALEMBIC_URL_FILE),))
         decisions["migrate"] = migrate
@@ -175,6 +175,8 @@ def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy:
             f"its env.py connects to the URL written in {ini_url.ini} (host {ini_url.host!r}), which is not this "
             f"stack's database: the job sets that option to /run/secrets/{ALEMBIC_URL_FILE} (db, the owner role) "
             "before it upgrades; the file is left as it is")
+    migrate = with_schema_import(project, migrate)
+    decisions["migrate"] = migrate
     return SwarmPlan(
         project=name,
         image_default=f"{name}:latest",
