@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from quayside.cli import app
 from quayside.inspection import inspect_project
 from quayside.inspection.dependencies import dockerfile_installs
+from quayside.inspection.source import load_toml
 from support.projects import tree_digest, write
 
 runner = CliRunner()
@@ -235,3 +236,46 @@ def test_names_beside_are_installed_and_kept_by_init(tmp_path):
     before.pop("backend.dockerfile")
     assert runner.invoke(app, ["init", str(project)]).exit_code == 0
     assert tree_digest(project) == before
+
+
+GROUPS_FOUND = [
+    # DeadDPie/SalaryTracker: passlib, which the app imports, is in the dev group its own image installs
+    ("poetry-with", "poetry", "RUN pip install poetry && poetry install --no-root --with dev\n", ("dev",)),
+    ("poetry-with-equals-list", "poetry", "RUN poetry install --with=dev,docs\n", ("dev",)),  # docs: not declared
+    ("pdm-group", "pdm", "RUN pdm install --prod -G dev\n", ("dev",)),
+    ("pdm-sync-long", "pdm", "RUN pdm sync --group=dev\n", ("dev",)),
+]
+GROUPS_LEFT = [
+    ("main-only", "poetry", "RUN poetry install --no-root\n"),
+    ("undeclared-group", "poetry", "RUN poetry install --with docs\n"),
+    ("another-tool", "poetry", "RUN pip install --with dev\n"),
+    ("commented", "poetry", "# RUN poetry install --with dev\nRUN poetry install\n"),
+]
+POETRY_GROUPS = ('[tool.poetry]\nname = "p"\npackage-mode = false\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+                 'fastapi = {version = "*", extras = ["standard"]}\n[tool.poetry.group.dev.dependencies]\npasslib = "*"\n')
+PDM_GROUPS = ('[project]\nname = "p"\nversion = "0"\ndependencies = ["fastapi[standard]"]\n'
+              '[tool.pdm.dev-dependencies]\ndev = ["passlib"]\n')
+
+
+def _grouped_project(tmp_path, case: str, installer: str, dockerfile: str):
+    lock = "poetry.lock" if installer == "poetry" else "pdm.lock"
+    return write(tmp_path / case, {"pyproject.toml": POETRY_GROUPS if installer == "poetry" else PDM_GROUPS,
+                                   lock: "", "main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+                                   "Dockerfile": "FROM python:3.11\n" + dockerfile + 'CMD ["uvicorn", "main:app"]\n'})
+
+
+@pytest.mark.parametrize(("case", "installer", "dockerfile", "groups"), GROUPS_FOUND, ids=[c[0] for c in GROUPS_FOUND])
+def test_lock_groups_the_projects_image_installed_are_found(tmp_path, case, installer, dockerfile, groups):
+    from quayside.inspection.dependencies import _lock_groups
+
+    root = _grouped_project(tmp_path, case, installer, dockerfile)
+    found = _lock_groups(root, installer, load_toml(root / "pyproject.toml", display="pyproject.toml"))
+    assert found is not None and found.groups == groups and found.where.startswith("Dockerfile:")
+
+
+@pytest.mark.parametrize(("case", "installer", "dockerfile"), GROUPS_LEFT, ids=[c[0] for c in GROUPS_LEFT])
+def test_lock_groups_left_alone(tmp_path, case, installer, dockerfile):
+    from quayside.inspection.dependencies import _lock_groups
+
+    root = _grouped_project(tmp_path, case, installer, dockerfile)
+    assert _lock_groups(root, installer, load_toml(root / "pyproject.toml", display="pyproject.toml")) is None

@@ -573,3 +573,17 @@ def test_a_lifespan_shutdown_is_proven_when_the_app_silences_uvicorns_log(tmp_pa
         assert report["lifespan_shutdown"]["status"] == "fail", report["lifespan_shutdown"]
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_a_lock_group_the_projects_image_installed_is_installed(tmp_path):
+    """DeadDPie/SalaryTracker: the app imports passlib, which only the dev group declares, and the project's own
+    Dockerfile runs `poetry install --with dev`. The image installs that group from the lock too (pytest here);
+    the broken variant, the main group alone, answers without it."""
+    project = copy_project(FIXTURES / "poetry-locked", tmp_path, "poetry-dev-group")
+    (project / "Dockerfile").write_text("FROM python:3.12\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\n"
+                                        "RUN pip install poetry && poetry install --no-root --with dev\nCOPY . .\n"
+                                        'CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]\n')
+    _passes_then_fails_without(project, "quayside-test/poetry-dev-group:1",
+                               '/health={"slug":"hello-lock","slugify":"8.0.4","dev_installed":true}',
+                               "python - poetry.lock dev > /tmp/requirements.txt", "python - poetry.lock > /tmp/requirements.txt",
+                               "expect /health", init=("--force",))

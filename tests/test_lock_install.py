@@ -82,3 +82,21 @@ def test_live_lock_builds_verify(tmp_path, project, lock, pin):
         assert proc.returncode == 0, proc.stdout + proc.stderr
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+@pytest.mark.parametrize(("project", "lock", "pin"), LOCKS)
+def test_groups_named_after_the_lock_join_the_main_one(tmp_path, project, lock, pin):
+    """`python - poetry.lock dev`: the dev group too (the project's own image ran `poetry install --with dev`),
+    read by group and by the walk of an older lock alike; without it, the main group alone."""
+    grouped = subprocess.run([sys.executable, str(SCRIPT), lock, "dev"], cwd=FIXTURES / project, capture_output=True,
+                             text=True, check=False, timeout=60)
+    assert grouped.returncode == 0, grouped.stderr
+    assert "pytest" in _names(grouped.stdout) and "pytest" not in _names(_export(FIXTURES / project, lock).stdout)
+    assert _names(_export(FIXTURES / project, lock).stdout) < _names(grouped.stdout)
+    old = tmp_path / project
+    old.mkdir()
+    shutil.copy(FIXTURES / project / "pyproject.toml", old)
+    (old / lock).write_text(re.sub(r"(?m)^(groups|markers?) = .*\n", "", (FIXTURES / project / lock).read_text()))
+    walked = subprocess.run([sys.executable, str(SCRIPT), lock, "dev"], cwd=old, capture_output=True, text=True,
+                            check=False, timeout=60)
+    assert _names(walked.stdout) == _names(grouped.stdout)

@@ -485,3 +485,20 @@ def test_a_write_among_the_code_is_named(logs, said):
 
     cause = read_only_code_cause(logs)
     assert (cause is None) if said is None else (cause is not None and cause.startswith(said) and "logs/" in cause)
+
+
+@pytest.mark.parametrize(("field", "required", "named"), [
+    # AntonNovozhilov/treadbook_users: env_prefix="user_", pydantic names the field
+    ("db_port", (("USER_DB_PORT", "app/core/config.py:7"), ("USER_DB_HOST", "app/core/config.py:8")), "USER_DB_PORT"),
+    ("db_name", (), "USER_DB_NAME"),  # an int or a str: known as a setting the code reads
+    ("API_KEY", (("API_KEY", "main.py:3"),), "API_KEY"),
+    ("db_port", (), "db_port"),  # nothing known: as pydantic said
+    ("port", (("DB_PORT", "a.py:1"), ("REDIS_PORT", "a.py:2")), "port"),  # two could be it: as pydantic said
+    (None, (), None),
+])
+def test_a_missing_field_is_named_by_the_variable_that_sets_it(field, required, named):
+    from quayside.verify.image import _as_read
+    from quayside.verify.report import VerifyOptions
+
+    reads = frozenset({"USER_DB_NAME", "USER_DB_PORT", "OTHER"})
+    assert _as_read(field, VerifyOptions(settings_without_default=required, app_reads=reads if field == "db_name" else frozenset())) == named

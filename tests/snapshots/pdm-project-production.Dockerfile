@@ -26,8 +26,9 @@ RUN --mount=type=cache,target=/root/.cache/uv \
 
 Runs in the builder stage with the image's own Python (its pip's vendored packaging and, before 3.11, tomli),
 so markers are evaluated for the Python and platform the app will run on. Prints one line per package of
-the main/default group; dev groups are left out. Locks that record each package's groups (Poetry 2, PDM's
-inherit_metadata) are read by group; older ones by walking the dependency graph from pyproject.toml.
+the main/default group and of the groups named after the lock (those the project's own image installed);
+other groups are left out. Locks that record each package's groups (Poetry 2, PDM's inherit_metadata) are
+read by group; older ones by walking the dependency graph from pyproject.toml.
 """
 
 import sys
@@ -41,7 +42,7 @@ from pip._vendor.packaging.requirements import Requirement
 from pip._vendor.packaging.utils import canonicalize_name
 
 LOCK = sys.argv[1]
-GROUP = "main" if LOCK == "poetry.lock" else "default"
+GROUPS = ["main" if LOCK == "poetry.lock" else "default", *sys.argv[2:]]
 with open(LOCK, "rb") as f:
     lock = tomllib.load(f)
 with open("pyproject.toml", "rb") as f:
@@ -61,20 +62,30 @@ def by_groups():
     chosen = set()
     for name, found in entries.items():
         for entry in found:
-            marker = entry.get("markers", entry.get("marker"))
-            if isinstance(marker, dict):  # Poetry: a marker per group
-                marker = marker.get(GROUP)
-            if GROUP in entry["groups"] and holds(marker):
-                chosen.add(name)
+            for group in GROUPS:
+                marker = entry.get("markers", entry.get("marker"))
+                if isinstance(marker, dict):  # Poetry: a marker per group
+                    marker = marker.get(group)
+                if group in entry["groups"] and holds(marker):
+                    chosen.add(name)
     return chosen
 
 def requirement(text):
     return Requirement(text.split(" (")[0] + (text.split(" (", 1)[1].split(")", 1)[1] if " (" in text else ""))
 
 def roots():
-    for text in project.get("project", {}).get("dependencies", []):
-        yield requirement(text), None
-    for name, spec in project.get("tool", {}).get("poetry", {}).get("dependencies", {}).items():
+    poetry, pdm = project.get("tool", {}).get("poetry", {}), project.get("tool", {}).get("pdm", {})
+    tables = [poetry.get("dependencies", {})]
+    texts = list(project.get("project", {}).get("dependencies", []))
+    for group in GROUPS[1:]:
+        tables.append(poetry.get("group", {}).get(group, {}).get("dependencies", {}))
+        if group == "dev":
+            tables.append(poetry.get("dev-dependencies", {}))  # Poetry < 1.2
+        texts += pdm.get("dev-dependencies", {}).get(group, []) + project.get("dependency-groups", {}).get(group, [])
+    for text in texts:
+        if isinstance(text, str) and not text.startswith("-e "):
+            yield requirement(text), None
+    for name, spec in ((n, s) for table in tables for n, s in table.items()):
         if name.lower() != "python":
             for one in spec if isinstance(spec, list) else [spec]:
                 table = one if isinstance(one, dict) else {}
@@ -136,7 +147,7 @@ for name in sorted(chosen):
 for line in lines:
     # hashes are all or nothing for pip and uv
     print(line if hashed else line.split(" --hash=")[0])
-print(f"{len(lines)} packages of group {GROUP} from {LOCK}", file=sys.stderr)
+print(f"{len(lines)} packages of group{'s' if len(GROUPS) > 1 else ''} {', '.join(GROUPS)} from {LOCK}", file=sys.stderr)
 PY
 
 # Runtime stage: slim Python, the virtualenv, the app, and nothing else.

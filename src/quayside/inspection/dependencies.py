@@ -44,6 +44,7 @@ class Dependencies:
     declared_in: tuple[str, ...] | None = None  # where a written file's requirements are declared (their git history)
     base_image: BaseImagePackages | None = None  # what the old Dockerfile's base image installed, undeclared here
     installed_beside: InstalledBeside | None = None  # what it installed by name beside the dependency file
+    lock_groups: LockGroups | None = None  # the lock's groups beside the main one that the project's image installed
 
 
 def read_requirements(root: Path, name: str) -> tuple[list[str], list[Dependency], list[str]]:
@@ -214,6 +215,8 @@ def detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = T
     # hashes. Poetry's and PDM's locks install with --no-deps: the base image's packages resolve in a step of their own.
     if deps.installer.value == "uv" or deps.workspace is not None:
         return deps
+    if deps.installer.value in ("poetry", "pdm") and pyproject is not None:
+        deps = replace(deps, lock_groups=_lock_groups(root, str(deps.installer.value), pyproject))
     extras: dict[str, frozenset[str]] = {}
     for dep in deps.declared:
         extras[dep.name] = extras.get(dep.name, frozenset()) | dep.extras
@@ -277,6 +280,58 @@ def _installed_beside(root: Path, deps: Dependencies, declared: dict[str, frozen
     if not wanted:
         return None
     return InstalledBeside(wanted[0][1], tuple(dict.fromkeys(r for r, _ in wanted)))
+
+
+GROUPS_MARKER = "# quayside-groups: "
+
+
+@dataclass(frozen=True)
+class LockGroups:
+    where: str  # "Dockerfile:7"
+    groups: tuple[str, ...]
+
+
+def _declared_groups(installer: str, pyproject: dict[str, Any]) -> set[str]:
+    tool = pyproject.get("tool", {})
+    if installer == "poetry":
+        poetry = tool.get("poetry", {})
+        return set(poetry.get("group", {})) | ({"dev"} if poetry.get("dev-dependencies") else set())
+    return set(tool.get("pdm", {}).get("dev-dependencies", {})) | set(pyproject.get("dependency-groups", {}))
+
+
+def _lock_groups(root: Path, installer: str, pyproject: dict[str, Any]) -> LockGroups | None:
+    """The groups beside the main one that the project's own Dockerfile installs (DeadDPie/SalaryTracker:
+    `poetry install --with dev`, where passlib, which the app imports, is declared): the image gets them too.
+    Only groups pyproject.toml declares. Read again from quayside's own Dockerfile's marker."""
+    from quayside.inspection.projectdockerfile import kept_by_marker, project_dockerfile_text
+    from quayside.provenance import is_generated
+
+    found = project_dockerfile_text(root)
+    if found is None:
+        return None
+    file, text = found
+    declared = _declared_groups(installer, pyproject)
+    wanted: list[str] = []
+    where = ""
+    if is_generated(text):
+        if (kept := kept_by_marker(text, GROUPS_MARKER)) is not None:
+            wanted, where = kept[1].split(), f"{file}:{kept[0]} (quayside-groups)"
+    else:
+        for stage in _stages(root)[1]:
+            for run in stage.find("RUN"):
+                for command in re.split(r"&&|;|\|\|", run.rest):
+                    words = command.split()
+                    if words[:2] != [installer, "install"] and words[:2] != [installer, "sync"]:
+                        continue
+                    for index, word in enumerate(words):
+                        option, _, value = word.partition("=")
+                        if option in ("--with", "-G", "--group", "--with-groups") and not value and index + 1 < len(words):
+                            value = words[index + 1]
+                        if option in ("--with", "-G", "--group", "--with-groups") and value:
+                            wanted += value.split(",")
+                            where = where or f"{file}:{run.line}"
+    groups = tuple(dict.fromkeys(g for g in wanted if g in declared and re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", g)))
+    return LockGroups(where, groups) if groups else None
 
 
 def _has_hashes(root: Path, deps: Dependencies) -> bool:
@@ -416,7 +471,9 @@ def _third_party_imports(root: Path) -> list[str]:
 
 
 # what a Dockerfile installs for the installer itself, not for the app (`pip install --upgrade pip`)
-_TOOLING = frozenset({"pip", "setuptools", "wheel"})
+# installers and build tools a Dockerfile installs to install the app: never the app's own dependencies
+_TOOLING = frozenset({"pip", "setuptools", "wheel", "poetry", "poetry-core", "poetry-plugin-export", "pdm", "pdm-backend",
+                      "uv", "pipenv", "pip-tools", "hatch", "hatchling", "flit", "virtualenv"})
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ class DockerfilePlan:
     base_image_requirements: tuple[str, ...] = ()  # what the old Dockerfile's base image installed (fastapi[all])
     replaced_base: str | None = None  # that base image, named in the install step's comment
     named_requirements: tuple[str, ...] = ()  # what the old Dockerfile installed by name beside the dependency file
+    lock_groups: tuple[str, ...] = ()  # the lock's groups beside the main one that the old Dockerfile installed
     system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
     resolve_before: str | None = None  # uv's --exclude-newer: what requirements pull in resolves as of then
     carried_env: tuple[tuple[str, str], ...] = ()
@@ -393,6 +394,11 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
             f"the project's Dockerfile installs {' '.join(deps.installed_beside.requirements)} by name beside "
             f"{deps.files[0] if deps.files else 'its dependency file'}, which does not declare them: the image "
             "installs them too")
+    if deps.lock_groups is not None:
+        decisions["lock_groups"] = Decided(
+            deps.lock_groups.groups, deps.lock_groups.where,
+            f"the project's Dockerfile installs the lock's {', '.join(deps.lock_groups.groups)} group"
+            f"{'s' if len(deps.lock_groups.groups) > 1 else ''} beside the main one: the image does too")
     if deps.base_image is not None:
         decisions["base_image_packages"] = Decided(
             deps.base_image.requirements, f"{deps.base_image.where} FROM {deps.base_image.image}",
@@ -437,6 +443,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         base_image_requirements=deps.base_image.requirements if deps.base_image is not None else (),
         replaced_base=deps.base_image.image if deps.base_image is not None else None,
         named_requirements=deps.installed_beside.requirements if deps.installed_beside is not None else (),
+        lock_groups=deps.lock_groups.groups if deps.lock_groups is not None else (),
         start_period=start_period.value,
         requirements_tool=requirements_tool.value,
         resolve_before=resolve_before.value if resolve_before is not None else None,

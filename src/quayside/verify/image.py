@@ -220,6 +220,16 @@ def _unset_settings(options: VerifyOptions, image_env: list[str]) -> list[tuple[
     return [(name, where) for name, where in options.settings_without_default if name not in given]
 
 
+def _as_read(field: str | None, options: VerifyOptions) -> str | None:
+    """The environment variable behind a field pydantic names as missing: `db_port` is USER_DB_PORT under
+    env_prefix="user_" (AntonNovozhilov/treadbook_users), the one setting the code reads whose name ends so."""
+    read = options.app_reads | {name for name, _ in options.settings_without_default}
+    if field is None or field.upper() in read:
+        return field
+    prefixed = [name for name in read if name.endswith("_" + field.upper())]
+    return prefixed[0] if len(prefixed) == 1 else field
+
+
 def _unset_cause(unset: list[tuple[str, str]], engine_urls: frozenset[str] = frozenset()) -> str:
     """A failed start, when nothing in the logs names a cause but the app reads settings nobody gave it. A
     connection URL is one by its name (DATABASE_URL) or by its use (handed to create_engine)."""
@@ -260,7 +270,7 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
             logs = mask(container.logs(), options.env)
             tail = "\n".join(logs.splitlines()[-15:])
             cause = ""
-            if (name := missing_setting(logs)) is not None and name in options.env:
+            if (name := _as_read(missing_setting(logs), options)) is not None and name in options.env:
                 cause = (f"{name} was given, yet the app did not see it: its code reads it from somewhere other than "
                          "its environment (a .env file through dotenv_values, a secrets folder); ")
             elif name is not None:
