@@ -340,7 +340,8 @@ def run(checkouts: Path, only: list[str], record: bool) -> int:
 
 
 # verify's own words for an app that cannot start without a service: proven, if at all, beside it
-_NEEDS_SERVICE_AT_START = re.compile(r"could not reach \S+ at start|is a connection URL: run the app beside")
+_NEEDS_SERVICE_AT_START = re.compile(r"could not reach \S+ at start|is a connection URL: run the app beside|"
+                                     r"of its database's address: run the app beside")
 
 
 def summary() -> int:

@@ -502,3 +502,19 @@ def test_a_missing_field_is_named_by_the_variable_that_sets_it(field, required, 
 
     reads = frozenset({"USER_DB_NAME", "USER_DB_PORT", "OTHER"})
     assert _as_read(field, VerifyOptions(settings_without_default=required, app_reads=reads if field == "db_name" else frozenset())) == named
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    ("USER_DB_PORT", "missing setting USER_DB_PORT, the port of its database's address: run the app beside its database"),
+    ("POSTGRES_SERVER", "the host of its database's address"),
+    ("DB_NAME", "the name of its database's address"),
+    ("API_KEY", "missing setting API_KEY: pass --env-file FILE or --env API_KEY=…"),
+    # UdhayaShan1/fastapi-alembic-pytest-template: RuntimeError when DATABASE_URL is unset
+    ("DATABASE_URL", "missing setting DATABASE_URL, which is a connection URL: run the app beside its database"),
+    ("REDIS_PORT", "missing setting REDIS_PORT: pass --env-file"),  # not the database's
+])
+def test_a_missing_part_of_the_database_address_sends_the_app_beside_its_database(name, said):
+    from quayside.verify.image import _missing_cause
+
+    cause = _missing_cause(name)
+    assert said in cause and ("database" in cause) == ("database" in said)

@@ -22,6 +22,7 @@ from typing import Any
 from quayside.engine import docker
 from quayside.errors import DockerError, UserInputError
 from quayside.plan.options import Style
+from quayside.plan.shared import database_part
 from quayside.verify.report import VerifyOptions, VerifyReport
 from quayside.verify.settings import (
     aws_region_cause,
@@ -220,6 +221,20 @@ def _unset_settings(options: VerifyOptions, image_env: list[str]) -> list[tuple[
     return [(name, where) for name, where in options.settings_without_default if name not in given]
 
 
+def _missing_cause(name: str) -> str:
+    """A setting the app stopped for. A connection URL, or a part of a database's address (USER_DB_PORT), makes
+    sense only beside a database: the app is proven beside one (verify --compose)."""
+    from quayside.plan.shared import CONNECTION_URL
+
+    if CONNECTION_URL.search(name.upper()):
+        return (f"missing setting {name}, which is a connection URL: run the app beside its database (quayside "
+                "verify --compose) or pass --env-file FILE; ")
+    if (part := database_part(name.upper())) is not None:
+        return (f"missing setting {name}, the {part} of its database's address: run the app beside its database "
+                "(quayside verify --compose) or pass --env-file FILE; ")
+    return f"missing setting {name}: pass --env-file FILE or --env {name}=…; "
+
+
 def _as_read(field: str | None, options: VerifyOptions) -> str | None:
     """The environment variable behind a field pydantic names as missing: `db_port` is USER_DB_PORT under
     env_prefix="user_" (AntonNovozhilov/treadbook_users), the one setting the code reads whose name ends so."""
@@ -274,7 +289,7 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                 cause = (f"{name} was given, yet the app did not see it: its code reads it from somewhere other than "
                          "its environment (a .env file through dotenv_values, a secrets folder); ")
             elif name is not None:
-                cause = f"missing setting {name}: pass --env-file FILE or --env {name}=…; "
+                cause = _missing_cause(name)
             elif (refused := refused_setting(logs)) is not None and refused[0].upper() not in {k.upper() for k in options.env}:
                 # pydantic-settings validates defaults too: `MAIL_FROM: EmailStr = ""` stops the app unless it is set
                 cause = (f"nothing gave {refused[0]}, and the app refuses its own default ({refused[1]}): it must be set: "
