@@ -518,3 +518,13 @@ def test_a_missing_part_of_the_database_address_sends_the_app_beside_its_databas
 
     cause = _missing_cause(name)
     assert said in cause and ("database" in cause) == ("database" in said)
+
+
+def test_the_stack_names_a_missing_field_by_its_variable_too():
+    """Under verify --compose, the same: treadbook_users' `db_port` is USER_DB_PORT (broken variant: without what
+    the code reads, pydantic's field name)."""
+    from quayside.verify import stack
+
+    logs = "pydantic_core._pydantic_core.ValidationError: 1 validation error for Setting\ndb_port\n  Field required [type=missing]\n"
+    assert stack._cause(logs, reads=frozenset({"USER_DB_PORT", "USER_DB_HOST"})).startswith("missing setting USER_DB_PORT:")
+    assert stack._cause(logs).startswith("missing setting db_port:")

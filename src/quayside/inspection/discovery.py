@@ -298,7 +298,7 @@ def _apps_of(reader: _Reader, file: Path, facts: ModuleFacts, import_root: str) 
         module, level, attr = facts.imports[called]
         if not attr:
             continue
-        target = _resolve_import(root, import_roots, file, module, level)
+        target = resolve_import(root, import_roots, file, module, level)
         if target is None:
             continue
         try:
@@ -412,7 +412,7 @@ def _discover(reader: _Reader) -> Decided[AppLocation]:
     )
 
 
-def _resolve_import(root: Path, import_roots: list[Path], file: Path, module: str, level: int) -> Path | None:
+def resolve_import(root: Path, import_roots: list[Path], file: Path, module: str, level: int) -> Path | None:
     if level == 0:
         return _resolve_module(root, import_roots, module)
     base = file.parent
@@ -435,7 +435,7 @@ def _strings(reader: _Reader, app: AppLocation) -> StaticStrings:
         except UserInputError:  # a broken module: nothing read from it
             return ModuleFacts([], {}, {}, set())
 
-    return StaticStrings(facts, lambda file, module, level: _resolve_import(root, import_roots, file, module, level))
+    return StaticStrings(facts, lambda file, module, level: resolve_import(root, import_roots, file, module, level))
 
 
 def _collect_routes(reader: _Reader, app: AppLocation) -> tuple[list[Route], bool]:
@@ -449,8 +449,8 @@ def _collect_routes(reader: _Reader, app: AppLocation) -> tuple[list[Route], boo
     routes: list[Route] = []
     seen: set[tuple[Path, str]] = set()
 
-    def resolve_import(file: Path, module: str, level: int) -> Path | None:
-        return _resolve_import(root, import_roots, file, module, level)
+    def resolve_here(file: Path, module: str, level: int) -> Path | None:
+        return resolve_import(root, import_roots, file, module, level)
 
     def walk_router(file: Path, variable: str, prefix: str, depth: int) -> None:
         if (file, variable) in seen:
@@ -500,13 +500,13 @@ def _collect_routes(reader: _Reader, app: AppLocation) -> tuple[list[Route], boo
                 module, level, attr = facts.imports[expr.id]
                 if attr:
                     # `from .api import api_router`: a module attribute; `from . import items`: a submodule
-                    target = resolve_import(file, module, level)
+                    target = resolve_here(file, module, level)
                     if target is not None:
                         return target, attr
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in facts.imports:
             module, level, attr = facts.imports[expr.value.id]
             dotted = f"{module}.{attr}" if attr and module else (attr or module)
-            target = resolve_import(file, dotted, level)
+            target = resolve_here(file, dotted, level)
             if target is not None:
                 return target, expr.attr
         return None

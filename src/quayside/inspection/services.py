@@ -174,7 +174,7 @@ def app_migrates_itself(root: Path, app_file: str, import_root: str = ".") -> De
     lifespan). Its start then changes the schema (CREATE SCHEMA IF NOT EXISTS, the version table), which a
     rows-only role may not. A script beside the app (alembic_commands.py, run by hand) or a CLI command module
     the app never imports (seapagan/fastapi-template's app/commands/db.py) is not the app's start."""
-    from quayside.inspection.discovery import _resolve_import
+    from quayside.inspection.discovery import resolve_import
 
     import_roots = [root / import_root] if import_root != "." else [root]
     files, frontier = [root / app_file], [root / app_file]
@@ -190,7 +190,7 @@ def app_migrates_itself(root: Path, app_file: str, import_root: str = ".") -> De
                                                              for a in node.names]) if isinstance(node, ast.ImportFrom) \
                     else [(a.name, 0) for a in node.names] if isinstance(node, ast.Import) else []
                 for name, level in names:
-                    path = _resolve_import(root, import_roots, module, name, level)
+                    path = resolve_import(root, import_roots, module, name, level)
                     if path is not None and path not in files and path.is_relative_to(root):
                         files.append(path)
                         found.append(path)

@@ -38,6 +38,7 @@ from quayside.verify.settings import (
     settings_file_cause,
     shadowing_cause,
     template_value_cause,
+    variable_of,
 )
 
 PROBE_DIR = "/quayside-probe"
@@ -236,13 +237,7 @@ def _missing_cause(name: str) -> str:
 
 
 def _as_read(field: str | None, options: VerifyOptions) -> str | None:
-    """The environment variable behind a field pydantic names as missing: `db_port` is USER_DB_PORT under
-    env_prefix="user_" (AntonNovozhilov/treadbook_users), the one setting the code reads whose name ends so."""
-    read = options.app_reads | {name for name, _ in options.settings_without_default}
-    if field is None or field.upper() in read:
-        return field
-    prefixed = [name for name in read if name.endswith("_" + field.upper())]
-    return prefixed[0] if len(prefixed) == 1 else field
+    return variable_of(field, options.app_reads | {name for name, _ in options.settings_without_default})
 
 
 def _unset_cause(unset: list[tuple[str, str]], engine_urls: frozenset[str] = frozenset()) -> str:

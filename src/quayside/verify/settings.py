@@ -142,6 +142,15 @@ _SERVICES = (
 )
 
 
+def variable_of(field: str | None, reads: frozenset[str]) -> str | None:
+    """The environment variable behind a field pydantic names as missing: `db_port` is USER_DB_PORT under
+    env_prefix="user_" (AntonNovozhilov/treadbook_users), the one setting the code reads whose name ends so."""
+    if field is None or field.upper() in reads:
+        return field
+    prefixed = [name for name in reads if name.endswith("_" + field.upper())]
+    return prefixed[0] if len(prefixed) == 1 else field
+
+
 def missing_service(logs: str) -> str | None:
     """The service (a database, a cache) the app could not reach at start, when its logs say so."""
     for pattern, service in _SERVICES:

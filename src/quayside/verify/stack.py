@@ -44,6 +44,7 @@ from quayside.verify.settings import (
     rows_only_cause,
     settings_file_cause,
     shadowing_cause,
+    variable_of,
 )
 
 LOG_LINES = 15
@@ -195,13 +196,14 @@ def plain_logs(text: str) -> str:
     return _ANSI.sub("", _LOG_PREFIX.sub("", text))
 
 
-def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = (), root: Path | None = None) -> str:
+def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = (), root: Path | None = None,
+           reads: frozenset[str] = frozenset()) -> str:
     logs = plain_logs(logs)
     if m := _REFUSED.search(logs):
         user = m.group(1) or m.group(2)
         return (f"the database or cache refused the app's credentials{f' (user {user})' if user else ''}: the "
                 "password in .env is not the one the volume was created with, or the URL names another user; ")
-    if (name := missing_setting(logs)) is not None:
+    if (name := variable_of(missing_setting(logs), reads)) is not None:
         return f"missing setting {name}: add it to .env and to the service's environment; "
     if (refused := refused_setting(logs)) is not None:
         return f"the app refuses the value of {refused[0]} ({refused[1]}): fix it in .env; "
@@ -219,7 +221,7 @@ def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
         if bad or (name == stack.app and state.get("State") != "running") or (name == stack.app and state.get("Health") != "healthy"):
             logs = stack.logs(name)
             causes.append(_cause(logs, stack.options.shadowing, stack.options.fixed_addresses if name == stack.app else (),
-                                 stack.options.project_root)
+                                 stack.options.project_root, stack.options.app_reads)
                           # an app that hangs on an address nobody answers at says nothing before it is unhealthy
                           or (fixed_address_cause(stack.options.fixed_addresses)
                               if name == stack.app and stack.options.fixed_addresses else ""))
@@ -278,7 +280,7 @@ def _prove_app(stack: _Stack, report: VerifyReport, say: Callable[[str], None]) 
         status, body = safe_get(url(options.ready_path), timeout=10)
         detail = f"GET {options.ready_path} → {status}: the app reaches its services"
         if status != 200:
-            cause = next((c for c in (_cause(stack.logs(s), options.shadowing, root=options.project_root)
+            cause = next((c for c in (_cause(stack.logs(s), options.shadowing, root=options.project_root, reads=options.app_reads)
                                       for s in sorted(stack.services)) if c), "")
             detail = f"{cause}GET {options.ready_path} → {status} {mask(body.decode('utf-8', 'replace')[:200], stack.secrets)}"
         report.add(f"ready {options.ready_path}", "pass" if status == 200 else "fail", status, detail)
