@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -587,3 +588,21 @@ def test_a_lock_group_the_projects_image_installed_is_installed(tmp_path):
                                '/health={"slug":"hello-lock","slugify":"8.0.4","dev_installed":true}',
                                "python - poetry.lock dev > /tmp/requirements.txt", "python - poetry.lock > /tmp/requirements.txt",
                                "expect /health", init=("--force",))
+
+
+def test_aioredis_2_gets_the_python_it_imports_on(tmp_path):
+    """Svogg/fastapi_redis's shape: aioredis 2.0.1 pinned beside releases of 2023, whose day makes 3.11 the
+    Python; aioredis 2 cannot be imported on 3.11 (its archived project never fixed it). The image takes 3.10
+    and the app answers; on 3.11 (the broken variant) verify fails naming the fault and the way out."""
+    if docker.run(["image", "inspect", "python:3.10-slim"], check=False).returncode != 0 \
+            and os.environ.get("QUAYSIDE_REQUIRE_DOCKER") != "1":
+        pytest.skip("python:3.10-slim is not on the engine: start the lab with LAB_PYTHONS='3.10 3.11 3.12 3.13' (.ci/run does)")
+    project = write(tmp_path / "aioredis-two", {
+        "requirements.txt": "fastapi[standard]>=0.115\naioredis==2.0.1\n",
+        "main.py": "import sys\n\nimport aioredis\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
+                   "def health() -> dict[str, str]:\n    return {'python': f'{sys.version_info[0]}.{sys.version_info[1]}', "
+                   "'aioredis': aioredis.__version__}\n",
+    })
+    _passes_then_fails_without(project, "quayside-test/aioredis-two:1", '/health={"python":"3.10","aioredis":"2.0.1"}',
+                               "FROM python:3.10-slim", "FROM python:3.11-slim",
+                               "aioredis 2.0.0–2.0.1 fails at import on Python 3.11")

@@ -136,9 +136,9 @@ def inspect_project(path: Path, *, read_locks: bool = True) -> ProjectInfo:
         root=root,
         app=found.app,
         dependencies=deps,
-        python_version=pyversion.fit_to_pins(
+        python_version=pyversion.fit_to_known_faults(root, pyproject, pyversion.fit_to_pins(
             root, pyproject, pyversion.fit_to_lock(root, pyproject, pyversion.detect(root, pyproject)),
-            requirements, as_of[:2] if as_of else None),
+            requirements, as_of[:2] if as_of else None), deps.files if deps.source_kind == "requirements" else ()),
         server=dependencies.detect_server(deps),
         lifespan=found.lifespan,
         health_path=(Decided(config.health_path, "[tool.quayside] health-path", "the project names its health route")

@@ -19,7 +19,7 @@ DEFAULT_PYTHON = "3.12"
 # the python:X.Y images quayside will pick from a range, newest last
 KNOWN_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 # past these, a Python gets no security fixes: quayside picks one only when the project's pins leave no other
-END_OF_LIFE = {"3.8": "2024-10", "3.9": "2025-10"}
+END_OF_LIFE = {"3.8": "2024-10", "3.9": "2025-10", "3.10": "2026-10"}
 # each Python's release day: requirements resolved as of a day get the Python of that day
 RELEASED = {"3.8": "2019-10-14", "3.9": "2020-10-05", "3.10": "2021-10-04", "3.11": "2022-10-24", "3.12": "2023-10-02",
             "3.13": "2024-10-07", "3.14": "2025-10-07"}
@@ -191,6 +191,28 @@ def fit_to_pins(root: Path, pyproject: dict[str, Any] | None, decided: Decided[s
         return decided
     return _nearest_serving(pyproject, decided, missing, lambda minor: indexwheels.sdist_only(releases, minor),
                             files[0], "every pinned release (the package index lists their files)")
+
+
+def fit_to_known_faults(root: Path, pyproject: dict[str, Any] | None, decided: Decided[str],
+                        requirement_files: tuple[str, ...]) -> Decided[str]:
+    """The newest Python below the one a release the image installs fails on at import (pythonbreaks' table),
+    when the project allows it and does not name its Python itself; else the decided one, its reason saying so."""
+    from quayside.inspection import lockwheels, pythonbreaks
+
+    found = pythonbreaks.found_in(root, requirement_files, pyproject, lockwheels.LOCKS)
+    failing = [f for f in found if Version(decided.value) >= Version(f.fault.fails_from)]
+    if not failing:
+        return decided
+    first = failing[0]
+    what = (f"{first.origin} installs {first.fault.name} {first.release}, which fails at import on Python "
+            f"{first.fault.fails_from} and newer ({first.fault.symptom}; {first.fault.reference})")
+    below = min(Version(f.fault.fails_from) for f in failing)
+    allowed = [c for c in KNOWN_PYTHONS if Version(c) < below and refuses(pyproject, c) is None]
+    if decided.source in _PINNED or not allowed:
+        why = "the project names its Python itself" if decided.source in _PINNED else "the project allows no older one"
+        return Decided(decided.value, decided.source, f"{decided.reason}; {what}, and {why}: {first.fault.instead}")
+    return Decided(allowed[-1], first.origin, f"{decided.reason}; but {what}: {allowed[-1]} is the newest Python the "
+                                              f"project allows that it runs on{_end_of_life(allowed[-1])}")
 
 
 # the project names its Python itself: wheels do not move it

@@ -21,6 +21,7 @@ from typing import Any
 
 from quayside.engine import docker
 from quayside.errors import DockerError, UserInputError
+from quayside.inspection import pythonbreaks
 from quayside.plan.options import Style
 from quayside.plan.shared import database_part
 from quayside.verify.report import VerifyOptions, VerifyReport
@@ -311,6 +312,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                 cause = example
             elif (multipart := multipart_cause(logs)) is not None:
                 cause = multipart
+            elif (fault := pythonbreaks.cause_from_logs(logs)) is not None:
+                cause = fault
             elif (region := aws_region_cause(options.project_root, logs)) is not None:
                 cause = region
             elif unset := _unset_settings(options, config.get("Env") or []):

@@ -25,6 +25,7 @@ from ruamel.yaml import YAML
 
 from quayside.engine import docker
 from quayside.errors import DockerError, UserInputError
+from quayside.inspection import pythonbreaks
 from quayside.targets.compose.run import compose_file, ensure_stack_images
 from quayside.verify.dbsession import database_url_settings, open_sessions
 from quayside.verify.image import PROBE_DIR, SLOW_SECONDS, _http_get, fill_probe_volume, safe_get, shutdown_seen
@@ -210,7 +211,8 @@ def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = 
     if (service := missing_service(logs)) is not None:
         return fixed_address_cause(fixed) if fixed else f"the app could not reach {service}; "
     return (rows_only_cause(logs) or settings_file_cause(logs) or ignored_file_cause(root, logs) or read_only_code_cause(logs)
-            or shadowing_cause(shadowing, logs) or multipart_cause(logs) or aws_region_cause(root, logs, compose=True) or "")
+            or shadowing_cause(shadowing, logs) or multipart_cause(logs) or pythonbreaks.cause_from_logs(logs)
+            or aws_region_cause(root, logs, compose=True) or "")
 
 
 def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
