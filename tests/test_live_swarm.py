@@ -332,3 +332,29 @@ def test_the_migrate_job_reaches_this_stacks_database_not_the_ini_url(engine_in_
         assert deployed.returncode != 0 and "migrate" in deployed.stdout + deployed.stderr, deployed.stdout + deployed.stderr
     finally:
         remove_everything(name, f"{name}-edge")
+
+
+def test_an_app_that_makes_its_own_tables_connects_as_the_owner(engine_in_swarm, tmp_path):
+    """No migrator, create_all at start: deployed with nothing added, the app makes its table as the owner and
+    answers. The broken variant, its URL naming the rows-only role, never converges: the role cannot create a table."""
+    from support.projects import FIXTURES
+
+    project = copy_project(FIXTURES / "creates-its-tables", tmp_path, "notes")
+    assert quayside("init", str(project), "--target", "swarm").returncode == 0
+    name = f"qso{uuid.uuid4().hex[:6]}"
+    try:
+        deployed = quayside("deploy", "swarm", str(project), "--stack", name, "--timeout", "240")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        container = docker.run(["ps", "-q", "--filter", f"label=com.docker.swarm.service.name={name}_app"]).stdout.split()[0]
+        ask = "import urllib.request\nprint(urllib.request.urlopen('http://127.0.0.1:8000/health').read().decode())"
+        assert json.loads(docker.run(["exec", container, "python", "-c", ask]).stdout) == {"notes": 0, "as": "notes_owner"}
+    finally:
+        remove_everything(name, f"{name}-edge")
+    stack = project / "stack.yaml"
+    stack.write_text(stack.read_text().replace("notes_owner:{notes_db_owner_password}", "notes_app:{notes_db_app_password}"))
+    name = f"qso{uuid.uuid4().hex[:6]}"
+    try:
+        deployed = quayside("deploy", "swarm", str(project), "--stack", name, "--timeout", "90")
+        assert deployed.returncode != 0, deployed.stdout + deployed.stderr
+    finally:
+        remove_everything(name, f"{name}-edge")

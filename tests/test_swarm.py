@@ -271,3 +271,22 @@ def test_an_app_reading_its_database_in_parts_gets_each_part_and_its_role_passwo
     items = _init(tmp_path, "items-service")  # reads DATABASE_URL: the URL secret, as before
     stack = YAML(typ="safe").load((items / "stack.yaml").read_text())["services"]
     assert "environment" not in stack["app"] and stack["app"]["secrets"] == [{"source": "database_url", "target": "database_url"}]
+
+
+def test_an_app_that_makes_its_own_tables_connects_as_the_owner(tmp_path):
+    """No migrator, and create_all at the app's start: a rows-only role could not create a table, so the app's
+    URL names the owner (as compose decides), and DEPLOY.md says why; with alembic (the items service) the
+    app stays rows-only."""
+    from support.projects import FIXTURES
+
+    project = copy_project(FIXTURES / "creates-its-tables", tmp_path, "notes")
+    result = runner.invoke(app, ["init", str(project), "--target", "swarm"])
+    assert result.exit_code == 0, result.output
+    assert run_check(project).findings == []
+    recipes = YAML(typ="safe").load((project / "stack.yaml").read_text())["x-quayside"]["secrets"]
+    url = recipes["notes_database_url"]["template"]
+    assert url.startswith("postgresql+psycopg2://notes_owner:{notes_db_owner_password}@db:5432/"), url
+    assert "connects as `notes_owner`" in (project / "DEPLOY.md").read_text()
+    items = _init(tmp_path, "items-service")
+    recipes = YAML(typ="safe").load((items / "stack.yaml").read_text())["x-quayside"]["secrets"]
+    assert "_app:{" in next(v["template"] for k, v in recipes.items() if k.endswith("_database_url"))

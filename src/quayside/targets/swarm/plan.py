@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from quayside.errors import UserInputError
 from quayside.inspection.alembic_url import alembic_upgrade_with_url, ini_database_url, relocated_script_location
@@ -70,6 +70,9 @@ class SwarmPlan:
     # the owner's URL in the scheme alembic.ini names, when its env.py reads nothing else: migrate sets it
     migrate_alembic_url_template: str = ""
     database_names: tuple[str, ...] = ()  # the settings in which the app reads its database in parts
+    # the role the app connects as: rows only, unless it changes the schema itself (create_all with no migrator,
+    # or alembic's upgrade at its own start), as under compose
+    app_role: Literal["app", "owner"] = "app"
     decisions: dict[str, Decided[Any]] = field(default_factory=dict, compare=False)
 
     @property
@@ -120,6 +123,21 @@ def _other_settings(project: ProjectInfo, wired: set[str]) -> tuple[tuple[tuple[
 _LOCAL_ADDRESS = re.compile(r"(?i)^(?:localhost|127\.0\.0\.1|0\.0\.0\.0)$|://(?:[^@/]*@)?(?:localhost|127\.0\.0\.1)\b")
 
 
+def _app_role(project: ProjectInfo, has_db: bool, migrate: tuple[str, ...] | None) -> Decided[Literal["app", "owner"]]:
+    """The owner when the app changes the schema itself, as compose decides: its own create_all with no migrator
+    (a rows-only role could not create a table), or alembic's upgrade at its start; else the rows-only role."""
+    from quayside.inspection.services import app_migrates_itself, detect_schema_creation
+
+    if has_db and migrate is None and (creates := detect_schema_creation(project.root)).value:
+        return Decided("owner", creates.source, f"{creates.reason} and no migration tool is configured: it connects as "
+                                                "the role that owns the database (a DML-only role could not)")
+    if has_db and migrate is not None and (itself := app_migrates_itself(project.root, project.app.value.file,
+                                                                          project.app.value.import_root)).value:
+        return Decided("owner", itself.source, f"{itself.reason}, which changes the schema as whatever role it connects "
+                                               "as: it connects as the owner; the migrate job still runs first")
+    return Decided("app", "default", "the app reads and writes rows; the migrate job owns the schema")
+
+
 def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy: Proxy, db: Database, replicas: int | None) -> SwarmPlan:
     decisions: dict[str, Decided[Any]] = {}
     if proxy is Proxy.NGINX:
@@ -151,6 +169,11 @@ def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy:
         wired = _database_settings(project, user)
         decisions["database_settings"] = wired
         app_wiring, migrate_wiring = wired.value
+    app_role = _app_role(project, has_db.value, migrate.value)
+    if app_role.value == "owner":
+        decisions["app_role"] = app_role
+        if has_db.value and app_wiring[0]:
+            app_wiring = migrate_wiring  # the parts: the owner's user and its password file, under the app's names
     database_names = tuple(n for n, _ in app_wiring[0])
     db_names = set(database_names) | {t.upper() for _, t in app_wiring[1]}
     plain, other_secrets = _other_settings(project, db_names)
@@ -187,7 +210,7 @@ def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy:
         database=has_db.value,
         db_image=POSTGRES_IMAGE,
         db_user=user,
-        database_url_template=f"{scheme}://{user}_app:{{password}}@db:5432/{user}" if has_db.value else "",
+        database_url_template=f"{scheme}://{user}_{app_role.value}:{{password}}@db:5432/{user}" if has_db.value else "",
         migrate_url_template=f"{scheme}://{user}_owner:{{password}}@db:5432/{user}" if has_db.value else "",
         migrate=migrate.value,
         migrate_alembic_url_template=alembic_url_template,
@@ -200,6 +223,7 @@ def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy:
         migrate_environment=migrate_wiring[0],
         migrate_secret_files=migrate_wiring[1],
         app_secrets=other_secrets,
+        app_role=app_role.value,
         database_names=database_names,
         decisions=decisions,
     )
