@@ -355,6 +355,7 @@ def test_an_app_that_makes_its_own_tables_connects_as_the_owner(engine_in_swarm,
     name = f"qso{uuid.uuid4().hex[:6]}"
     try:
         deployed = quayside("deploy", "swarm", str(project), "--stack", name, "--timeout", "90")
-        assert deployed.returncode != 0, deployed.stdout + deployed.stderr
+        output = deployed.stdout + deployed.stderr
+        assert deployed.returncode != 0 and "permission denied for schema public" in output, output
     finally:
         remove_everything(name, f"{name}-edge")
