@@ -76,6 +76,27 @@ def test_with_drivers_for_two_databases_the_one_the_code_imports(tmp_path, code,
     assert needs.database.value == kind
 
 
+@pytest.mark.parametrize(("files", "deps", "kind"), [
+    # Svogg/fastapi_redis: a freeze with asyncpg, and code that only talks to Redis
+    ({"main.py": "import aioredis\nfrom fastapi import FastAPI\n"}, {"fastapi", "asyncpg", "aioredis"}, None),
+    ({"main.py": "import pymysql\n"}, {"fastapi", "pymysql"}, "mysql"),  # the driver itself, imported
+    ({"main.py": "import databases\n"}, {"fastapi", "asyncpg"}, "postgres"),  # a library that loads it by URL
+    ({"main.py": "import os\nURL = os.environ['DATABASE_URL']\n"}, {"fastapi", "asyncpg"}, "postgres"),  # its URL
+    ({"main.py": "import os\nHOST = os.environ['DB_HOST']\n"}, {"fastapi", "psycopg2-binary"}, "postgres"),  # a part
+    ({"main.py": "import os\n"}, {"fastapi", "asyncpg", "alembic"}, "postgres"),  # a migration tool runs outside
+    ({"main.py": "import os\n", "docker-compose.yml": "services:\n  db:\n    image: postgres:15\n"},
+     {"fastapi", "asyncpg"}, "postgres"),  # the project's own compose file runs one
+    ({"README.md": "no code\n"}, {"fastapi", "asyncpg"}, "postgres"),  # no code read: nothing to tell by
+], ids=["redis only", "driver imported", "library by URL", "URL read", "part read", "alembic declared",
+        "own compose file", "no code"])
+def test_a_driver_nothing_uses_gets_no_database(tmp_path, files, deps, kind):
+    root = write(tmp_path, files)
+    needs = detect_services(root, deps, None, read_app_settings(root))
+    assert needs.database.value == kind, needs.database.reason
+    if kind is None:
+        assert "no module imports a database library" in needs.database.reason
+
+
 def test_nested_settings_parts_are_answered(tmp_path):
     """pydantic-settings' nested model with env_nested_delimiter="__" reads POSTGRES__HOST and the like
     (simonangel-fong/Project-IOT-Mgnt-Telemetry-Cloud-Native): each is given its part of the database."""

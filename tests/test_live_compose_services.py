@@ -461,3 +461,17 @@ def test_tables_in_a_schema_of_the_migrations_own_reach_the_rows_only_app(tmp_pa
         assert leftovers() == []
     finally:
         docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)
+
+
+def test_a_driver_the_code_never_uses_gets_no_database(init_compose, tmp_path):
+    """Svogg/fastapi_redis's shape: a freeze lists asyncpg, and the code talks only to Redis. The stack has no
+    database service to run, secure and back up (the old decision, a Postgres for asyncpg, is the variant the
+    service list rules out), and the app and its worker pass verify --compose."""
+    source = copy_project(FIXTURES / "redis-worker", tmp_path / "src", "unused-driver")
+    requirements = source / "requirements.txt"
+    requirements.write_text(requirements.read_text() + "asyncpg>=0.29\n")
+    project = init_compose(source)
+    services = YAML(typ="safe").load((project / "compose.yaml").read_text())["services"]
+    assert "db" not in services and "redis" in services, sorted(services)
+    code, report = verify_compose(project, "--expect", '/add?a=2&b=3={"result": 5}')
+    assert code == 0, json.dumps(report, indent=1)

@@ -315,7 +315,9 @@ def sqlite_in_code(root: Path) -> str | None:
 _KIND_MODULES: dict[str, frozenset[str]] = {
     "mongodb": frozenset({"motor", "pymongo", "beanie", "odmantic", "mongoengine"}),
     "sql": frozenset({"sqlalchemy", "sqlmodel", "databases", "ormar", "tortoise", "psycopg", "psycopg2", "asyncpg",
-                      "pg8000", "MySQLdb", "pymysql", "aiomysql", "asyncmy", "mysql", "mariadb", "fastapi_users_db_sqlalchemy"}),
+                      "pg8000", "MySQLdb", "pymysql", "aiomysql", "asyncmy", "mysql", "mariadb", "fastapi_users_db_sqlalchemy",
+                      "alembic", "aiopg", "gino", "peewee", "piccolo", "pony", "fastapi_sqlalchemy", "sqlalchemy_utils",
+                      "psycopg_pool", "dataset", "records", "prisma"}),
 }
 _IMPORT_LINE = re.compile(r"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 
@@ -330,6 +332,25 @@ def code_imports(root: Path) -> frozenset[str]:
         except OSError:
             continue
     return frozenset(found)
+
+
+# distributions that mean a database is used whatever the code imports (a migration tool runs outside it)
+_DATABASE_LIBRARIES = frozenset({"alembic", "aerich", "databases", "ormar", "gino", "peewee", "piccolo", "pony"})
+
+
+def _driver_unused(declared: set[str], imports: frozenset[str], settings: AppSettings, user: UserCompose | None) -> bool:
+    """A bare driver a frozen requirements file lists that nothing uses (Svogg/fastapi_redis: asyncpg beside
+    aioredis): no ORM or migration tool declared, no database library imported, no database setting read, no
+    database in the project's own compose file. True only when the code was read."""
+    from quayside.plan.shared import database_part
+
+    if declared & (SQLALCHEMY_ORMS | TORTOISE | _DATABASE_LIBRARIES):
+        return False
+    if not imports or imports & (_KIND_MODULES["sql"] | _KIND_MODULES["mongodb"]):
+        return False
+    if _url_settings(settings) or any(database_part(name) is not None for name in settings.names):
+        return False
+    return not (user is not None and user.database_images)
 
 
 def detect_database(declared: set[str], settings: AppSettings, user: UserCompose | None,
@@ -353,6 +374,10 @@ def detect_database(declared: set[str], settings: AppSettings, user: UserCompose
         if kind != "sqlite":
             driver = next((d for d in drivers if DRIVERS[d] == kind), None)
             return Decided(kind, settings.documented_file or name, f"the project documents {name} as a {kind} URL"), driver  # type: ignore[arg-type]
+    if served and _driver_unused(declared, imports, settings, user):
+        return Decided(None, f"dependency {served[0]}", (
+            f"{served[0]} is declared, but no module imports a database library (sqlalchemy, {served[0]}, …) and no "
+            "setting names a database: no database service (--db postgres or --db mysql adds one)")), None
     if served:
         kinds = sorted({DRIVERS[d] for d in served})
         # with drivers for two databases, the one the code's default URL names
