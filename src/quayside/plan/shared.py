@@ -4,7 +4,7 @@ server command. Each target's plan is built from these, so two targets never dec
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from quayside.plan.options import Database
 from quayside.provenance import Decided
@@ -67,6 +67,25 @@ def decide_migrations(project: ProjectInfo, runner: str) -> Decided[tuple[str, .
 
     found = detect_migrations(project.root, project.pyproject)
     return Decided(found.value, found.source, found.reason.replace("a one-off `migrate` service", runner))
+
+
+def decide_app_role(project: ProjectInfo, *, has_db: bool, migrate: tuple[str, ...] | None, creates_schema: Decided[bool],
+                    prestart: bool = False) -> Decided[Literal["app", "owner"]]:
+    """The role the app connects as: the rows-only one, unless it changes the schema itself: its own create_all
+    with no migrator and no prestart step (a DML-only role could not create a table), or alembic's upgrade at its
+    own start. Compose and swarm decide alike."""
+    from quayside.inspection.services import app_migrates_itself
+
+    if has_db and creates_schema.value and not migrate and not prestart:
+        return Decided("owner", creates_schema.source, f"{creates_schema.reason} and no migration tool is configured: it "
+                                                       "connects as the role that owns the database (a DML-only role could not)")
+    if has_db and migrate and (itself := app_migrates_itself(project.root, project.app.value.file,
+                                                            project.app.value.import_root)).value:
+        return Decided("owner", itself.source, (
+            f"{itself.reason}, which changes the schema (its version table, CREATE … IF NOT EXISTS) as whatever role it "
+            "connects as: it connects as the owner; migrate still runs first, so the app's own upgrade finds nothing "
+            "to do and its server processes do not race to migrate"))
+    return Decided("app", "default", "the app reads and writes rows; migrations own the schema")
 
 
 def with_schema_import(project: ProjectInfo, migrate: Decided[tuple[str, ...] | None]) -> Decided[tuple[str, ...] | None]:

@@ -6,11 +6,11 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from quayside.inspection.alembic_url import IniDatabaseUrl, alembic_upgrade_with_url, relocated_script_location
 from quayside.inspection.appsettings import QUAYSIDE_ENV_BLOCK
-from quayside.inspection.services import CodeCredentials, app_migrates_itself, code_credentials, schema_made_at_import
+from quayside.inspection.services import CodeCredentials, code_credentials, schema_made_at_import
 from quayside.plan.dockerfile import DockerfilePlan
 from quayside.plan.options import Proxy
 from quayside.plan.shared import (
@@ -18,6 +18,7 @@ from quayside.plan.shared import (
     TRAEFIK_IMAGE,
     app_pids_limit,
     build_command,
+    decide_app_role,
     health_target,
     project_name,
     then_import,
@@ -199,19 +200,11 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
     command = build_command(project, dockerfile.port, workers, dockerfile.decisions.get("forwarded_allow_ips", Decided(None, "", "")).value)
     if not has_db:
         needs = replace(needs, database=Decided(None, "", ""))
-    app_role: Literal["app", "owner"] = "app"
-    if has_db and needs.creates_schema.value and not migrate.value and not prestart.value:
-        # no migrator: the app's own create_all is what makes the tables, so it connects as the owner
-        app_role = "owner"
-        decisions["app_role"] = Decided("owner", needs.creates_schema.source,
-                                        f"{needs.creates_schema.reason} and no migration tool is configured: it "
-                                        "connects as the role that owns the database (a DML-only role could not)")
-    elif has_db and migrate.value and (itself := app_migrates_itself(project.root, project.app.value.file, project.app.value.import_root)).value:
-        app_role = "owner"
-        decisions["app_role"] = Decided("owner", itself.source, (
-            f"{itself.reason}, which changes the schema (its version table, CREATE … IF NOT EXISTS) as whatever role it "
-            "connects as: it connects as the owner; migrate still runs first, so the app's own upgrade finds nothing "
-            "to do and its server processes do not race to migrate"))
+    role = decide_app_role(project, has_db=bool(has_db), migrate=migrate.value, creates_schema=needs.creates_schema,
+                           prestart=bool(prestart.value))
+    app_role = role.value
+    if app_role == "owner":
+        decisions["app_role"] = role
     credentials = None
     if has_db and database.value in ("postgres", "mysql") and not reads_database_setting(needs):
         credentials = code_credentials(project.root, str(database.value))

@@ -23,6 +23,7 @@ from quayside.plan.shared import (
     app_settings,
     build_command,
     database_part,
+    decide_app_role,
     decide_database,
     decide_migrations,
     project_name,
@@ -123,21 +124,6 @@ def _other_settings(project: ProjectInfo, wired: set[str]) -> tuple[tuple[tuple[
 _LOCAL_ADDRESS = re.compile(r"(?i)^(?:localhost|127\.0\.0\.1|0\.0\.0\.0)$|://(?:[^@/]*@)?(?:localhost|127\.0\.0\.1)\b")
 
 
-def _app_role(project: ProjectInfo, has_db: bool, migrate: tuple[str, ...] | None) -> Decided[Literal["app", "owner"]]:
-    """The owner when the app changes the schema itself, as compose decides: its own create_all with no migrator
-    (a rows-only role could not create a table), or alembic's upgrade at its start; else the rows-only role."""
-    from quayside.inspection.services import app_migrates_itself, detect_schema_creation
-
-    if has_db and migrate is None and (creates := detect_schema_creation(project.root)).value:
-        return Decided("owner", creates.source, f"{creates.reason} and no migration tool is configured: it connects as "
-                                                "the role that owns the database (a DML-only role could not)")
-    if has_db and migrate is not None and (itself := app_migrates_itself(project.root, project.app.value.file,
-                                                                          project.app.value.import_root)).value:
-        return Decided("owner", itself.source, f"{itself.reason}, which changes the schema as whatever role it connects "
-                                               "as: it connects as the owner; the migrate job still runs first")
-    return Decided("app", "default", "the app reads and writes rows; the migrate job owns the schema")
-
-
 def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy: Proxy, db: Database, replicas: int | None) -> SwarmPlan:
     decisions: dict[str, Decided[Any]] = {}
     if proxy is Proxy.NGINX:
@@ -169,7 +155,11 @@ def build_swarm_plan(project: ProjectInfo, dockerfile: DockerfilePlan, *, proxy:
         wired = _database_settings(project, user)
         decisions["database_settings"] = wired
         app_wiring, migrate_wiring = wired.value
-    app_role = _app_role(project, has_db.value, migrate.value)
+    from quayside.inspection.services import detect_schema_creation
+
+    app_role = decide_app_role(project, has_db=bool(has_db.value), migrate=migrate.value,
+                               creates_schema=detect_schema_creation(project.root) if migrate.value is None
+                               else Decided(False, "", ""))
     if app_role.value == "owner":
         decisions["app_role"] = app_role
         if has_db.value and app_wiring[0]:
