@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from quayside.engine import docker
 from quayside.init import InitRequest, plan_init
 from quayside.plan.systemlibs import TABLE, apt_packages
-from support.projects import FIXTURES, copy_project, write
+from support.projects import FIXTURES, copy_project, verified_image, write
 
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
 
@@ -76,17 +73,9 @@ def test_every_table_name_is_a_package_of_the_base_image():
 @pytest.mark.docker
 def test_live_psycopg2_from_source_builds_and_runs_without_a_compiler(tmp_path):
     project = copy_project(FIXTURES / "psycopg2-source", tmp_path)
-    run = [sys.executable, "-m", "quayside"]
-    assert subprocess.run([*run, "init", str(project)], capture_output=True, check=False, timeout=120).returncode == 0
-    tag = "quayside-test/psycopg2-source:1"
-    try:
-        proc = subprocess.run([*run, "verify", str(project), "-t", tag, "--expect", '/health={"libpq":true}'],
-                              capture_output=True, text=True, timeout=900, check=False)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+    with verified_image(project, "quayside-test/psycopg2-source:1", '/health={"libpq":true}') as tag:
         compiler = docker.run(["run", "--rm", "--entrypoint", "sh", tag, "-c", "command -v gcc cc || echo none"], timeout=60)
         assert compiler.stdout.strip() == "none"
-    finally:
-        docker.run(["rmi", "-f", tag], check=False)
 
 
 @pytest.mark.docker
@@ -99,15 +88,8 @@ def test_live_mysqlclient_brought_by_an_extra_builds_and_loads(tmp_path):
         "main.py": "import MySQLdb\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/health')\n"
                    "def health() -> dict[str, bool]:\n    return {'mysqldb': hasattr(MySQLdb, 'connect')}\n",
     })
-    run = [sys.executable, "-m", "quayside"]
-    assert subprocess.run([*run, "init", str(project)], capture_output=True, check=False, timeout=120).returncode == 0
-    tag = "quayside-test/mysql-extra:1"
-    try:
-        proc = subprocess.run([*run, "verify", str(project), "-t", tag, "--expect", '/health={"mysqldb":true}'],
-                              capture_output=True, text=True, timeout=900, check=False)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-    finally:
-        docker.run(["rmi", "-f", tag], check=False)
+    with verified_image(project, "quayside-test/mysql-extra:1", '/health={"mysqldb":true}'):
+        pass
 
 
 def test_a_locked_release_with_wheels_for_other_systems_only_gets_a_compiler(tmp_path):

@@ -82,26 +82,17 @@ def _hint(text: str) -> str | None:
     return next((hint for pattern, hint in HINTS if pattern.search(text)), None)
 
 
-# distributions a Debian or Ubuntu system Python holds that PyPI has never had: a requirements file naming them
-# is `pip freeze` of the system (hectoresen/FastAPI_example), whose apt-chosen pins need not fit together
-SYSTEM_ONLY = frozenset({"command-not-found", "python-apt", "unattended-upgrades", "ubuntu-advantage-tools",
-                         "ubuntu-pro-client", "distro-info", "ufw", "cloud-init", "ssh-import-id", "language-selector",
-                         "software-properties", "ubuntu-drivers-common", "xkit", "usb-creator", "hplip"})
-_DISTRO_VERSION = re.compile(r"==\S*[+~](?:ubuntu|deb|dfsg|build)\d", re.IGNORECASE)
-_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*(\S+)", re.MULTILINE)
-
-
 def system_freeze_hint(context: Path) -> str | None:
     """A hint when the build context's requirements.txt is a freeze of a system Python, else None."""
     from quayside.inspection.source import decode_requirements
+    from quayside.inspection.systemfreeze import system_pins
 
     try:
         data = (context / "requirements.txt").read_bytes()
     except OSError:
         return None
     text = decode_requirements(data) or data.decode("utf-8", errors="replace")  # a BOM names UTF-16 (pip's reading)
-    named = [f"{name}=={version}" for name, version in _PIN.findall(text)
-             if name.lower().replace("_", "-") in SYSTEM_ONLY or _DISTRO_VERSION.search(f"=={version}")]
+    named = system_pins(text)
     if not named:
         return None
     shown = ", ".join(named[:3])

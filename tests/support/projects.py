@@ -6,6 +6,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,3 +58,19 @@ def commit_all(root: Path, when: str) -> None:
     identity = ["-c", "user.name=quayside-tests", "-c", "user.email=tests@quayside.invalid", "-c", "commit.gpgsign=false"]
     for args in (["init", "-q"], ["add", "-A"], [*identity, "commit", "-q", "-m", "as checked out"]):
         subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=dated, timeout=60)
+
+
+@contextmanager
+def verified_image(project: Path, tag: str, expect: str) -> Iterator[str]:
+    """`quayside init`, then `quayside verify --expect` passing, then the image's tag for more checks; removed after."""
+    from quayside.engine import docker
+
+    run = [sys.executable, "-m", "quayside"]
+    assert subprocess.run([*run, "init", str(project)], capture_output=True, check=False, timeout=120).returncode == 0
+    try:
+        proc = subprocess.run([*run, "verify", str(project), "-t", tag, "--expect", expect],
+                              capture_output=True, text=True, timeout=900, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        yield tag
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

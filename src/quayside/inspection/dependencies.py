@@ -378,6 +378,9 @@ def _detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = 
         )
     if has("requirements.txt"):
         files, deps, local = read_requirements(root, "requirements.txt")
+        frozen = _system_freeze(root)
+        if frozen is not None:
+            return frozen
         return Dependencies(
             Decided("pip", "requirements.txt", "requirements.txt is present (the guide's way): pip installs it"),
             "requirements", tuple(files), tuple(deps), False, tuple(local),
@@ -456,6 +459,41 @@ def _detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = 
         hint=(f"add requirements.txt declaring what the code imports ({', '.join(imported)}), its server too: "
               '"fastapi[standard]>=0.115,<1" brings it' if imported else
               'add requirements.txt with a line such as "fastapi[standard]>=0.115,<1"'),
+    )
+
+
+def _system_freeze(root: Path) -> Dependencies | None:
+    """requirements.txt frozen from a system Python: the image installs what the code imports, pinned by it."""
+    from quayside.inspection import systemfreeze
+    from quayside.inspection.services import code_imports
+
+    text = read_text(root / "requirements.txt", what="requirements.txt", boms=True)
+    if not systemfreeze.system_pins(text):
+        return None
+    frozen = systemfreeze.read(text, code_imports(root), systemfreeze.own_modules(root))
+    assert frozen is not None
+    if not frozen.chosen:
+        raise UserInputError(
+            f"requirements.txt is a pip freeze of a system Python (it pins {', '.join(frozen.system_pins[:3])}, which "
+            "PyPI does not have), and it declares nothing the code imports",
+            path="requirements.txt",
+            hint="freeze a virtualenv that holds only the app's dependencies: python -m venv .venv, install them "
+                 "there, .venv/bin/pip freeze > requirements.txt",
+        )
+    chosen = [Requirement(line) for line in frozen.chosen]
+    names = ", ".join(requirement.name for requirement in chosen)
+    unpinned = (f"; the code also imports {', '.join(frozen.not_pinned)}, which it declares nothing for"
+                if frozen.not_pinned else "")
+    deps = tuple(Dependency(canonicalize_name(requirement.name), frozenset(requirement.extras), systemfreeze.FILE)
+                 for requirement in chosen)
+    return Dependencies(
+        Decided("pip", "requirements.txt",
+                f"requirements.txt is a pip freeze of a system Python: it pins the distribution's own packages "
+                f"({', '.join(frozen.system_pins[:3])}), which PyPI does not have. init writes {systemfreeze.FILE} "
+                f"with what the code imports and what libraries load for it ({names}) at the versions the freeze "
+                f"pins{unpinned}, and pip installs that; the system's packages stay out of the image"),
+        "requirements", (systemfreeze.FILE, "requirements.txt"), deps, False, (),
+        written_requirements=frozen.requirements, declared_in=("requirements.txt",),
     )
 
 
