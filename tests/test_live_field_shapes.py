@@ -405,7 +405,7 @@ def test_a_poetry_project_without_its_lock_installs_its_ranges(tmp_path):
     main.write_text(main.read_text() + "\n\n@app.get('/ranges')\ndef ranges() -> dict[str, object]:\n"
                     "    return {'slug': slugify('Hello Lock'), 'dev_installed': importlib.util.find_spec('pytest') is not None}\n")
     _passes_then_fails_without(project, "quayside-test/poetry-ranges:1", '/ranges={"slug":"hello-lock","dev_installed":false}',
-                               "python-slugify<9,>=8.0\n", "", "No module named 'slugify'", file="requirements.poetry.txt")
+                               "python-slugify<9,>=8.0\n", "", "the app imports slugify (app/main.py:", file="requirements.poetry.txt")
 
 
 def test_names_a_dockerfile_of_another_name_installs_beside_the_requirements(tmp_path):
@@ -422,7 +422,7 @@ def test_names_a_dockerfile_of_another_name_installs_beside_the_requirements(tmp
                              "CMD [\"python\", \"-m\", \"worker\"]\n",
     })
     _passes_then_fails_without(project, "quayside-test/names-beside:1", '/health={"redis":true}',
-                               '-r requirements.txt "redis"', "-r requirements.txt", "No module named 'redis'")
+                               '-r requirements.txt "redis"', "-r requirements.txt", "the app imports redis (app.py:")
 
 
 def _verify_fails_naming(project, tag: str, cause: str) -> None:

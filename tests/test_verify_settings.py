@@ -528,3 +528,33 @@ def test_the_stack_names_a_missing_field_by_its_variable_too():
     logs = "pydantic_core._pydantic_core.ValidationError: 1 validation error for Setting\ndb_port\n  Field required [type=missing]\n"
     assert stack._cause(logs, reads=frozenset({"USER_DB_PORT", "USER_DB_HOST"})).startswith("missing setting USER_DB_PORT:")
     assert stack._cause(logs).startswith("missing setting db_port:")
+
+
+MISSING = "Traceback (most recent call last):\n  File \"/code/app/main.py\", line 3\nModuleNotFoundError: No module named '{}'\n"
+PROJECT = {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n"
+           "from sqladmin import Admin\nimport helpers\napp = FastAPI()\n", "app/helpers.py": "", "core/__init__.py": "",
+           "alembic/env.py": "from alembic import context\n"}
+
+
+@pytest.mark.parametrize(("module", "cause"), [
+    # JackyChan8/default-fastapi-project: sqladmin imported, never declared
+    ("sqladmin.models", "the app imports sqladmin (app/main.py:2), which its image does not have"),
+    ("helpers", "the app imports helpers (app/main.py:3), which is the project's own app/helpers.py"),
+    ("core", "the image lacks the project's own core, which the app imports"),
+    ("distutils", "the standard library dropped in Python 3.12"),
+    ("alembic", "the app imports alembic (alembic/env.py:1), which its image does not have"),  # a folder, no package
+])
+def test_a_module_missing_at_start_is_named(tmp_path, module, cause):
+    from quayside.verify.settings import missing_module_cause
+    from support.projects import write
+
+    root = write(tmp_path / "p", PROJECT)
+    found = missing_module_cause(root, MISSING.format(module))
+    assert found is not None and cause in found, found
+
+
+def test_other_failures_name_no_missing_module(tmp_path):
+    from quayside.verify.settings import missing_module_cause
+
+    assert missing_module_cause(tmp_path, "ImportError: cannot import name 'x' from 'y'") is None
+    assert missing_module_cause(None, MISSING.format("sqladmin")) is None  # no project to read: the logs say it

@@ -31,6 +31,7 @@ from quayside.verify.settings import (
     fixed_address_cause,
     ignored_file_cause,
     mask,
+    missing_module_cause,
     missing_service,
     missing_setting,
     multipart_cause,
@@ -314,6 +315,8 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
                 cause = multipart
             elif (fault := pythonbreaks.cause_from_logs(logs)) is not None:
                 cause = fault
+            elif (module := missing_module_cause(options.project_root, logs)) is not None:
+                cause = module
             elif (region := aws_region_cause(options.project_root, logs)) is not None:
                 cause = region
             elif unset := _unset_settings(options, config.get("Env") or []):

@@ -316,3 +316,56 @@ def aws_region_cause(root: Path | None, logs: str, *, compose: bool = False) -> 
     how = "add AWS_DEFAULT_REGION to .env and to the service's environment" if compose else \
         "set AWS_DEFAULT_REGION (--env or the env file)"
     return f"the app makes an AWS client with no region: {how}; "
+
+
+_NO_MODULE = re.compile(r"ModuleNotFoundError: No module named '(?P<module>[A-Za-z_][\w.]{0,200})'")
+# modules the standard library dropped, and the Python that no longer has them
+_LEFT_THE_STDLIB = {"distutils": "3.12", "imp": "3.12", "asynchat": "3.12", "asyncore": "3.12", "smtpd": "3.12",
+                    "cgi": "3.13", "cgitb": "3.13", "crypt": "3.13", "imghdr": "3.13", "pipes": "3.13", "telnetlib": "3.13"}
+
+
+def missing_module_cause(root: Path | None, logs: str) -> str | None:
+    """`ModuleNotFoundError` at start (JackyChan8/default-fastapi-project imports sqladmin, which its requirements
+    never declare): a module the standard library dropped, one of the project's own the image lacks, or a
+    distribution its dependencies do not bring, with the line of the code that imports it."""
+    found = _NO_MODULE.findall(logs)
+    if not found:
+        return None
+    module = found[-1].split(".")[0]
+    if module in _LEFT_THE_STDLIB:
+        return (f"the code imports {module}, which the standard library dropped in Python {_LEFT_THE_STDLIB[module]}: "
+                f"build on an older Python (--python) or move to a release of the package that no longer imports it; ")
+    if root is None:
+        return None
+    # a package (its __init__.py) or a module: a folder of migrations named alembic/ is no package of the app's
+    if (root / module / "__init__.py").is_file() or (root / f"{module}.py").is_file():
+        return (f"the image lacks the project's own {module}, which the app imports in a way its import closure does not "
+                f"show: add it with --include {module} (or [tool.quayside] include); ")
+    where = _import_line(root, module)
+    own = next((path for path in _own_files(root) if path.stem == module
+                or (path.name == "__init__.py" and path.parent.name == module)), None)
+    if own is not None:
+        rel = (own.parent if own.parent.name == module else own).relative_to(root).as_posix()
+        return (f"the app imports {module}{f' ({where})' if where else ''}, which is the project's own {rel}, not on the "
+                "import path from the working directory (an import relative to its module, as Python 2 did?): import "
+                f"it by its package's name, or as `from . import {module}`; ")
+    return (f"the app imports {module}{f' ({where})' if where else ''}, which its image does not have: none of its "
+            "dependencies declares or brings the distribution that provides it; add that to its dependency file; ")
+
+
+def _own_files(root: Path) -> list[Path]:
+    from quayside.inspection.appsettings import _python_files
+
+    return _python_files(root)
+
+
+def _import_line(root: Path, module: str) -> str | None:
+    pattern = re.compile(rf"^\s*(?:from\s+{re.escape(module)}(?:\.[\w.]+)?\s+import\b|import\s+{re.escape(module)}\b)", re.MULTILINE)
+    for path in _own_files(root):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if (m := pattern.search(text)) is not None:
+            return f"{path.relative_to(root).as_posix()}:{text.count(chr(10), 0, m.start()) + 1}"
+    return None

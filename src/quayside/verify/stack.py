@@ -36,6 +36,7 @@ from quayside.verify.settings import (
     fixed_address_cause,
     ignored_file_cause,
     mask,
+    missing_module_cause,
     missing_service,
     missing_setting,
     multipart_cause,
@@ -212,7 +213,7 @@ def _cause(logs: str, shadowing: tuple[str, ...] = (), fixed: tuple[str, ...] = 
         return fixed_address_cause(fixed) if fixed else f"the app could not reach {service}; "
     return (rows_only_cause(logs) or settings_file_cause(logs) or ignored_file_cause(root, logs) or read_only_code_cause(logs)
             or shadowing_cause(shadowing, logs) or multipart_cause(logs) or pythonbreaks.cause_from_logs(logs)
-            or aws_region_cause(root, logs, compose=True) or "")
+            or missing_module_cause(root, logs) or aws_region_cause(root, logs, compose=True) or "")
 
 
 def _failed_up(stack: _Stack, exc: DockerError, report: VerifyReport) -> None:
