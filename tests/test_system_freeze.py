@@ -118,3 +118,15 @@ def test_live_a_system_freeze_builds_what_the_app_imports_and_passes_verify(tmp_
         proc = subprocess.run([sys.executable, "-m", "quayside", "build", str(project), "-t", tag],
                               capture_output=True, text=True, timeout=900, check=False)
         assert proc.returncode != 0 and "is a pip freeze of a system Python" in proc.stderr, proc.stderr
+
+
+def test_the_files_a_freeze_includes_reach_the_build(tmp_path):
+    """`-c requirements.txt` reads what it includes: those files are bound into the install step too."""
+    from support.projects import write
+
+    project = write(tmp_path / "p", {"main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+                                     "requirements.txt": "-r base.txt\ncommand-not-found==0.3\n",
+                                     "base.txt": "fastapi==0.115.2\nuvicorn==0.31.1\n"})
+    deps = detect(project, None)
+    assert deps.files == ("requirements.imports.txt", "requirements.txt", "base.txt")
+    assert deps.written_requirements is not None and "-c requirements.txt" in deps.written_requirements

@@ -378,7 +378,7 @@ def _detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = 
         )
     if has("requirements.txt"):
         files, deps, local = read_requirements(root, "requirements.txt")
-        frozen = _system_freeze(root)
+        frozen = _system_freeze(root, tuple(files))
         if frozen is not None:
             return frozen
         return Dependencies(
@@ -462,12 +462,12 @@ def _detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = 
     )
 
 
-def _system_freeze(root: Path) -> Dependencies | None:
+def _system_freeze(root: Path, files: tuple[str, ...]) -> Dependencies | None:
     """requirements.txt frozen from a system Python: the image installs what the code imports, pinned by it."""
     from quayside.inspection import systemfreeze
     from quayside.inspection.services import code_imports
 
-    text = read_text(root / "requirements.txt", what="requirements.txt", boms=True)
+    text = "\n".join(read_text(root / name, what=name, boms=True) for name in files)  # with what it includes
     if not systemfreeze.system_pins(text):
         return None
     frozen = systemfreeze.read(text, code_imports(root), systemfreeze.own_modules(root))
@@ -492,7 +492,7 @@ def _system_freeze(root: Path) -> Dependencies | None:
                 f"({', '.join(frozen.system_pins[:3])}), which PyPI does not have. init writes {systemfreeze.FILE} "
                 f"with what the code imports and what libraries load for it ({names}) at the versions the freeze "
                 f"pins{unpinned}, and pip installs that; the system's packages stay out of the image"),
-        "requirements", (systemfreeze.FILE, "requirements.txt"), deps, False, (),
+        "requirements", (systemfreeze.FILE, *files), deps, False, (),  # the freeze's includes: -c reads them too
         written_requirements=frozen.requirements, declared_in=("requirements.txt",),
     )
 
