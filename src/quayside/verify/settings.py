@@ -298,21 +298,12 @@ def aws_region_cause(root: Path | None, logs: str, *, compose: bool = False) -> 
     code reads for it, when a line of the project shows it, else boto3's own AWS_DEFAULT_REGION."""
     if _NO_REGION.search(logs) is None:
         return None
-    if root is not None:
-        from quayside.inspection.appsettings import _python_files
-
-        for path in _python_files(root):
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            if (m := _REGION_READ.search(text)) is not None:
-                name = m.group(1) or m.group(2)
-                line = text.count("\n", 0, m.start()) + 1
-                how = (f"add {name} to .env and to the service's environment" if compose
-                       else f"pass --env {name}=… (or set it in the env file)")
-                return (f"the app makes an AWS client with no region: it reads {name} for it "
-                        f"({path.relative_to(root).as_posix()}:{line}), which nothing set: {how}; ")
+    if root is not None and (found := _first_line(root, _REGION_READ)) is not None:
+        where, m = found
+        name = m.group(1) or m.group(2)
+        how = (f"add {name} to .env and to the service's environment" if compose
+               else f"pass --env {name}=… (or set it in the env file)")
+        return f"the app makes an AWS client with no region: it reads {name} for it ({where}), which nothing set: {how}; "
     how = "add AWS_DEFAULT_REGION to .env and to the service's environment" if compose else \
         "set AWS_DEFAULT_REGION (--env or the env file)"
     return f"the app makes an AWS client with no region: {how}; "
@@ -359,13 +350,19 @@ def _own_files(root: Path) -> list[Path]:
     return _python_files(root)
 
 
-def _import_line(root: Path, module: str) -> str | None:
-    pattern = re.compile(rf"^\s*(?:from\s+{re.escape(module)}(?:\.[\w.]+)?\s+import\b|import\s+{re.escape(module)}\b)", re.MULTILINE)
+def _first_line(root: Path, pattern: re.Pattern[str]) -> tuple[str, re.Match[str]] | None:
+    """The first place (`path:line`) in the project's code where the pattern matches, and the match."""
     for path in _own_files(root):
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         if (m := pattern.search(text)) is not None:
-            return f"{path.relative_to(root).as_posix()}:{text.count(chr(10), 0, m.start()) + 1}"
+            return f"{path.relative_to(root).as_posix()}:{text.count(chr(10), 0, m.start()) + 1}", m
     return None
+
+
+def _import_line(root: Path, module: str) -> str | None:
+    pattern = re.compile(rf"^\s*(?:from\s+{re.escape(module)}(?:\.[\w.]+)?\s+import\b|import\s+{re.escape(module)}\b)", re.MULTILINE)
+    found = _first_line(root, pattern)
+    return found[0] if found is not None else None
