@@ -468,10 +468,9 @@ def _system_freeze(root: Path, files: tuple[str, ...]) -> Dependencies | None:
     from quayside.inspection.services import code_imports
 
     text = "\n".join(read_text(root / name, what=name, boms=True) for name in files)  # with what it includes
-    if not systemfreeze.system_pins(text):
-        return None
     frozen = systemfreeze.read(text, code_imports(root), systemfreeze.own_modules(root))
-    assert frozen is not None
+    if frozen is None:
+        return None
     if not frozen.chosen:
         raise UserInputError(
             f"requirements.txt is a pip freeze of a system Python (it pins {', '.join(frozen.system_pins[:3])}, which "
@@ -502,9 +501,10 @@ def _third_party_imports(root: Path) -> list[str]:
     what a dependency file would have to declare (by their distributions' names, which may differ)."""
     import sys
 
+    from quayside.inspection import systemfreeze
     from quayside.inspection.services import code_imports
 
-    own = {p.stem for p in root.glob("*.py")} | {p.name for p in root.iterdir() if p.is_dir()}
+    own = systemfreeze.own_modules(root)
     return sorted(m for m in code_imports(root) if m not in sys.stdlib_module_names and m not in own and m != "__future__")[:12]
 
 
