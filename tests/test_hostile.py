@@ -72,8 +72,10 @@ def test_hostile_files(tmp_path, files, commands):
         assert tree_digest(tmp_path) == before  # refused: nothing written anywhere
 
 
-def test_a_fifo_named_like_python_never_hangs(tmp_path):
-    project = _project(tmp_path, {})
+@pytest.mark.parametrize("requirements", [REQ, "command-not-found==0.3\nfastapi[standard]==0.115.2\n"],
+                         ids=["requirements", "system-freeze"])  # a system freeze reads the code's imports
+def test_a_fifo_named_like_python_never_hangs(tmp_path, requirements):
+    project = _project(tmp_path, {"requirements.txt": requirements})
     os.mkfifo(project / "evil.py")
     os.mkfifo(project / "Dockerfile.dev")
     for command in (["inspect"], ["check"], ["init", "--dry-run"]):

@@ -468,6 +468,8 @@ def _system_freeze(root: Path, files: tuple[str, ...]) -> Dependencies | None:
     from quayside.inspection.services import code_imports
 
     text = "\n".join(read_text(root / name, what=name, boms=True) for name in files)  # with what it includes
+    if not systemfreeze.system_pins(text):
+        return None  # before reading any code: most projects are not a system freeze
     frozen = systemfreeze.read(text, code_imports(root), systemfreeze.own_modules(root))
     if frozen is None:
         return None

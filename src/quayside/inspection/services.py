@@ -327,6 +327,8 @@ def code_imports(root: Path) -> frozenset[str]:
     which database library it uses)."""
     found: set[str] = set()
     for path in _python_files(root):
+        if not path.is_file():  # a FIFO named like a module would block the read
+            continue
         try:
             found.update(_IMPORT_LINE.findall(path.read_text(encoding="utf-8", errors="replace")))
         except OSError:

@@ -353,6 +353,8 @@ def _own_files(root: Path) -> list[Path]:
 def _first_line(root: Path, pattern: re.Pattern[str]) -> tuple[str, re.Match[str]] | None:
     """The first place (`path:line`) in the project's code where the pattern matches, and the match."""
     for path in _own_files(root):
+        if not path.is_file():  # a FIFO named like a module would block the read
+            continue
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
