@@ -53,8 +53,29 @@ def test_what_is_carried(tmp_path, files, expected):
 
 def test_the_generated_dockerfile_keeps_them_and_init_again_keeps_them_too(tmp_path):
     root = write(tmp_path / "p", {"main.py": APP, "requirements.txt": "fastapi[standard]\n",
-                                  "Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.8\nENV PORT 8000\nENV DOCKER=true\n"})
+                                  "Dockerfile": "FROM tiangolo/uvicorn-gunicorn-fastapi:python3.8\nENV PORT 80\nENV DOCKER=true\n"})
     first = render_dockerfile(build_plan(inspect_project(root), InitOptions()))
-    assert "\nENV DOCKER=true\n" in first and "PORT=8000" not in first
+    # the old image's port is its machinery, not carried: PORT is the port this image's server listens on
+    assert "\nENV DOCKER=true\n" in first and "PORT=80\n" not in first and "\nENV PORT=8000\n" in first
     (root / "Dockerfile").write_text(first)
     assert render_dockerfile(build_plan(inspect_project(root), InitOptions())) == first
+
+
+@pytest.mark.parametrize(("code", "options", "port"), [
+    # source-builder/python-fastapi: `port = int(getEnv("PORT"))` at import, through a getter of its own
+    ("import os\ndef getEnv(key):\n    return os.getenv(key)\nport = int(getEnv('PORT'))\n", InitOptions(), "8000"),
+    ("import os\nport = int(os.environ['PORT'])\n", InitOptions(port=9000), "9000"),
+    ("import os\nhost = os.getenv('HOST')\n", InitOptions(), None),  # PORT unread: the image leaves it unset
+])
+def test_the_image_gives_port_to_code_that_reads_it(tmp_path, code, options, port):
+    from quayside.check import run_check
+
+    root = write(tmp_path / "p", {"main.py": "from fastapi import FastAPI\n" + code + "app = FastAPI()\n",
+                                  "requirements.txt": "fastapi[standard]\n"})
+    dockerfile = render_dockerfile(build_plan(inspect_project(root), options))
+    assert (f"\nENV PORT={port}\n" in dockerfile) is (port is not None)
+    assert dockerfile.count("PORT=") == (1 if port else 0)
+    if port is not None:
+        assert f'"--port", "{port}"' in dockerfile  # the same port the server is told
+    (root / "Dockerfile").write_text(dockerfile)
+    assert [f for f in run_check(root).findings if f.path == "Dockerfile"] == []

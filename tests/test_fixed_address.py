@@ -18,8 +18,8 @@ def test_ip_and_localhost_hosts_are_found_and_service_names_are_not(tmp_path):
                          'def connect():\n    return create_engine("postgresql://u:p@127.0.0.1/shop")\n',
         "tests/test_db.py": 'URL = "postgresql://u:p@127.0.0.1/test"\n',
     })
-    assert fixed_addresses(root) == ("172.17.0.2 (app/database.py:1)", "localhost (app/database.py:2)",
-                                      "127.0.0.1 (app/direct.py:5)")
+    assert fixed_addresses(root) == ("its database at 172.17.0.2 (app/database.py:1)",
+                                      "its cache at localhost (app/database.py:2)", "its database at 127.0.0.1 (app/direct.py:5)")
 
 
 def test_a_default_that_a_setting_replaces_is_no_fixed_address(tmp_path):
@@ -34,7 +34,7 @@ def test_a_default_that_a_setting_replaces_is_no_fixed_address(tmp_path):
 
 
 def test_the_stack_names_the_line_when_the_app_cannot_reach_its_database():
-    cause = stack._cause(HANGING, (), ("172.17.0.2 (app/database.py:5)",))
+    cause = stack._cause(HANGING, (), ("its database at 172.17.0.2 (app/database.py:5)",))
     assert cause.startswith("the app's code connects to its database at 172.17.0.2 (app/database.py:5)")
     # the broken variant, without the addresses: the general cause, which sends the user to the wrong fix
     assert stack._cause(HANGING, (), ()) .startswith("the app could not reach MySQL")
@@ -54,8 +54,16 @@ def test_a_script_the_image_does_not_hold_is_no_fixed_address(tmp_path):
         "alembic_commands.py": script,
     })
     info = inspect_project(root)
-    assert fixed_addresses(root) == ("localhost (alembic_commands.py:3)",)  # every module, as before
+    assert fixed_addresses(root) == ("its database at localhost (alembic_commands.py:3)",)  # every module, as before
     assert _fixed_addresses(info) == ()
     (root / "app" / "db.py").write_text(script)
     (root / "app" / "main.py").write_text("from fastapi import FastAPI\n\nfrom app import db\n\napp = FastAPI()\n")
-    assert _fixed_addresses(inspect_project(root)) == ("localhost (app/db.py:3)",)
+    assert _fixed_addresses(inspect_project(root)) == ("its database at localhost (app/db.py:3)",)
+
+
+def test_a_cache_at_localhost_is_named_a_cache():
+    """Andriinef/trading_app: `aioredis.from_url("redis://localhost")` at startup, the database's URL from settings."""
+    logs = "redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.\n"
+    cause = stack._cause(logs, (), ("its cache at localhost (apps/main.py:39)",))
+    assert cause.startswith("the app's code connects to its cache at localhost (apps/main.py:39), an address no cache "
+                            "beside it answers at"), cause

@@ -23,6 +23,7 @@ LAYOUTS = [
     (FIXTURES / "poetry-project", "app.main:app", "app/main.py", "poetry", "3.12", "fastapi", None, False, "auto-discovery app/main.py"),
     (FIXTURES / "pdm-project", "main:app", "main.py", "pdm", "3.13", "fastapi", None, False, "auto-discovery main.py"),
     (FIXTURES / "plain-pyproject", "api:app", "api.py", "pip", "3.11", "fastapi", None, False, "auto-discovery api.py"),
+    (FIXTURES / "pipenv-locked", "app.main:app", "app/main.py", "pip", "3.11", "fastapi", "/health", False, "auto-discovery app/main.py"),
 ]
 
 
@@ -108,6 +109,13 @@ BAD = [
     ("no-dependencies", {"main.py": APP}, "no dependency file", None),
     ("no-server", {"requirements.txt": "fastapi\n", "main.py": APP}, "no server in the dependencies", "requirements.txt"),
     ("poetry-no-lock", {"main.py": APP, "pyproject.toml": "[tool.poetry]\nname='x'\n"}, "without poetry.lock", "pyproject.toml"),
+    ("pipfile-no-lock", {"main.py": APP, "Pipfile": "[packages]\nfastapi = '*'\n"}, "a Pipfile without Pipfile.lock", "Pipfile"),
+    ("pipfile-lock-not-json", {"main.py": APP, "Pipfile.lock": "{\n"}, "Pipfile.lock cannot be installed without Pipenv: it is not JSON",
+     "Pipfile.lock"),
+    ("two-apps-the-start-commands-disagree-on", {
+        **REQ, "svc/__init__.py": "", "svc/one.py": APP, "svc/two.py": APP,
+        "Procfile": "web: uvicorn svc.one:app --port $PORT\n", "Makefile": "run:\n\tuvicorn svc.two:app\n"},
+     "several modules define one: svc/one.py, svc/two.py", None),
     ("bad-python-version", {**REQ, "main.py": APP, ".python-version": "system\n"}, "names no CPython", ".python-version"),
     ("impossible-python", {"main.py": APP, "pyproject.toml": '[project]\nrequires-python = "<3.0"\ndependencies = ["fastapi[standard]"]\n'},
      "allows none of Python", "pyproject.toml"),
@@ -385,3 +393,34 @@ def test_no_dependency_file_names_what_the_code_imports(tmp_path):
         inspect_project(root)
     assert "no dependency file" in caught.value.message
     assert "what the code imports (fastapi, httpx, pydantic_settings, redis)" in (caught.value.hint or "")
+
+
+DOCUMENTED = [
+    # Andriinef/trading_app: apps/main.py and apps/currency/ex.py both make a FastAPI(); its Makefile serves one
+    ("makefile", {"Makefile": "reload:\n\tuvicorn apps.main:app --reload\n"}, "apps.main:app", "start command Makefile:2"),
+    ("procfile", {"Procfile": "web: gunicorn -k uvicorn.workers.UvicornWorker apps.main:app\n"}, "apps.main:app",
+     "start command Procfile:1"),
+    ("dockerfile-cmd", {"Dockerfile": 'FROM python:3.12\nCMD ["uvicorn", "apps.currency.ex:app", "--host", "0.0.0.0"]\n'},
+     "apps.currency.ex:app", "start command Dockerfile:2"),
+    ("readme", {"README.md": "Run it:\n\n```\nuvicorn apps.main:app --port 8000\n```\n"}, "apps.main:app",
+     "start command README.md:4"),
+]
+AMBIGUOUS = {**REQ, "apps/__init__.py": "", "apps/main.py": APP, "apps/currency/__init__.py": "", "apps/currency/ex.py": APP}
+
+
+@pytest.mark.parametrize(("case", "files", "entrypoint", "source"), DOCUMENTED, ids=[d[0] for d in DOCUMENTED])
+def test_the_projects_own_start_command_settles_which_app(tmp_path, case, files, entrypoint, source):
+    data = inspect_project(_write(tmp_path / case, {**AMBIGUOUS, **files})).to_json()
+    assert (data["entrypoint"], data["sources"]["entrypoint"]) == (entrypoint, source)
+
+
+@pytest.mark.parametrize("start", [
+    "# uvicorn apps.main:app\n",  # a commented line is no command
+    "run:\n\tuvicorn nowhere.main:app\n",  # a module the project does not have
+    "run:\n\tuvicorn apps.main:application\n",  # a variable that is no app
+    "run:\n\techo apps.main:app\n",  # no server runs it
+])
+def test_a_start_command_that_names_no_app_of_the_project_settles_nothing(tmp_path, start):
+    with pytest.raises(UserInputError) as caught:
+        inspect_project(_write(tmp_path / "p", {**AMBIGUOUS, "Makefile": start}))
+    assert "several modules define one: apps/currency/ex.py, apps/main.py" in caught.value.message

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -606,3 +607,58 @@ def test_aioredis_2_gets_the_python_it_imports_on(tmp_path):
     _passes_then_fails_without(project, "quayside-test/aioredis-two:1", '/health={"python":"3.10","aioredis":"2.0.1"}',
                                "FROM python:3.10-slim", "FROM python:3.11-slim",
                                "aioredis 2.0.0–2.0.1 fails at import on Python 3.11")
+
+
+def test_a_pipenv_lock_a_namespace_of_folders_and_an_app_named_by_the_makefile(tmp_path):
+    """Andriinef/trading_app and source-builder/python-fastapi: Pipfile.lock is the only dependency file, two
+    modules make a FastAPI() and the Makefile serves apps.main:app, and the routes live in source/, a folder
+    without __init__.py holding only folders. The image installs the lock's versions (slugify 8.0.4, no pytest)
+    with no Pipenv, serves the Makefile's app and holds source/. Broken variants: slugify's lines taken out of
+    requirements.pipenv.txt, then source/ excluded: each fails at start with its cause named."""
+    project = copy_project(FIXTURES / "pipenv-locked", tmp_path)
+    (project / "app").rename(project / "apps")
+    main = project / "apps" / "main.py"
+    main.write_text(main.read_text().replace("app = FastAPI()\n", "from source.controller.v1 import router\n\n"
+                                             "app = FastAPI()\napp.include_router(router)\n"))
+    write(project, {
+        "Makefile": "reload:\n\tuvicorn apps.main:app --reload\n",
+        "apps/currency/__init__.py": "", "apps/currency/ex.py": "from fastapi import FastAPI\n\napp = FastAPI(title='other')\n",
+        "source/controller/v1/__init__.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+                                            "@router.get('/ns')\ndef ns() -> dict[str, bool]:\n    return {'ns': True}\n",
+    })
+    tag = "quayside-test/pipenv-namespace:1"
+    expect = ('/health={"slug":"hello-lock","slugify":"8.0.4","dev_installed":false}', "/ns={\"ns\":true}")
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        assert '"fastapi", "run", "apps/main.py"' in (project / "Dockerfile").read_text()
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", expect[0], "--expect", expect[1])
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        exported = project / "requirements.pipenv.txt"
+        text = exported.read_text()
+        block = re.search(r"^python-slugify==.*?(?=^\S)", text, re.M | re.S)
+        assert block is not None
+        exported.write_text(text.replace(block[0], ""))
+        broken = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
+        assert broken.returncode == 1 and "the app imports slugify (apps/main.py:" in broken.stdout + broken.stderr, \
+            broken.stdout + broken.stderr
+        exported.write_text(text)
+        assert _quayside("init", str(project), "--force", "--exclude", "source").returncode == 0
+        broken = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
+        assert broken.returncode == 1 and "the image lacks the project's own source" in broken.stdout + broken.stderr, \
+            broken.stdout + broken.stderr
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_an_app_that_reads_port_at_import_is_told_the_port_it_listens_on(tmp_path):
+    """source-builder/python-fastapi: `port = int(getEnv("PORT"))` at import, through a getter of its own, as
+    platforms that set PORT expect. The image sets PORT to the port its server listens on and verify passes;
+    without that line (the broken variant) the app fails at import, and the cause names PORT."""
+    project = write(tmp_path / "reads-port", {
+        "requirements.txt": "fastapi\nuvicorn\n",
+        "settings.py": "import os\n\n\ndef getEnv(key: str):\n    return os.getenv(key)\n",
+        "main.py": "from fastapi import FastAPI\n\nfrom settings import getEnv\n\nport = int(getEnv('PORT'))\napp = FastAPI()\n\n\n"
+                   "@app.get('/health')\ndef health() -> dict[str, int]:\n    return {'port': port}\n",
+    })
+    _passes_then_fails_without(project, "quayside-test/reads-port:1", '/health={"port":8000}', "ENV PORT=8000\n", "",
+                               "PORT (main.py:5)")

@@ -32,6 +32,14 @@ CONTENT = [
     }, ["app", "workers"]),
     ("namespace-package", {"app/main.py": "from shared.util import f\n" + APP, "shared/util.py": "f = 1\n"},
      ["app", "shared"]),
+    # source-builder/python-fastapi: source/ holds only folders (controller/v1/__init__.py, service/…), no module
+    ("namespace-package-of-folders", {
+        "main.py": "from source.controller.v1 import router\nfrom source import service\n" + APP,
+        "source/controller/v1/__init__.py": "router = 1\n", "source/service/users.py": "",
+    }, ["main.py", "source"]),
+    ("a-folder-named-like-a-distribution-is-not-code", {
+        "app/__init__.py": "", "app/main.py": "import redis.asyncio\n" + APP, "redis/redis.conf": "", "redis/conf/x.conf": "",
+    }, ["app"]),
     ("third-party-name-is-not-local", {"app/__init__.py": "", "app/main.py": "import requests\n" + APP}, ["app"]),
     ("src-layout", {
         "src/svc/__init__.py": "", "src/svc/main.py": "from svc import db\n" + APP, "src/svc/db.py": "",

@@ -457,6 +457,14 @@ WITHOUT_DEFAULT = [
     ("environ-assigned", "import os\nos.environ['APP_DATABASE_URL'] = 'postgresql://localhost/db'\n", []),
     ("getenv-default", "import os\nDB = os.getenv('DB', 'sqlite://')\n", []),
     ("a-flag", "import os\nDEBUG: bool\nclass S(BaseSettings):\n    debug: bool\n", []),
+    # source-builder/python-fastapi reads through a function of its own: `getEnv("PORT")`
+    ("own-getter", "import os\ndef getEnv(key):\n    return os.getenv(key)\nport = int(getEnv('PORT'))\n", ["PORT"]),
+    ("own-getter-of-environ", "import os\ndef must(name: str) -> str:\n    return os.environ[name]\nKEY = must('API_KEY')\n",
+     ["API_KEY"]),
+    # a method named like the getter is not it, nor a function that reads another variable than its argument
+    ("dict-get-is-no-getter", "import os\ndef get(key):\n    return os.getenv(key)\nheaders = {}\nH = headers.get('HOST')\n",
+     []),
+    ("fixed-read-is-no-getter", "import os\ndef home(key):\n    return os.getenv('HOME_DIR')\nX = home('OTHER')\n", ["HOME_DIR"]),
 ]
 
 
@@ -533,7 +541,8 @@ def test_the_stack_names_a_missing_field_by_its_variable_too():
 MISSING = "Traceback (most recent call last):\n  File \"/code/app/main.py\", line 3\nModuleNotFoundError: No module named '{}'\n"
 PROJECT = {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\n"
            "from sqladmin import Admin\nimport helpers\napp = FastAPI()\n", "app/helpers.py": "", "core/__init__.py": "",
-           "alembic/env.py": "from alembic import context\n"}
+           "alembic/env.py": "from alembic import context\n", "app/routes.py": "from source.controller.v1 import router\n",
+           "source/controller/v1/__init__.py": "router = 1\n"}
 
 
 @pytest.mark.parametrize(("module", "cause"), [
@@ -541,6 +550,7 @@ PROJECT = {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "", "ap
     ("sqladmin.models", "the app imports sqladmin (app/main.py:2), which its image does not have"),
     ("helpers", "the app imports helpers (app/main.py:3), which is the project's own app/helpers.py"),
     ("core", "the image lacks the project's own core, which the app imports"),
+    ("source", "the image lacks the project's own source, which the app imports"),  # a namespace package of folders
     ("distutils", "the standard library dropped in Python 3.12"),
     ("alembic", "the app imports alembic (alembic/env.py:1), which its image does not have"),  # a folder, no package
 ])

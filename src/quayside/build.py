@@ -155,19 +155,20 @@ def default_tag(root: Path) -> str:
     return f"{name}:quayside"
 
 
-def _refuse_stale_workspace_export(context: Path) -> None:
-    """A uv workspace member's exported lock part must match the workspace's uv.lock: else the image would
-    install what the lock held when init ran, not what it holds now."""
-    from quayside.inspection import uvworkspace
+def _refuse_stale_lock_export(context: Path) -> None:
+    """A uv workspace member's exported lock part must match the workspace's uv.lock, and a Pipenv project's
+    export its Pipfile.lock: else the image would install what the lock held when init ran, not what it holds now."""
+    from quayside.inspection import pipfilelock, uvworkspace
     from quayside.inspection.dependencies import uv_workspace_root
 
-    if not (context / uvworkspace.FILE).is_file():
-        return
-    workspace = uv_workspace_root(context)
+    workspace = uv_workspace_root(context) if (context / uvworkspace.FILE).is_file() else None
     if workspace is not None and uvworkspace.stale(context, context / workspace):
         raise UserInputError(f"{uvworkspace.FILE} was written from an older {workspace}/uv.lock",
                              path=context / uvworkspace.FILE,
                              hint="run `quayside init --force` to export the lock again, then build")
+    if pipfilelock.stale(context):
+        raise UserInputError(f"{pipfilelock.FILE} was written from an older Pipfile.lock", path=context / pipfilelock.FILE,
+                             hint="run `quayside init --force` to write it from the lock again, then build")
 
 
 def build_image(
@@ -185,7 +186,7 @@ def build_image(
     --network (host: a private index that only the host reaches)."""
     if not (context / dockerfile).is_file():
         raise UserInputError(f"no {dockerfile} in {context}", path=context / dockerfile, hint="run `quayside init` first")
-    _refuse_stale_workspace_export(context)
+    _refuse_stale_lock_export(context)
     docker.engine_version()
     docker.require_buildx()
     ensure_images((context / dockerfile).read_text(encoding="utf-8", errors="replace"))

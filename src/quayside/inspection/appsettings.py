@@ -207,7 +207,34 @@ def _settings_fields(node: ast.ClassDef, rel: str, inherited: dict[str, list[Set
     return found
 
 
-def _environ_reads(tree: ast.Module, rel: str) -> list[Setting]:
+_DICT_METHODS = {"get", "pop", "setdefault", "getlist", "get_all"}
+
+
+def _env_getters(trees: list[tuple[ast.Module, str]]) -> dict[str, bool]:
+    """The project's own functions that read the variable their first parameter names, by the name they are called
+    with, and whether the read raises when it is unset (source-builder/python-fastapi's `def getEnv(key): return
+    os.getenv(key)`, called as `getEnv("PORT")`)."""
+    getters: dict[str, bool] = {}
+    for tree, _ in trees:
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or not node.args.args:
+                continue
+            param = node.args.args[0].arg
+            returned = [n.value for n in ast.walk(node) if isinstance(n, ast.Return) and n.value is not None]
+            if len(returned) != 1:
+                continue
+            value = returned[0]
+            if isinstance(value, ast.Subscript) and _dotted(value.value).endswith("environ") \
+                    and isinstance(value.slice, ast.Name) and value.slice.id == param:
+                getters[node.name] = True
+            elif isinstance(value, ast.Call) and _dotted(value.func).endswith(("getenv", "environ.get")) and value.args \
+                    and isinstance(value.args[0], ast.Name) and value.args[0].id == param:
+                getters[node.name] = False
+    return getters
+
+
+def _environ_reads(tree: ast.Module, rel: str, getters: dict[str, bool] | None = None) -> list[Setting]:
+    getters = getters or {}
     found = []
     for node in ast.walk(tree):
         # os.environ["X"] = … sets it (a script pointing itself at a database): not a read
@@ -224,6 +251,11 @@ def _environ_reads(tree: ast.Module, rel: str) -> list[Setting]:
                 # os.getenv("X") is None when unset (optional); config("X") with no default raises
                 required = default_node is None and not func.endswith(("getenv", "environ.get"))
                 found.append(Setting(name, required, _const(default_node), f"{rel}:{node.lineno}"))
+            elif ((getter := func.rsplit(".", 1)[-1]) in getters and len(node.args) == 1 and not node.keywords
+                  and (getter == func or getter not in _DICT_METHODS)):  # headers.get("X") is no wrapper's
+                name = _const(node.args[0])
+                if name is not None and _NAME.match(name):
+                    found.append(Setting(name, getters[getter], None, f"{rel}:{node.lineno}"))
     return found
 
 
@@ -318,8 +350,9 @@ def read_app_settings(root: Path, *, documented_from: Path | None = None) -> App
     for fields in classes.values():
         for setting in fields:
             settings.setdefault(setting.name, setting)
+    getters = _env_getters(trees)
     for tree, rel in trees:
-        for setting in _environ_reads(tree, rel):
+        for setting in _environ_reads(tree, rel, getters):
             if setting.name not in settings or (setting.required and not settings[setting.name].required):
                 settings[setting.name] = setting
     documented, documented_file = read_documented(documented_from or root)

@@ -90,14 +90,17 @@ class _Closure:
         self.read_modules = 0
 
     # -- code ---------------------------------------------------------------------------------------------
-    def top_level(self, name: str) -> Path | None:
-        """Where a first-party top-level module or package `name` lives, if the project has one."""
+    def top_level(self, dotted: str) -> Path | None:
+        """Where the first-party top-level module or package of the imported `dotted` name lives, if the project
+        has one. A folder without __init__.py is a namespace package when it holds modules itself, or when the
+        imported submodule is in it (`from source.controller.v1 import router`, source/ holding only folders)."""
+        name, *inner = dotted.split(".")
         if name in NEVER_CODE:
             return None
         for base in self.import_roots:
             package = base / name
             if package.is_dir() and not package.is_symlink() and (
-                (package / "__init__.py").is_file() or any(package.glob("*.py"))
+                (package / "__init__.py").is_file() or any(package.glob("*.py")) or has_submodule(package, inner)
             ):
                 return package
             module = base / f"{name}.py"
@@ -141,8 +144,8 @@ class _Closure:
                     if module == app_file:
                         raise
                     continue  # a broken module the app may never import: the build will tell if it does
-                for name in sorted(_imported_top_levels(tree)):
-                    found = self.top_level(name)
+                for dotted in sorted(_imported_modules(tree)):
+                    found = self.top_level(dotted)
                     if found is not None and self.add_code(found, f"imported by {display}"):
                         queue.append(found)
                 for rel, how in _data_paths(tree, module, self.root):
@@ -169,18 +172,34 @@ class _Closure:
         self.entries[rel] = ContentEntry(rel, is_dir, why)
 
 
-def _imported_top_levels(tree: ast.Module) -> set[str]:
-    """Absolute imports anywhere in the module (lazy imports in functions count: they run too)."""
+def has_submodule(package: Path, inner: list[str]) -> bool:
+    """Whether a module or package that `package.<inner…>` names (or a folder of modules on its way) is there."""
+    path = package
+    for part in inner:
+        path = path / part
+        if (path / "__init__.py").is_file() or path.with_suffix(".py").is_file():
+            return True
+        if not path.is_dir() or path.is_symlink():
+            return False
+        if any(path.glob("*.py")):
+            return True
+    return False
+
+
+def _imported_modules(tree: ast.Module) -> set[str]:
+    """Dotted names of the absolute imports anywhere in the module (lazy imports in functions count: they run
+    too); `from a.b import c` gives a.b and a.b.c, as c may be a submodule."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
         elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
               and isinstance(node.args[0].value, str) and _call_name(node) == "import_module"):
-            names.add(node.args[0].value.split(".")[0])  # importlib.import_module("plugins.x")
-    return {n for n in names if n.isidentifier()}
+            names.add(node.args[0].value)  # importlib.import_module("plugins.x")
+    return {n for n in names if all(part.isidentifier() for part in n.split("."))}
 
 
 def _call_name(call: ast.Call) -> str | None:

@@ -12,6 +12,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from quayside.errors import QuaysideError, UserInputError
+from quayside.inspection import pipfilelock
 from quayside.inspection.baseimage import BaseImagePackages, brought, covered_by_extras
 from quayside.inspection.source import load_lock, read_text
 from quayside.provenance import Decided
@@ -385,6 +386,24 @@ def _detect(root: Path, pyproject: dict[str, Any] | None, *, read_locks: bool = 
             Decided("pip", "requirements.txt", "requirements.txt is present (the guide's way): pip installs it"),
             "requirements", tuple(files), tuple(deps), False, tuple(local),
         )
+    if has(pipfilelock.LOCK):
+        try:
+            written = pipfilelock.export(root)
+        except pipfilelock.NotExportable as exc:
+            raise UserInputError(f"Pipfile.lock cannot be installed without Pipenv: {exc}", path=pipfilelock.LOCK,
+                                 hint="export it with `pipenv requirements > requirements.txt` and run init again") from None
+        return Dependencies(
+            Decided("pip", pipfilelock.LOCK, f"Pipfile.lock is present: init writes its default packages to "
+                    f"{pipfilelock.FILE}, pinned with the lock's hashes, and uv installs exactly those (no Pipenv in "
+                    "the image)"),
+            "requirements", (pipfilelock.FILE,),
+            tuple(Dependency(canonicalize_name(name), extras, "Pipfile") for name, extras in pipfilelock.declared(root)),
+            False, (), written_requirements=written, declared_in=(pipfilelock.LOCK,),
+        )
+    if has("Pipfile"):
+        raise UserInputError("a Pipfile without Pipfile.lock: quayside installs a Pipenv project from its lock",
+                             path="Pipfile", hint="run `pipenv lock` (or `pipenv requirements > requirements.txt`), "
+                             "then init again")
     if pyproject is not None and pyproject.get("tool", {}).get("poetry") is not None \
             and "dependencies" not in pyproject.get("project", {}):
         from quayside.inspection import poetryranges

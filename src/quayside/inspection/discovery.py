@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from quayside.errors import UserInputError
 from quayside.inspection.appmodule import AppInstance, ModuleFacts, analyse_module, app_from_call
 from quayside.inspection.source import parse_python
+from quayside.inspection.startcommand import DocumentedTarget, documented_targets
 from quayside.inspection.staticvalues import StaticStrings
 from quayside.provenance import Decided
 
@@ -359,6 +360,32 @@ def _may_define_app(path: Path) -> bool:
         return True  # let the reader report it
 
 
+def _documented(reader: _Reader, candidates: list[Path]) -> Decided[AppLocation] | None:
+    """The one of several modules defining an app that the project's own start command serves (trading_app's
+    Makefile runs `uvicorn apps.main:app`; apps/currency/ex.py makes a FastAPI() too)."""
+    chosen: dict[tuple[Path, str], tuple[DocumentedTarget, FoundApp]] = {}
+    for target in documented_targets(reader.root):
+        module, _, variable = target.entrypoint.partition(":")
+        file = _resolve_module(reader.root, [reader.root, reader.root / "src"], module)
+        if file is None or file not in candidates:
+            continue
+        instance = next((a for a in reader.apps(file, routes=True) if a.app.variable == variable), None)
+        if instance is not None:
+            chosen.setdefault((file, variable), (target, instance))
+    if len(chosen) != 1:
+        return None  # none, or the project's files disagree: the user must say
+    [((file, _), (target, instance))] = chosen.items()
+    display = reader.rel(file)
+    dotted, import_root = module_path(reader.root, file)
+    others = ", ".join(reader.rel(f) for f in candidates if f != file)
+    return Decided(
+        _location(reader, display, dotted, import_root, instance),
+        f"start command {target.source}",
+        f"several modules define an app ({others} too); the project's own start command serves "
+        f"{target.entrypoint} ({target.source})",
+    )
+
+
 def _discover(reader: _Reader) -> Decided[AppLocation]:
     root = reader.root
     skipped: list[str] = []
@@ -369,6 +396,8 @@ def _discover(reader: _Reader) -> Decided[AppLocation]:
                 skipped.append(reader.rel(f))
         with_apps = [(f, apps) for f, apps in with_apps if apps]
         if len(with_apps) > 1:
+            if (documented := _documented(reader, [f for f, _ in with_apps])) is not None:
+                return documented
             listed = ", ".join(reader.rel(f) for f, _ in with_apps)
             raise UserInputError(
                 f"two equally good app candidates: {listed}",
@@ -399,6 +428,8 @@ def _discover(reader: _Reader) -> Decided[AppLocation]:
             f"none of fastapi-cli's default paths defines an app; {display} is the only module that does; {how}",
         )
     if len(scanned) > 1:
+        if (documented := _documented(reader, [f for f, _ in scanned])) is not None:
+            return documented
         listed = ", ".join(reader.rel(f) for f, _ in scanned)
         raise UserInputError(
             f"no app at fastapi-cli's default paths, and several modules define one: {listed}",

@@ -121,6 +121,13 @@ def detect(root: Path, pyproject: dict[str, Any] | None) -> Decided[str]:
         requires = load_lock(root / "uv.lock", display="uv.lock").get("requires-python")
         if isinstance(requires, str):
             return _from_range(requires, "uv.lock requires-python", "uv.lock's requires-python")
+    # only when the lock is what installs: a requirements.txt beside it comes first (dependencies.detect)
+    if (root / "Pipfile.lock").is_file() and not (root / "requirements.txt").is_file():
+        from quayside.inspection import pipfilelock
+
+        locked = pipfilelock.python_version(root)
+        if locked is not None:
+            return Decided(locked, "Pipfile.lock _meta.requires", f"Pipfile.lock was made for Python {locked}")
     runtime = root / "runtime.txt"
     if runtime.is_file():
         m = _VERSION_IN_TEXT.search(read_text(runtime, what="runtime.txt"))

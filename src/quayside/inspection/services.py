@@ -680,8 +680,8 @@ def code_credentials(root: Path, kind: str) -> CodeCredentials | None:
 
 def fixed_addresses(root: Path, within: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Database or Redis URLs the app's code (tests aside) connects with, written with a host no service name
-    can answer: an IP address, or localhost (inside a container, the app itself): "172.17.0.2
-    (app/database.py:5)". Such an app reaches its database only where that address happens to be it
+    can answer: an IP address, or localhost (inside a container, the app itself): "its database at 172.17.0.2
+    (app/database.py:5)", "its cache at localhost (apps/main.py:39)". Such an app reaches its database only where that address happens to be it
     (kubszy/fastapi_mysql_project: the address the engine's default bridge gave one container once). Only a
     module-level `NAME = "url"` or a URL handed straight to a connecting call counts: a default (a parameter's,
     a settings field's, os.getenv's second argument) gives way to the setting that replaces it. `within`: the
@@ -696,7 +696,8 @@ def fixed_addresses(root: Path, within: tuple[str, ...] | None = None) -> tuple[
             return
         host = m["host"]
         if host in ("localhost", "127.0.0.1") or re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", host):
-            found.append(f"{host} ({rel}:{node.lineno})")
+            what = "its cache" if m["scheme"].startswith("redis") else "its database"
+            found.append(f"{what} at {host} ({rel}:{node.lineno})")
 
     for rel, tree in app_modules(root, "://"):
         if within is not None and not any(rel == path or rel.startswith(path.rstrip("/") + "/") for path in within):

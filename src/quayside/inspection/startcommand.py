@@ -186,3 +186,38 @@ def step_files(root: Path, argv: tuple[str, ...]) -> tuple[str, ...]:
     if len(argv) >= 2 and argv[0] in ("python", "sh"):
         return (argv[1],)
     return ()
+
+
+# Files where a project writes how it starts its server, in the order they are trusted: what deploys it first.
+START_FILES = ("Procfile", "Dockerfile", "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml",
+               "Makefile", "justfile", "README.md", "README.rst", "README")
+_SERVER_WORD = re.compile(r"\b(?:uvicorn|gunicorn|hypercorn|granian|daphne)\b")
+_TARGET = re.compile(r"(?<![\w./:-])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):([A-Za-z_]\w*)(?![\w.:/-])")
+
+
+@dataclass(frozen=True)
+class DocumentedTarget:
+    entrypoint: str  # "apps.main:app"
+    source: str  # "Makefile:5"
+
+
+def documented_targets(root: Path) -> list[DocumentedTarget]:
+    """`module:variable` targets the project's own start commands give a server (`uvicorn apps.main:app` in its
+    Makefile, Procfile, Dockerfile, compose file or README), in the order of START_FILES; commented lines are
+    not commands. Whether a target names an app is the caller's to check."""
+    found: list[DocumentedTarget] = []
+    for name in START_FILES:
+        path = root / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            text = read_text(path, what=name)
+        except UserInputError:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            server = _SERVER_WORD.search(line)
+            if server is None or line.lstrip().startswith("#"):
+                continue
+            for match in _TARGET.finditer(line, server.end()):
+                found.append(DocumentedTarget(f"{match[1]}:{match[2]}", f"{name}:{number}"))
+    return found

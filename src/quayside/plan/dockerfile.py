@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 from packaging.version import Version
 
 from quayside.errors import UserInputError
-from quayside.inspection import dockerenv, indexwheels, lockwheels, privateindex, pyversion, startcommand, uvworkspace
+from quayside.inspection import (
+    dockerenv,
+    indexwheels,
+    lockwheels,
+    pipfilelock,
+    privateindex,
+    pyversion,
+    startcommand,
+    uvworkspace,
+)
 from quayside.inspection.appsettings import read_app_settings
 from quayside.inspection.content import DATA_FOLDER
 from quayside.inspection.services import declared_with_extras
@@ -80,6 +89,7 @@ class DockerfilePlan:
     warm_imports: tuple[str, ...] = ()  # modules the server and health check import at start: compiled at build
     data_folder: str = DATA_FOLDER
     workspace_requirements: str | None = None  # a uv workspace member's locked packages (written beside the Dockerfile)
+    exported_lock: str | None = None  # what dependency_files[0] holds when it is a lock's export: installed with its hashes, no resolver
     written_requirements: str | None = None  # the requirements file init writes: the old Dockerfile's names, Poetry's ranges
     base_image_requirements: tuple[str, ...] = ()  # what the old Dockerfile's base image installed (fastapi[all])
     replaced_base: str | None = None  # that base image, named in the install step's comment
@@ -88,6 +98,7 @@ class DockerfilePlan:
     system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
     resolve_before: str | None = None  # uv's --exclude-newer: what requirements pull in resolves as of then
     carried_env: tuple[tuple[str, str], ...] = ()
+    port_read_at: str | None = None  # where the code reads PORT: the image sets it to the port the server listens on
     prestart_marker: str | None = None  # a pre-start step read from the Dockerfile this one replaces (shell words)
     # the linked files that are SQLite databases: beside a database server they go unused (no volume needed)
     linked_databases: tuple[str, ...] = ()  # the project's own Dockerfile's ENV settings the app reads
@@ -380,7 +391,12 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
                                      path=index.origin.split(" ")[0].split(":")[0])
 
     resolve_before = _resolve_before(project, requirements_tool.value, bool(indexes))
-    carried = dockerenv.carried_settings(project.root, read_app_settings(project.root))
+    app_settings = read_app_settings(project.root)
+    carried = dockerenv.carried_settings(project.root, app_settings)
+    port_read_at = next((setting.source for setting in app_settings.settings if setting.name == "PORT"), None)
+    if port_read_at is not None:
+        decisions["port_env"] = Decided(port.value, port_read_at, f"the code reads PORT ({port_read_at}), as platforms that "
+                                        f"set it expect: the image sets it to {port.value}, the port the server listens on")
     if carried:
         decisions["carried_env"] = Decided(
             tuple((c.name, c.value) for c in carried), ", ".join(sorted({c.dockerfile for c in carried})),
@@ -440,6 +456,8 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         workspace_requirements=(uvworkspace.export(project.root, project.root / deps.workspace, project.pyproject)
                                 if deps.workspace is not None else None),
         written_requirements=deps.written_requirements,
+        exported_lock=("the workspace lock's part for this member" if deps.workspace is not None
+                       else "Pipfile.lock's default packages" if deps.installer.source == pipfilelock.LOCK else None),
         base_image_requirements=deps.base_image.requirements if deps.base_image is not None else (),
         replaced_base=deps.base_image.image if deps.base_image is not None else None,
         named_requirements=deps.installed_beside.requirements if deps.installed_beside is not None else (),
@@ -448,6 +466,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
         requirements_tool=requirements_tool.value,
         resolve_before=resolve_before.value if resolve_before is not None else None,
         carried_env=tuple((c.name, c.value) for c in carried) if style is Style.PRODUCTION else (),
+        port_read_at=port_read_at if style is Style.PRODUCTION else None,
         prestart_marker=prestart_marker,
         port=port.value,
         workers=workers.value,

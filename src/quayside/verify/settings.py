@@ -172,10 +172,11 @@ def shadowing_cause(shadowing: tuple[str, ...], logs: str) -> str | None:
 
 
 def fixed_address_cause(fixed: tuple[str, ...]) -> str:
-    """The app's code names its database by an address no service answers at (an IP, or localhost)."""
-    return (f"the app's code connects to its database at {fixed[0]}, an address no database beside it answers at "
-            "(a service is reached by its name): read the URL from a setting, which quayside then points at the "
-            "database; ")
+    """The app's code names its database or cache by an address no service answers at (an IP, or localhost)."""
+    service = "cache" if fixed[0].startswith("its cache") else "database"
+    return (f"the app's code connects to {fixed[0]}, an address no {service} beside it answers at "
+            f"(a service is reached by its name): read the URL from a setting, which quayside then points at the "
+            f"{service}; ")
 
 
 _SETTINGS_FILE_MISSING = re.compile(r"(?:FileNotFoundError|No such file or directory)[^\n]*?(?P<path>/[^\s'\"]*\.env)\b")
@@ -329,7 +330,7 @@ def missing_module_cause(root: Path | None, logs: str) -> str | None:
     if root is None:
         return None
     # a package (its __init__.py) or a module: a folder of migrations named alembic/ is no package of the app's
-    if (root / module / "__init__.py").is_file() or (root / f"{module}.py").is_file():
+    if (root / module / "__init__.py").is_file() or (root / f"{module}.py").is_file() or _own_namespace(root, module):
         return (f"the image lacks the project's own {module}, which the app imports in a way its import closure does not "
                 f"show: add it with --include {module} (or [tool.quayside] include); ")
     where = _import_line(root, module)
@@ -342,6 +343,19 @@ def missing_module_cause(root: Path | None, logs: str) -> str | None:
                 f"it by its package's name, or as `from . import {module}`; ")
     return (f"the app imports {module}{f' ({where})' if where else ''}, which its image does not have: none of its "
             "dependencies declares or brings the distribution that provides it; add that to its dependency file; ")
+
+
+def _own_namespace(root: Path, module: str) -> bool:
+    """`module` is a folder of the project without __init__.py whose submodule the code imports (source/ holding
+    controller/v1/__init__.py, imported as `from source.controller.v1 import …`): a namespace package."""
+    from quayside.inspection.content import has_submodule
+
+    folder = root / module
+    if not folder.is_dir():
+        return False
+    pattern = re.compile(rf"^\s*(?:from|import)\s+{re.escape(module)}\.([\w.]+)", re.MULTILINE)
+    found = _first_line(root, pattern)
+    return found is not None and has_submodule(folder, found[1][1].split("."))
 
 
 def _own_files(root: Path) -> list[Path]:
