@@ -243,3 +243,18 @@ def test_an_old_uvicorn_gets_one_process_per_container(tmp_path, uvicorn, worker
     assert ('"--workers", "2"' in compose) == workers
     if not workers:
         assert "uvicorn#852" in plan.decisions["workers"].reason
+
+
+@pytest.mark.parametrize(("folder", "db", "owner", "app_user"), [
+    ("items-service", "items_service", "items_service_owner", "items_service_app"),
+    # Postgres reserves roles named pg_… (MercyClassic/pg_jsonb_learn, checked out as pg-jsonb-learn)
+    ("pg-jsonb-learn", "pg_jsonb_learn", "app_jsonb_learn_owner", "app_jsonb_learn_app"),
+    # and cuts names past 63 bytes: the URL and the password check must name what exists
+    ("a" * 70, "a" * 63, "a" * 57 + "_owner", "a" * 57 + "_app"),
+])
+def test_database_and_role_names_are_ones_postgres_accepts(tmp_path, folder, db, owner, app_user):
+    project = copy_project(EXAMPLES / "items-service", tmp_path, folder)
+    result = runner.invoke(app, ["init", str(project), "--target", "compose"])
+    assert result.exit_code == 0, result.output
+    env = dict(line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line and not line.startswith("#"))
+    assert (env["POSTGRES_DB"], env["DB_OWNER"], env["DB_APP_USER"]) == (db, owner, app_user)

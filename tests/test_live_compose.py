@@ -55,7 +55,8 @@ def wait_for(url: str, status: int, timeout: float = 60) -> None:
 
 @pytest.fixture
 def stack(tmp_path):
-    project = copy_project(EXAMPLES / "items-service", tmp_path, "items")
+    # a folder named pg-…: Postgres reserves roles named pg_…, so the roles init names must not start so
+    project = copy_project(EXAMPLES / "items-service", tmp_path, "pg-items")
     name = f"qstest-{uuid.uuid4().hex[:8]}"
     init = quayside("init", str(project), "--target", "compose")
     assert init.returncode == 0, init.stderr
@@ -66,7 +67,7 @@ def stack(tmp_path):
         yield project, name, env, up.stdout
     finally:
         quayside("down", str(project), "-p", name, "--volumes")
-        docker.run(["rmi", "-f", "items:latest"], check=False)
+        docker.run(["rmi", "-f", "pg-items:latest"], check=False)
 
 
 def app_url(project, name) -> str:
@@ -174,7 +175,7 @@ def test_items_service_on_postgres_through_compose(stack):
     assert http("GET", f"{url}/items")[1]["total"] == 3
 
     # the image compose built passes verify on its own (no database needed for liveness and docs)
-    report = verify_image("items:latest", VerifyOptions())
+    report = verify_image("pg-items:latest", VerifyOptions())
     assert report.ok, [c for c in report.checks if c.status == "fail"]
 
 

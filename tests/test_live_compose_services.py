@@ -475,3 +475,27 @@ def test_a_driver_the_code_never_uses_gets_no_database(init_compose, tmp_path):
     assert "db" not in services and "redis" in services, sorted(services)
     code, report = verify_compose(project, "--expect", '/add?a=2&b=3={"result": 5}')
     assert code == 0, json.dumps(report, indent=1)
+
+
+def test_one_server_process_under_compose_init_stops_cleanly_with_143(tmp_path):
+    """rajeshagashe/atlys_scraper: uvicorn 0.29, so one process per container. Under compose's `init: true` the
+    server is not PID 1: once its shutdown is done it re-raises the SIGTERM it handled, and the init reports 143.
+    verify --compose takes that as the clean stop it is (the server logged that it finished); a 143 without that
+    line is no clean stop (the unit table in test_verify_compose_stop)."""
+    from support.projects import write
+
+    project = write(tmp_path / f"qs{uuid.uuid4().hex[:6]}", {
+        "requirements.txt": "fastapi==0.110.1\nuvicorn==0.29.0\nredis==5.0.3\n",
+        "main.py": "import os\n\nimport redis\nfrom fastapi import FastAPI\n\n"
+                   "client = redis.Redis(host=os.getenv('REDIS_HOST', 'localhost'))\napp = FastAPI()\n\n\n"
+                   "@app.get('/health')\ndef health() -> dict[str, bool]:\n    return {'redis': client.ping()}\n",
+    })
+    try:
+        assert quayside("init", str(project), "--target", "compose").returncode == 0
+        assert "--workers" not in (project / "compose.yaml").read_text()  # one process: the init's child
+        code, report = verify_compose(project)
+        stop = checks(report)["stop_seconds"]
+        assert code == 0 and stop["status"] == "pass", report
+        assert "exit 143" in stop["detail"] and "re-raised SIGTERM" in stop["detail"], stop
+    finally:
+        docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)

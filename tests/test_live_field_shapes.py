@@ -662,3 +662,36 @@ def test_an_app_that_reads_port_at_import_is_told_the_port_it_listens_on(tmp_pat
     })
     _passes_then_fails_without(project, "quayside-test/reads-port:1", '/health={"port":8000}', "ENV PORT=8000\n", "",
                                "PORT (main.py:5)")
+
+
+def test_a_log_folder_the_projects_compose_file_mounts_is_made_writable(tmp_path):
+    """MercyClassic/pg_jsonb_learn: a dictConfig handler writes f'{root_dir}/logs/error.log' (root_dir passed in:
+    no static path), .gitignore keeps logs out, and the project's compose file mounts the folder into its app.
+    The image makes that folder, owned by the app user, and verify passes. Without the compose file (the broken
+    variant) nothing says the folder is needed: the app fails at start, and the cause names the folder to make."""
+    project = write(tmp_path / "log-folder", {
+        "requirements.txt": "fastapi\nuvicorn\n",
+        ".gitignore": "logs\n",
+        "app/__init__.py": "",
+        "app/logconfig.py": "def logging_dict(root_dir: str) -> dict:\n    return {'version': 1, 'handlers': {'main': {\n"
+                            "        'class': 'logging.handlers.RotatingFileHandler', 'maxBytes': 1048576, 'backupCount': 5,\n"
+                            "        'filename': f'{root_dir}/logs/error.log'}}, 'root': {'handlers': ['main'], 'level': 'WARNING'}}\n",
+        "app/main.py": "import logging\nfrom logging import config\nfrom pathlib import Path\n\nfrom fastapi import FastAPI\n\n"
+                       "from app.logconfig import logging_dict\n\nconfig.dictConfig(logging_dict(str(Path(__file__).parent)))\n"
+                       "app = FastAPI()\n\n\n@app.get('/health')\ndef health() -> dict[str, bool]:\n"
+                       "    logging.getLogger('x').warning('checked')\n    return {'ok': True}\n",
+        "docker-compose.yml": "services:\n  api:\n    build: .\n    volumes:\n      - ./app/logs:/srv/app/logs\n",
+    })
+    tag = "quayside-test/log-folder:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        assert "install -d -o 10001 -g 10001 /code/app/logs" in (project / "Dockerfile").read_text()
+        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"ok":true}')
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        (project / "docker-compose.yml").unlink()
+        assert _quayside("init", str(project), "--force").returncode == 0
+        broken = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")
+        output = broken.stdout + broken.stderr
+        assert broken.returncode == 1 and "the app writes its log to app/logs/error.log, in app/logs/" in output, output
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -248,6 +248,40 @@ def test_folders_the_app_writes_to(tmp_path, code, folders):
     assert [path for path, _ in inspect_project(root).runtime_content().writable] == folders
 
 
+APP_SERVICE = "services:\n  api:\n    build:\n      context: {context}\n    volumes:\n{volumes}"
+
+
+@pytest.mark.parametrize(("compose", "volumes", "existing", "folders"), [
+    # MercyClassic/pg_jsonb_learn: docker/docker-compose.yml builds `..` and mounts ../src/logs, which .gitignore keeps out
+    ("docker/docker-compose.yml", "      - ../src/logs:/app/src/logs\n", {}, ["src/logs"]),
+    ("docker-compose.yml", "      - ./uploads:/app/uploads\n", {}, ["uploads"]),
+    ("compose.yaml", "      - type: bind\n        source: ./data\n        target: /srv/data\n", {}, ["data"]),
+    # the broken variants: the author's live code (a reload mount), read-only, a named volume, a file, another
+    # layout in the old image, a folder outside the project
+    ("docker-compose.yml", "      - ./app:/app/app\n", {}, []),
+    ("docker-compose.yml", "      - ./uploads:/app/uploads:ro\n", {}, []),
+    ("docker-compose.yml", "      - uploads:/app/uploads\n", {}, []),
+    ("docker-compose.yml", "      - ./db.sqlite3:/app/db.sqlite3\n", {}, []),
+    ("docker-compose.yml", "      - ./uploads:/app/media\n", {}, []),
+    ("docker-compose.yml", "      - ../shared:/app/shared\n", {}, []),
+    ("docker-compose.yml", "      - ./uploads:/app/uploads\n", {"uploads/keep.txt": ""}, []),  # the repository holds it
+])
+def test_folders_the_projects_own_compose_file_mounts_into_its_app(tmp_path, compose, volumes, existing, folders):
+    context = ".." if "/" in compose else "."
+    root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "", "app/main.py": APP,
+                                  ".gitignore": "logs\n", compose: APP_SERVICE.format(context=context, volumes=volumes),
+                                  **existing})
+    assert [path for path, _ in inspect_project(root).runtime_content().writable] == folders
+
+
+def test_a_service_that_builds_another_context_mounts_nothing_of_the_apps(tmp_path):
+    root = write(tmp_path / "p", {"requirements.txt": "fastapi[standard]\n", "app/__init__.py": "", "app/main.py": APP,
+                                  "docker-compose.yml": "services:\n  web:\n    build: ./frontend\n    volumes:\n"
+                                                        "      - ./uploads:/app/uploads\n  nginx:\n    image: nginx\n"
+                                                        "    volumes:\n      - ./media:/var/media\n"})
+    assert inspect_project(root).runtime_content().writable == ()
+
+
 def test_writable_folders_are_owned_by_the_app_user_and_volumes_under_a_read_only_root(tmp_path):
     root = write(tmp_path / "p", {
         "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["fastapi[standard]"]\n'

@@ -568,3 +568,28 @@ def test_other_failures_name_no_missing_module(tmp_path):
 
     assert missing_module_cause(tmp_path, "ImportError: cannot import name 'x' from 'y'") is None
     assert missing_module_cause(None, MISSING.format("sqladmin")) is None  # no project to read: the logs say it
+
+
+LOG_OPENED = """Traceback (most recent call last):
+  File "/usr/local/lib/python3.11/logging/config.py", line 573, in configure
+    handler = self.configure_handler(handlers[name])
+  File "/usr/local/lib/python3.11/logging/handlers.py", line 155, in __init__
+    BaseRotatingHandler.__init__(self, filename, mode, encoding=encoding,
+  File "/usr/local/lib/python3.11/logging/__init__.py", line 1205, in _open
+    return open_func(self.baseFilename, self.mode,
+FileNotFoundError: [Errno 2] No such file or directory: '/code/src/logs/error.log'
+"""
+
+
+def test_a_log_file_in_an_ignored_folder_is_named_a_folder_to_make(tmp_path):
+    """MercyClassic/pg_jsonb_learn: dictConfig's RotatingFileHandler writes src/logs/error.log, and `logs` is in
+    .gitignore: what the image lacks is the folder, which `writable` makes. Opened by the app's own code, the
+    same path is a file it reads (the broken variant keeps the old wording)."""
+    from quayside.verify.settings import ignored_file_cause
+
+    (tmp_path / ".gitignore").write_text("logs\n")
+    cause = ignored_file_cause(tmp_path, LOG_OPENED)
+    assert cause is not None and cause.startswith("the app writes its log to src/logs/error.log, in src/logs/"), cause
+    assert '[tool.quayside] writable = ["src/logs"]' in cause
+    read = "  File \"/code/src/main.py\", line 3\nFileNotFoundError: [Errno 2] No such file or directory: '/code/src/logs/error.log'\n"
+    assert (ignored_file_cause(tmp_path, read) or "").startswith("the app opens src/logs/error.log")

@@ -279,6 +279,79 @@ SQLITE_URL = re.compile(r"^sqlite(?:\+\w+)?:///(?!/)(.+)$")  # a relative SQLite
 LOG_FILE_CALLS = {"FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler", "WatchedFileHandler"}
 
 
+# a bind mount of one of these is a file, not a folder the app writes into
+_FILE_SUFFIXES = {".db", ".sqlite", ".sqlite3", ".json", ".log", ".conf", ".yml", ".yaml", ".env", ".txt", ".ini",
+                  ".toml", ".py", ".sh", ".pem", ".key", ".crt"}
+MAX_COMPOSE_BYTES = 1_000_000
+
+
+def _compose_mounted_folders(root: Path) -> list[tuple[str, str]]:
+    """Folders of the project that its own compose file bind-mounts into the container built from it, and that a
+    clean checkout lacks (absent, or kept out by .gitignore): state the app writes there (MercyClassic/
+    pg_jsonb_learn's docker/docker-compose.yml mounts ../src/logs at /app/src/logs, where its log handler writes).
+    A mount of a folder the repository holds is the author's live code (a reload setup): not state. The mount's
+    target must end with the folder's path, so the old image laid the project out as this one does."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from quayside.inspection.services import USER_COMPOSE_FILES
+
+    found: list[tuple[str, str]] = []
+    files = [root / name for name in USER_COMPOSE_FILES]
+    files += [folder / name for folder in sorted(root.iterdir()) if folder.is_dir() and not folder.is_symlink()
+              and not folder.name.startswith(".") and folder.name not in NEVER_CODE for name in USER_COMPOSE_FILES]
+    for path in files:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_COMPOSE_BYTES:
+            continue
+        try:
+            data = YAML(typ="safe").load(path.read_text(encoding="utf-8", errors="replace"))
+        except (YAMLError, RecursionError, ValueError):
+            continue
+        services = data.get("services") if isinstance(data, dict) else None
+        for spec in (services.values() if isinstance(services, dict) else ()):
+            build = spec.get("build") if isinstance(spec, dict) else None
+            context = build.get("context") if isinstance(build, dict) else build
+            if not isinstance(context, str) or (path.parent / context).resolve() != root.resolve():
+                continue
+            for volume in spec.get("volumes") or ():
+                source, target, read_only = _bind_mount(volume)
+                if source is None or target is None or read_only or not source.startswith("."):
+                    continue
+                rel = _norm_new(root, path.parent / source)
+                if (rel is None or PurePosixPath(rel).suffix in _FILE_SUFFIXES or not target.rstrip("/").endswith("/" + rel)
+                        or ((root / rel).exists() and rel not in git.ignored(root, [rel]))):
+                    continue
+                shown = path.relative_to(root).as_posix()
+                found.append((rel, f"{shown} mounts it into the app's container ({source}:{target}), and the "
+                                   "repository does not hold it: the app writes there"))
+    return found
+
+
+def _bind_mount(volume: object) -> tuple[str | None, str | None, bool]:
+    """(source, target, read-only) of a compose volume entry, short (`./logs:/app/logs:ro`) or long syntax."""
+    if isinstance(volume, str):
+        parts = volume.split(":")
+        if len(parts) < 2:
+            return None, None, False
+        return parts[0], parts[1], len(parts) > 2 and "ro" in parts[2].split(",")
+    if isinstance(volume, dict) and volume.get("type", "bind") == "bind":
+        source, target = volume.get("source"), volume.get("target")
+        return (source if isinstance(source, str) else None, target if isinstance(target, str) else None,
+                bool(volume.get("read_only")))
+    return None, None, False
+
+
+def _norm_new(root: Path, candidate: Path) -> str | None:
+    """The project-relative POSIX path of a path inside the project that need not exist yet, or None."""
+    try:
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if resolved == root.resolve() or root.resolve() not in resolved.parents:
+        return None
+    return resolved.relative_to(root.resolve()).as_posix()
+
+
 def _relative_folder(value: str | None) -> str | None:
     if value is None or value.startswith(("/", "~")) or "://" in value or any(c in value for c in "{}*?<>|%$\n"):
         return None
@@ -543,6 +616,8 @@ def runtime_content(root: Path, app_file: str, import_root: str, *, include: tup
         if any(rel.startswith(p + "/") for p in entries):
             ignore_lines.append(rel)  # inside a copied folder: only the .dockerignore keeps it out of that COPY
     folders = dict(closure.writable)
+    for rel, why in _compose_mounted_folders(root):
+        folders.setdefault(rel, why)
     for value, given_as in writable:
         folder = _relative_folder(value)
         if folder is None:

@@ -206,9 +206,19 @@ def ignored_file_cause(root: Path | None, logs: str, workdir: str = "/code") -> 
     rel = path.relative_to(workdir) if path.is_relative_to(workdir) else path
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or rel.as_posix() not in git.ignored(root, [rel.as_posix()]):
         return None
+    if _LOG_OPEN.search(logs) and len(rel.parts) > 1:
+        # a log handler opens its file to append: the missing part is the folder, which a clean checkout lacks
+        folder = rel.parent.as_posix()
+        return (f"the app writes its log to {rel}, in {folder}/, which the project's .gitignore keeps out of its "
+                f"repository, so no image has that folder: make it with [tool.quayside] writable = [\"{folder}\"] "
+                "(owned by the app user, a volume under compose), or log to stdout; ")
     return (f"the app opens {rel}, which the project's .gitignore keeps out of its repository (its author's own "
             "file, often of secrets), so no image holds it: give it to the container at run time (a read-only bind "
             "mount or a secret), or have the app read its settings from the environment; ")
+
+
+# the frames of a log handler opening its file (logging's FileHandler and its rotating kin, loguru's sink)
+_LOG_OPEN = re.compile(r"/logging/(?:__init__|handlers|config)\.py\b|/loguru/_file_sink\.py\b")
 
 
 # the user may not write there (docker run), or the root filesystem is read-only (compose's read_only: true)

@@ -93,7 +93,21 @@ class ComposePlan:
 
     @property
     def db_name(self) -> str:
-        return self.code_credentials.database if self.code_credentials else self.project.replace("-", "_")
+        if self.code_credentials:
+            return self.code_credentials.database
+        # Postgres cuts a name past 63 bytes (MariaDB refuses one past 64): the URL must name what exists
+        return self.project.replace("-", "_")[:63].rstrip("_") or "app"
+
+    @property
+    def role_prefix(self) -> str:
+        """What the owner's and the app's role names start with: the database's name, unless the server refuses
+        it for a role: Postgres reserves roles named pg_… (a project folder named pg-jsonb-learn), and cuts a
+        name past 63 bytes (the password check then names a role that does not exist); MariaDB allows 80."""
+        prefix = self.db_name
+        if self.db_kind == "postgres" and prefix.lower().startswith("pg_"):
+            prefix = "app_" + prefix[3:]
+        limit = (63 if self.db_kind == "postgres" else 80) - len("_owner")
+        return prefix[:limit].rstrip("_") or "app"
 
     @property
     def redis_image(self) -> str:
@@ -309,10 +323,10 @@ def env_file(plan: ComposePlan, *, example: bool) -> str:
         lines += [f"# {given.where} connects as {given.user} with the password written there: the role that owns the",
                   "# database is made with them (move that URL into a setting and init gives the app a rows-only role).",
                   f"DB_OWNER={given.user}", f"DB_OWNER_PASSWORD={'change-me' if example else given.password}",
-                  f"DB_APP_USER={plan.db_name}_app", f"DB_APP_PASSWORD={password()}"]
+                  f"DB_APP_USER={plan.role_prefix}_app", f"DB_APP_PASSWORD={password()}"]
     elif plan.database:
-        lines += [f"DB_OWNER={plan.db_name}_owner", f"DB_OWNER_PASSWORD={password()}",
-                  f"DB_APP_USER={plan.db_name}_app", f"DB_APP_PASSWORD={password()}"]
+        lines += [f"DB_OWNER={plan.role_prefix}_owner", f"DB_OWNER_PASSWORD={password()}",
+                  f"DB_APP_USER={plan.role_prefix}_app", f"DB_APP_PASSWORD={password()}"]
     if plan.redis and plan.redis_password:
         lines += ["# Redis asks every client for this password (the app's and the worker's URLs carry it).",
                   f"REDIS_PASSWORD={password()}"]
