@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from quayside.plan import Database, InitOptions, Proxy, build_plan
 from quayside.targets.base import TargetOptions
 from quayside.targets.compose.plan import build_compose_plan, env_file
 from quayside.targets.compose.render import render_compose, render_compose_files
-from support.projects import EXAMPLES, FIXTURES, copy_project, tree_digest
+from support.projects import EXAMPLES, FIXTURES, copy_project, tree_digest, write
 
 runner = CliRunner()
 
@@ -258,3 +259,29 @@ def test_database_and_role_names_are_ones_postgres_accepts(tmp_path, folder, db,
     assert result.exit_code == 0, result.output
     env = dict(line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line and not line.startswith("#"))
     assert (env["POSTGRES_DB"], env["DB_OWNER"], env["DB_APP_USER"]) == (db, owner, app_user)
+
+
+@pytest.mark.parametrize(("compose", "body"), [
+    ("docker-compose.yml", "services:\n  api:\n    build: .\n  nginx:\n    image: nginx:1.27\n"),
+    # MercyClassic/pg_jsonb_learn: docker/docker-compose.yml builds `..`, nginx in front
+    ("docker/docker-compose.yml", "services:\n  api:\n    build:\n      context: ../\n  web:\n    image: nginx\n"),
+])
+def test_a_proxy_in_the_projects_own_compose_file_is_trusted_and_check_stays_clean(tmp_path, compose, body):
+    project = write(tmp_path / "fronted", {"requirements.txt": "fastapi[standard]\n",
+                                           "main.py": "from fastapi import FastAPI\napp = FastAPI()\n", compose: body})
+    result = runner.invoke(app, ["init", str(project)])
+    assert result.exit_code == 0, result.output
+    dockerfile = (project / "Dockerfile").read_text()
+    assert '"--proxy-headers", "--forwarded-allow-ips", "127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12' in dockerfile
+    assert run_check(project).findings == []
+    # the broken variant: the same image without the trust is what check's QS011 reports
+    (project / "Dockerfile").write_text(re.sub(r', "--proxy-headers", "--forwarded-allow-ips", "[^"]+"', "", dockerfile))
+    assert [f.rule for f in run_check(project).findings] == ["QS011"]
+
+
+def test_a_proxy_in_a_compose_file_that_builds_something_else_is_not_the_apps(tmp_path):
+    project = write(tmp_path / "other", {"requirements.txt": "fastapi[standard]\n",
+                                         "main.py": "from fastapi import FastAPI\napp = FastAPI()\n",
+                                         "frontend/docker-compose.yml": "services:\n  web:\n    build: .\n  proxy:\n    image: nginx\n"})
+    assert runner.invoke(app, ["init", str(project)]).exit_code == 0
+    assert "--forwarded-allow-ips" not in (project / "Dockerfile").read_text()

@@ -114,6 +114,14 @@ def test_an_app_folder_without_init_importing_a_top_level_package(tmp_path):
                                "PYTHONPATH=/code/app:/code ", "PYTHONPATH=/code/app ", "No module named 'src'")
 
 
+def _init_and_pass(project, tag: str, writes: str, *expect: str) -> None:
+    """init writes `writes` into the Dockerfile, and verify passes with these --expect checks."""
+    assert _quayside("init", str(project)).returncode == 0
+    assert writes in (project / "Dockerfile").read_text()
+    ok = _quayside("verify", str(project), "-t", tag, *[a for e in expect for a in ("--expect", e)])
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+
 def _passes_then_fails_without(project, tag: str, expect: str, line: str, broken_line: str, error: str,
                                file: str = "Dockerfile", init: tuple[str, ...] = ()) -> None:
     """init writes `line` into `file` and verify passes with `expect`; with `broken_line` in its place verify
@@ -231,10 +239,7 @@ def test_unpinned_requirements_last_committed_in_2025_get_the_sqlalchemy_of_then
     commit_all(project, "2025-06-26T10:52:45+00:00")
     tag = "quayside-test/unpinned-2025:1"
     try:
-        assert _quayside("init", str(project)).returncode == 0
-        assert "--exclude-newer 2025-06-27T00:00:00Z" in (project / "Dockerfile").read_text()
-        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"sqlalchemy":"2.0"}')
-        assert ok.returncode == 0, ok.stdout + ok.stderr
+        _init_and_pass(project, tag, "--exclude-newer 2025-06-27T00:00:00Z", '/health={"sqlalchemy":"2.0"}')
 
         shutil.rmtree(project / ".git")
         commit_all(project, datetime.now(UTC).isoformat(timespec="seconds"))
@@ -629,10 +634,7 @@ def test_a_pipenv_lock_a_namespace_of_folders_and_an_app_named_by_the_makefile(t
     tag = "quayside-test/pipenv-namespace:1"
     expect = ('/health={"slug":"hello-lock","slugify":"8.0.4","dev_installed":false}', "/ns={\"ns\":true}")
     try:
-        assert _quayside("init", str(project)).returncode == 0
-        assert '"fastapi", "run", "apps/main.py"' in (project / "Dockerfile").read_text()
-        ok = _quayside("verify", str(project), "-t", tag, "--expect", expect[0], "--expect", expect[1])
-        assert ok.returncode == 0, ok.stdout + ok.stderr
+        _init_and_pass(project, tag, '"fastapi", "run", "apps/main.py"', *expect)
         exported = project / "requirements.pipenv.txt"
         text = exported.read_text()
         block = re.search(r"^python-slugify==.*?(?=^\S)", text, re.M | re.S)
@@ -684,10 +686,7 @@ def test_a_log_folder_the_projects_compose_file_mounts_is_made_writable(tmp_path
     })
     tag = "quayside-test/log-folder:1"
     try:
-        assert _quayside("init", str(project)).returncode == 0
-        assert "install -d -o 10001 -g 10001 /code/app/logs" in (project / "Dockerfile").read_text()
-        ok = _quayside("verify", str(project), "-t", tag, "--expect", '/health={"ok":true}')
-        assert ok.returncode == 0, ok.stdout + ok.stderr
+        _init_and_pass(project, tag, "install -d -o 10001 -g 10001 /code/app/logs", '/health={"ok":true}')
         (project / "docker-compose.yml").unlink()
         assert _quayside("init", str(project), "--force").returncode == 0
         broken = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20")

@@ -282,7 +282,6 @@ LOG_FILE_CALLS = {"FileHandler", "RotatingFileHandler", "TimedRotatingFileHandle
 # a bind mount of one of these is a file, not a folder the app writes into
 _FILE_SUFFIXES = {".db", ".sqlite", ".sqlite3", ".json", ".log", ".conf", ".yml", ".yaml", ".env", ".txt", ".ini",
                   ".toml", ".py", ".sh", ".pem", ".key", ".crt"}
-MAX_COMPOSE_BYTES = 1_000_000
 
 
 def _compose_mounted_folders(root: Path) -> list[tuple[str, str]]:
@@ -291,38 +290,20 @@ def _compose_mounted_folders(root: Path) -> list[tuple[str, str]]:
     pg_jsonb_learn's docker/docker-compose.yml mounts ../src/logs at /app/src/logs, where its log handler writes).
     A mount of a folder the repository holds is the author's live code (a reload setup): not state. The mount's
     target must end with the folder's path, so the old image laid the project out as this one does."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    from quayside.inspection.services import USER_COMPOSE_FILES
+    from quayside.inspection.projectcompose import compose_files
 
     found: list[tuple[str, str]] = []
-    files = [root / name for name in USER_COMPOSE_FILES]
-    files += [folder / name for folder in sorted(root.iterdir()) if folder.is_dir() and not folder.is_symlink()
-              and not folder.name.startswith(".") and folder.name not in NEVER_CODE for name in USER_COMPOSE_FILES]
-    for path in files:
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_COMPOSE_BYTES:
-            continue
-        try:
-            data = YAML(typ="safe").load(path.read_text(encoding="utf-8", errors="replace"))
-        except (YAMLError, RecursionError, ValueError):
-            continue
-        services = data.get("services") if isinstance(data, dict) else None
-        for spec in (services.values() if isinstance(services, dict) else ()):
-            build = spec.get("build") if isinstance(spec, dict) else None
-            context = build.get("context") if isinstance(build, dict) else build
-            if not isinstance(context, str) or (path.parent / context).resolve() != root.resolve():
-                continue
+    for compose in compose_files(root):
+        for _, spec in compose.app_services(root):
             for volume in spec.get("volumes") or ():
                 source, target, read_only = _bind_mount(volume)
                 if source is None or target is None or read_only or not source.startswith("."):
                     continue
-                rel = _norm_new(root, path.parent / source)
+                rel = _norm_new(root, compose.path.parent / source)
                 if (rel is None or PurePosixPath(rel).suffix in _FILE_SUFFIXES or not target.rstrip("/").endswith("/" + rel)
                         or ((root / rel).exists() and rel not in git.ignored(root, [rel]))):
                     continue
-                shown = path.relative_to(root).as_posix()
-                found.append((rel, f"{shown} mounts it into the app's container ({source}:{target}), and the "
+                found.append((rel, f"{compose.rel} mounts it into the app's container ({source}:{target}), and the "
                                    "repository does not hold it: the app writes there"))
     return found
 

@@ -22,6 +22,7 @@ from quayside.inspection import (
     lockwheels,
     pipfilelock,
     privateindex,
+    projectcompose,
     pyversion,
     startcommand,
     uvworkspace,
@@ -291,6 +292,11 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
             decisions["forwarded_allow_ips"] = Decided(
                 allow_ips, f"--proxy {options.proxy}", "trust proxy headers from private networks only, where a reverse proxy lives"
             )
+    elif (fronted := projectcompose.proxy_in_front(project.root)) is not None:
+        allow_ips = PRIVATE_NETWORKS
+        decisions["forwarded_allow_ips"] = Decided(
+            allow_ips, fronted.split(" ")[0], f"the project's own compose file runs a reverse proxy in front of the app, "
+            f"{fronted}: trust its headers from private networks only (--forwarded-allow-ips narrows it)")
 
     if options.base_image:
         base = Decided(options.base_image, "--base-image", "given on the command line")
