@@ -153,6 +153,34 @@ def test_existing_env_gains_only_missing_keys(tmp_path):
     assert "mine" not in result.output and (project / ".env").stat().st_mode & 0o077 == 0
 
 
+def test_a_projects_env_folder_gets_env_quayside_beside_it(tmp_path):
+    """testdrivenio/fastapi-celery-project keeps its settings in a `.env/` folder: init leaves the folder as it is
+    and writes the passwords to .env.quayside (0600, in .gitignore, out of the image), which `up` and
+    `verify --compose` hand compose with --env-file and DEPLOY.md tells a hand-typed compose to."""
+    from quayside.targets.compose.run import _base
+
+    project = copy_project(EXAMPLES / "items-service", tmp_path)
+    write(project, {".env/.dev-sample": "DATABASE_URL=postgresql://me@db/items\n"})
+    before = tree_digest(project / ".env")
+    result = runner.invoke(app, ["init", str(project), "--target", "compose"])
+    assert result.exit_code == 0, result.output
+    assert tree_digest(project / ".env") == before
+    written = project / ".env.quayside"
+    assert "DB_APP_PASSWORD=" in written.read_text() and written.stat().st_mode & 0o077 == 0
+    assert ".env.quayside" in (project / ".gitignore").read_text().splitlines()
+    assert "docker compose --env-file .env.quayside -f compose.yaml up" in (project / "DEPLOY.md").read_text()
+    assert "come from .env.quayside" in (project / "compose.yaml").read_text()
+    assert _base(project, None)[-2:] == ["--env-file", str(written)]
+    assert [(f.rule, f.path) for f in run_check(project).findings] == []
+    digest = tree_digest(project)
+    again = runner.invoke(app, ["init", str(project), "--target", "compose"])
+    assert again.exit_code == 0 and tree_digest(project) == digest  # stable
+    # a project without the folder keeps compose's own default, and no flag
+    plain = copy_project(EXAMPLES / "items-service", tmp_path / "plain")
+    assert runner.invoke(app, ["init", str(plain), "--target", "compose"]).exit_code == 0
+    assert (plain / ".env").is_file() and not (plain / ".env.quayside").exists() and "--env-file" not in _base(plain, None)
+
+
 def test_broken_user_compose_is_left_alone(tmp_path):
     project = copy_project(EXAMPLES / "guide-app", tmp_path)
     (project / "compose.yaml").write_text("services: [unclosed\n")

@@ -13,7 +13,7 @@ from quayside.cli import app
 from quayside.inspection import inspect_project
 from quayside.inspection.dependencies import dockerfile_installs
 from quayside.inspection.source import load_toml
-from support.projects import tree_digest, write
+from support.projects import clean_and_stable, tree_digest, write
 
 runner = CliRunner()
 APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
@@ -38,16 +38,6 @@ LEFT_ALONE = [
     ("a-builder-stage-only", "RUN pip install fastapi uvicorn\nFROM python:3.12-slim\nCOPY . .\n"),
     ("shell-unparsable", "RUN pip install 'fastapi uvicorn\n"),
 ]
-
-
-def _clean_and_stable(project) -> None:
-    """What init wrote passes check with zero findings, and a second init changes nothing."""
-    checked = runner.invoke(app, ["check", str(project)])
-    assert checked.exit_code == 0 and "0 findings" in checked.output, checked.output
-    before = tree_digest(project)
-    again = runner.invoke(app, ["init", str(project)])
-    assert again.exit_code == 0, again.output
-    assert tree_digest(project) == before
 
 
 def _dockerfile(tmp_path, body: str):
@@ -95,7 +85,7 @@ def test_init_writes_requirements_once_and_its_output_is_stable_and_clean(tmp_pa
     dockerfile = (project / "Dockerfile").read_text()
     assert "-r requirements.txt" in dockerfile and "pip install --no-cache-dir fastapi" not in dockerfile
     # run again: requirements.txt is now the declaration, and nothing changes
-    _clean_and_stable(project)
+    clean_and_stable(project)
 
 
 def test_a_requirements_file_wins_over_the_dockerfile(tmp_path):
@@ -109,6 +99,19 @@ def test_a_requirements_file_wins_over_the_dockerfile(tmp_path):
     assert info.dependencies.installed_beside.requirements == ("redis",)
 
 
+INFRA_COMPOSE = """services:
+  app-builder:
+    build:
+      context: ..
+      dockerfile: infra/docker/Dockerfile
+  postgres:
+    build:
+      context: ..
+      dockerfile: infra/postgres/Dockerfile
+"""
+APP_DOCKERFILE = ("FROM python:3.13-slim AS builder\nCOPY infra/requirements/prod.txt infra/requirements/base.txt ./requirements/\n"
+                  "RUN pip install --no-cache-dir --user -r requirements/prod.txt\nFROM python:3.13-slim\nCOPY . .\n")
+
 # the requirements file the project's Dockerfile installs, when it is not requirements.txt (sylviakyu/fastapi_crud)
 NAMED_FILE = [
     ("relative", "WORKDIR /app\nCOPY requirement.txt /app\nRUN pip install -r requirement.txt\n", "requirement.txt"),
@@ -117,6 +120,13 @@ NAMED_FILE = [
     ("copied-to-a-file", "COPY reqs/prod.txt /tmp/r.txt\nRUN pip install --no-cache-dir -r /tmp/r.txt\n", "reqs/prod.txt"),
     ("long-option", "COPY . /app\nRUN pip3 install --requirement=reqs/prod.txt\n", "reqs/prod.txt"),
     ("dot-slash", "RUN pip install -r ./requirement.txt\n", "requirement.txt"),
+    # resolved in the working directory (joseantoniogahez/tech_fastapi_react_postgres_docker's infra/docker/Dockerfile)
+    ("workdir-relative-through-a-copy", "WORKDIR /srv\nCOPY infra/requirements.txt /srv/\nRUN pip install -r requirements.txt\n",
+     "infra/requirements.txt"),
+    ("copied-to-the-workdir-as-dot", "WORKDIR /srv\nCOPY infra/req.txt .\nRUN pip install -r req.txt\n", "infra/req.txt"),
+    ("a-folder-copied", "WORKDIR /srv\nCOPY infra/ ./deps/\nRUN pip install -r deps/req.txt\n", "infra/req.txt"),
+    ("a-relative-workdir", "WORKDIR /srv\nWORKDIR app\nCOPY infra/req.txt ./\nRUN pip install -r /srv/app/req.txt\n",
+     "infra/req.txt"),
 ]
 NAMED_FILE_LEFT_ALONE = [
     ("missing-file", "RUN pip install -r requirements-dev.txt\n"),
@@ -124,6 +134,8 @@ NAMED_FILE_LEFT_ALONE = [
     ("absolute-without-a-copy", "RUN pip install -r /srv/requirement.txt\n"),
     ("from-another-stage", "COPY --from=build /out/requirement.txt /tmp/requirement.txt\nRUN pip install -r /tmp/requirement.txt\n"),
     ("a-constraint-is-no-requirements-file", "RUN pip install -c requirement.txt fastapi\n"),
+    ("copied-elsewhere-than-the-workdir", "COPY reqs/prod.txt /opt/\nWORKDIR /srv\nRUN pip install -r prod.txt\n"),
+    ("a-workdir-set-after-the-install", "COPY reqs/prod.txt /srv/\nRUN pip install -r prod.txt\nWORKDIR /srv\n"),
 ]
 
 
@@ -168,7 +180,7 @@ def test_init_installs_the_named_file_and_its_output_is_stable_and_clean(tmp_pat
     dockerfile = (project / "Dockerfile").read_text()
     assert "source=requirement.txt" in dockerfile and "-r requirement.txt" in dockerfile
     # init's own Dockerfile installs the file the same way: a second init reads it again and changes nothing
-    _clean_and_stable(project)
+    clean_and_stable(project)
 
 
 # names the Dockerfile installs beside the project's own dependency file (Green-Wood/se3-oasis-scrapy)
@@ -214,11 +226,48 @@ def test_names_installed_beside_left_alone(tmp_path, case, body, requirements):
       "b.dockerfile": "FROM python:3.12-slim\nCMD [\"gunicorn\", \"b:app\"]\n"}, None),  # two run an app: neither
     ({"Dockerfile": "FROM python:3.12-slim\n", "web.Dockerfile": "FROM python:3.12-slim\nCMD [\"uvicorn\", \"a:app\"]\n"},
      "Dockerfile"),
+    # darkweid/fastapi-template: infra/docker-compose.yml builds `..` with infra/docker/Dockerfile; its database
+    # is built from the same context with a Dockerfile that installs no Python
+    ({"infra/docker-compose.yml": INFRA_COMPOSE, "infra/docker/Dockerfile": APP_DOCKERFILE,
+      "infra/postgres/Dockerfile": "FROM postgres:17\nCOPY infra/postgres/init.sql /docker-entrypoint-initdb.d/\n"},
+     "infra/docker/Dockerfile"),
+    ({"docker-compose.yml": "services:\n  app:\n    build:\n      context: .\n      dockerfile: docker/app.Dockerfile\n",
+      "docker/app.Dockerfile": "FROM python:3.12-slim\nCMD [\"uvicorn\", \"main:app\"]\n"}, "docker/app.Dockerfile"),
+    # left alone: a file outside the project, a link, one named through a variable, two that install Python
+    ({"docker-compose.yml": "services:\n  app:\n    build:\n      context: .\n      dockerfile: ../Dockerfile\n"}, None),
+    ({"docker-compose.yml": "services:\n  app:\n    build:\n      context: .\n      dockerfile: ${DOCKERFILE}\n"}, None),
+    ({"docker-compose.yml": "services:\n  app:\n    build:\n      context: .\n      dockerfile: a.Dockerfile.txt\n"
+                            "  worker:\n    build:\n      context: .\n      dockerfile: w.Dockerfile.txt\n",
+      "a.Dockerfile.txt": APP_DOCKERFILE, "w.Dockerfile.txt": APP_DOCKERFILE}, None),
+    # a service that builds another folder says nothing about this project's app
+    ({"docker-compose.yml": "services:\n  app:\n    build:\n      context: ./other\n      dockerfile: Dockerfile\n",
+      "other/Dockerfile": APP_DOCKERFILE}, None),
 ])
 def test_which_dockerfile_builds_the_app(tmp_path, files, expected):
     from quayside.inspection.projectdockerfile import project_dockerfile
 
     assert project_dockerfile(write(tmp_path / "p", {"main.py": APP, **files})) == expected
+
+
+def test_a_compose_named_dockerfiles_requirements_are_installed_and_kept_by_init(tmp_path):
+    """darkweid/fastapi-template: no dependency file at the root; the Dockerfile its compose file builds with
+    installs infra/requirements/prod.txt (which includes base.txt). Before: "no dependency file"."""
+    project = write(tmp_path / "p", {"main.py": APP, "infra/docker-compose.yml": INFRA_COMPOSE,
+                                     "infra/docker/Dockerfile": APP_DOCKERFILE,
+                                     "infra/requirements/prod.txt": "-r base.txt\nuvicorn==0.30.0\n",
+                                     "infra/requirements/base.txt": "fastapi==0.115.0\n"})
+    info = inspect_project(project)
+    assert info.dependencies.files == ("infra/requirements/prod.txt", "infra/requirements/base.txt")
+    assert info.dependencies.installer.source == "infra/docker/Dockerfile:3"
+    result = runner.invoke(app, ["init", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "-r infra/requirements/prod.txt" in (project / "Dockerfile").read_text()
+    checked = runner.invoke(app, ["check", str(project / "Dockerfile")])  # the project's own file is not ours
+    assert checked.exit_code == 0 and "0 findings" in checked.output, checked.output
+    # the next init reads init's own root Dockerfile, which installs the same file
+    before = tree_digest(project)
+    assert runner.invoke(app, ["init", str(project)]).exit_code == 0
+    assert tree_digest(project) == before
 
 
 def test_names_beside_are_installed_and_kept_by_init(tmp_path):

@@ -108,6 +108,8 @@ BAD = [
     ("bad-requirement", {"requirements.txt": "fastapi[standard\n", "main.py": APP}, "not a valid requirement", "requirements.txt"),
     ("no-dependencies", {"main.py": APP}, "no dependency file", None),
     ("no-server", {"requirements.txt": "fastapi\n", "main.py": APP}, "no server in the dependencies", "requirements.txt"),
+    ("another-server", {"requirements.txt": "fastapi\nhypercorn==0.17.3\n", "main.py": APP},
+     "it declares hypercorn (requirements.txt:2), a server quayside does not run: add uvicorn beside it", "requirements.txt"),
     ("poetry-no-lock", {"main.py": APP, "pyproject.toml": "[tool.poetry]\nname='x'\n"}, "without poetry.lock", "pyproject.toml"),
     ("pipfile-no-lock", {"main.py": APP, "Pipfile": "[packages]\nfastapi = '*'\n"}, "a Pipfile without Pipfile.lock", "Pipfile"),
     ("pipfile-lock-not-json", {"main.py": APP, "Pipfile.lock": "{\n"}, "Pipfile.lock cannot be installed without Pipenv: it is not JSON",

@@ -499,3 +499,18 @@ def test_one_server_process_under_compose_init_stops_cleanly_with_143(tmp_path):
         assert "exit 143" in stop["detail"] and "re-raised SIGTERM" in stop["detail"], stop
     finally:
         docker.run(["rmi", "-f", f"{project.name}:latest"], check=False)
+
+
+def test_a_projects_env_folder_and_the_env_file_beside_it(init_compose, tmp_path):
+    """testdrivenio/fastapi-celery-project's `.env/` folder: the passwords go to .env.quayside, and verify --compose
+    passes because quayside hands compose that file. Compose alone does not read it (the broken variant: no
+    --env-file), and stops on the first password it lacks."""
+    source = copy_project(EXAMPLES / "items-service", tmp_path / "src", "env-folder")
+    (source / ".env").mkdir()
+    (source / ".env" / ".dev-sample").write_text("DATABASE_URL=postgresql://me@db/items\n")
+    project = init_compose(source)
+    code, report = verify_compose(project)
+    assert code == 0, json.dumps(report, indent=1)
+    plain = docker.run(["compose", "-f", str(project / "compose.yaml"), "--project-directory", str(project), "config"],
+                       check=False)
+    assert plain.returncode != 0 and "is not set" in plain.stderr, plain.stderr

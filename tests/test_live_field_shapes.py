@@ -694,3 +694,26 @@ def test_a_log_folder_the_projects_compose_file_mounts_is_made_writable(tmp_path
         assert broken.returncode == 1 and "the app writes its log to app/logs/error.log, in app/logs/" in output, output
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def test_the_dockerfile_the_compose_file_names_gives_its_requirements_and_python(tmp_path):
+    """joseantoniogahez/tech_fastapi_react_postgres_docker's shape: no Dockerfile at the root; the compose file
+    builds the app with infra/docker/Dockerfile, which installs infra/requirements.txt on
+    `python:${PYTHON_VERSION}-slim` (an ARG default), and the code needs that Python (copy.replace is 3.13's).
+    init's image installs that file on that Python and the app answers; on quayside's default 3.12 (the broken
+    variant) verify fails on the import error."""
+    project = write(tmp_path / "compose-named", {
+        "docker-compose.yml": "services:\n  api:\n    build:\n      context: .\n      dockerfile: infra/docker/Dockerfile\n"
+                              "    ports:\n      - '8000:8000'\n",
+        "infra/docker/Dockerfile": "ARG PYTHON_VERSION=3.13.1\nFROM python:${PYTHON_VERSION}-slim\nWORKDIR /srv\n"
+                                   "COPY infra/requirements.txt /srv/\nRUN pip install -r requirements.txt\nCOPY . /srv\n"
+                                   "CMD [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\"]\n",
+        "infra/requirements.txt": "fastapi\nuvicorn\nredis\n",
+        "main.py": "import copy\nimport sys\nfrom dataclasses import dataclass\n\nimport redis\nfrom fastapi import FastAPI\n\n\n"
+                   "@dataclass\nclass Settings:\n    name: str = 'api'\n\n\nSETTINGS = copy.replace(Settings(), name='tech')\n"
+                   "app = FastAPI()\n\n\n@app.get('/health')\ndef health() -> dict[str, object]:\n"
+                   "    return {'python': f'{sys.version_info[0]}.{sys.version_info[1]}', 'redis': hasattr(redis, 'Redis'), "
+                   "'name': SETTINGS.name}\n",
+    })
+    _passes_then_fails_without(project, "quayside-test/compose-named:1", '/health={"python":"3.13","redis":true,"name":"tech"}',
+                               "FROM python:3.13", "FROM python:3.12", "has no attribute 'replace'")

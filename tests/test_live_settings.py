@@ -336,3 +336,36 @@ def test_a_log_file_written_among_the_code_is_named(tmp_path):
         assert "the app writes app.log among its code (/code/app.log)" in failed.stdout + failed.stderr, failed.stdout
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+REDIS_AT_START = """import os
+
+import redis
+from fastapi import FastAPI
+
+cache = redis.Redis(host=os.environ["REDIS_HOST"], port=int(os.environ["REDIS_PORT"]),
+                    password=os.environ["REDIS_PASSWORD"], socket_connect_timeout=2)
+cache.ping()  # at import: no cache, no app
+app = FastAPI()
+"""
+
+
+def test_a_cache_named_by_a_value_it_was_given_is_still_named_as_the_cause(tmp_path):
+    """darkweid/fastapi-template's shape: REDIS_HOST=redis from its example file, and a ping at start. The logs
+    verify shows mask every given value, so `redis` and `6379` become ***; the cause is read from the logs as
+    written (broken variant, reading the masked logs: no cause), and the password is never shown."""
+    project = tmp_path / "cache-at-start"
+    project.mkdir()
+    (project / "main.py").write_text(REDIS_AT_START)
+    (project / "requirements.txt").write_text("fastapi[standard]>=0.115\nredis>=5\n")
+    tag = "quayside-test/cache-at-start:1"
+    try:
+        assert _quayside("init", str(project)).returncode == 0
+        failed = _quayside("verify", str(project), "-t", tag, "--start-timeout", "20", "--env", "REDIS_HOST=redis",
+                           "--env", "REDIS_PORT=6379", "--env", f"REDIS_PASSWORD={SECRET}")
+        output = failed.stdout + failed.stderr
+        assert failed.returncode == 1
+        assert "the app could not reach Redis at start" in output, output
+        assert "***" in output and SECRET not in output
+    finally:
+        docker.run(["rmi", "-f", tag], check=False)

@@ -232,6 +232,23 @@ def test_alembic_in_a_folder_of_its_own_goes_into_the_image(tmp_path):
     assert "migration" not in next(w for w in plan.writes if w.name == "Dockerfile").content
 
 
+def test_what_the_migrations_import_goes_into_the_image_too(tmp_path):
+    """darkweid/fastapi-template: migrations/env.py does `import models`, a top-level package the app itself
+    reaches through src/ only. compose's migrate runs in the app's image: before, it stopped with
+    ModuleNotFoundError. The library alembic is not the project's, and what nothing imports stays out."""
+    files = {"requirements.txt": "fastapi\nuvicorn\nalembic\nsqlalchemy\npsycopg2-binary\n",
+             "src/__init__.py": "", "src/main.py": APP, "alembic.ini": "[alembic]\nscript_location = migrations\n",
+             "migrations/env.py": "from alembic import context\nimport models  # noqa\nfrom src.main import app\n",
+             "migrations/versions/0001_init.py": "import sqlalchemy as sa\n",
+             "models/__init__.py": "from models.user import User\n", "models/user.py": "from shared import Base\n",
+             "shared.py": "Base = object\n", "scripts/seed.py": "import models\n"}
+    plan = plan_init(write(tmp_path / "p", files), InitRequest())
+    dockerfile = next(w for w in plan.writes if w.name == "Dockerfile").content
+    for line in ("COPY ./migrations /code/migrations", "COPY ./models /code/models", "COPY ./shared.py /code/"):
+        assert line in dockerfile
+    assert "scripts" not in dockerfile
+
+
 @pytest.mark.parametrize(("code", "folders"), [
     ("import os\nos.makedirs('logs', exist_ok=True)\n", ["logs"]),
     ("from pathlib import Path\nPath('./data/uploads').mkdir(parents=True, exist_ok=True)\n", ["data/uploads"]),

@@ -102,6 +102,9 @@ def test_the_missing_setting_is_named(logs, name):
     ("pymysql.err.OperationalError: (2003, \"Can't connect to MySQL server on 'localhost' ([Errno 111] Connection refused)\")",
      "MySQL/MariaDB"),
     ("redis.exceptions.ConnectionError: Error 111 connecting to localhost:6379. Connection refused.", "Redis"),
+    # testdrivenio/fastapi-celery-project: asyncio_redis retries for ever and the app never answers
+    ("[2026-12-05 08:02:47,014: INFO] [/opt/venv/lib/python3.11/site-packages/asyncio_redis/connection.py:130] "
+     "Connecting to redis failed. Retrying in 19.2216796875 seconds", "Redis"),
     # asyncpg through uvloop: the driver is named lines above the refused connection (seen on a real app)
     ('  File "/opt/venv/lib/python3.12/site-packages/asyncpg/connect_utils.py", line 1099, in __connect_addr\n'
      '    tr, pr = await connector\n  File "uvloop/loop.pyx", line 2043, in create_connection\n'

@@ -74,3 +74,18 @@ def verified_image(project: Path, tag: str, expect: str) -> Iterator[str]:
         yield tag
     finally:
         docker.run(["rmi", "-f", tag], check=False)
+
+
+def clean_and_stable(project: Path) -> None:
+    """What init wrote passes check with zero findings, and a second init changes nothing."""
+    from typer.testing import CliRunner
+
+    from quayside.cli import app
+
+    runner = CliRunner()
+    checked = runner.invoke(app, ["check", str(project)])
+    assert checked.exit_code == 0 and "0 findings" in checked.output, checked.output
+    before = tree_digest(project)
+    again = runner.invoke(app, ["init", str(project)])
+    assert again.exit_code == 0, again.output
+    assert tree_digest(project) == before

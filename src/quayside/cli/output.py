@@ -42,6 +42,14 @@ def user_errors() -> Iterator[None]:
     except QuaysideError as exc:
         warn(f"error: {exc}")
         raise typer.Exit(exc.exit_code) from None
+    except OSError as exc:
+        # the file system refused or changed under us (a folder gone while walking it): one line, not a traceback;
+        # --debug keeps the traceback for a report
+        if _debug_handler in logging.getLogger("quayside.engine").handlers:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        warn(f"error: {exc.strerror or exc}{where}; run it again, and with --debug for where it happened")
+        raise typer.Exit(3) from None
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

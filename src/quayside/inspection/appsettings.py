@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quayside.errors import UserInputError
-from quayside.inspection.source import parse_python
+from quayside.inspection.source import parse_python, python_files
 
 EXAMPLE_ENV_FILES = (".env.example", ".env.sample", ".env.template", ".env.dist", "example.env", "env.example", ".env-example",
                      ".env_example", ".env.default", ".env.defaults",
@@ -69,10 +69,8 @@ class AppSettings:
 
 def _python_files(root: Path) -> list[Path]:
     files = []
-    for path in sorted(root.rglob("*.py")):
+    for path in python_files(root, lambda name: name in _SKIP_DIRS or name.startswith(".")):
         rel = path.relative_to(root)
-        if any(part in _SKIP_DIRS or part.startswith(".") for part in rel.parts[:-1]):
-            continue
         if rel.name.startswith("test_") or rel.name == "conftest.py":
             continue
         files.append(path)

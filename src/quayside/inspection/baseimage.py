@@ -94,16 +94,15 @@ def brought(root: Path, declared: dict[str, frozenset[str]]) -> BaseImagePackage
     """What the project Dockerfile's base image installed that the app needs and the project does not declare
     (declared: canonical name → the extras of its declarations)."""
     from quayside.check.dockerfile import parse
-    from quayside.inspection.projectdockerfile import kept_by_marker, project_dockerfile_text
-    from quayside.provenance import is_generated
+    from quayside.inspection.projectdockerfile import read_project_dockerfile
 
-    read = project_dockerfile_text(root)
+    read = read_project_dockerfile(root)
     if read is None:
         return None
-    file, text = read
-    if is_generated(text):
+    file, text = read.file, read.text
+    if read.generated:
         # quayside's own Dockerfile, written in place of one FROM such an image: the marker names it
-        kept = kept_by_marker(text, MARKER)
+        kept = read.kept(MARKER)
         if kept is None or not _REFERENCE.fullmatch(kept[1]):
             return None
         image, where = kept[1], f"{file}:{kept[0]} (quayside-base-image)"

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from quayside.engine import git
 from quayside.errors import UserInputError
-from quayside.inspection.source import parse_python
+from quayside.inspection.source import parse_python, python_files
 
 # Folders that are never the app's code even when a module of that name is imported (a local virtualenv
 # would shadow nothing the image needs).
@@ -123,14 +123,14 @@ class _Closure:
         if path.is_file():
             yield path
             return
-        for module in sorted(path.rglob("*.py")):
-            rel = module.relative_to(path).parts
-            if not any(part in NEVER_CODE or part.startswith(".") for part in rel[:-1]):
-                yield module
+        yield from python_files(path, lambda name: name in NEVER_CODE or name.startswith("."))
 
-    def run(self, app_file: Path, first: Path, first_why: str) -> None:
+    def run(self, app_file: Path | None, first: Path, first_why: str) -> None:
         self.add_code(first, first_why)
-        queue = [first]
+        self.walk([first], app_file)
+
+    def walk(self, queue: list[Path], app_file: Path | None = None) -> None:
+        """Every first-party module the queued code imports, and what they read, followed to its end."""
         while queue:
             unit = queue.pop(0)
             for module in self.modules_of(unit):
@@ -564,6 +564,10 @@ def runtime_content(root: Path, app_file: str, import_root: str, *, include: tup
     for extra in extras:
         if (root / extra).exists() and not closure.covered(extra) and extra not in closure.entries:
             closure.add_data(extra, "read at run time by convention (migrations, templates, static files)")
+            if extra in closure.entries and (root / extra).is_dir():
+                # a migrations folder's env.py imports the project's models its own way (darkweid/fastapi-template:
+                # `import models`, a package the app reaches only through src.): the migrate step needs them too
+                closure.walk([root / extra])
     for value, include_from in include:
         rel = _explicit(root, value, include_from)
         if ignored(rel):

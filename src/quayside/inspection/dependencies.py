@@ -251,15 +251,14 @@ def _installed_beside(root: Path, deps: Dependencies, declared: dict[str, frozen
     the names it does not declare, installed beside it. Read again from quayside's own Dockerfile's marker."""
     if deps.written_requirements is not None:
         return None  # the names are the declaration itself
-    from quayside.inspection.projectdockerfile import kept_by_marker, project_dockerfile_text
-    from quayside.provenance import is_generated
+    from quayside.inspection.projectdockerfile import read_project_dockerfile
 
-    found = project_dockerfile_text(root)
-    if found is None:
+    read = read_project_dockerfile(root)
+    if read is None:
         return None
-    file, text = found
-    if is_generated(text):
-        kept = kept_by_marker(text, NAMES_MARKER)
+    file = read.file
+    if read.generated:
+        kept = read.kept(NAMES_MARKER)
         candidates = [(word, f"{file}:{kept[0]} (quayside-installs)") for word in kept[1].split()] if kept else []
     else:
         candidates = [(found.requirement, found.where) for found in dockerfile_installs(root)]
@@ -304,18 +303,17 @@ def _lock_groups(root: Path, installer: str, pyproject: dict[str, Any]) -> LockG
     """The groups beside the main one that the project's own Dockerfile installs (DeadDPie/SalaryTracker:
     `poetry install --with dev`, where passlib, which the app imports, is declared): the image gets them too.
     Only groups pyproject.toml declares. Read again from quayside's own Dockerfile's marker."""
-    from quayside.inspection.projectdockerfile import kept_by_marker, project_dockerfile_text
-    from quayside.provenance import is_generated
+    from quayside.inspection.projectdockerfile import read_project_dockerfile
 
-    found = project_dockerfile_text(root)
-    if found is None:
+    read = read_project_dockerfile(root)
+    if read is None:
         return None
-    file, text = found
+    file = read.file
     declared = _declared_groups(installer, pyproject)
     wanted: list[str] = []
     where = ""
-    if is_generated(text):
-        if (kept := kept_by_marker(text, GROUPS_MARKER)) is not None:
+    if read.generated:
+        if (kept := read.kept(GROUPS_MARKER)) is not None:
             wanted, where = kept[1].split(), f"{file}:{kept[0]} (quayside-groups)"
     else:
         for stage in _stages(root)[1]:
@@ -641,25 +639,40 @@ def dockerfile_requirements_file(root: Path) -> tuple[str, str] | None:
     return None
 
 
+def _workdir_at(stage: Any, line: int) -> PurePosixPath:
+    """The stage's working directory at `line`: its WORKDIRs before it, a relative one joined to the last."""
+    workdir = PurePosixPath("/")
+    for instruction in stage.find("WORKDIR"):
+        if instruction.line < line and instruction.rest.strip() and "$" not in instruction.rest:
+            workdir = PurePosixPath(workdir, instruction.rest.strip().strip("\"'"))
+    return workdir
+
+
 def _named_in_stage(root: Path, base: Path, stage: Any) -> tuple[str, int] | None:
-    copies: list[tuple[list[str], str]] = []
+    copies: list[tuple[list[str], str, PurePosixPath]] = []
     for copy in stage.find("COPY"):
         if copy.flag("from") is not None:
             continue
         parts = copy.exec_form or copy.rest.split()
         if len(parts) >= 2:
-            copies.append((parts[:-1], parts[-1]))
+            copies.append((parts[:-1], parts[-1], _workdir_at(stage, copy.line)))
     for line, args in _pip_installs(stage):
         for option, word in args:
             if option not in ("-r", "--requirement"):
                 continue
             named = PurePosixPath(word)
             candidates = [] if named.is_absolute() else [str(named)]
-            for sources, dest in copies:  # `COPY requirement.txt /app/` then `pip install -r /app/requirement.txt`
+            # where the file is in the image: `WORKDIR /srv`, `COPY infra/requirements.txt .`, `-r requirements.txt`
+            installed = PurePosixPath(os.path.normpath(PurePosixPath(_workdir_at(stage, line), named)))
+            for sources, dest, workdir in copies:  # `COPY requirement.txt /app/` then `pip install -r /app/requirement.txt`
+                into = PurePosixPath(os.path.normpath(PurePosixPath(workdir, dest)))
                 for source in sources:
                     if dest == word or (dest.endswith("/") and dest + PurePosixPath(source).name == word) \
-                            or PurePosixPath(dest, PurePosixPath(source).name) == named:
+                            or PurePosixPath(dest, PurePosixPath(source).name) == named \
+                            or installed in (into, into / PurePosixPath(source).name):
                         candidates.append(source)
+                    elif installed.is_relative_to(into) and (root / source).is_dir():  # `COPY infra/ /srv/`
+                        candidates.append(str(PurePosixPath(source, installed.relative_to(into))))
             for candidate in candidates:
                 rel = PurePosixPath(os.path.normpath(candidate.removeprefix("./")))
                 if rel.is_absolute() or ".." in rel.parts or str(rel) == ".":
@@ -668,6 +681,9 @@ def _named_in_stage(root: Path, base: Path, stage: Any) -> tuple[str, int] | Non
                 if path.is_file() and not path.is_symlink() and path.resolve().is_relative_to(base):
                     return rel.as_posix(), line
     return None
+
+
+OTHER_SERVERS = ("hypercorn", "granian", "daphne", "gunicorn")
 
 
 def detect_server(deps: Dependencies) -> Decided[Server]:
@@ -691,8 +707,13 @@ def detect_server(deps: Dependencies) -> Decided[Server]:
         # fastapi[all] has brought uvicorn[standard] in every release; the `fastapi` CLI only since 0.111
         return Decided("uvicorn", fastapi.origin, "fastapi[all] brings uvicorn (and the `fastapi` CLI only since 0.111): "
                        "the image runs `uvicorn module:app`")
+    # another ASGI server the project runs with (kmpoltorak/fastapi-mysql-nginx: hypercorn): named, so the user
+    # knows why it is not used; quayside's images, checks and proofs are uvicorn's (its signals, --proxy-headers)
+    other = next((by_name[name] for name in OTHER_SERVERS if name in by_name), None)
+    declared = (f"; it declares {other.name} ({other.origin}), a server quayside does not run: add uvicorn beside it"
+                if other is not None else "")
     raise UserInputError(
-        "no server in the dependencies: neither fastapi[standard], fastapi-cli nor uvicorn is declared",
+        f"no server in the dependencies: neither fastapi[standard], fastapi-cli nor uvicorn is declared{declared}",
         path=deps.files[0] if deps.files else None,
         hint='depend on "fastapi[standard]" as the FastAPI guide does (it brings the `fastapi run` command and uvicorn)',
     )

@@ -133,7 +133,54 @@ def detect(root: Path, pyproject: dict[str, Any] | None) -> Decided[str]:
         m = _VERSION_IN_TEXT.search(read_text(runtime, what="runtime.txt"))
         if m:
             return Decided(m[1], "runtime.txt", "runtime.txt (the PaaS convention) names it")
+    if (ran := dockerfile_python(root)) is not None:
+        return ran
     return Decided(DEFAULT_PYTHON, "default", f"nothing in the project pins a Python version; {DEFAULT_PYTHON} is quayside's default")
+
+
+MARKER = "# quayside-python: "
+# the images whose tag names the Python they run: python:3.14.3-slim, ghcr.io/astral-sh/uv:python3.12-bookworm-slim,
+# tiangolo/uvicorn-gunicorn-fastapi:python3.11
+_PYTHON_IN_TAG = {"python": re.compile(r"^(3\.\d{1,2})(?:[.-]|$)"), "ghcr.io/astral-sh/uv": re.compile(r"^python(3\.\d{1,2})\b"),
+                  "tiangolo/uvicorn-gunicorn-fastapi": re.compile(r"^python(3\.\d{1,2})\b"),
+                  "tiangolo/uvicorn-gunicorn": re.compile(r"^python(3\.\d{1,2})\b")}
+
+
+def dockerfile_python(root: Path) -> Decided[str] | None:
+    """The Python the project's own Dockerfile runs the app on, when nothing else in the project names one
+    (joseantoniogahez/tech_fastapi_react_postgres_docker: `ARG PYTHON_VERSION=3.14.3`, `FROM python:${...}-slim`, and
+    code that needs 3.14's deferred annotations). One past its end of life is history, not a requirement: the pins
+    decide then. Read again from the marker of quayside's own Dockerfile that replaced it."""
+    from quayside.inspection.baseimage import image_name
+    from quayside.inspection.projectdockerfile import read_project_dockerfile
+
+    found = read_project_dockerfile(root)
+    if found is None:
+        return None
+    file, text = found.file, found.text
+    if found.generated:
+        kept = found.kept(MARKER)
+        if kept is None or kept[1] not in KNOWN_PYTHONS or kept[1] in END_OF_LIFE:
+            return None
+        return Decided(kept[1], f"{file}:{kept[0]} (quayside-python)",
+                       f"the project's Dockerfile, which init replaced, ran the app on Python {kept[1]}")
+    from quayside.check.dockerfile import parse
+
+    try:
+        dockerfile = parse(text, file)
+    except UserInputError:
+        return None
+    stage = dockerfile.final_stage
+    if stage is None:
+        return None
+    base = dockerfile.stage_chain(stage)[-1]
+    reference = base.base_resolved.split("@", 1)[0]
+    tag = reference.rsplit(":", 1)[1] if ":" in reference.rsplit("/", 1)[-1] else ""
+    pattern = _PYTHON_IN_TAG.get(image_name(reference))
+    m = pattern.match(tag) if pattern is not None else None
+    if m is None or m[1] not in KNOWN_PYTHONS or m[1] in END_OF_LIFE:
+        return None
+    return Decided(m[1], f"{file}:{base.from_instruction.line}", f"the project's Dockerfile runs the app on {reference}")
 
 
 def refuses(pyproject: dict[str, Any] | None, version: str) -> str | None:

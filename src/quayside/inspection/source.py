@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 import codecs
+import os
 import stat
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +147,14 @@ def _inline_tables_on_one_line(text: str) -> str:
         out.append(c)
         i += 1
     return "".join(out)
+
+
+def python_files(root: Path, skip_dir: Callable[[str], bool]) -> list[Path]:
+    """Every .py file under root, sorted as rglob sorts them, never entering a folder `skip_dir` names (by its
+    name) nor a linked one. Pruned while walking, unlike rglob: a user's .git or node_modules is never read, and
+    a folder that goes away meanwhile (git's gc packing .git/objects after a commit) is skipped, not raised."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root, onerror=lambda _: None):
+        dirs[:] = [d for d in dirs if not skip_dir(d) and not os.path.islink(os.path.join(folder, d))]
+        found.extend(Path(folder, name) for name in files if name.endswith(".py"))
+    return sorted(found)

@@ -94,6 +94,7 @@ class DockerfilePlan:
     written_requirements: str | None = None  # the requirements file init writes: the old Dockerfile's names, Poetry's ranges
     base_image_requirements: tuple[str, ...] = ()  # what the old Dockerfile's base image installed (fastapi[all])
     replaced_base: str | None = None  # that base image, named in the install step's comment
+    kept_python: str | None = None  # the Python the old Dockerfile ran the app on, when that is what decided the image's
     named_requirements: tuple[str, ...] = ()  # what the old Dockerfile installed by name beside the dependency file
     lock_groups: tuple[str, ...] = ()  # the lock's groups beside the main one that the old Dockerfile installed
     system_site_packages: bool = False  # Python < 3.12: the venv sees the image's setuptools, as pip's install would
@@ -466,6 +467,7 @@ def build_plan(project: ProjectInfo, options: InitOptions) -> DockerfilePlan:
                        else "Pipfile.lock's default packages" if deps.installer.source == pipfilelock.LOCK else None),
         base_image_requirements=deps.base_image.requirements if deps.base_image is not None else (),
         replaced_base=deps.base_image.image if deps.base_image is not None else None,
+        kept_python=v if (ran := pyversion.dockerfile_python(project.root)) is not None and (ran.value, ran.source) == (v, python.source) else None,
         named_requirements=deps.installed_beside.requirements if deps.installed_beside is not None else (),
         lock_groups=deps.lock_groups.groups if deps.lock_groups is not None else (),
         start_period=start_period.value,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Literal
 
+from quayside.inspection.source import python_files
 from quayside.plan.options import Database
 from quayside.provenance import Decided
 
@@ -174,16 +175,13 @@ def build_command(project: ProjectInfo, port: int, workers: int, allow_ips: str 
 def reads_secret_files(project: ProjectInfo) -> Decided[bool]:
     """Does the app read settings from files in /run/secrets (pydantic-settings' secrets_dir)? A text search:
     the settings class may be anywhere, and importing user code is not allowed."""
-    for path in sorted(project.root.rglob("*.py")):
-        rel = path.relative_to(project.root)
-        if any(part in _SKIP_DIRS or part == "tests" for part in rel.parts[:-1]):
-            continue
+    for path in python_files(project.root, lambda name: name in _SKIP_DIRS or name == "tests"):
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         if "secrets_dir" in text or SECRETS_DIR in text:
-            return Decided(True, rel.as_posix(), f"reads settings from files (secrets_dir or {SECRETS_DIR})")
+            return Decided(True, path.relative_to(project.root).as_posix(), f"reads settings from files (secrets_dir or {SECRETS_DIR})")
     return Decided(False, "project", f"no secrets_dir or {SECRETS_DIR} in the code: the app will not see the database_url secret")
 
 

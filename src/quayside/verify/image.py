@@ -279,8 +279,10 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
         ready_path = options.health_path or (options.smoke_paths[0] if options.smoke_paths else "/")
         start_seconds = _wait_first_response(container, ready_path, options.start_timeout)
         if start_seconds is None:
-            logs = mask(container.logs(), options.env)
-            tail = "\n".join(logs.splitlines()[-15:])
+            # causes are read from the logs as the app wrote them (a host named `redis` that is also a value
+            # given to it would be masked away); what is shown, the cause too, is masked
+            logs = container.logs()
+            tail = "\n".join(mask(logs, options.env).splitlines()[-15:])
             cause = ""
             if (name := _as_read(missing_setting(logs), options)) is not None and name in options.env:
                 cause = (f"{name} was given, yet the app did not see it: its code reads it from somewhere other than "
@@ -324,7 +326,7 @@ def verify_image(image: str, options: VerifyOptions, on_progress: Callable[[str]
             elif container.state().get("Running"):
                 cause = "still starting? raise --start-timeout; "
             report.add("start_seconds", "fail", None,
-                       f"{cause}no 200 from {ready_path} within {options.start_timeout:g}s; last logs:\n{tail}")
+                       f"{mask(cause, options.env)}no 200 from {ready_path} within {options.start_timeout:g}s; last logs:\n{tail}")
             return report
         report.add("start_seconds", "pass", round(start_seconds, 3), f"start → first 200 from {ready_path}")
 

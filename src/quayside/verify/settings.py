@@ -131,8 +131,9 @@ _SERVICES = (
                 r"connect call failed|name or service not known|temporary failure in name resolution)"), "PostgreSQL"),
     (re.compile(r"(?i)(?:connection refused|can't connect|could not connect|name or service not known)[^\n]*?(?:3306|mysql|mariadb)"
                 r"|(?:3306|mysql|mariadb)[^\n]*?(?:connection refused|can't connect)"), "MySQL/MariaDB"),
-    (re.compile(r"(?i)(?:connection refused|error \d+ connecting|name or service not known)[^\n]*?(?:6379|redis)"
-                r"|redis[^\n]*?(?:connection refused|error \d+ connecting)"), "Redis"),
+    # asyncio_redis retries for ever, logging "Connecting to redis failed. Retrying in 19.2 seconds"
+    (re.compile(r"(?i)(?:connection refused|error -?\d+ connecting|name or service not known)[^\n]*?(?:6379|redis)"
+                r"|redis[^\n]*?(?:connection refused|error -?\d+ connecting)|connecting to redis failed"), "Redis"),
     (re.compile(r"(?i)(?:serverselectiontimeout|connection refused)[^\n]*?(?:27017|mongo)"), "MongoDB"),
     # a traceback through a driver's own module that ends in a refused connection (no port or host on that line)
     *((re.compile(rf"/site-packages/(?:{drivers})/[^\n]*\n(?:[^\n]*\n){{0,40}}?[^\n]*"

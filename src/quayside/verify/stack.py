@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 from quayside.engine import docker
 from quayside.errors import DockerError, UserInputError
 from quayside.inspection import pythonbreaks
+from quayside.targets.compose.envfile import env_file_args, env_file_name
 from quayside.targets.compose.run import compose_file, ensure_stack_images
 from quayside.verify.dbsession import database_url_settings, open_sessions
 from quayside.verify.image import PROBE_DIR, SLOW_SECONDS, _http_get, fill_probe_volume, safe_get, shutdown_seen
@@ -68,12 +69,12 @@ class _Stack:
         self.app = _app_service(self.services, self.file.name)
         spec = self.services[self.app]
         self.image = str(spec.get("image") or f"{self.project}-{self.app}")
-        self.secrets = {**_env_secrets(root / ".env"), **options.env}  # masked in everything verify shows
+        self.secrets = {**_env_secrets(root / env_file_name(root)), **options.env}  # masked in everything verify shows
         self.port = options.port or _container_port(spec) or 8000
 
     def args(self) -> list[str]:
         files = ["-f", str(self.file)] + (["-f", str(self.override)] if self.override else [])
-        return ["compose", *files, "--project-directory", str(self.root), "-p", self.project]
+        return ["compose", *files, "--project-directory", str(self.root), *env_file_args(self.root), "-p", self.project]
 
     def env(self) -> dict[str, str]:
         # published on a free port of 127.0.0.1 only; the app's own settings ride in the environment

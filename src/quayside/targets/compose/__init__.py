@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from quayside.files import inside, read_existing
 from quayside.plan.options import Target
 from quayside.targets.base import DeployTarget, Generated, TargetOptions
+from quayside.targets.compose.envfile import env_file_name
 from quayside.targets.compose.plan import build_compose_plan, env_file, merge_env, missing_env
 from quayside.targets.compose.render import render_compose_files
 
@@ -30,10 +31,11 @@ class ComposeTarget(DeployTarget):
         # .env holds the user's secrets: created once with random values, 0600, never shown; an existing one only
         # gains the keys our services need and it lacks
         secret_env = env_file(compose, example=False)
-        existing = read_existing(inside(project.root, ".env"), ".env")
-        create_only = {".env": secret_env} if existing is None and not (project.root / ".env").is_symlink() else {}
-        merged_secret = {".env": missing_env(existing, secret_env)} if existing is not None else {}
-        return Generated(files, create_only, compose.decisions, ensure_lines={".gitignore": (".env",)},
+        name = env_file_name(project.root)
+        existing = read_existing(inside(project.root, name), name)
+        create_only = {name: secret_env} if existing is None and not (project.root / name).is_symlink() else {}
+        merged_secret = {name: missing_env(existing, secret_env)} if existing is not None else {}
+        return Generated(files, create_only, compose.decisions, ensure_lines={".gitignore": (name,)},
                          merged=merged, merged_secret=merged_secret)
 
     def next_step(self, path: Path) -> str:

@@ -25,6 +25,8 @@ from quayside.plan.shared import (
     watchdog_check,
 )
 from quayside.provenance import Decided
+from quayside.targets.compose.envfile import DEFAULT as DEFAULT_ENV_FILE
+from quayside.targets.compose.envfile import env_file_name
 from quayside.targets.compose.environment import (
     DB_PORTS,
     DatabaseVars,
@@ -80,6 +82,7 @@ class ComposePlan:
     redis_aliases: tuple[str, ...] = ()
     app_service: str = "app"  # the project's own compose file's name for its app, kept
     file: str = "compose.yaml"  # compose.quayside.yaml beside a compose file of the project's own
+    env_file: str = DEFAULT_ENV_FILE  # .env.quayside beside a project's own .env folder (envfile.py)
     start_period: int = 30
     watchdog: tuple[str, ...] = ()  # the app's health check, which also ends a hung server (see plan.shared)
     proxy: Proxy = Proxy.NONE
@@ -240,6 +243,7 @@ def build_compose_plan(project: ProjectInfo, dockerfile: DockerfilePlan, options
                                             f"quayside's services go in {QUAYSIDE_FILE}, always used with -f")
     return ComposePlan(
         project=name,
+        env_file=env_file_name(project.root),
         image=f"{name}:latest",
         port=dockerfile.port,
         command=command,
@@ -304,7 +308,7 @@ def env_file(plan: ComposePlan, *, example: bool) -> str:
     def password() -> str:
         return "change-me" if example else secrets.token_urlsafe(24)
 
-    lines = [f"{QUAYSIDE_ENV_BLOCK} ({plan.file}). Keep .env out of version control (init adds it to .gitignore) and",
+    lines = [f"{QUAYSIDE_ENV_BLOCK} ({plan.file}). Keep {plan.env_file} out of version control (init adds it to .gitignore) and",
              "# out of images (.dockerignore does)."]
     if plan.database and plan.db_kind == "postgres":
         lines += ["# Postgres: the superuser (only the db's init script uses it), the role that owns the database",

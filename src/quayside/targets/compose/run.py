@@ -10,6 +10,7 @@ from pathlib import Path
 
 from quayside.engine import docker
 from quayside.errors import ComposeUpFailed, DockerError, UserInputError
+from quayside.targets.compose.envfile import env_file_args
 
 # quayside's own file beside a project's compose file comes first: `up` never runs the project's by mistake
 COMPOSE_FILES = ("compose.quayside.yaml", "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -33,7 +34,7 @@ def compose_file(root: Path) -> Path:
 
 
 def _base(root: Path, project: str | None) -> list[str]:
-    args = ["compose", "-f", str(compose_file(root)), "--project-directory", str(root)]
+    args = ["compose", "-f", str(compose_file(root)), "--project-directory", str(root), *env_file_args(root)]
     return args + (["-p", project] if project else [])
 
 
